@@ -1,0 +1,83 @@
+/*
+ * plan.h — the logical plan: what the front end hands the runtime.
+ *
+ * A vg_plan is a DAG of nodes in topological order (every node after its
+ * inputs). Sources are the declared streams, sinks are INSERT targets and
+ * standard output (for bare SELECTs); between them are operator nodes
+ * compiled from views and queries. The plan is read-only at run time: the
+ * runtime keeps its mutable state elsewhere, one state object per node.
+ *
+ * Everything in a plan lives in the plan's arena and is freed by
+ * vg_plan_free.
+ */
+#ifndef VG_PLAN_H
+#define VG_PLAN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/alloc.h"
+#include "engine/error.h"
+#include "engine/expr.h"
+#include "engine/value.h"
+#include "sql/ast.h"
+
+typedef enum vg_plan_kind {
+    VG_PLAN_SOURCE,  /* a CREATE STREAM: rows come from a source binding */
+    VG_PLAN_PROJECT, /* filter then projection (WHERE, SELECT list) */
+    VG_PLAN_SINK,    /* INSERT INTO sink, or a bare SELECT to stdout */
+    /* later: VG_PLAN_OVER, VG_PLAN_WINDOW, VG_PLAN_GROUP, VG_PLAN_MATCH,
+     * VG_PLAN_JOIN, VG_PLAN_PREDICT, VG_PLAN_RULES */
+} vg_plan_kind;
+
+typedef struct vg_plan_node vg_plan_node;
+
+struct vg_plan_node {
+    uint32_t id;          /* index in vg_plan.nodes */
+    vg_plan_kind kind;
+    const char *name;     /* stream, view or sink name; "stdout" for bare SELECTs;
+                             NULL for an anonymous operator */
+    vg_schema schema;     /* output columns (a sink: the columns it writes) */
+    uint32_t ninputs;
+    vg_plan_node **inputs;
+    const vg_source *src; /* the statement this node came from */
+    vg_span span;         /* ... and where in it */
+    union {
+        struct {
+            int32_t time_col;   /* WATERMARK FOR column's slot, -1 when none */
+            vg_expr *watermark; /* watermark expression over the row, or NULL */
+        } source;
+        struct {
+            vg_expr *filter;    /* WHERE, or NULL */
+            uint32_t nexprs;    /* == schema.ncols */
+            vg_expr **exprs;    /* one per output column, over the input row */
+        } project;
+        struct {
+            int is_stdout;      /* a bare SELECT */
+        } sink;
+    } u;
+};
+
+typedef struct vg_plan {
+    vg_arena *arena;       /* owns every node, name and expression */
+    uint32_t nnodes;
+    vg_plan_node **nodes;  /* topological order */
+    uint32_t nsources;
+    vg_plan_node **sources; /* the VG_PLAN_SOURCE nodes, in declaration order */
+    uint32_t nsinks;
+    vg_plan_node **sinks;   /* the VG_PLAN_SINK nodes, in statement order; two
+                               INSERTs into one sink are two nodes of one name */
+} vg_plan;
+
+/* Bind and plan the statements (in order; later statements see earlier
+ * streams and views). On success *out is a new plan the caller frees with
+ * vg_plan_free. On failure returns -1, *out is NULL and err holds the first
+ * error with its position. */
+int vg_plan_build(const vg_ast_stmt *stmts, uint32_t nstmts, vg_plan **out, vg_error *err);
+void vg_plan_free(vg_plan *p);
+
+typedef enum vg_explain_format { VG_EXPLAIN_TEXT, VG_EXPLAIN_DOT } vg_explain_format;
+/* Write the operator DAG to out. Returns 0, or -1 on a write error. */
+int vg_plan_explain(const vg_plan *p, vg_explain_format fmt, FILE *out);
+
+#endif
