@@ -3,7 +3,7 @@
  *
  * Every node carries the span of source text it was parsed from, so any
  * later stage can point an error at it. All nodes of one parse live in the
- * parse's arena (vg_parse_result owns it) and are freed at once with it.
+ * arena the caller gave vg_parse (sql/parser.h) and are freed at once with it.
  *
  * The tree is plain data: no names are resolved, no types known. Kinds that
  * later issues need (windows, joins, MATCH_RECOGNIZE, models, rules) have
@@ -54,7 +54,7 @@ typedef enum vg_ast_kind {
     VG_AST_SELECT,   /* select: a query block */
     VG_AST_TABLEREF, /* tableref: a stream or view by name [AS alias] */
     VG_AST_SUBQUERY, /* subquery: ( select ) [AS alias] */
-    VG_AST_TABLEFN,  /* tablefn: TABLE(f(TABLE t, DESCRIPTOR(c), ...)) window TVFs (later) */
+    VG_AST_TABLEFN,  /* tablefn: TABLE(f(TABLE t, DESCRIPTOR(c), ...)) window TVFs */
     VG_AST_JOIN,     /* join (later) */
     VG_AST_MATCH,    /* match_recognize (later) */
 
@@ -82,7 +82,7 @@ typedef enum vg_lit_kind {
     VG_LIT_NULL,
     VG_LIT_BOOL,     /* TRUE / FALSE: ival 1/0 */
     VG_LIT_INTEGER,  /* digits: ival (the parser errors on overflow of int64) */
-    VG_LIT_DECIMAL,  /* 1.5, 1e3, .5: dval, text keeps the digits as written */
+    VG_LIT_DECIMAL,  /* 1.5, 1e3, .5: dval; str/len keep the digits as written */
     VG_LIT_STRING,   /* 'text': str/len, '' unescaped */
     VG_LIT_INTERVAL, /* INTERVAL '5' SECOND: ival in milliseconds */
     VG_LIT_TIMESTAMP, /* TIMESTAMP '2024-05-01 12:00:00': str/len hold the text; the
@@ -102,14 +102,26 @@ typedef struct vg_ast_type {
     vg_span span;
 } vg_ast_type;
 
-/* Named window (WINDOW w AS (...)) or inline OVER (...) spec; later issue. */
+/* Named window (WINDOW w AS (...)), inline OVER (...) spec, or OVER w
+ * reference (is_ref: only name and span are set). */
 typedef struct vg_ast_window {
     vg_ident name;           /* the window's name, or the referenced name; may be empty */
-    vg_ast_list partition_by;
-    vg_ast_list order_by;    /* of VG_AST_* expressions; DESC flag per item later */
+    vg_ast_list partition_by; /* PARTITION BY expressions */
+    vg_ast_list order_by;    /* of VG_AST_* expressions; DESC flag per item in order_desc */
     int frame_kind;          /* 0 none, 1 ROWS, 2 RANGE */
     vg_ast *frame_start;     /* PRECEDING bound expression (INTERVAL or integer), NULL = UNBOUNDED */
-    vg_span span;
+    vg_span span;            /* WINDOW clause: name to ')'; OVER (...): '(' to ')'; OVER w: w */
+    /* added by the parser: */
+    bool is_ref;             /* OVER w: names a WINDOW clause entry, holds no spec */
+    bool *order_desc;        /* order_by.n flags: true for DESC; NULL when order_by is empty */
+    bool end_current_row;    /* frame ends at CURRENT ROW (also true when frame_kind == 0) */
+    vg_ast *frame_end;       /* n FOLLOWING bound; NULL for CURRENT ROW or UNBOUNDED FOLLOWING */
+    vg_span partition_span;  /* PARTITION BY ... (len 0 when absent) */
+    vg_span order_span;      /* ORDER BY ... (len 0 when absent) */
+    vg_span frame_span;      /* ROWS|RANGE ... (len 0 when absent) */
+    vg_span start_span;      /* the frame's start bound, "... PRECEDING" */
+    vg_span end_span;        /* the end bound, "CURRENT ROW" or "... FOLLOWING"; the start
+                                bound again for the short form ROWS n PRECEDING */
 } vg_ast_window;
 
 typedef struct vg_ast_column_def {
@@ -137,8 +149,9 @@ struct vg_ast {
             vg_lit_kind kind;
             int64_t ival;
             double dval;
-            const char *str; /* STRING, TIMESTAMP: unescaped bytes (NUL-terminated copy) */
-            uint32_t len;    /* STRING: byte length */
+            const char *str; /* STRING, TIMESTAMP: unescaped bytes (NUL-terminated copy);
+                                DECIMAL: the text as written (with a folded '-') */
+            uint32_t len;    /* STRING, TIMESTAMP, DECIMAL: byte length of str */
         } lit;
         struct {
             vg_ident qualifier; /* qualifier.name == NULL when unqualified */
@@ -206,6 +219,9 @@ struct vg_ast {
             vg_ast *having;           /* later */
             vg_ast_window **windows;  /* WINDOW clause (later) */
             uint32_t nwindows;
+            vg_ast_list order_by;     /* ORDER BY items (added by the parser) */
+            bool *order_desc;         /* order_by.n flags: true for DESC; NULL when empty */
+            vg_ast *limit;            /* LIMIT n: an INTEGER literal, or NULL */
         } select;
         struct {
             vg_ident name;
@@ -215,6 +231,14 @@ struct vg_ast {
             vg_ast *query; /* VG_AST_SELECT */
             vg_ident alias;
         } subquery;
+        struct {
+            vg_ident fn;              /* TUMBLE, HOP, SESSION, CUMULATE, ... as written */
+            vg_ident table;           /* TABLE t: the input stream or view */
+            vg_ast_list partition_by; /* SESSION(TABLE t PARTITION BY k, ...); else empty */
+            vg_ident descriptor;      /* DESCRIPTOR(c): the time column */
+            vg_ast_list args;         /* the arguments after DESCRIPTOR (size, slide, gap) */
+            vg_ident alias;           /* alias.name == NULL when none */
+        } tablefn;
 
         struct {
             vg_ident name;

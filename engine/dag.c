@@ -1,0 +1,161 @@
+/*
+ * dag.c — instantiating and wiring operators from a plan.
+ */
+#include "engine/dag.h"
+
+#include <string.h>
+
+struct vg_dag {
+    const vg_plan *plan; /* borrowed */
+    vg_op_env env;       /* shared evaluation context */
+    vg_error err;        /* first run-time error */
+    uint32_t nops;
+    vg_op *ops;          /* indexed by plan node id */
+    uint32_t nchannels;
+    vg_channel *channels;
+};
+
+/* Count how many nodes read from node id, to size its edge array. */
+static uint32_t count_readers(const vg_plan *p, uint32_t id)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        for (uint32_t j = 0; j < p->nodes[i]->ninputs; j++)
+            if (p->nodes[i]->inputs[j]->id == id)
+                n++;
+    return n;
+}
+
+static int wire(vg_dag *d, vg_error *err)
+{
+    const vg_plan *p = d->plan;
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        uint32_t n = count_readers(p, i);
+        if (n && !(d->ops[i].out = vg_calloc(VG_MEM_STATE, n, sizeof(vg_op_edge))))
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const vg_plan_node *node = p->nodes[i];
+        for (uint32_t j = 0; j < node->ninputs; j++) {
+            vg_op *from = &d->ops[node->inputs[j]->id];
+            from->out[from->nout].to = &d->ops[i];
+            from->out[from->nout].port = j;
+            from->nout++;
+        }
+    }
+    return 0;
+}
+
+/* One channel per distinct sink name, in order of first appearance. */
+static int make_channels(vg_dag *d, vg_error *err)
+{
+    const vg_plan *p = d->plan;
+    d->channels = vg_calloc(VG_MEM_IO, p->nsinks ? p->nsinks : 1, sizeof(vg_channel));
+    if (!d->channels)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < p->nsinks; i++) {
+        const vg_plan_node *s = p->sinks[i];
+        vg_channel *ch = NULL;
+        for (uint32_t c = 0; c < d->nchannels && !ch; c++)
+            if (strcmp(d->channels[c].name, s->name) == 0)
+                ch = &d->channels[c];
+        if (!ch) {
+            ch = &d->channels[d->nchannels++];
+            ch->name = s->name;
+            ch->is_stdout = s->u.sink.is_stdout;
+            ch->schema = &s->schema;
+            vg_buf_init(&ch->buf, VG_MEM_IO);
+        }
+        d->ops[s->id].channel = ch;
+    }
+    return 0;
+}
+
+vg_dag *vg_dag_open(const vg_plan *plan, vg_error *err)
+{
+    vg_dag *d = vg_calloc(VG_MEM_STATE, 1, sizeof *d);
+    if (!d) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    d->plan = plan;
+    d->env.eval.err = &d->err;
+    d->env.eval.scratch = vg_arena_new(VG_MEM_EXPR, 64 * 1024);
+    d->ops = vg_calloc(VG_MEM_STATE, plan->nnodes ? plan->nnodes : 1, sizeof(vg_op));
+    if (!d->env.eval.scratch || !d->ops) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        vg_dag_close(d);
+        return NULL;
+    }
+    d->nops = plan->nnodes;
+    for (uint32_t i = 0; i < plan->nnodes; i++) {
+        vg_op *op = &d->ops[i];
+        op->node = plan->nodes[i];
+        op->env = &d->env;
+        op->wm = VG_WM_MIN;
+        op->kind = vg_op_kind_for(op->node->kind);
+    }
+    if (wire(d, err) < 0 || make_channels(d, err) < 0) {
+        vg_dag_close(d);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < d->nops; i++) {
+        vg_op *op = &d->ops[i];
+        if (!op->kind) {
+            vg_error_set(err, VG_ERR_RUNTIME, "no operator runs plan node %u", i);
+            vg_dag_close(d);
+            return NULL;
+        }
+        if (op->kind->open(op, err) < 0) {
+            op->kind = NULL; /* not opened: do not close */
+            vg_dag_close(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+void vg_dag_close(vg_dag *d)
+{
+    if (!d)
+        return;
+    for (uint32_t i = 0; i < d->nops; i++) {
+        vg_op *op = &d->ops[i];
+        if (op->kind && op->kind->close)
+            op->kind->close(op);
+        vg_free(op->out);
+    }
+    for (uint32_t c = 0; c < d->nchannels; c++)
+        vg_buf_free(&d->channels[c].buf);
+    vg_free(d->channels);
+    vg_free(d->ops);
+    vg_arena_free(d->env.eval.scratch);
+    vg_free(d);
+}
+
+vg_op *vg_dag_source(vg_dag *d, uint32_t i) { return &d->ops[d->plan->sources[i]->id]; }
+
+vg_op *vg_dag_op(vg_dag *d, uint32_t id) { return &d->ops[id]; }
+
+void vg_dag_push(vg_dag *d, uint32_t source, const vg_value *row)
+{
+    vg_op *op = vg_dag_source(d, source);
+    op->rows_in++;
+    op->kind->push(op, 0, row, VG_ROW_INSERT);
+}
+
+void vg_dag_watermark(vg_dag *d, int64_t wm)
+{
+    for (uint32_t i = 0; i < d->plan->nsources; i++)
+        vg_op_emit_watermark(vg_dag_source(d, i), wm);
+}
+
+vg_arena *vg_dag_scratch(vg_dag *d) { return d->env.eval.scratch; }
+
+void vg_dag_end_batch(vg_dag *d) { vg_arena_reset(d->env.eval.scratch); }
+
+const vg_error *vg_dag_error(const vg_dag *d) { return vg_error_is_set(&d->err) ? &d->err : NULL; }
+
+uint32_t vg_dag_nchannels(const vg_dag *d) { return d->nchannels; }
+
+vg_channel *vg_dag_channel(vg_dag *d, uint32_t i) { return &d->channels[i]; }

@@ -1,0 +1,45 @@
+/*
+ * dag.h — a running operator DAG: one operator per plan node, wired as the
+ * plan says, with one output channel per sink name.
+ *
+ * The DAG owns its operators, their state, the channels and the scratch
+ * arena that expression evaluation uses; it borrows the plan, which must
+ * outlive it. It does no I/O: the runner pushes decoded rows into sources,
+ * advances the watermark, and drains the channels.
+ */
+#ifndef VG_DAG_H
+#define VG_DAG_H
+
+#include <stdint.h>
+
+#include "engine/error.h"
+#include "engine/op.h"
+#include "sql/plan.h"
+
+typedef struct vg_dag vg_dag;
+
+/* Open an operator for every node of plan. NULL with err set on failure. */
+vg_dag *vg_dag_open(const vg_plan *plan, vg_error *err);
+void vg_dag_close(vg_dag *d);
+
+/* The operator of plan->sources[i]. */
+vg_op *vg_dag_source(vg_dag *d, uint32_t i);
+/* Push one row of source i. Errors that are not about the row (out of
+ * memory) are latched in vg_dag_error. */
+void vg_dag_push(vg_dag *d, uint32_t source, const vg_value *row);
+/* Advance event time to wm everywhere (monotonic; smaller values are ignored). */
+void vg_dag_watermark(vg_dag *d, int64_t wm);
+/* End of a batch: frees expression temporaries. Rows already encoded in the
+ * channels stay until drained. */
+void vg_dag_end_batch(vg_dag *d);
+/* The per-batch scratch arena (decoded strings may live there too). */
+vg_arena *vg_dag_scratch(vg_dag *d);
+/* The first run-time error, or NULL. */
+const vg_error *vg_dag_error(const vg_dag *d);
+
+uint32_t vg_dag_nchannels(const vg_dag *d);
+vg_channel *vg_dag_channel(vg_dag *d, uint32_t i);
+/* The operator of plan node id. */
+vg_op *vg_dag_op(vg_dag *d, uint32_t id);
+
+#endif

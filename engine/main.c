@@ -1,0 +1,283 @@
+/*
+ * main.c — the `vigil` command line: a table of commands, each with its
+ * usage and help text, and the code that turns arguments into calls.
+ *
+ * This is the top of the program: the one place (with the test runner)
+ * that prints errors. Exit status: 0 success, 1 run-time failure, 2 usage
+ * or SQL/config errors (DESIGN.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/pipeline.h"
+#include "engine/replay.h"
+#include "engine/testcase.h"
+#include "udf/func.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage; /* one line: arguments */
+    const char *help;  /* what it does, and its options */
+} command;
+
+static const command *find_command(const char *name);
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "vigil %s: ", cmd);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nusage: vigil %s %s\n(see 'vigil %s --help')\n", cmd,
+            find_command(cmd)->usage, cmd);
+    return 2;
+}
+
+static int print_error(const vg_error *err)
+{
+    vg_error_print(err, stderr);
+    return vg_error_exit_code(err);
+}
+
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
+
+static void print_help(const command *c)
+{
+    printf("usage: vigil %s %s\n\n%s", c->name, c->usage, c->help);
+}
+
+/* Split "NAME=VALUE" in place; NULL when there is no '='. */
+static char *split_binding(char *arg)
+{
+    char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || !eq[1])
+        return NULL;
+    *eq = 0;
+    return eq + 1;
+}
+
+/* ---- replay ---- */
+
+#define MAX_BINDINGS 64
+
+static int cmd_replay(int argc, char **argv)
+{
+    vg_replay_input inputs[MAX_BINDINGS];
+    vg_replay_output outputs[MAX_BINDINGS];
+    uint32_t nin = 0, nout = 0;
+    const char *path = NULL;
+    bool quiet = false, progress = isatty(2);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--input") == 0 || strcmp(a, "--output") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("replay", "%s needs NAME=FILE", a);
+            char *name = argv[++i];
+            char *file = split_binding(name);
+            if (!file)
+                return usage_error("replay", "expected NAME=FILE, got '%s'", name);
+            if ((a[2] == 'i' ? nin : nout) >= MAX_BINDINGS)
+                return usage_error("replay", "too many %s bindings", a);
+            if (a[2] == 'i')
+                inputs[nin++] = (vg_replay_input){.stream = name, .path = file};
+            else
+                outputs[nout++] = (vg_replay_output){.sink = name, .path = file};
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = true;
+        } else if (strcmp(a, "--no-progress") == 0) {
+            progress = false;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("replay", "unknown option '%s'", a);
+        } else if (path) {
+            return usage_error("replay", "unexpected argument '%s'", a);
+        } else {
+            path = a;
+        }
+    }
+    if (!path)
+        return usage_error("replay", "%s", "missing PIPELINE");
+
+    vg_error err;
+    vg_error_clear(&err);
+    vg_pipeline *p = vg_pipeline_load(path, &err);
+    if (!p)
+        return print_error(&err);
+    vg_replay_opts opts = {
+        .progress = progress ? stderr : NULL,
+        .max_event_bytes = vg_pipeline_max_event_bytes(p),
+    };
+    vg_replay_stats stats;
+    int rc = vg_pipeline_bind(p, inputs, nin, outputs, nout, &opts, &err);
+    if (rc == 0)
+        rc = vg_replay_run(vg_pipeline_plan(p), &opts, &stats, &err);
+    else
+        memset(&stats, 0, sizeof stats);
+    if (rc < 0) {
+        vg_replay_stats_free(&stats);
+        vg_pipeline_free(p);
+        return print_error(&err);
+    }
+    if (!quiet)
+        vg_replay_stats_print(&stats, stderr);
+    vg_replay_stats_free(&stats);
+    vg_pipeline_free(p);
+    return 0;
+}
+
+/* ---- check, explain ---- */
+
+static int cmd_check(int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-')
+        return usage_error("check", "%s", argc < 2 ? "missing PIPELINE" : "unexpected argument");
+    vg_error err;
+    vg_error_clear(&err);
+    vg_pipeline *p = vg_pipeline_load(argv[1], &err);
+    if (!p)
+        return print_error(&err);
+    const vg_plan *plan = vg_pipeline_plan(p);
+    printf("%s: ok: %u streams, %u operators, %u sinks\n", argv[1], plan->nsources,
+           plan->nnodes - plan->nsources - plan->nsinks, plan->nsinks);
+    vg_pipeline_free(p);
+    return 0;
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+    const char *path = NULL;
+    vg_explain_format fmt = VG_EXPLAIN_TEXT;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--format") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("explain", "%s", "--format needs text or dot");
+            const char *f = argv[++i];
+            if (strcmp(f, "text") == 0)
+                fmt = VG_EXPLAIN_TEXT;
+            else if (strcmp(f, "dot") == 0)
+                fmt = VG_EXPLAIN_DOT;
+            else
+                return usage_error("explain", "unknown format '%s' (text or dot)", f);
+        } else if (argv[i][0] == '-') {
+            return usage_error("explain", "unknown option '%s'", argv[i]);
+        } else if (path) {
+            return usage_error("explain", "unexpected argument '%s'", argv[i]);
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!path)
+        return usage_error("explain", "%s", "missing PIPELINE");
+    vg_error err;
+    vg_error_clear(&err);
+    vg_pipeline *p = vg_pipeline_load(path, &err);
+    if (!p)
+        return print_error(&err);
+    int rc = vg_plan_explain(vg_pipeline_plan(p), fmt, stdout);
+    vg_pipeline_free(p);
+    return rc < 0 ? 1 : 0;
+}
+
+/* ---- test ---- */
+
+static int cmd_test(int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-')
+        return usage_error("test", "%s", argc < 2 ? "missing PIPELINE_DIR" : "unexpected argument");
+    vg_error err;
+    vg_error_clear(&err);
+    int failed = vg_testcase_run_all(argv[1], stdout, &err);
+    if (failed < 0)
+        return print_error(&err);
+    return failed ? 1 : 0;
+}
+
+/* ---- functions ---- */
+
+static int cmd_functions(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--markdown") == 0)
+        return vg_func_write_markdown(stdout) < 0 ? 1 : 0;
+    if (argc != 1)
+        return usage_error("functions", "unexpected argument '%s'", argv[1]);
+    for (size_t i = 0; i < vg_func_count(); i++) {
+        const vg_func *f = vg_func_at(i);
+        printf("%-12s %s\n", f->category, f->synopsis);
+    }
+    return 0;
+}
+
+static const command commands[] = {
+    {"replay", cmd_replay, "PIPELINE [--input STREAM=FILE]... [--output SINK=FILE]... [--quiet]",
+     "Run PIPELINE over recorded event logs (JSON lines) to their end, then advance the\n"
+     "watermark to +infinity so every window fires, and exit 0.\n\n"
+     "  --input STREAM=FILE   read STREAM's events from FILE ('-' = standard input);\n"
+     "                        overrides pipeline.yaml's sources\n"
+     "  --output SINK=FILE    write SINK's rows to FILE ('-' = standard output); the sink of a\n"
+     "                        bare SELECT is 'stdout', malformed events go to 'dead_letter'\n"
+     "                        (standard error when unbound)\n"
+     "  --quiet               no summary of counts at the end\n"
+     "  --no-progress         no progress line (shown when standard error is a terminal)\n\n"
+     "PIPELINE is a .sql file, a pipeline.yaml, or a folder holding one.\n"},
+    {"check", cmd_check, "PIPELINE",
+     "Parse, bind and plan PIPELINE; print 'ok' or the first error as\n"
+     "file:line:col: error: message, with the source line and a caret. Exit 2 on error.\n"},
+    {"explain", cmd_explain, "PIPELINE [--format text|dot]",
+     "Print the operator DAG that PIPELINE compiles to, as indented text (default) or as\n"
+     "a Graphviz digraph (--format dot; render with `dot -Tpng`).\n"},
+    {"test", cmd_test, "PIPELINE_DIR",
+     "Run every test case PIPELINE_DIR/tests/CASE/: replay input/STREAM.jsonl and compare\n"
+     "each sink with expected/SINK.jsonl (case.yaml: 'ordered: false', 'tolerance: 1e-9').\n"
+     "Prints 'ok CASE' or a diff of missing, extra and differing rows, then\n"
+     "'N passed, N failed'. Exit 1 if any case fails.\n"},
+    {"functions", cmd_functions, "[--markdown]",
+     "List the built-in scalar functions, or write their reference (docs/functions.md)\n"
+     "with --markdown.\n"},
+};
+
+static const command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void print_overview(FILE *out)
+{
+    fprintf(out, "vigil — a streaming SQL engine for real-time risk and fraud features\n\n"
+                 "usage: vigil COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  vigil %-8s %s\n", commands[i].name, commands[i].usage);
+    fprintf(out, "\n'vigil COMMAND --help' tells more. Docs: README.md and docs/.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_overview(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        print_overview(stdout);
+        return 0;
+    }
+    const command *c = find_command(argv[1]);
+    if (!c) {
+        fprintf(stderr, "vigil: unknown command '%s'\n", argv[1]);
+        print_overview(stderr);
+        return 2;
+    }
+    if (wants_help(argc - 1, argv + 1)) {
+        print_help(c);
+        return 0;
+    }
+    return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,120 @@
+/*
+ * op.h — the operator interface.
+ *
+ * An operator is a read-only plan node plus separate mutable state, behind
+ * one table of entry points (vg_op_kind): open, push a row, advance the
+ * watermark, flush at end of input, snapshot / restore / iterate its state,
+ * close. Operators are push-based: a source pushes a row into its operator,
+ * which emits rows to the operators downstream with vg_op_emit. Operators
+ * never do I/O; sinks hand encoded bytes to the runner, which writes them.
+ *
+ * Rows are arrays of vg_value in the node's schema order, borrowed for the
+ * duration of the call. Each row carries a changelog kind (Flink's +I, -U,
+ * +U, -D): append-only streams only ever carry VG_ROW_INSERT.
+ *
+ * One kind per file: op_source.c, op_project.c, op_sink.c, ...
+ */
+#ifndef VG_OP_H
+#define VG_OP_H
+
+#include <stdint.h>
+
+#include "engine/buf.h"
+#include "engine/error.h"
+#include "engine/expr.h"
+#include "engine/value.h"
+#include "sql/plan.h"
+
+typedef enum vg_row_kind {
+    VG_ROW_INSERT,        /* +I */
+    VG_ROW_UPDATE_BEFORE, /* -U */
+    VG_ROW_UPDATE_AFTER,  /* +U */
+    VG_ROW_DELETE,        /* -D */
+} vg_row_kind;
+
+/* Event-time bounds: no watermark yet, and end of input. */
+#define VG_WM_MIN INT64_MIN
+#define VG_WM_MAX INT64_MAX
+
+typedef struct vg_op vg_op;
+
+/* Called for each key of an operator's state by iterate; row is the key
+ * columns then the current values, in the schema that iterate documents. */
+typedef int (*vg_op_visit_fn)(void *arg, const vg_value *row);
+
+typedef struct vg_op_kind {
+    const char *name; /* "source", "project", "sink", ... */
+    /* Allocate op->state for op->node; 0 or -1 with err set. */
+    int (*open)(vg_op *op, vg_error *err);
+    /* Take one row (in the input's schema) from input port `port`. */
+    void (*push)(vg_op *op, uint32_t port, const vg_value *row, vg_row_kind kind);
+    /* Event time has advanced to wm on every input: fire what is due, then
+     * forward the watermark (vg_op_emit_watermark). NULL: just forward. */
+    void (*watermark)(vg_op *op, int64_t wm);
+    /* Serialise state into out / rebuild it from bytes. NULL: stateless. */
+    int (*snapshot)(vg_op *op, vg_buf *out, vg_error *err);
+    int (*restore)(vg_op *op, const void *p, size_t n, vg_error *err);
+    /* Visit each entry of state. NULL: stateless. */
+    int (*iterate)(vg_op *op, vg_op_visit_fn fn, void *arg);
+    /* Free op->state. */
+    void (*close)(vg_op *op);
+} vg_op_kind;
+
+/* Shared by all operators of one running DAG. */
+typedef struct vg_op_env {
+    vg_eval_ctx eval; /* scratch arena (reset per batch) and run-time error */
+} vg_op_env;
+
+/* The output of one sink name. Every sink operator of that name (two
+ * INSERTs into one sink) appends its encoded rows here, in arrival order;
+ * the runner drains the buffer to the sink's binding between batches. */
+typedef struct vg_channel {
+    const char *name; /* the sink's name; owned by the plan */
+    int is_stdout;    /* bare SELECTs */
+    const vg_schema *schema; /* of the first sink node of this name */
+    vg_buf buf;       /* encoded JSON lines not yet written */
+    uint64_t rows;    /* rows encoded so far */
+} vg_channel;
+
+/* Where an operator's output goes: an operator and the input port of it. */
+typedef struct vg_op_edge {
+    vg_op *to;
+    uint32_t port;
+} vg_op_edge;
+
+struct vg_op {
+    const vg_op_kind *kind;
+    const vg_plan_node *node; /* read-only plan node; owned by the plan */
+    vg_op_env *env;           /* shared run-time context; owned by the DAG */
+    void *state;              /* the kind's mutable state; owned by the op */
+    vg_channel *channel;      /* sinks: where rows go; owned by the DAG */
+    uint32_t nout;            /* downstream edges */
+    vg_op_edge *out;
+    int64_t wm;               /* last watermark forwarded */
+    uint64_t rows_in;         /* rows pushed into this operator */
+    uint64_t rows_out;        /* rows it emitted */
+};
+
+/* Send a row to every downstream operator. */
+static inline void vg_op_emit(vg_op *op, const vg_value *row, vg_row_kind kind)
+{
+    op->rows_out++;
+    for (uint32_t i = 0; i < op->nout; i++) {
+        vg_op *to = op->out[i].to;
+        to->rows_in++;
+        to->kind->push(to, op->out[i].port, row, kind);
+    }
+}
+
+/* Forward a watermark downstream (each operator combines its inputs). */
+void vg_op_emit_watermark(vg_op *op, int64_t wm);
+
+/* The kinds, one per file. */
+extern const vg_op_kind vg_op_source_kind;
+extern const vg_op_kind vg_op_project_kind;
+extern const vg_op_kind vg_op_sink_kind;
+
+/* The operator kind that runs a plan node kind; NULL when there is none. */
+const vg_op_kind *vg_op_kind_for(vg_plan_kind k);
+
+#endif

@@ -1,0 +1,411 @@
+/*
+ * replay.c — the deterministic runner over event-log files.
+ */
+#include "engine/replay.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/clock.h"
+#include "engine/dag.h"
+#include "engine/json_in.h"
+#include "engine/json_out.h"
+#include "engine/lines.h"
+#include "engine/op_source.h"
+
+/* One stream being read. */
+typedef struct stream_in {
+    const vg_plan_node *node; /* the source node */
+    vg_lines *lines;          /* open log */
+    vg_decoder *dec;          /* schema-driven decoder */
+    vg_value *row;            /* decoded row, node->schema.ncols values */
+    bool done;                /* log exhausted */
+} stream_in;
+
+/* One output binding. */
+typedef struct sink_out {
+    const char *name;
+    FILE *f;      /* NULL when mem is used */
+    bool owns_f;  /* f was opened here */
+    vg_buf *mem;
+} sink_out;
+
+typedef struct replay {
+    const vg_plan *plan;
+    const vg_replay_opts *opts;
+    vg_replay_stats *stats;
+    vg_dag *dag;
+    stream_in *in;       /* plan->nsources */
+    sink_out *out;       /* one per DAG channel */
+    sink_out dead;       /* the dead-letter output */
+    vg_buf dead_buf;     /* encoded dead letters not yet written */
+    int64_t started_ms;
+    int64_t last_progress_ms;
+} replay;
+
+static const vg_replay_output *find_output(const vg_replay_opts *o, const char *name)
+{
+    for (uint32_t i = 0; i < o->noutputs; i++)
+        if (strcmp(o->outputs[i].sink, name) == 0)
+            return &o->outputs[i];
+    return NULL;
+}
+
+/* mkdir -p of the folder that will hold path. */
+static void make_parents(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            mkdir(tmp, 0777);
+            *p = '/';
+        }
+    }
+}
+
+static int bind_output(sink_out *so, const char *name, const vg_replay_output *o, FILE *fallback,
+                       vg_error *err)
+{
+    so->name = name;
+    if (!o) {
+        so->f = fallback;
+        return 0;
+    }
+    if (o->mem) {
+        so->mem = o->mem;
+        return 0;
+    }
+    if (strcmp(o->path, "-") == 0) {
+        so->f = stdout;
+        return 0;
+    }
+    make_parents(o->path);
+    so->f = fopen(o->path, "w");
+    if (!so->f)
+        return vg_error_set(err, VG_ERR_IO, "cannot create '%s': %s", o->path, strerror(errno));
+    so->owns_f = true;
+    return 0;
+}
+
+static int write_out(sink_out *so, vg_buf *b, vg_error *err)
+{
+    if (!b->len)
+        return 0;
+    if (so->mem) {
+        if (vg_buf_append(so->mem, b->p, b->len) < 0)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    } else if (fwrite(b->p, 1, b->len, so->f) != b->len) {
+        return vg_error_set(err, VG_ERR_IO, "cannot write sink '%s': %s", so->name,
+                            strerror(errno));
+    }
+    vg_buf_clear(b);
+    return 0;
+}
+
+static int open_inputs(replay *r, vg_error *err)
+{
+    const vg_plan *p = r->plan;
+    size_t max = r->opts->max_event_bytes ? r->opts->max_event_bytes : (1u << 20);
+    for (uint32_t i = 0; i < p->nsources; i++) {
+        stream_in *s = &r->in[i];
+        s->node = p->sources[i];
+        const char *path = NULL;
+        for (uint32_t j = 0; j < r->opts->ninputs; j++)
+            if (strcmp(r->opts->inputs[j].stream, s->node->name) == 0)
+                path = r->opts->inputs[j].path;
+        if (!path)
+            return vg_error_set(err, VG_ERR_USAGE,
+                                "stream '%s' has no input; give --input %s=FILE", s->node->name,
+                                s->node->name);
+        s->lines = vg_lines_open(path, max, err);
+        if (!s->lines)
+            return -1;
+        s->dec = vg_decoder_new(&s->node->schema);
+        s->row = vg_calloc(VG_MEM_IO, s->node->schema.ncols + 1, sizeof(vg_value));
+        if (!s->dec || !s->row)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    for (uint32_t j = 0; j < r->opts->ninputs; j++) {
+        bool known = false;
+        for (uint32_t i = 0; i < p->nsources; i++)
+            known |= strcmp(r->opts->inputs[j].stream, p->sources[i]->name) == 0;
+        if (!known)
+            return vg_error_set(err, VG_ERR_USAGE, "--input names '%s', which is not a stream",
+                                r->opts->inputs[j].stream);
+    }
+    return 0;
+}
+
+static int open_outputs(replay *r, vg_error *err)
+{
+    uint32_t n = vg_dag_nchannels(r->dag);
+    for (uint32_t i = 0; i < n; i++) {
+        vg_channel *ch = vg_dag_channel(r->dag, i);
+        const vg_replay_output *o = find_output(r->opts, ch->name);
+        if (!o && !ch->is_stdout)
+            return vg_error_set(err, VG_ERR_USAGE, "sink '%s' has no output; give --output %s=FILE",
+                                ch->name, ch->name);
+        if (bind_output(&r->out[i], ch->name, o, stdout, err) < 0)
+            return -1;
+    }
+    for (uint32_t j = 0; j < r->opts->noutputs; j++) {
+        const char *name = r->opts->outputs[j].sink;
+        bool known = strcmp(name, "dead_letter") == 0 || strcmp(name, "stdout") == 0;
+        for (uint32_t i = 0; i < n && !known; i++)
+            known = strcmp(vg_dag_channel(r->dag, i)->name, name) == 0;
+        if (!known)
+            return vg_error_set(err, VG_ERR_USAGE, "--output names '%s', which is not a sink", name);
+    }
+    /* dead letters with no binding are not dropped: they go to stderr */
+    return bind_output(&r->dead, "dead_letter", find_output(r->opts, "dead_letter"), stderr, err);
+}
+
+static int dead_letter(replay *r, uint32_t si, uint64_t lineno, const char *reason,
+                       const char *line, size_t len, vg_error *err)
+{
+    r->stats->events_dead[si]++;
+    if (vg_json_write_dead_letter(&r->dead_buf, r->in[si].node->name, lineno, reason, line, len) <
+        0)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+static bool is_blank(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+            return false;
+    return true;
+}
+
+/* Decode and push up to batch_size lines of stream si. */
+static int read_batch(replay *r, uint32_t si, vg_error *err)
+{
+    stream_in *s = &r->in[si];
+    uint32_t batch = r->opts->batch_size ? r->opts->batch_size : 1024;
+    int32_t tcol = s->node->u.source.time_col;
+    char reason[256];
+    for (uint32_t k = 0; k < batch; k++) {
+        const char *line;
+        size_t len;
+        uint64_t lineno;
+        bool too_long;
+        int rc = vg_lines_next(s->lines, &line, &len, &lineno, &too_long, err);
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {
+            s->done = true;
+            return 0;
+        }
+        if (!too_long && is_blank(line, len))
+            continue; /* a blank line is not an event */
+        r->stats->events_read[si]++;
+        if (too_long) {
+            snprintf(reason, sizeof reason, "event longer than %zu bytes", len);
+        } else {
+            int drc = vg_decoder_decode(s->dec, line, len, s->row, vg_dag_scratch(r->dag), reason,
+                                        sizeof reason);
+            if (drc == VG_DECODE_NOMEM)
+                return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+            if (drc == VG_DECODE_OK) {
+                if (tcol < 0 || !s->row[tcol].null) {
+                    vg_dag_push(r->dag, si, s->row);
+                    continue;
+                }
+                snprintf(reason, sizeof reason, "event time column '%s' is null",
+                         s->node->schema.cols[tcol].name);
+            }
+        }
+        if (dead_letter(r, si, lineno, reason, line, len, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The combined watermark: the minimum over streams that declare one and
+ * have not ended; +infinity when none is left. */
+static int64_t combined_watermark(replay *r)
+{
+    int64_t wm = VG_WM_MAX;
+    for (uint32_t i = 0; i < r->plan->nsources; i++) {
+        stream_in *s = &r->in[i];
+        if (s->done || !s->node->u.source.watermark)
+            continue;
+        int64_t w = vg_op_source_watermark(vg_dag_source(r->dag, i));
+        if (w < wm)
+            wm = w;
+    }
+    return wm;
+}
+
+static int drain(replay *r, vg_error *err)
+{
+    const vg_error *e = vg_dag_error(r->dag);
+    if (e) {
+        *err = *e;
+        return -1;
+    }
+    uint32_t n = vg_dag_nchannels(r->dag);
+    for (uint32_t i = 0; i < n; i++)
+        if (write_out(&r->out[i], &vg_dag_channel(r->dag, i)->buf, err) < 0)
+            return -1;
+    if (write_out(&r->dead, &r->dead_buf, err) < 0)
+        return -1;
+    vg_dag_end_batch(r->dag);
+    return 0;
+}
+
+static void show_progress(replay *r, bool final)
+{
+    FILE *f = r->opts->progress;
+    if (!f)
+        return;
+    int64_t now = vg_clock_ms();
+    if (!final && now - r->last_progress_ms < 250)
+        return;
+    r->last_progress_ms = now;
+    uint64_t events = 0, done = 0, size = 0;
+    for (uint32_t i = 0; i < r->plan->nsources; i++) {
+        events += r->stats->events_read[i];
+        done += vg_lines_offset(r->in[i].lines);
+        size += vg_lines_size(r->in[i].lines);
+    }
+    double secs = (double)(now - r->started_ms) / 1000.0;
+    fprintf(f, "\rread %llu events, %.0f events/s", (unsigned long long)events,
+            secs > 0 ? (double)events / secs : 0.0);
+    if (size)
+        fprintf(f, ", %.1f%%", 100.0 * (double)done / (double)size);
+    fputs(final ? "\n" : "   ", f);
+    fflush(f);
+}
+
+static int run(replay *r, vg_error *err)
+{
+    for (;;) {
+        bool any = false;
+        for (uint32_t i = 0; i < r->plan->nsources; i++) {
+            if (r->in[i].done)
+                continue;
+            any = true;
+            if (read_batch(r, i, err) < 0)
+                return -1;
+        }
+        vg_dag_watermark(r->dag, combined_watermark(r));
+        if (drain(r, err) < 0)
+            return -1;
+        show_progress(r, false);
+        if (!any)
+            break;
+    }
+    vg_dag_watermark(r->dag, VG_WM_MAX);
+    if (drain(r, err) < 0)
+        return -1;
+    show_progress(r, true);
+    return 0;
+}
+
+static int stats_init(vg_replay_stats *st, const vg_plan *p)
+{
+    memset(st, 0, sizeof *st);
+    st->nstreams = p->nsources;
+    st->stream_names = vg_calloc(VG_MEM_OTHER, p->nsources + 1, sizeof(char *));
+    st->events_read = vg_calloc(VG_MEM_OTHER, p->nsources + 1, sizeof(uint64_t));
+    st->events_dead = vg_calloc(VG_MEM_OTHER, p->nsources + 1, sizeof(uint64_t));
+    if (!st->stream_names || !st->events_read || !st->events_dead)
+        return -1;
+    for (uint32_t i = 0; i < p->nsources; i++)
+        st->stream_names[i] = p->sources[i]->name;
+    return 0;
+}
+
+static void stats_take_sinks(vg_replay_stats *st, vg_dag *dag)
+{
+    uint32_t n = vg_dag_nchannels(dag);
+    st->sink_names = vg_calloc(VG_MEM_OTHER, n + 1, sizeof(char *));
+    st->rows_written = vg_calloc(VG_MEM_OTHER, n + 1, sizeof(uint64_t));
+    if (!st->sink_names || !st->rows_written)
+        return;
+    st->nsinks = n;
+    for (uint32_t i = 0; i < n; i++) {
+        st->sink_names[i] = vg_dag_channel(dag, i)->name;
+        st->rows_written[i] = vg_dag_channel(dag, i)->rows;
+    }
+}
+
+static void cleanup(replay *r)
+{
+    if (r->in) {
+        for (uint32_t i = 0; i < r->plan->nsources; i++) {
+            vg_lines_close(r->in[i].lines);
+            vg_decoder_free(r->in[i].dec);
+            vg_free(r->in[i].row);
+        }
+        vg_free(r->in);
+    }
+    if (r->out) {
+        for (uint32_t i = 0; i < vg_dag_nchannels(r->dag); i++)
+            if (r->out[i].owns_f)
+                fclose(r->out[i].f);
+        vg_free(r->out);
+    }
+    if (r->dead.owns_f)
+        fclose(r->dead.f);
+    else if (r->dead.f)
+        fflush(r->dead.f);
+    fflush(stdout);
+    vg_buf_free(&r->dead_buf);
+    vg_dag_close(r->dag);
+}
+
+int vg_replay_run(const vg_plan *plan, const vg_replay_opts *opts, vg_replay_stats *stats,
+                  vg_error *err)
+{
+    replay r = {.plan = plan, .opts = opts, .stats = stats};
+    vg_buf_init(&r.dead_buf, VG_MEM_IO);
+    r.started_ms = vg_clock_ms();
+    int rc = -1;
+    if (stats_init(stats, plan) < 0) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    r.dag = vg_dag_open(plan, err);
+    if (!r.dag)
+        goto done;
+    r.in = vg_calloc(VG_MEM_IO, plan->nsources + 1, sizeof(stream_in));
+    r.out = vg_calloc(VG_MEM_IO, vg_dag_nchannels(r.dag) + 1, sizeof(sink_out));
+    if (!r.in || !r.out) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if (open_inputs(&r, err) < 0 || open_outputs(&r, err) < 0)
+        goto done;
+    rc = run(&r, err);
+    stats_take_sinks(stats, r.dag);
+done:
+    stats->seconds = (double)(vg_clock_ms() - r.started_ms) / 1000.0;
+    cleanup(&r);
+    return rc;
+}
+
+void vg_replay_stats_free(vg_replay_stats *st)
+{
+    vg_free(st->stream_names);
+    vg_free(st->events_read);
+    vg_free(st->events_dead);
+    vg_free(st->sink_names);
+    vg_free(st->rows_written);
+    memset(st, 0, sizeof *st);
+}
+
+void vg_replay_stats_print(const vg_replay_stats *st, FILE *out)
+{
+    for (uint32_t i = 0; i < st->nstreams; i++)
+        fprintf(out, "vigil: %s: read %llu events, %llu dead-lettered\n", st->stream_names[i],
+                (unsigned long long)st->events_read[i], (unsigned long long)st->events_dead[i]);
+    for (uint32_t i = 0; i < st->nsinks; i++)
+        fprintf(out, "vigil: %s: wrote %llu rows\n", st->sink_names[i],
+                (unsigned long long)st->rows_written[i]);
+}

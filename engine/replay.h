@@ -1,0 +1,67 @@
+/*
+ * replay.h — running a plan over recorded event logs, deterministically.
+ *
+ * Each stream reads its log in batches of lines, taking turns in
+ * declaration order; a malformed event goes to the dead-letter output with
+ * its source, line number and reason; after every batch the watermark
+ * advances to the minimum over the streams, and the sinks' encoded rows are
+ * written. At the end of every log the watermark goes to +infinity, so
+ * every window fires. The same inputs always give the same outputs, byte for
+ * byte.
+ */
+#ifndef VG_REPLAY_H
+#define VG_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/buf.h"
+#include "engine/error.h"
+#include "sql/plan.h"
+
+/* Where one stream's events come from. */
+typedef struct vg_replay_input {
+    const char *stream; /* stream name (borrowed) */
+    const char *path;   /* event log; "-" is standard input (borrowed) */
+} vg_replay_input;
+
+/* Where one sink's rows go: exactly one of path and mem. */
+typedef struct vg_replay_output {
+    const char *sink; /* sink name, "stdout" or "dead_letter" (borrowed) */
+    const char *path; /* file ("-" is standard output), created with its folders */
+    vg_buf *mem;      /* or: appended to this buffer (borrowed) */
+} vg_replay_output;
+
+typedef struct vg_replay_opts {
+    uint32_t ninputs;
+    const vg_replay_input *inputs;
+    uint32_t noutputs;
+    const vg_replay_output *outputs;
+    size_t max_event_bytes; /* longer lines are dead-lettered; 0 = 1 MiB */
+    uint32_t batch_size;    /* lines per stream per turn; 0 = 1024 */
+    FILE *progress;         /* when not NULL, progress lines go here (a terminal) */
+} vg_replay_opts;
+
+/* Counts for the summary; arrays are owned by the stats. */
+typedef struct vg_replay_stats {
+    uint32_t nstreams;
+    const char **stream_names; /* borrowed from the plan */
+    uint64_t *events_read;     /* lines read, per stream */
+    uint64_t *events_dead;     /* dead-lettered, per stream */
+    uint32_t nsinks;
+    const char **sink_names;
+    uint64_t *rows_written;    /* per sink */
+    double seconds;            /* wall time of the run */
+} vg_replay_stats;
+
+/* Run plan to the end of its inputs. 0, or -1 with err set (a usage error
+ * when a stream has no input or a sink no output, an I/O error, out of
+ * memory). stats is filled in either case; free it with vg_replay_stats_free. */
+int vg_replay_run(const vg_plan *plan, const vg_replay_opts *opts, vg_replay_stats *stats,
+                  vg_error *err);
+void vg_replay_stats_free(vg_replay_stats *stats);
+/* Write the end-of-run summary ("read 5000 events from payments, 3 dead-lettered; ..."). */
+void vg_replay_stats_print(const vg_replay_stats *stats, FILE *out);
+
+#endif

@@ -1,0 +1,395 @@
+/*
+ * value.c — SQL types, their names and implicit casts, and the text forms of
+ * timestamps and doubles that every output path shares.
+ *
+ * Timestamps are converted with days-from-civil arithmetic (proleptic
+ * Gregorian calendar, UTC) rather than timegm/mktime: no locale, no time
+ * zone database, no range limits of time_t, and the same answer everywhere.
+ */
+#include "engine/value.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MS_PER_DAY 86400000LL
+
+/* ---- types ---- */
+
+static const char *const type_names[VG_T_NTYPES] = {
+    [VG_T_NULL] = "NULL",
+    [VG_T_BOOL] = "BOOLEAN",
+    [VG_T_INT] = "INT",
+    [VG_T_BIGINT] = "BIGINT",
+    [VG_T_DOUBLE] = "DOUBLE",
+    [VG_T_STRING] = "STRING",
+    [VG_T_TIMESTAMP] = "TIMESTAMP(3)",
+    [VG_T_INTERVAL] = "INTERVAL",
+};
+
+const char *vg_type_name(vg_type t) { return (unsigned)t < VG_T_NTYPES ? type_names[t] : "?"; }
+
+/* SQL spellings of types without a parenthesised argument. */
+static const struct {
+    const char *name;
+    vg_type type;
+} type_spellings[] = {
+    {"VARCHAR", VG_T_STRING},      {"STRING", VG_T_STRING}, {"TEXT", VG_T_STRING},
+    {"INTEGER", VG_T_INT},         {"INT", VG_T_INT},       {"BIGINT", VG_T_BIGINT},
+    {"DOUBLE", VG_T_DOUBLE},       {"FLOAT", VG_T_DOUBLE},  {"BOOLEAN", VG_T_BOOL},
+    {"TIMESTAMP", VG_T_TIMESTAMP},
+};
+
+/* Case-insensitive equality of s[0..n) with the upper-case word w. */
+static bool word_eq(const char *s, size_t n, const char *w)
+{
+    size_t i = 0;
+    for (; i < n && w[i]; i++) {
+        char c = s[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (c != w[i])
+            return false;
+    }
+    return i == n && w[i] == 0;
+}
+
+/* Parse "( digits )" with optional blanks; the number goes to *num. */
+static bool paren_number(const char *s, size_t n, long *num)
+{
+    size_t i = 0;
+    while (i < n && s[i] == ' ')
+        i++;
+    if (i == n || s[i++] != '(')
+        return false;
+    while (i < n && s[i] == ' ')
+        i++;
+    long v = 0;
+    size_t start = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9' && v < 1000000000L)
+        v = v * 10 + (s[i++] - '0');
+    if (i == start)
+        return false;
+    while (i < n && s[i] == ' ')
+        i++;
+    if (i == n || s[i++] != ')')
+        return false;
+    *num = v;
+    return i == n;
+}
+
+vg_type vg_type_from_name(const char *s, size_t n)
+{
+    size_t w = 0;
+    while (w < n && s[w] != '(' && s[w] != ' ')
+        w++;
+    for (size_t i = 0; i < sizeof type_spellings / sizeof type_spellings[0]; i++) {
+        if (!word_eq(s, w, type_spellings[i].name))
+            continue;
+        vg_type t = type_spellings[i].type;
+        if (w == n)
+            return t;
+        long num;
+        if (!paren_number(s + w, n - w, &num))
+            return VG_T_NULL;
+        if (t == VG_T_STRING && word_eq(s, w, "VARCHAR") && num > 0)
+            return t;
+        if (t == VG_T_TIMESTAMP && num == 3)
+            return t;
+        return VG_T_NULL;
+    }
+    return VG_T_NULL;
+}
+
+bool vg_type_is_numeric(vg_type t) { return t == VG_T_INT || t == VG_T_BIGINT || t == VG_T_DOUBLE; }
+
+bool vg_type_common(vg_type a, vg_type b, vg_type *out)
+{
+    if (a == b || b == VG_T_NULL) {
+        *out = a;
+        return true;
+    }
+    if (a == VG_T_NULL) {
+        *out = b;
+        return true;
+    }
+    if (!vg_type_is_numeric(a) || !vg_type_is_numeric(b))
+        return false;
+    *out = (a == VG_T_DOUBLE || b == VG_T_DOUBLE) ? VG_T_DOUBLE : VG_T_BIGINT;
+    return true;
+}
+
+int vg_schema_find(const vg_schema *s, const char *name)
+{
+    for (uint32_t i = 0; i < s->ncols; i++)
+        if (strcmp(s->cols[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* ---- timestamps ---- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12, d 1..31). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;                                   /* 0..399 */
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* 0..365 */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* 0..146096 */
+    return era * 146097 + doe - 719468;
+}
+
+/* Inverse of days_from_civil. */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static int days_in_month(int64_t y, int m)
+{
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : mdays[m - 1];
+}
+
+/* Read exactly n decimal digits at s; -1 when one is not a digit. */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* Parse the zone suffix s[0..n): "", "Z", "+hh:mm", "-hhmm"; minutes east of UTC. */
+static int parse_zone(const char *s, size_t n, int *minutes)
+{
+    *minutes = 0;
+    if (n == 0 || (n == 1 && (s[0] == 'Z' || s[0] == 'z')))
+        return 0;
+    if ((s[0] != '+' && s[0] != '-') || (n != 6 && n != 5) || (n == 6 && s[3] != ':'))
+        return -1;
+    int hh = digits(s + 1, 2), mm = digits(s + n - 2, 2);
+    if (hh < 0 || mm < 0 || hh > 23 || mm > 59)
+        return -1;
+    *minutes = (s[0] == '-' ? -1 : 1) * (hh * 60 + mm);
+    return 0;
+}
+
+/* Parse "HH:MM:SS[.f{1,9}]" at s[0..n); the time of day in ms, the rest in *used. */
+static int parse_time(const char *s, size_t n, int64_t *ms, size_t *used)
+{
+    if (n < 8 || s[2] != ':' || s[5] != ':')
+        return -1;
+    int hh = digits(s, 2), mi = digits(s + 3, 2), ss = digits(s + 6, 2);
+    if (hh < 0 || mi < 0 || ss < 0 || hh > 23 || mi > 59 || ss > 59)
+        return -1;
+    size_t i = 8;
+    int frac = 0;
+    if (i < n && s[i] == '.') {
+        size_t start = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 9) {
+            if (i - start < 3)
+                frac = frac * 10 + (s[i] - '0');
+            i++;
+        }
+        size_t nd = i - start;
+        if (nd == 0)
+            return -1;
+        for (; nd < 3; nd++)
+            frac *= 10;
+    }
+    *ms = ((hh * 60 + mi) * 60 + ss) * 1000LL + frac;
+    *used = i;
+    return 0;
+}
+
+int vg_ts_parse(const char *s, size_t n, int64_t *ms_out)
+{
+    if (n < 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
+    if (y < 0 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+        return -1;
+    int64_t ms = days_from_civil(y, m, d) * MS_PER_DAY;
+    if (n == 10) {
+        *ms_out = ms;
+        return 0;
+    }
+    if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+        return -1;
+    int64_t tod;
+    size_t used;
+    int zone;
+    if (parse_time(s + 11, n - 11, &tod, &used) < 0 ||
+        parse_zone(s + 11 + used, n - 11 - used, &zone) < 0)
+        return -1;
+    *ms_out = ms + tod - zone * 60000LL;
+    return 0;
+}
+
+/* Write v (0 <= v < 10^width) as exactly width digits. */
+static char *put_digits(char *p, int64_t v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + width;
+}
+
+int vg_ts_format(int64_t ms, char *buf)
+{
+    int64_t days = ms / MS_PER_DAY, rem = ms % MS_PER_DAY;
+    if (rem < 0) { /* floor division: 1969-12-31T23:59:59.999 is -1 */
+        rem += MS_PER_DAY;
+        days--;
+    }
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    char *p = buf;
+    if (y >= 0 && y <= 9999)
+        p = put_digits(p, y, 4);
+    else
+        p += sprintf(p, y < 0 ? "-%04lld" : "+%lld", (long long)(y < 0 ? -y : y));
+    *p++ = '-';
+    p = put_digits(p, m, 2);
+    *p++ = '-';
+    p = put_digits(p, d, 2);
+    *p++ = 'T';
+    p = put_digits(p, rem / 3600000, 2);
+    *p++ = ':';
+    p = put_digits(p, rem / 60000 % 60, 2);
+    *p++ = ':';
+    p = put_digits(p, rem / 1000 % 60, 2);
+    *p++ = '.';
+    p = put_digits(p, rem % 1000, 3);
+    *p++ = 'Z';
+    *p = 0;
+    return (int)(p - buf);
+}
+
+/* ---- doubles ---- */
+
+/* printf d with precision prec into buf; true when it reads back exactly. */
+static bool format_exact(double d, int prec, char *buf, int *len)
+{
+    *len = snprintf(buf, 32, "%.*g", prec, d);
+    return strtod(buf, NULL) == d;
+}
+
+/* The common case without printf: 1e-4 <= |d| < 1e15 (where %g writes no
+ * exponent) and d = m / 10^k for an integer m < 2^53. The smallest such k
+ * gives the shortest text; m / 10^k is one correctly rounded division, so
+ * equality means strtod reads the text back as d. Returns 0 if not so. */
+static int format_fixed(double d, char *buf)
+{
+    double a = fabs(d), p10 = 1;
+    if (!(a >= 1e-4 && a < 1e15))
+        return 0;
+    for (int k = 0; k <= 19; k++, p10 *= 10) {
+        double m = nearbyint(a * p10);
+        if (m >= 9007199254740992.0)
+            return 0;
+        if (m / p10 != a)
+            continue;
+        char digits[24], *p = buf;
+        uint64_t u = (uint64_t)m;
+        int n = 0;
+        do {
+            digits[n++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u || n <= k);
+        if (d < 0)
+            *p++ = '-';
+        while (n > k)
+            *p++ = digits[--n];
+        *p++ = '.';
+        if (k == 0)
+            *p++ = '0';
+        while (n > 0)
+            *p++ = digits[--n];
+        *p = 0;
+        return (int)(p - buf);
+    }
+    return 0;
+}
+
+int vg_double_format(double d, char *buf)
+{
+    if (isnan(d) || isinf(d)) {
+        memcpy(buf, "null", 5);
+        return 4;
+    }
+    int len = format_fixed(d, buf);
+    if (len > 0)
+        return len;
+    if (d != 0 && fabs(d) < DBL_MIN) {
+        /* Subnormals carry fewer digits: search up from 1 for the shortest. */
+        for (int prec = 1; prec <= 17 && !format_exact(d, prec, buf, &len); prec++)
+            ;
+    } else if (!format_exact(d, 15, buf, &len) && !format_exact(d, 16, buf, &len)) {
+        /* A normal double has at most one 15-digit decimal in its rounding
+         * interval, so a %.15g that reads back is the shortest text. */
+        format_exact(d, 17, buf, &len);
+    }
+    if (!strpbrk(buf, ".eni")) {
+        memcpy(buf + len, ".0", 3);
+        len += 2;
+    }
+    return len;
+}
+
+/* ---- comparison ---- */
+
+/* Total order on doubles for sorting and grouping: -0.0 equals 0.0, NaN
+ * equals NaN and sorts after every number (as Java's Double.compare). */
+static int double_cmp(double a, double b)
+{
+    if (a < b)
+        return -1;
+    if (a > b)
+        return 1;
+    if (a == b)
+        return 0;
+    return isnan(a) ? (isnan(b) ? 0 : 1) : -1;
+}
+
+int vg_value_cmp(vg_type t, const vg_value *a, const vg_value *b)
+{
+    switch (t) {
+    case VG_T_DOUBLE:
+        return double_cmp(a->u.d, b->u.d);
+    case VG_T_STRING: {
+        uint32_t n = a->len < b->len ? a->len : b->len;
+        int c = n ? memcmp(a->u.s, b->u.s, n) : 0;
+        if (c != 0)
+            return c < 0 ? -1 : 1;
+        return a->len < b->len ? -1 : a->len > b->len;
+    }
+    case VG_T_NULL:
+        return 0;
+    default:
+        return a->u.i < b->u.i ? -1 : a->u.i > b->u.i;
+    }
+}
+
+bool vg_value_same(vg_type t, const vg_value *a, const vg_value *b)
+{
+    if (a->null || b->null)
+        return a->null && b->null;
+    return vg_value_cmp(t, a, b) == 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * binder.h — names and types: from syntax trees to bound relations.
+ *
+ * The binder reads statements in order and keeps a catalog of what they
+ * declare: streams (schema, watermark) and views (their bound relation).
+ * Sinks are not declared: any name INSERT INTO uses that is not a stream or
+ * view is a sink. Each statement becomes a tree of bound relations (vg_rel)
+ * whose expressions are compiled (engine/expr.h): columns resolved to
+ * slots of the relation's input, every implicit cast explicit, constants
+ * folded. The planner (sql/plan.c) turns the relations into plan nodes; a
+ * view used by several statements is one vg_rel, so one plan node.
+ *
+ * Names are case-sensitive, as in Flink; function names are not. The
+ * first error stops binding, with its position in the statement's source.
+ * Everything the binder makes lives in the pool's arena.
+ */
+#ifndef VG_BINDER_H
+#define VG_BINDER_H
+
+#include <stdint.h>
+
+#include "engine/error.h"
+#include "engine/expr.h"
+#include "engine/value.h"
+#include "sql/ast.h"
+
+typedef enum vg_rel_kind {
+    VG_REL_SOURCE,  /* a declared stream */
+    VG_REL_PROJECT, /* filter (WHERE) then projection (SELECT list) of its input */
+    /* later: OVER aggregates, window aggregates, GROUP BY, MATCH_RECOGNIZE, joins */
+} vg_rel_kind;
+
+typedef struct vg_rel vg_rel;
+
+struct vg_rel {
+    vg_rel_kind kind;
+    const char *name;     /* stream or view name; NULL for a query or subquery */
+    vg_schema schema;     /* output columns, in order */
+    vg_rel *input;        /* PROJECT: the relation it reads */
+    const vg_source *src; /* the statement's source text */
+    vg_span span;         /* the statement or subquery it was bound from */
+    union {
+        struct {
+            int32_t time_col;          /* WATERMARK FOR column's slot, -1 when none */
+            vg_expr *watermark;        /* over the stream's row, or NULL */
+            const vg_ast_option *opts; /* WITH options, kept as written */
+            uint32_t nopts;
+        } source;
+        struct {
+            vg_expr *filter; /* WHERE over the input row, or NULL (constant TRUE) */
+            vg_expr **exprs; /* schema.ncols expressions over the input row */
+        } project;
+    } u;
+    void *planned; /* the planner's node for this relation (NULL until planned) */
+};
+
+typedef enum vg_bound_kind {
+    VG_BOUND_STREAM, /* CREATE STREAM: rel is the source */
+    VG_BOUND_VIEW,   /* CREATE VIEW: rel is the view's (named) relation */
+    VG_BOUND_INSERT, /* INSERT INTO name: rel is the query */
+    VG_BOUND_QUERY,  /* a bare SELECT: rel is the query, written to stdout */
+} vg_bound_kind;
+
+/* One bound statement. */
+typedef struct vg_bound_stmt {
+    vg_bound_kind kind;
+    const char *name; /* stream, view or sink name; "stdout" for a bare SELECT */
+    int is_stdout;    /* a bare SELECT, or INSERT INTO stdout */
+    vg_rel *rel;
+} vg_bound_stmt;
+
+typedef struct vg_binder vg_binder;
+
+/* A binder with an empty catalog, allocated in (and building into) the
+ * pool's arena; it is freed with that arena. NULL when out of memory. */
+vg_binder *vg_binder_new(vg_expr_pool *pool);
+/* Bind one statement (after the ones bound before it) and add what it
+ * declares to the catalog. Returns 0 with *out filled, or -1 with err set
+ * (VG_ERR_NAME, VG_ERR_TYPE, VG_ERR_SEMANTIC at a position in stmt->src,
+ * or VG_ERR_NOMEM); the catalog is unchanged then. */
+int vg_binder_bind(vg_binder *b, const vg_ast_stmt *stmt, vg_bound_stmt *out, vg_error *err);
+/* The stream or view of that exact name, or NULL. */
+const vg_rel *vg_binder_find(const vg_binder *b, const char *name);
+/* Bind a lone expression over the columns of schema (unqualified names
+ * only), as for a rule's condition. Returns the expression, or NULL with
+ * err set. */
+vg_expr *vg_binder_bind_expr(vg_binder *b, const vg_ast *e, const vg_source *src,
+                             const vg_schema *schema, vg_error *err);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * plan.c — from bound relations to the logical plan: one node per stream,
+ * view and query, one sink per INSERT and bare SELECT, in topological order.
+ *
+ * Statements can only read what earlier statements declared, so appending
+ * nodes in statement order (inputs first) is a topological order. A view is
+ * planned once, when it is declared, and every reader shares its node. An
+ * anonymous projection that only passes its input's columns through (no
+ * filter, the same columns in the same order) adds nothing and is left out:
+ * SELECT * FROM v reads v's node directly, and a sink may rename columns
+ * since its schema is its own.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "sql/binder.h"
+#include "sql/plan.h"
+
+/* The plan and what vg_plan_free needs besides it. */
+typedef struct plan_owner {
+    vg_plan plan;             /* first: vg_plan_free finds the owner from the plan */
+    vg_expr_pool *pool;       /* releases prepared function state */
+    uint32_t cap, scap, kcap; /* capacities of nodes, sources, sinks */
+} plan_owner;
+
+static int nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
+
+/* Append p to the array *arr of *n entries and capacity *cap. */
+static int push(vg_arena *a, vg_plan_node ***arr, uint32_t *n, uint32_t *cap, vg_plan_node *p)
+{
+    if (*n == *cap) {
+        uint32_t ncap = *cap ? *cap * 2 : 16;
+        vg_plan_node **na = vg_arena_alloc(a, ncap * sizeof *na);
+        if (!na)
+            return -1;
+        if (*n)
+            memcpy(na, *arr, *n * sizeof *na);
+        *arr = na;
+        *cap = ncap;
+    }
+    (*arr)[(*n)++] = p;
+    return 0;
+}
+
+static vg_plan_node *node_new(plan_owner *o, vg_plan_kind kind, const vg_rel *r,
+                              vg_plan_node *input, vg_error *err)
+{
+    vg_arena *a = o->plan.arena;
+    vg_plan_node *p = vg_arena_calloc(a, sizeof *p);
+    vg_plan_node **in = input ? vg_arena_alloc(a, sizeof *in) : NULL;
+    if (!p || (input && !in) || push(a, &o->plan.nodes, &o->plan.nnodes, &o->cap, p) < 0) {
+        nomem(err);
+        return NULL;
+    }
+    p->id = o->plan.nnodes - 1;
+    p->kind = kind;
+    p->name = r->name;
+    p->schema = r->schema;
+    p->src = r->src;
+    p->span = r->span;
+    if (input) {
+        in[0] = input;
+        p->inputs = in;
+        p->ninputs = 1;
+    }
+    return p;
+}
+
+/* Whether projection r passes its input's columns through unchanged (names
+ * aside when names_free). */
+static bool is_identity(const vg_rel *r, bool names_free)
+{
+    const vg_schema *in = &r->input->schema;
+    if (r->kind != VG_REL_PROJECT || r->name || r->u.project.filter || r->schema.ncols != in->ncols)
+        return false;
+    for (uint32_t i = 0; i < r->schema.ncols; i++) {
+        if (vg_expr_column_slot(r->u.project.exprs[i]) != (int32_t)i)
+            return false;
+        if (!names_free && strcmp(r->schema.cols[i].name, in->cols[i].name) != 0)
+            return false;
+    }
+    return true;
+}
+
+static vg_plan_node *plan_rel(plan_owner *o, vg_rel *r, vg_error *err)
+{
+    if (r->planned)
+        return r->planned;
+    vg_plan_node *p;
+    if (r->kind == VG_REL_SOURCE) {
+        if (!(p = node_new(o, VG_PLAN_SOURCE, r, NULL, err)))
+            return NULL;
+        p->u.source.time_col = r->u.source.time_col;
+        p->u.source.watermark = r->u.source.watermark;
+        if (push(o->plan.arena, &o->plan.sources, &o->plan.nsources, &o->scap, p) < 0) {
+            nomem(err);
+            return NULL;
+        }
+    } else {
+        vg_plan_node *in = plan_rel(o, r->input, err);
+        if (!in)
+            return NULL;
+        if (is_identity(r, false)) {
+            r->planned = in;
+            return in;
+        }
+        if (!(p = node_new(o, VG_PLAN_PROJECT, r, in, err)))
+            return NULL;
+        p->u.project.filter = r->u.project.filter;
+        p->u.project.nexprs = r->schema.ncols;
+        p->u.project.exprs = r->u.project.exprs;
+    }
+    r->planned = p;
+    return p;
+}
+
+/* A sink for an INSERT or bare SELECT whose query is r. */
+static int plan_sink(plan_owner *o, const vg_bound_stmt *bs, const vg_ast_stmt *st, vg_error *err)
+{
+    vg_rel *r = bs->rel;
+    vg_plan_node *in = is_identity(r, true) ? plan_rel(o, r->input, err) : plan_rel(o, r, err);
+    if (!in)
+        return -1;
+    vg_rel as_sink = *r;
+    as_sink.name = bs->name;
+    as_sink.src = st->src;
+    as_sink.span = st->node->span;
+    vg_plan_node *p = node_new(o, VG_PLAN_SINK, &as_sink, in, err);
+    if (!p)
+        return -1;
+    p->u.sink.is_stdout = bs->is_stdout;
+    if (push(o->plan.arena, &o->plan.sinks, &o->plan.nsinks, &o->kcap, p) < 0)
+        return nomem(err);
+    return 0;
+}
+
+static int plan_stmt(plan_owner *o, vg_binder *b, const vg_ast_stmt *st, vg_error *err)
+{
+    vg_bound_stmt bs;
+    if (vg_binder_bind(b, st, &bs, err) < 0)
+        return -1;
+    switch (bs.kind) {
+    case VG_BOUND_STREAM:
+    case VG_BOUND_VIEW:
+        return plan_rel(o, bs.rel, err) ? 0 : -1;
+    default:
+        return plan_sink(o, &bs, st, err);
+    }
+}
+
+int vg_plan_build(const vg_ast_stmt *stmts, uint32_t nstmts, vg_plan **out, vg_error *err)
+{
+    *out = NULL;
+    vg_arena *a = vg_arena_new(VG_MEM_SQL, 16384);
+    plan_owner *o = a ? vg_arena_calloc(a, sizeof *o) : NULL;
+    vg_expr_pool *pool = o ? vg_expr_pool_new(a) : NULL;
+    vg_binder *b = pool ? vg_binder_new(pool) : NULL;
+    if (!b) {
+        vg_arena_free(a);
+        return nomem(err);
+    }
+    o->plan.arena = a;
+    o->pool = pool;
+    for (uint32_t i = 0; i < nstmts; i++) {
+        if (plan_stmt(o, b, &stmts[i], err) < 0) {
+            vg_plan_free(&o->plan);
+            return -1;
+        }
+    }
+    *out = &o->plan;
+    return 0;
+}
+
+void vg_plan_free(vg_plan *p)
+{
+    if (!p)
+        return;
+    plan_owner *o = (plan_owner *)((char *)p - offsetof(plan_owner, plan));
+    vg_expr_pool_release(o->pool);
+    vg_arena_free(p->arena);
+}

@@ -1,0 +1,1 @@
+SELECT amount, LOWER(status) s FROM payments WHERE amount > 100

@@ -1,0 +1,1 @@
+SELECT CASE WHEN a > 1 THEN 'big' WHEN a > 0 THEN 'small' ELSE 'none' END, CASE status WHEN 'ok' THEN 1 END FROM t

@@ -1,0 +1,4 @@
+-- leading comment
+/* block
+ comment */ SELECT a -- trailing
+FROM t /* x */ ;

@@ -1,0 +1,1 @@
+SELECT amount FORM payments

@@ -1,0 +1,1 @@
+CREATE STREAM s (a FOO, b DECIMAL(10, 2))

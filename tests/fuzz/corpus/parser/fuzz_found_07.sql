@@ -1,0 +1,1 @@
+SELECT CAST(b 'Ñ8A'zJN

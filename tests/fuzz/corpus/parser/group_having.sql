@@ -1,0 +1,1 @@
+SELECT merchant_id, COUNT(*) FILTER (WHERE status = 'failed') AS fails FROM p GROUP BY merchant_id HAVING COUNT(*) > 1 ORDER BY fails DESC LIMIT 10

@@ -1,0 +1,1 @@
+SELECT status, ts, value, count, key, year, window_start, partition, rows, range, current, row, timestamp FROM t

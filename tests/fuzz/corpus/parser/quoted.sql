@@ -1,0 +1,1 @@
+SELECT `my col`, "Other "" Col", `a``b` AS "x" FROM `my stream` AS "S"

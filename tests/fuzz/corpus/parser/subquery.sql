@@ -1,0 +1,1 @@
+SELECT x FROM (SELECT a AS x FROM (SELECT 1 a) i) AS s WHERE x = 1
