@@ -510,7 +510,8 @@ static vg_ast *trim_call(vg_parser *p, vg_ast *call, vg_span open)
         if (vg_parser_accept(p, modes[i].tok))
             mode = modes[i].mode;
     vg_ast *chars = NULL;
-    if (!mode || vg_parser_peek(p, 0)->kind != VG_TOK_FROM) {
+    /* TRIM(FROM s) and TRIM(BOTH FROM s): neither characters nor a mode */
+    if (vg_parser_peek(p, 0)->kind != VG_TOK_FROM) {
         if (!(chars = vg_parser_expr(p)))
             return NULL;
         if (!mode && vg_parser_peek(p, 0)->kind != VG_TOK_FROM) {
@@ -670,6 +671,13 @@ vg_ast *vg_parser_primary(vg_parser *p)
         return case_expr(p);
     case VG_TOK_LPAREN:
         return paren(p);
+    case VG_TOK_LEFT:
+    case VG_TOK_RIGHT:
+        /* reserved for joins, and also the functions LEFT(s, n), RIGHT(s, n) */
+        if (vg_parser_peek(p, 1)->kind == VG_TOK_LPAREN)
+            return call(p);
+        vg_parser_syntax(p, t, "an expression");
+        return NULL;
     default:
         if (vg_parser_is_name(t))
             return name_expr(p);

@@ -211,7 +211,7 @@ static void format_ts(vg_fn_ctx *ctx, const pattern *p, int64_t ts, vg_value *ou
     size_t room = 0;
     for (uint32_t i = 0; i < p->n; i++)
         room += p->items[i].kind == P_LIT ? p->items[i].len : 32;
-    char *o = fn_alloc(ctx, room), *w = o;
+    char *o = fn_alloc(ctx, room, out), *w = o;
     if (!o)
         return;
     fn_tm tm;
@@ -294,11 +294,9 @@ static bool parse_field(const pattern *p, uint32_t idx, const char *s, size_t n,
      * more for yyyy) and lenient reads as many as there are */
     bool adjacent = idx + 1 < p->n && is_numeric_item(&p->items[idx + 1]);
     unsigned lo = it->count, hi = it->count, got;
-    if (adjacent)
-        lo = hi = it->count;
-    else if (lenient)
+    if (!adjacent && lenient)
         lo = 1, hi = it->width;
-    else if (it->count == 1 || (it->kind == P_YEAR && it->count >= 4))
+    else if (!adjacent && (it->count == 1 || (it->kind == P_YEAR && it->count >= 4)))
         hi = it->width;
     int64_t v;
     if (!read_num(s, n, i, lo, hi, &v, &got))
@@ -308,9 +306,17 @@ static bool parse_field(const pattern *p, uint32_t idx, const char *s, size_t n,
     case P_MONTH: r->month = v; break;
     case P_DAY: r->day = v; break;
     case P_HOUR: r->hour = v; break;
-    case P_HOUR12: r->hour = v == 12 ? 0 : v + (v > 12) * 100, r->h12 = true; break;
+    case P_HOUR12: /* 1 to 12 on a 12-hour clock */
+        if (v > 12)
+            return false;
+        r->hour = v % 12, r->h12 = true;
+        break;
     case P_HOUR24: r->hour = v == 24 ? 0 : v; break;
-    case P_HOUR11: r->hour = v + (v > 11) * 100, r->h12 = true; break;
+    case P_HOUR11: /* 0 to 11 on a 12-hour clock */
+        if (v > 11)
+            return false;
+        r->hour = v, r->h12 = true;
+        break;
     case P_MINUTE: r->minute = v; break;
     case P_SECOND: r->second = v; break;
     case P_DAYOFYEAR: r->doy = v; break;
@@ -340,19 +346,15 @@ static bool pat_parse(const pattern *p, const char *s, size_t n, bool lenient, i
         return false;
     if (r.h12 && r.pm == 1)
         r.hour += 12;
-    if (r.doy) {
-        int64_t len = fn_days_from_civil(r.year + 1, 1, 1) - fn_days_from_civil(r.year, 1, 1);
-        if (r.doy > len)
-            return false;
-        int64_t ts;
-        return fn_ts_join(r.year, 1, 1, 0, &ts) &&
-               !__builtin_add_overflow(ts, (r.doy - 1) * FN_MS_PER_DAY, &ts) &&
-               r.hour < 24 && r.minute < 60 && r.second < 60 && r.ms < 1000 &&
-               !__builtin_add_overflow(ts, ((r.hour * 60 + r.minute) * 60 + r.second) * 1000 +
-                                                r.ms, ms);
+    if (r.doy) { /* a day of the year gives the month and the day */
+        r.month = 1;
+        r.day = r.doy;
+        for (int dim; r.month <= 12 && r.day > (dim = fn_days_in_month(r.year, (int)r.month));)
+            r.day -= dim, r.month++;
     }
-    if (r.month < 1 || r.month > 12 || r.day < 1 || r.day > fn_days_in_month(r.year, (int)r.month) ||
-        r.hour > 23 || r.minute > 59 || r.second > 59 || r.ms > 999)
+    if (r.month < 1 || r.month > 12 || r.day < 1 ||
+        r.day > fn_days_in_month(r.year, (int)r.month) || r.hour > 23 || r.minute > 59 ||
+        r.second > 59 || r.ms > 999)
         return false;
     return fn_ts_join(r.year, (int)r.month, (int)r.day,
                       ((r.hour * 60 + r.minute) * 60 + r.second) * 1000 + r.ms, ms);
@@ -365,7 +367,9 @@ static bool digits(const char *s, size_t n, size_t *i, unsigned hi, int64_t *v)
     return read_num(s, n, i, 1, hi, v, &got);
 }
 
-bool fn_ts_read_default(const char *s, size_t n, int64_t *ms)
+/* Flink's lenient default, 'yyyy-M-d[ H:m:s[.fraction]]' between spaces;
+ * false when s does not hold a valid date. */
+static bool read_default(const char *s, size_t n, int64_t *ms)
 {
     while (n > 0 && s[n - 1] == ' ')
         n--;
@@ -488,13 +492,13 @@ static void ev_to_timestamp(vg_fn_ctx *ctx, const vg_value *a, uint32_t n, vg_va
     int64_t ts;
     bool ok;
     if (n == 1) {
-        ok = fn_ts_read_default(a[0].u.s, a[0].len, &ts);
+        ok = read_default(a[0].u.s, a[0].len, &ts);
     } else {
         pattern tmp;
         const pattern *p = row_format(ctx, a, &tmp);
         /* like Flink, fall back to 'yyyy-M-d[ H:m:s[.f]]' when the format fails */
         ok = (p && pat_parse(p, a[0].u.s, a[0].len, false, &ts)) ||
-             fn_ts_read_default(a[0].u.s, a[0].len, &ts);
+             read_default(a[0].u.s, a[0].len, &ts);
     }
     *out = ok ? vg_int(ts) : vg_null();
 }

@@ -64,7 +64,7 @@ static void ev_hash(vg_fn_ctx *ctx, const vg_value *a, uint32_t n, vg_value *out
         ctx->failed = 1; /* only allocation can fail here */
         return;
     }
-    char *o = fn_alloc(ctx, 2 * (size_t)len);
+    char *o = fn_alloc(ctx, 2 * (size_t)len, out);
     if (!o)
         return;
     for (unsigned i = 0; i < len; i++) {

@@ -83,8 +83,11 @@ int fn_common_type(vg_fn_bind *b, uint32_t from);
 
 /* ---- building results (func.c) ---- */
 
-/* n bytes of ctx->scratch; on failure sets ctx->failed and returns NULL. */
-char *fn_alloc(vg_fn_ctx *ctx, size_t n);
+/* Room in ctx->scratch for a result string of n bytes. Sets *out to NULL
+ * first, so a caller that gets NULL back just returns: the result is then
+ * NULL when n > FN_MAX_RESULT, and ctx->failed is set when the arena is out
+ * of memory. */
+char *fn_alloc(vg_fn_ctx *ctx, size_t n, vg_value *out);
 
 static inline void fn_set_str(vg_value *out, const char *p, size_t n)
 {
@@ -172,9 +175,5 @@ int fn_days_in_month(int64_t y, int m);
  * entries (fn_math.c) for two arguments. */
 int fn_time_check_floor(vg_fn_bind *b);
 int fn_time_check_ceil(vg_fn_bind *b);
-
-/* Lenient 'yyyy-M-d[ H:m:s[.fraction]]' reading (fn_datefmt.c), the default
- * of TO_TIMESTAMP; false when s does not hold a valid date. */
-bool fn_ts_read_default(const char *s, size_t n, int64_t *ms);
 
 #endif

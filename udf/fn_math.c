@@ -150,12 +150,16 @@ static double round_decimal(double x, int64_t d, bool half_up)
         if (*p != '.')
             digits[nd++] = *p;
     int e10 = atoi(p + 1);
-    if (d > 400 || e10 + d + 1 >= nd)
+    if (d > 400) /* |d| > 400 passes every double's first or last digit */
         return x;
-    if (d < -400 || e10 + d + 1 < 0)
+    if (d < -400)
         return 0.0;
-    int k = (int)(e10 + d + 1); /* digits kept */
-    bool up = half_up && digits[k] >= '5';
+    int k = e10 + (int)d + 1; /* digits kept */
+    if (k >= nd)
+        return x;
+    bool up = half_up && k >= 0 && digits[k] >= '5';
+    if (k < 0 || (k == 0 && !up))
+        return 0.0;
     int i = k - 1;
     for (; up && i >= 0 && digits[i] == '9'; i--)
         digits[i] = '0';

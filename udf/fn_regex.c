@@ -244,8 +244,8 @@ const vg_func vg_fn_regex_table[] = {
      "all of s); FALSE for an empty pattern, as in Flink. NULL if an argument is NULL, or when "
      "matching hits PCRE2's match limit.",
      "REGEXP('card-4111', '\\d{4}$')", "TRUE"},
-    {"REGEXP_EXTRACT", 2, 3, S, ck_regexp_extract, rx_prepare_extract, rx_release, ev_regexp_extract,
-     "regex",
+    {"REGEXP_EXTRACT", 2, 3, S, ck_regexp_extract, rx_prepare_extract, rx_release,
+     ev_regexp_extract, "regex",
      "REGEXP_EXTRACT(s, pattern [, group])",
      "The text of group (default 0: the whole match; groups count from 1) in the first match "
      "of pattern in s. NULL when nothing matches, when the group took no part in the match, "

@@ -17,7 +17,7 @@
 
 static void map_ascii(vg_fn_ctx *ctx, const vg_value *s, vg_value *out, int lo, int hi, int delta)
 {
-    char *p = fn_alloc(ctx, s->len);
+    char *p = fn_alloc(ctx, s->len, out);
     if (!p)
         return;
     for (uint32_t i = 0; i < s->len; i++) {
@@ -49,7 +49,7 @@ static bool is_alnum(unsigned char c)
 static void ev_initcap(vg_fn_ctx *ctx, const vg_value *a, uint32_t n, vg_value *out)
 {
     (void)n;
-    char *p = fn_alloc(ctx, a[0].len);
+    char *p = fn_alloc(ctx, a[0].len, out);
     if (!p)
         return;
     bool start = true;
@@ -253,10 +253,7 @@ static void ev_concat(vg_fn_ctx *ctx, const vg_value *a, uint32_t n, vg_value *o
     size_t total = 0;
     for (uint32_t i = 0; i < n; i++)
         total += a[i].len;
-    *out = vg_null();
-    if (total > FN_MAX_RESULT)
-        return;
-    char *p = fn_alloc(ctx, total);
+    char *p = fn_alloc(ctx, total, out);
     if (!p)
         return;
     char *w = p;
@@ -277,9 +274,7 @@ static void ev_concat_ws(vg_fn_ctx *ctx, const vg_value *a, uint32_t n, vg_value
             total += a[i].len, pieces++;
     if (pieces > 1)
         total += (pieces - 1) * a[0].len;
-    if (total > FN_MAX_RESULT)
-        return;
-    char *p = fn_alloc(ctx, total), *w = p;
+    char *p = fn_alloc(ctx, total, out), *w = p;
     if (!p)
         return;
     bool first = true;
@@ -306,7 +301,7 @@ static void ev_repeat(vg_fn_ctx *ctx, const vg_value *a, uint32_t n, vg_value *o
         *out = vg_null();
         return;
     }
-    char *p = fn_alloc(ctx, len * (size_t)k);
+    char *p = fn_alloc(ctx, len * (size_t)k, out);
     if (!p)
         return;
     for (int64_t i = 0; i < k; i++)
@@ -324,15 +319,14 @@ static void ev_replace(vg_fn_ctx *ctx, const vg_value *a, uint32_t n, vg_value *
     if (flen == 0) {
         hits = fn_utf8_count(s, len) + 1;
     } else {
-        for (size_t i = 0; (s = fn_find(a[0].u.s + i, len - i, from, flen)); hits++)
-            i = (size_t)(s - a[0].u.s) + flen;
-        s = a[0].u.s;
+        for (const char *p = s; (p = fn_find(p, len - (size_t)(p - s), from, flen)); p += flen)
+            hits++;
     }
-    *out = vg_null();
-    if (tlen > flen && hits > (FN_MAX_RESULT - len) / (tlen - flen))
-        return;
-    size_t total = len - hits * flen + hits * tlen, i = 0;
-    char *o = fn_alloc(ctx, total), *w = o;
+    size_t grown, total = 0, i = 0;
+    if (__builtin_mul_overflow(hits, tlen, &grown) ||
+        __builtin_add_overflow(len - hits * flen, grown, &total))
+        total = SIZE_MAX; /* too big: NULL */
+    char *o = fn_alloc(ctx, total, out), *w = o;
     if (!o)
         return;
     while (hits-- > 0) {
@@ -383,9 +377,7 @@ static void pad(vg_fn_ctx *ctx, const vg_value *a, vg_value *out, bool left)
     if ((uint64_t)want - have > FN_MAX_RESULT)
         return;
     size_t pb = pad_bytes(&a[2], (uint64_t)want - have, padcps);
-    if (pb > FN_MAX_RESULT - a[0].len)
-        return;
-    char *o = fn_alloc(ctx, pb + a[0].len), *w = o;
+    char *o = fn_alloc(ctx, pb + a[0].len, out), *w = o;
     if (!o)
         return;
     if (left)
@@ -412,7 +404,7 @@ static void ev_reverse(vg_fn_ctx *ctx, const vg_value *a, uint32_t n, vg_value *
 {
     (void)n;
     size_t len = a[0].len;
-    char *o = fn_alloc(ctx, len);
+    char *o = fn_alloc(ctx, len, out);
     if (!o)
         return;
     for (size_t i = 0; i < len;) {
@@ -443,8 +435,7 @@ const vg_func vg_fn_string_table[] = {
      "CHAR_LENGTH('naïve')", "5"},
     {"CONCAT", 1, 255, S, ck_s_s, NULL, NULL, ev_concat, "string",
      "CONCAT(s1, s2, ...)",
-     "The strings joined together. NULL if any argument is NULL (use CONCAT_WS to skip NULLs). "
-     "`s1 || s2` is the same as CONCAT(s1, s2).",
+     "The strings joined together. NULL if any argument is NULL (CONCAT_WS skips NULLs).",
      "CONCAT('card', '-', '42')", "'card-42'"},
     {"CONCAT_WS", 1, 255, 0, ck_s_s, NULL, NULL, ev_concat_ws, "string",
      "CONCAT_WS(sep, s1, s2, ...)",

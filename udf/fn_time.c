@@ -279,7 +279,8 @@ int fn_time_check_ceil(vg_fn_bind *b)
 static void add_fixed(const vg_value *a, vg_value *out, int64_t unit)
 {
     int64_t d, r = 0;
-    bool ok = !__builtin_mul_overflow(a[1].u.i, unit, &d) && !__builtin_add_overflow(a[2].u.i, d, &r);
+    bool ok = !__builtin_mul_overflow(a[1].u.i, unit, &d) &&
+              !__builtin_add_overflow(a[2].u.i, d, &r);
     set_ts(out, ok, r);
 }
 
@@ -426,10 +427,11 @@ static int ck_to_timestamp_ltz(vg_fn_bind *b)
     int64_t prec = 3;
     if (b->nargs == 2) {
         const vg_value *p = b->constv[1];
-        if (!p || p->null || (b->argt[1] != VG_T_INT && b->argt[1] != VG_T_BIGINT) ||
-            (p->u.i != 0 && p->u.i != 3))
+        bool null = p && p->null; /* the result is NULL then */
+        if (!null && (!p || (b->argt[1] != VG_T_INT && b->argt[1] != VG_T_BIGINT) ||
+                      (p->u.i != 0 && p->u.i != 3)))
             return fn_fail(b, 1, "the precision of TO_TIMESTAMP_LTZ must be a constant 0 or 3");
-        prec = p->u.i;
+        prec = null ? 3 : p->u.i;
     }
     bool dbl = b->argt[0] == VG_T_DOUBLE;
     b->eval = prec == 3 ? (dbl ? ev_ltz_ms_d : ev_ltz_ms_i) : (dbl ? ev_ltz_s_d : ev_ltz_s_i);

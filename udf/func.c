@@ -214,12 +214,18 @@ int fn_common_type(vg_fn_bind *b, uint32_t from)
 
 /* ---- results ---- */
 
-char *fn_alloc(vg_fn_ctx *ctx, size_t n)
+static char *scratch(vg_fn_ctx *ctx, size_t n)
 {
     char *p = vg_arena_alloc(ctx->scratch, n ? n : 1);
     if (!p)
         ctx->failed = 1;
     return p;
+}
+
+char *fn_alloc(vg_fn_ctx *ctx, size_t n, vg_value *out)
+{
+    *out = vg_null();
+    return n > FN_MAX_RESULT ? NULL : scratch(ctx, n);
 }
 
 bool fn_buf_init(fn_buf *b, vg_fn_ctx *ctx, size_t cap)
@@ -228,7 +234,7 @@ bool fn_buf_init(fn_buf *b, vg_fn_ctx *ctx, size_t cap)
     b->len = 0;
     b->cap = cap < 16 ? 16 : cap;
     b->toobig = false;
-    b->p = fn_alloc(ctx, b->cap);
+    b->p = scratch(ctx, b->cap);
     return b->p != NULL;
 }
 
@@ -244,7 +250,7 @@ bool fn_buf_add(fn_buf *b, const char *s, size_t n)
         size_t cap = b->cap * 2;
         while (cap < b->len + n)
             cap *= 2;
-        char *p = fn_alloc(b->ctx, cap);
+        char *p = scratch(b->ctx, cap);
         if (!p) {
             b->p = NULL;
             return false;
@@ -328,7 +334,8 @@ static const char intro[] =
     "  types (`ABS`, `ROUND`, `FLOOR` of a BIGINT give a BIGINT). A type that does not\n"
     "  fit is an error when the query is planned, naming the function and the types.\n"
     "- **Strings** are UTF-8. Lengths and positions count characters (code points), not\n"
-    "  bytes; positions start at 1. A string result longer than 16 MiB is NULL.\n"
+    "  bytes; positions start at 1. No function builds a string longer than 16 MiB:\n"
+    "  such a result is NULL.\n"
     "- **Errors in data never stop a pipeline.** An integer result that overflows its\n"
     "  type is NULL; math domain errors give IEEE values (`LN(0)` is -Infinity,\n"
     "  `SQRT(-1)` is NaN), which the JSON output writes as null.\n"

@@ -117,12 +117,29 @@ static int run_once(fault_case *c, int *nomem)
     return rc < 0 ? 1 : 0;
 }
 
+/* The case's own name (DIR/name, written by run-alloc.sh), else DIR. */
+static const char *case_name(const char *dir)
+{
+    static char name[4096];
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/name", dir) >= (int)sizeof path)
+        return dir;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return dir;
+    size_t n = fread(name, 1, sizeof name - 1, f);
+    fclose(f);
+    name[n] = 0;
+    return n ? name : dir;
+}
+
 /* Fail every step-th allocation of the case in turn. 0 when all runs were
  * clean. */
-static int check_case(const char *path, unsigned step)
+static int check_case(const char *dir, unsigned step)
 {
+    const char *path = case_name(dir);
     static fault_case c;
-    if (prepare(path, &c) < 0) {
+    if (prepare(dir, &c) < 0) {
         printf("FAIL %s: path too long\n", path);
         return 1;
     }

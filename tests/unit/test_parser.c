@@ -900,6 +900,10 @@ static void test_special_calls(void)
     CHECK_STR(expr("POSITION('a' || 'b' IN s || t)"),
               "(call POSITION (|| (str 'a') (str 'b')) (|| (col s) (col t)))");
     CHECK_STR(expr("POSITION('a', s)"), "(call POSITION (str 'a') (col s))");
+    CHECK_STR(expr("TRIM(FROM s)"), "(call TRIM (col s) (str ' ') (str 'BOTH'))");
+    /* LEFT and RIGHT are reserved for joins but are functions too */
+    CHECK_STR(expr("LEFT(s, 2)"), "(call LEFT (col s) (int 2))");
+    CHECK_STR(expr("right(s, n)"), "(call right (col s) (col n))");
     CHECK_STR(expr("TRIM(s)"), "(call TRIM (col s))");
     CHECK_STR(expr("TRIM(BOTH FROM s)"), "(call TRIM (col s) (str ' ') (str 'BOTH'))");
     CHECK_STR(expr("TRIM(LEADING 'x' FROM s)"), "(call TRIM (col s) (str 'x') (str 'LEADING'))");
@@ -936,8 +940,9 @@ static void test_special_calls(void)
     CHECK_STR(parse("SELECT POSITION('a' IN)"),
               "error 1:23 syntax error at ')': expected an expression");
     CHECK_STR(parse("SELECT TRIM(BOTH 'x' s)"), "error 1:22 syntax error at 's': expected FROM");
-    CHECK_STR(parse("SELECT TRIM(FROM s)"),
-              "error 1:13 syntax error at 'FROM': expected an expression");
+    /* the standard's <trim operands>: both the mode and the characters are optional */
+    CHECK_STR(parse("SELECT TRIM(FROM)"),
+              "error 1:17 syntax error at ')': expected an expression");
     CHECK_STR(parse("SELECT TRIM(BOTH FROM)"),
               "error 1:22 syntax error at ')': expected an expression");
 }

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The command line as a user meets it: help, exit statuses (0 ok, 1 run-time
+# failure, 2 usage or SQL error), error texts, explain formats, progress on
+# a terminal, the replay summary, and pipeline.yaml bindings.
+# Last line: N passed, N failed.
+set -u
+BUILD=${BUILD:-build}
+V=$(cd "$(dirname "$BUILD/vigil")" && pwd)/vigil
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+# expect NAME STATUS PATTERN -- CMD...: run CMD, check its exit status and
+# that its combined output contains PATTERN (a fixed string).
+expect() {
+    local name=$1 want=$2 pat=$3
+    shift 4
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ "$rc" -eq "$want" ] && printf '%s' "$out" | grep -qF -- "$pat"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "FAIL $name: exit $rc (want $want), output:"
+        printf '%s\n' "$out" | head -20 | sed 's/^/    /'
+        echo "    (wanted to contain: $pat)"
+    fi
+}
+
+cd "$tmp"
+cat > p.sql <<'SQL'
+CREATE STREAM s (id BIGINT, name STRING, ts TIMESTAMP(3),
+                 WATERMARK FOR ts AS ts - INTERVAL '1' SECOND);
+SELECT id, UPPER(name) AS name FROM s WHERE id > 1;
+INSERT INTO evens SELECT id FROM s WHERE MOD(id, 2) = 0;
+SQL
+printf '{"id":1,"name":"a","ts":0}\n{"id":2,"name":"b","ts":1000}\n{"id":"x"}\n{"id":3,"name":"c","ts":2000}\n' > s.jsonl
+
+expect "overview" 0 "vigil replay" -- "$V" --help
+expect "no command" 2 "usage: vigil COMMAND" -- "$V"
+expect "unknown command" 2 "unknown command 'frobnicate'" -- "$V" frobnicate
+for c in replay check explain test functions; do
+    expect "$c --help" 0 "usage: vigil $c" -- "$V" $c --help
+done
+expect "replay without pipeline" 2 "missing PIPELINE" -- "$V" replay
+expect "replay bad binding" 2 "expected NAME=FILE, got 's'" -- "$V" replay p.sql --input s
+expect "replay unknown option" 2 "unknown option '--frob'" -- "$V" replay p.sql --frob
+expect "replay unbound sink" 2 "sink 'evens' has no output; give --output evens=FILE" \
+    -- "$V" replay p.sql --input s=s.jsonl
+expect "replay unbound stream" 2 "stream 's' has no input; give --input s=FILE" \
+    -- "$V" replay p.sql --output evens=e.jsonl
+expect "replay unknown sink" 2 "--output names 'odds', which is not a sink" \
+    -- "$V" replay p.sql --input s=s.jsonl --output evens=e.jsonl --output odds=o.jsonl
+expect "replay missing input file" 1 "cannot open 'nope.jsonl': No such file or directory" \
+    -- "$V" replay p.sql --input s=nope.jsonl --output evens=e.jsonl
+expect "replay missing pipeline" 2 "cannot open 'nope.sql'" -- "$V" replay nope.sql
+expect "replay summary" 0 "vigil: s: read 4 events, 1 dead-lettered" \
+    -- "$V" replay p.sql --input s=s.jsonl --output evens=out/e.jsonl --output dead_letter=dl.jsonl
+expect "replay wrote sink" 0 '{"id":2}' -- cat out/e.jsonl
+expect "replay dead letter" 0 '"line":3,"reason":"column '\''id'\'' expects BIGINT, got string \"x\""' -- cat dl.jsonl
+expect "replay stdout rows" 0 '{"id":3,"name":"C"}' \
+    -- "$V" replay p.sql --input s=s.jsonl --output evens=/dev/null --quiet --output dead_letter=/dev/null
+expect "replay stdin" 0 '{"id":2,"name":"B"}' \
+    -- sh -c "\"$V\" replay p.sql --input s=- --output evens=/dev/null --quiet < s.jsonl 2>/dev/null"
+expect "check ok" 0 "p.sql: ok: 1 streams, 2 operators, 2 sinks" -- "$V" check p.sql
+printf 'CREATE STREAM s (id BIGINT);\nSELECT idd FROM s;\n' > bad.sql
+expect "check error" 2 "bad.sql:2:8: error: unknown column 'idd' (did you mean 'id'?)" -- "$V" check bad.sql
+expect "check caret" 2 "         ^^^" -- "$V" check bad.sql
+expect "explain text" 0 "source s  [id BIGINT, name STRING, ts TIMESTAMP(3)]" -- "$V" explain p.sql
+expect "explain dot" 0 "digraph" -- "$V" explain p.sql --format dot
+expect "explain bad format" 2 "unknown format 'svg'" -- "$V" explain p.sql --format svg
+expect "functions" 0 "REGEXP_EXTRACT" -- "$V" functions
+
+# progress: only on a terminal (script(1) gives the command one)
+if command -v script >/dev/null; then
+    seq 1 3000 | sed 's/.*/{"id":&,"name":"n","ts":&}/' > big.jsonl
+    expect "progress on a tty" 0 "read 3000 events" -- script -qec \
+        "\"$V\" replay p.sql --input s=big.jsonl --output evens=/dev/null --quiet > /dev/null" /dev/null
+    out=$("$V" replay p.sql --input s=big.jsonl --output evens=/dev/null --quiet 2>&1 >/dev/null)
+    if [ -z "$out" ]; then pass=$((pass + 1)); else
+        fail=$((fail + 1)); echo "FAIL no progress off a terminal: $out"; fi
+fi
+
+# pipeline.yaml: bindings, a binding of an unknown sink, an unknown key
+mkdir -p pl && cp p.sql pl/p.sql && cp s.jsonl pl/s.jsonl
+printf 'sql: [p.sql]\nsources:\n  s: {file: s.jsonl}\nsinks:\n  evens: {file: out/evens.jsonl}\n  stdout: {file: out/stdout.jsonl}\n' > pl/pipeline.yaml
+expect "yaml replay" 0 "vigil: evens: wrote 1 rows" -- "$V" replay pl --output dead_letter=/dev/null
+expect "yaml sink file" 0 '{"id":3,"name":"C"}' -- cat pl/out/stdout.jsonl
+printf 'sql: [p.sql]\nsinks:\n  odds: {file: o.jsonl}\n' > pl/pipeline.yaml
+expect "yaml unknown sink" 2 "pipeline.yaml:3:3: error: sink 'odds' is not written by any INSERT INTO" -- "$V" check pl
+printf 'sql: [p.sql]\nsorces: {}\n' > pl/pipeline.yaml
+expect "yaml unknown key" 2 "unknown key 'sorces'" -- "$V" check pl
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
