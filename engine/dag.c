@@ -150,6 +150,14 @@ void vg_dag_watermark(vg_dag *d, int64_t wm)
         vg_op_emit_watermark(vg_dag_source(d, i), wm);
 }
 
+void vg_dag_on_late(vg_dag *d, vg_op_late_fn fn, void *arg)
+{
+    d->env.late = fn;
+    d->env.late_arg = arg;
+}
+
+uint64_t vg_dag_late_rows(const vg_dag *d) { return d->env.late_rows; }
+
 vg_arena *vg_dag_scratch(vg_dag *d) { return d->env.eval.scratch; }
 
 void vg_dag_end_batch(vg_dag *d) { vg_arena_reset(d->env.eval.scratch); }

@@ -34,6 +34,10 @@ void vg_dag_watermark(vg_dag *d, int64_t wm);
 void vg_dag_end_batch(vg_dag *d);
 /* The per-batch scratch arena (decoded strings may live there too). */
 vg_arena *vg_dag_scratch(vg_dag *d);
+/* Where operators send late rows (vg_op_late); arg is handed back. */
+void vg_dag_on_late(vg_dag *d, vg_op_late_fn fn, void *arg);
+/* Late rows reported so far. */
+uint64_t vg_dag_late_rows(const vg_dag *d);
 /* The first run-time error, or NULL. */
 const vg_error *vg_dag_error(const vg_dag *d);
 

@@ -18,6 +18,13 @@ void vg_op_emit_watermark(vg_op *op, int64_t wm)
     }
 }
 
+void vg_op_late(vg_op *op, const vg_value *row, int64_t ts)
+{
+    op->env->late_rows++;
+    if (op->env->late)
+        op->env->late(op->env->late_arg, op, row, ts);
+}
+
 /* Indexed by vg_plan_kind. */
 static const vg_op_kind *const kind_for_plan[] = {
     [VG_PLAN_SOURCE] = &vg_op_source_kind,

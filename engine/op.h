@@ -60,9 +60,15 @@ typedef struct vg_op_kind {
     void (*close)(vg_op *op);
 } vg_op_kind;
 
+/* Receives rows that came too late for an operator (see vg_op_late). */
+typedef void (*vg_op_late_fn)(void *arg, const vg_op *op, const vg_value *row, int64_t ts);
+
 /* Shared by all operators of one running DAG. */
 typedef struct vg_op_env {
-    vg_eval_ctx eval; /* scratch arena (reset per batch) and run-time error */
+    vg_eval_ctx eval;      /* scratch arena (reset per batch) and run-time error */
+    vg_op_late_fn late;    /* the runner's handler for late rows; NULL: count only */
+    void *late_arg;        /* its argument */
+    uint64_t late_rows;    /* late rows reported by all operators */
 } vg_op_env;
 
 /* The output of one sink name. Every sink operator of that name (two
@@ -105,6 +111,13 @@ static inline void vg_op_emit(vg_op *op, const vg_value *row, vg_row_kind kind)
         to->kind->push(to, op->out[i].port, row, kind);
     }
 }
+
+/* An operator received a row whose event time ts is too late for its
+ * semantics (each kind decides: an OVER window, rows older than its
+ * watermark; a window aggregate, rows whose windows have all fired). The
+ * row is not dropped silently: it goes to the dead-letter sink with reason
+ * "late", and is counted. */
+void vg_op_late(vg_op *op, const vg_value *row, int64_t ts);
 
 /* Forward a watermark downstream (each operator combines its inputs). */
 void vg_op_emit_watermark(vg_op *op, int64_t wm);

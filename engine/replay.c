@@ -181,6 +181,35 @@ static bool is_blank(const char *p, size_t n)
     return true;
 }
 
+/* An operator's late row: a dead letter with the row as decoded (the line
+ * it came from is long gone) and the times that made it late. */
+static void late_row(void *arg, const vg_op *op, const vg_value *row, int64_t ts)
+{
+    replay *r = arg;
+    const vg_plan_node *in = op->node->ninputs ? op->node->inputs[0] : op->node;
+    char t1[40], t2[40];
+    vg_ts_format(ts, t1);
+    vg_ts_format(op->wm, t2);
+    vg_buf *b = &r->dead_buf;
+    size_t mark = b->len;
+    if (vg_buf_puts(b, "{\"source\":") < 0 ||
+        vg_json_write_string(b, op->node->name ? op->node->name : op->kind->name,
+                             strlen(op->node->name ? op->node->name : op->kind->name)) < 0 ||
+        vg_buf_printf(b, ",\"reason\":\"late: event time %s is behind the watermark %s\",\"row\":",
+                      t1, t2) < 0 ||
+        vg_json_write_row(b, &in->schema, row) < 0) {
+        b->len = mark;
+        vg_error_set(op->env->eval.err, VG_ERR_NOMEM, "out of memory");
+        return;
+    }
+    /* the row ends in "}\n": close the dead letter around it */
+    b->len--;
+    if (vg_buf_puts(b, "}\n") < 0) {
+        b->len = mark;
+        vg_error_set(op->env->eval.err, VG_ERR_NOMEM, "out of memory");
+    }
+}
+
 /* Decode and push up to batch_size lines of stream si. */
 static int read_batch(replay *r, uint32_t si, vg_error *err)
 {
@@ -374,6 +403,7 @@ int vg_replay_run(const vg_plan *plan, const vg_replay_opts *opts, vg_replay_sta
     r.dag = vg_dag_open(plan, err);
     if (!r.dag)
         goto done;
+    vg_dag_on_late(r.dag, late_row, &r);
     r.in = vg_calloc(VG_MEM_IO, plan->nsources + 1, sizeof(stream_in));
     r.out = vg_calloc(VG_MEM_IO, vg_dag_nchannels(r.dag) + 1, sizeof(sink_out));
     if (!r.in || !r.out) {
@@ -384,6 +414,7 @@ int vg_replay_run(const vg_plan *plan, const vg_replay_opts *opts, vg_replay_sta
         goto done;
     rc = run(&r, err);
     stats_take_sinks(stats, r.dag);
+    stats->late_rows = vg_dag_late_rows(r.dag);
 done:
     stats->seconds = (double)(vg_clock_ms() - r.started_ms) / 1000.0;
     cleanup(&r);
@@ -405,6 +436,8 @@ void vg_replay_stats_print(const vg_replay_stats *st, FILE *out)
     for (uint32_t i = 0; i < st->nstreams; i++)
         fprintf(out, "vigil: %s: read %llu events, %llu dead-lettered\n", st->stream_names[i],
                 (unsigned long long)st->events_read[i], (unsigned long long)st->events_dead[i]);
+    if (st->late_rows)
+        fprintf(out, "vigil: %llu late rows dead-lettered\n", (unsigned long long)st->late_rows);
     for (uint32_t i = 0; i < st->nsinks; i++)
         fprintf(out, "vigil: %s: wrote %llu rows\n", st->sink_names[i],
                 (unsigned long long)st->rows_written[i]);

@@ -52,6 +52,7 @@ typedef struct vg_replay_stats {
     uint32_t nsinks;
     const char **sink_names;
     uint64_t *rows_written;    /* per sink */
+    uint64_t late_rows;        /* rows operators found too late (dead-lettered) */
     double seconds;            /* wall time of the run */
 } vg_replay_stats;
 

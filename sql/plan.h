@@ -21,16 +21,32 @@
 #include "engine/expr.h"
 #include "engine/value.h"
 #include "sql/ast.h"
+#include "udf/agg.h"
 
 typedef enum vg_plan_kind {
     VG_PLAN_SOURCE,  /* a CREATE STREAM: rows come from a source binding */
     VG_PLAN_PROJECT, /* filter then projection (WHERE, SELECT list) */
     VG_PLAN_SINK,    /* INSERT INTO sink, or a bare SELECT to stdout */
-    /* later: VG_PLAN_OVER, VG_PLAN_WINDOW, VG_PLAN_GROUP, VG_PLAN_MATCH,
-     * VG_PLAN_JOIN, VG_PLAN_PREDICT, VG_PLAN_RULES */
+    VG_PLAN_OVER,    /* OVER aggregates of one window: the input row, then one
+                        column per aggregate, emitted as each row arrives */
+    /* later: VG_PLAN_WINDOW, VG_PLAN_GROUP, VG_PLAN_MATCH, VG_PLAN_JOIN,
+     * VG_PLAN_PREDICT, VG_PLAN_RULES */
 } vg_plan_kind;
 
 typedef struct vg_plan_node vg_plan_node;
+
+/* One aggregate call of an aggregating node, over that node's input row. */
+typedef struct vg_plan_agg {
+    vg_agg_call call;                 /* the bound aggregate */
+    vg_expr *args[VG_AGG_MAXARGS];    /* call.nargs argument expressions */
+    vg_expr *filter;                  /* FILTER (WHERE ...), or NULL */
+    vg_span span;                     /* the call in the SQL */
+} vg_plan_agg;
+
+typedef enum vg_frame_kind {
+    VG_FRAME_RANGE, /* RANGE BETWEEN INTERVAL ... PRECEDING AND CURRENT ROW: by event time */
+    VG_FRAME_ROWS,  /* ROWS BETWEEN n PRECEDING AND CURRENT ROW: by row count */
+} vg_frame_kind;
 
 struct vg_plan_node {
     uint32_t id;          /* index in vg_plan.nodes */
@@ -55,6 +71,15 @@ struct vg_plan_node {
         struct {
             int is_stdout;      /* a bare SELECT */
         } sink;
+        struct {
+            uint32_t nkeys;      /* PARTITION BY columns (0: one partition) */
+            uint32_t *keys;      /* their slots in the input row */
+            int32_t order_col;   /* ORDER BY: the input's event-time column */
+            vg_frame_kind frame; /* RANGE or ROWS */
+            int64_t preceding;   /* RANGE: milliseconds; ROWS: rows; -1: UNBOUNDED */
+            uint32_t naggs;      /* == schema.ncols - the input's ncols */
+            vg_plan_agg *aggs;   /* output columns input.ncols .. */
+        } over;
     } u;
 };
 
