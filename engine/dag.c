@@ -158,11 +158,92 @@ void vg_dag_on_late(vg_dag *d, vg_op_late_fn fn, void *arg)
 
 uint64_t vg_dag_late_rows(const vg_dag *d) { return d->env.late_rows; }
 
+void vg_dag_add_late_rows(vg_dag *d, uint64_t n) { d->env.late_rows += n; }
+
 vg_arena *vg_dag_scratch(vg_dag *d) { return d->env.eval.scratch; }
 
 void vg_dag_end_batch(vg_dag *d) { vg_arena_reset(d->env.eval.scratch); }
 
 const vg_error *vg_dag_error(const vg_dag *d) { return vg_error_is_set(&d->err) ? &d->err : NULL; }
+
+/* Snapshot layout: "VGDAG1", the node count, then per node: its id, its
+ * kind's name length and name, its watermark, and the length and bytes of
+ * its state (0 for stateless kinds). Little-endian, fixed width. */
+static const char snapshot_magic[] = "VGDAG1";
+
+static int put_u64(vg_buf *b, uint64_t v)
+{
+    unsigned char x[8];
+    for (int i = 0; i < 8; i++)
+        x[i] = (unsigned char)(v >> (8 * i));
+    return vg_buf_append(b, x, 8);
+}
+
+static int get_u64(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    if (end - *p < 8)
+        return -1;
+    *v = 0;
+    for (int i = 0; i < 8; i++)
+        *v |= (uint64_t)(*p)[i] << (8 * i);
+    *p += 8;
+    return 0;
+}
+
+int vg_dag_snapshot(vg_dag *d, vg_buf *out, vg_error *err)
+{
+    if (vg_buf_append(out, snapshot_magic, sizeof snapshot_magic) < 0 || put_u64(out, d->nops) < 0)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < d->nops; i++) {
+        vg_op *op = &d->ops[i];
+        size_t namelen = strlen(op->kind->name);
+        if (put_u64(out, i) < 0 || put_u64(out, namelen) < 0 ||
+            vg_buf_append(out, op->kind->name, namelen) < 0 || put_u64(out, (uint64_t)op->wm) < 0)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        size_t at = out->len;
+        if (put_u64(out, 0) < 0)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        if (op->kind->snapshot && op->kind->snapshot(op, out, err) < 0)
+            return -1;
+        uint64_t n = out->len - at - 8;
+        for (int k = 0; k < 8; k++)
+            out->p[at + k] = (char)(n >> (8 * k));
+    }
+    return 0;
+}
+
+int vg_dag_restore(vg_dag *d, const void *bytes, size_t n, vg_error *err)
+{
+    const unsigned char *p = bytes, *end = p + n;
+    uint64_t nops = 0, id = 0, namelen = 0, wm = 0, len = 0;
+    if (n < sizeof snapshot_magic || memcmp(p, snapshot_magic, sizeof snapshot_magic) != 0)
+        return vg_error_set(err, VG_ERR_RUNTIME, "not a vigil state snapshot");
+    p += sizeof snapshot_magic;
+    if (get_u64(&p, end, &nops) < 0 || nops != d->nops)
+        return vg_error_set(err, VG_ERR_RUNTIME, "the snapshot is of another plan (%llu operators, "
+                            "this plan has %u)", (unsigned long long)nops, d->nops);
+    for (uint32_t i = 0; i < d->nops; i++) {
+        vg_op *op = &d->ops[i];
+        if (get_u64(&p, end, &id) < 0 || id != i || get_u64(&p, end, &namelen) < 0 ||
+            namelen != strlen(op->kind->name) || (uint64_t)(end - p) < namelen ||
+            memcmp(p, op->kind->name, namelen) != 0)
+            return vg_error_set(err, VG_ERR_RUNTIME, "the snapshot is of another plan "
+                                "(operator %u is not a %s)", i, op->kind->name);
+        p += namelen;
+        if (get_u64(&p, end, &wm) < 0 || get_u64(&p, end, &len) < 0 ||
+            (uint64_t)(end - p) < len)
+            return vg_error_set(err, VG_ERR_RUNTIME, "the snapshot is truncated");
+        op->wm = (int64_t)wm;
+        if (len && (!op->kind->restore || op->kind->restore(op, p, len, err) < 0))
+            return vg_error_set(err, VG_ERR_RUNTIME, "cannot restore operator %u (%s)", i,
+                                op->kind->name);
+        p += len;
+    }
+    if (p != end)
+        return vg_error_set(err, VG_ERR_RUNTIME, "the snapshot has %zu bytes too many",
+                            (size_t)(end - p));
+    return 0;
+}
 
 uint32_t vg_dag_nchannels(const vg_dag *d) { return d->nchannels; }
 

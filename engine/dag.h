@@ -36,10 +36,19 @@ void vg_dag_end_batch(vg_dag *d);
 vg_arena *vg_dag_scratch(vg_dag *d);
 /* Where operators send late rows (vg_op_late); arg is handed back. */
 void vg_dag_on_late(vg_dag *d, vg_op_late_fn fn, void *arg);
-/* Late rows reported so far. */
+/* Late rows reported so far; add carries a count over a restore. */
 uint64_t vg_dag_late_rows(const vg_dag *d);
+void vg_dag_add_late_rows(vg_dag *d, uint64_t n);
 /* The first run-time error, or NULL. */
 const vg_error *vg_dag_error(const vg_dag *d);
+
+/* Write the state of every operator (its watermark, and the bytes of its
+ * kind's snapshot for stateful kinds) to out. Call between batches. */
+int vg_dag_snapshot(vg_dag *d, vg_buf *out, vg_error *err);
+/* Restore a snapshot of a DAG of the same plan into d, freshly opened.
+ * -1 with err set when the bytes do not belong to this plan or are
+ * damaged; d must then be closed. */
+int vg_dag_restore(vg_dag *d, const void *p, size_t n, vg_error *err);
 
 uint32_t vg_dag_nchannels(const vg_dag *d);
 vg_channel *vg_dag_channel(vg_dag *d, uint32_t i);

@@ -74,6 +74,8 @@ static int cmd_replay(int argc, char **argv)
     uint32_t nin = 0, nout = 0;
     const char *path = NULL;
     bool quiet = false, progress = isatty(2);
+    uint32_t batch_size = 0;
+    uint64_t restart_at = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--input") == 0 || strcmp(a, "--output") == 0) {
@@ -89,6 +91,16 @@ static int cmd_replay(int argc, char **argv)
                 inputs[nin++] = (vg_replay_input){.stream = name, .path = file};
             else
                 outputs[nout++] = (vg_replay_output){.sink = name, .path = file};
+        } else if (strcmp(a, "--batch-size") == 0 || strcmp(a, "--restart-at") == 0) {
+            char *end = NULL;
+            unsigned long long n = i + 1 < argc ? strtoull(argv[i + 1], &end, 10) : 0;
+            if (!end || *end || n == 0 || (a[2] == 'b' && n > 1000000))
+                return usage_error("replay", "%s needs a positive number", a);
+            i++;
+            if (a[2] == 'b')
+                batch_size = (uint32_t)n;
+            else
+                restart_at = n;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
         } else if (strcmp(a, "--no-progress") == 0) {
@@ -112,6 +124,8 @@ static int cmd_replay(int argc, char **argv)
     vg_replay_opts opts = {
         .progress = progress ? stderr : NULL,
         .max_event_bytes = vg_pipeline_max_event_bytes(p),
+        .batch_size = batch_size,
+        .restart_at = restart_at,
     };
     vg_replay_stats stats;
     int rc = vg_pipeline_bind(p, inputs, nin, outputs, nout, &opts, &err);
@@ -223,7 +237,11 @@ static const command commands[] = {
      "                        bare SELECT is 'stdout', malformed events go to 'dead_letter'\n"
      "                        (standard error when unbound)\n"
      "  --quiet               no summary of counts at the end\n"
-     "  --no-progress         no progress line (shown when standard error is a terminal)\n\n"
+     "  --no-progress         no progress line (shown when standard error is a terminal)\n"
+     "  --batch-size N        lines each stream reads per turn (default 1024)\n"
+     "  --restart-at N        testing aid: after the batch in which N events have been read,\n"
+     "                        snapshot all operator state, start a fresh DAG from the\n"
+     "                        snapshot and go on; the output must be the same\n\n"
      "PIPELINE is a .sql file, a pipeline.yaml, or a folder holding one.\n"},
     {"check", cmd_check, "PIPELINE",
      "Parse, bind and plan PIPELINE; print 'ok' or the first error as\n"

@@ -6,6 +6,8 @@
  * reads it (vg_op_source_watermark), combines sources and partitions as
  * their minimum, and advances the DAG.
  */
+#include <string.h>
+
 #include "engine/op.h"
 #include "engine/op_source.h"
 
@@ -37,6 +39,23 @@ static void source_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_ki
     vg_op_emit(op, row, kind);
 }
 
+static int source_snapshot(vg_op *op, vg_buf *out, vg_error *err)
+{
+    const source_state *st = op->state;
+    if (vg_buf_append(out, &st->max_wm, sizeof st->max_wm) < 0)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+static int source_restore(vg_op *op, const void *p, size_t n, vg_error *err)
+{
+    source_state *st = op->state;
+    if (n != sizeof st->max_wm)
+        return vg_error_set(err, VG_ERR_RUNTIME, "bad source state");
+    memcpy(&st->max_wm, p, n);
+    return 0;
+}
+
 static void source_close(vg_op *op)
 {
     vg_free(op->state);
@@ -53,5 +72,7 @@ const vg_op_kind vg_op_source_kind = {
     .name = "source",
     .open = source_open,
     .push = source_push,
+    .snapshot = source_snapshot,
+    .restore = source_restore,
     .close = source_close,
 };

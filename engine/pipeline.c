@@ -41,7 +41,8 @@ static int compile(vg_pipeline *p, vg_error *err)
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         if (nall)
             memcpy(grown, all, nall * sizeof *all);
-        memcpy(grown + nall, stmts, n * sizeof *stmts);
+        if (n)
+            memcpy(grown + nall, stmts, n * sizeof *stmts);
         all = grown;
         nall += n;
     }

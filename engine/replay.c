@@ -311,8 +311,46 @@ static void show_progress(replay *r, bool final)
     fflush(f);
 }
 
+static uint64_t events_so_far(const replay *r)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < r->plan->nsources; i++)
+        n += r->stats->events_read[i];
+    return n;
+}
+
+/* Snapshot the DAG, throw it away, and go on with a fresh one restored from
+ * the snapshot: what a restart from a checkpoint does, in-process. */
+static int restart(replay *r, vg_error *err)
+{
+    vg_buf snap;
+    vg_buf_init(&snap, VG_MEM_STATE);
+    uint64_t late = vg_dag_late_rows(r->dag);
+    int rc = vg_dag_snapshot(r->dag, &snap, err);
+    if (rc == 0) {
+        vg_dag *fresh = vg_dag_open(r->plan, err);
+        if (!fresh) {
+            rc = -1;
+        } else if (vg_dag_restore(fresh, snap.p, snap.len, err) < 0) {
+            vg_dag_close(fresh);
+            rc = -1;
+        } else {
+            /* channels are drained; the new DAG's are in the same order */
+            for (uint32_t i = 0; i < vg_dag_nchannels(fresh); i++)
+                vg_dag_channel(fresh, i)->rows = vg_dag_channel(r->dag, i)->rows;
+            vg_dag_close(r->dag);
+            r->dag = fresh;
+            vg_dag_on_late(r->dag, late_row, r);
+            vg_dag_add_late_rows(r->dag, late);
+        }
+    }
+    vg_buf_free(&snap);
+    return rc;
+}
+
 static int run(replay *r, vg_error *err)
 {
+    bool restarted = false;
     for (;;) {
         bool any = false;
         for (uint32_t i = 0; i < r->plan->nsources; i++) {
@@ -325,6 +363,11 @@ static int run(replay *r, vg_error *err)
         vg_dag_watermark(r->dag, combined_watermark(r));
         if (drain(r, err) < 0)
             return -1;
+        if (r->opts->restart_at && !restarted && events_so_far(r) >= r->opts->restart_at) {
+            restarted = true;
+            if (restart(r, err) < 0)
+                return -1;
+        }
         show_progress(r, false);
         if (!any)
             break;

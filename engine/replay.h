@@ -41,6 +41,10 @@ typedef struct vg_replay_opts {
     size_t max_event_bytes; /* longer lines are dead-lettered; 0 = 1 MiB */
     uint32_t batch_size;    /* lines per stream per turn; 0 = 1024 */
     FILE *progress;         /* when not NULL, progress lines go here (a terminal) */
+    uint64_t restart_at;    /* testing aid: after the batch in which this many events
+                               have been read, snapshot the DAG, close it, open a new
+                               one, restore and go on (0 = never); the output must
+                               not change */
 } vg_replay_opts;
 
 /* Counts for the summary; arrays are owned by the stats. */

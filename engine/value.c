@@ -193,14 +193,16 @@ static int parse_zone(const char *s, size_t n, int *minutes)
 /* Parse "HH:MM:SS[.f{1,9}]" at s[0..n); the time of day in ms, the rest in *used. */
 static int parse_time(const char *s, size_t n, int64_t *ms, size_t *used)
 {
-    if (n < 8 || s[2] != ':' || s[5] != ':')
+    /* hh:mm, then optionally :ss and a fraction (ISO-8601 lets seconds go) */
+    if (n < 5 || s[2] != ':')
         return -1;
-    int hh = digits(s, 2), mi = digits(s + 3, 2), ss = digits(s + 6, 2);
+    bool has_seconds = n >= 8 && s[5] == ':';
+    int hh = digits(s, 2), mi = digits(s + 3, 2), ss = has_seconds ? digits(s + 6, 2) : 0;
     if (hh < 0 || mi < 0 || ss < 0 || hh > 23 || mi > 59 || ss > 59)
         return -1;
-    size_t i = 8;
+    size_t i = has_seconds ? 8 : 5;
     int frac = 0;
-    if (i < n && s[i] == '.') {
+    if (has_seconds && i < n && s[i] == '.') {
         size_t start = ++i;
         while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 9) {
             if (i - start < 3)

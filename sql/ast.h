@@ -222,6 +222,12 @@ struct vg_ast {
             vg_ast_list order_by;     /* ORDER BY items (added by the parser) */
             bool *order_desc;         /* order_by.n flags: true for DESC; NULL when empty */
             vg_ast *limit;            /* LIMIT n: an INTEGER literal, or NULL */
+            vg_span distinct_span;    /* the DISTINCT keyword (len 0: none) */
+            vg_span group_span;       /* GROUP BY (both words) */
+            vg_span having_span;      /* HAVING */
+            vg_span window_span;      /* WINDOW */
+            vg_span order_span;       /* ORDER BY (both words) */
+            vg_span limit_span;       /* LIMIT */
         } select;
         struct {
             vg_ident name;

@@ -589,25 +589,74 @@ static int select_list(vg_parser *p, vg_ast *sel)
     return 0;
 }
 
+/* Accept the keyword kind (and BY after it when by is set), recording the
+ * span of the keyword(s) in *sp. 1 when it was there, 0 when not, -1. */
+static int clause_keyword(vg_parser *p, vg_token_kind kind, bool by, vg_span *sp)
+{
+    const vg_token *t = vg_parser_peek(p, 0);
+    if (t->kind != kind)
+        return 0;
+    *sp = t->span;
+    vg_parser_advance(p);
+    if (by) {
+        const vg_token *b = vg_parser_peek(p, 0);
+        if (b->kind != VG_TOK_BY)
+            return vg_parser_syntax(p, b, "BY");
+        sp->len = b->span.off + b->span.len - sp->off;
+        vg_parser_advance(p);
+    }
+    return 1;
+}
+
+/* What may not follow a FROM item yet, with a message that says so
+ * instead of a bare syntax error. */
+static int unsupported_after_from(vg_parser *p)
+{
+    const vg_token *t = vg_parser_peek(p, 0);
+    switch (t->kind) {
+    case VG_TOK_JOIN:
+    case VG_TOK_INNER:
+    case VG_TOK_LEFT:
+    case VG_TOK_RIGHT:
+    case VG_TOK_FULL:
+    case VG_TOK_CROSS:
+    case VG_TOK_NATURAL:
+        return vg_parser_fail(p, VG_ERR_SEMANTIC, t->span, "JOIN is not supported yet");
+    case VG_TOK_COMMA:
+        return vg_parser_fail(p, VG_ERR_SEMANTIC, t->span,
+                              "a join of several FROM items is not supported yet");
+    case VG_TOK_MATCH_RECOGNIZE:
+        return vg_parser_fail(p, VG_ERR_SEMANTIC, t->span,
+                              "MATCH_RECOGNIZE is not supported yet");
+    default:
+        return 0;
+    }
+}
+
 /* The clauses after the select list, each optional, in order. */
 static int select_clauses(vg_parser *p, vg_ast *sel)
 {
-    if (vg_parser_accept(p, VG_TOK_FROM) && !(sel->u.select.from = from_item(p)))
+    int k;
+    if (vg_parser_accept(p, VG_TOK_FROM) &&
+        (!(sel->u.select.from = from_item(p)) || unsupported_after_from(p) < 0))
         return -1;
     if (vg_parser_accept(p, VG_TOK_WHERE) && !(sel->u.select.where = vg_parser_expr(p)))
         return -1;
-    if (vg_parser_accept(p, VG_TOK_GROUP) && (vg_parser_expect(p, VG_TOK_BY, "BY") < 0 ||
-                                              vg_parser_expr_list(p, &sel->u.select.group_by) < 0))
+    if ((k = clause_keyword(p, VG_TOK_GROUP, true, &sel->u.select.group_span)) < 0 ||
+        (k && vg_parser_expr_list(p, &sel->u.select.group_by) < 0))
         return -1;
-    if (vg_parser_accept(p, VG_TOK_HAVING) && !(sel->u.select.having = vg_parser_expr(p)))
+    if ((k = clause_keyword(p, VG_TOK_HAVING, false, &sel->u.select.having_span)) < 0 ||
+        (k && !(sel->u.select.having = vg_parser_expr(p))))
         return -1;
-    if (vg_parser_accept(p, VG_TOK_WINDOW) && window_clause(p, sel) < 0)
+    if ((k = clause_keyword(p, VG_TOK_WINDOW, false, &sel->u.select.window_span)) < 0 ||
+        (k && window_clause(p, sel) < 0))
         return -1;
-    if (vg_parser_accept(p, VG_TOK_ORDER) &&
-        (vg_parser_expect(p, VG_TOK_BY, "BY") < 0 ||
-         vg_parser_order_by(p, &sel->u.select.order_by, &sel->u.select.order_desc) < 0))
+    if ((k = clause_keyword(p, VG_TOK_ORDER, true, &sel->u.select.order_span)) < 0 ||
+        (k && vg_parser_order_by(p, &sel->u.select.order_by, &sel->u.select.order_desc) < 0))
         return -1;
-    if (vg_parser_accept(p, VG_TOK_LIMIT)) {
+    if ((k = clause_keyword(p, VG_TOK_LIMIT, false, &sel->u.select.limit_span)) < 0)
+        return -1;
+    if (k) {
         if (vg_parser_peek(p, 0)->kind != VG_TOK_INTEGER)
             return vg_parser_syntax(p, vg_parser_peek(p, 0), "an integer");
         if (!(sel->u.select.limit = vg_parser_primary(p)))
@@ -627,9 +676,11 @@ vg_ast *vg_parser_select(vg_parser *p)
     if (!sel || vg_parser_enter(p) < 0)
         return NULL;
     vg_parser_advance(p);
-    if (vg_parser_accept(p, VG_TOK_DISTINCT))
+    if (vg_parser_peek(p, 0)->kind == VG_TOK_DISTINCT) {
         sel->u.select.distinct = true;
-    else
+        sel->u.select.distinct_span = vg_parser_peek(p, 0)->span;
+        vg_parser_advance(p);
+    } else
         vg_parser_accept(p, VG_TOK_ALL);
     if (select_list(p, sel) < 0 || select_clauses(p, sel) < 0)
         return NULL;

@@ -334,8 +334,11 @@ static bool parse_field(const pattern *p, uint32_t idx, const char *s, size_t n,
     return true;
 }
 
-/* Parse s with p into *ms: missing fields default to 1970-01-01 00:00:00. */
-static bool pat_parse(const pattern *p, const char *s, size_t n, bool lenient, int64_t *ms)
+/* Parse s with p into *ms: missing fields default to 1970-01-01 00:00:00.
+ * roll: out-of-range fields roll over (Feb 30 is Mar 1) as the lenient
+ * Calendar behind Flink's UNIX_TIMESTAMP does; otherwise they fail. */
+static bool pat_parse(const pattern *p, const char *s, size_t n, bool lenient, bool roll,
+                      int64_t *ms)
 {
     parsed r = {1970, 1, 1, 0, 0, 0, 0, 0, -1, false};
     size_t i = 0;
@@ -351,6 +354,18 @@ static bool pat_parse(const pattern *p, const char *s, size_t n, bool lenient, i
         r.day = r.doy;
         for (int dim; r.month <= 12 && r.day > (dim = fn_days_in_month(r.year, (int)r.month));)
             r.day -= dim, r.month++;
+    }
+    if (roll) {
+        int64_t base;
+        if (r.month < 1 || r.day < 1)
+            return false;
+        r.year += (r.month - 1) / 12;
+        r.month = (r.month - 1) % 12 + 1;
+        if (!fn_ts_join(r.year, (int)r.month, 1, 0, &base))
+            return false;
+        *ms = base + (((r.day - 1) * 24 + r.hour) * 60 + r.minute) * 60000 + r.second * 1000 +
+              r.ms;
+        return true;
     }
     if (r.month < 1 || r.month > 12 || r.day < 1 ||
         r.day > fn_days_in_month(r.year, (int)r.month) || r.hour > 23 || r.minute > 59 ||
@@ -471,7 +486,7 @@ static void ev_date_format_str(vg_fn_ctx *ctx, const vg_value *a, uint32_t n, vg
     const fmt_state *st = ctx->state;
     int64_t ts;
     *out = vg_null();
-    if (p && pat_parse(&st->deflt, a[0].u.s, a[0].len, true, &ts))
+    if (p && pat_parse(&st->deflt, a[0].u.s, a[0].len, true, false, &ts))
         format_ts(ctx, p, ts, out);
 }
 
@@ -497,7 +512,7 @@ static void ev_to_timestamp(vg_fn_ctx *ctx, const vg_value *a, uint32_t n, vg_va
         pattern tmp;
         const pattern *p = row_format(ctx, a, &tmp);
         /* like Flink, fall back to 'yyyy-M-d[ H:m:s[.f]]' when the format fails */
-        ok = (p && pat_parse(p, a[0].u.s, a[0].len, false, &ts)) ||
+        ok = (p && pat_parse(p, a[0].u.s, a[0].len, false, false, &ts)) ||
              read_default(a[0].u.s, a[0].len, &ts);
     }
     *out = ok ? vg_int(ts) : vg_null();
@@ -511,7 +526,7 @@ static void ev_unix_timestamp(vg_fn_ctx *ctx, const vg_value *a, uint32_t n, vg_
     const fmt_state *st = ctx->state;
     const pattern *p = n == 1 ? &st->deflt : row_format(ctx, a, &tmp);
     int64_t ts;
-    *out = vg_int(p && pat_parse(p, a[0].u.s, a[0].len, true, &ts) ? ts / 1000 : INT64_MIN);
+    *out = vg_int(p && pat_parse(p, a[0].u.s, a[0].len, true, true, &ts) ? ts / 1000 : INT64_MIN);
 }
 
 FN_SIG_CHECK(ck_ss_ts, "S", VG_T_TIMESTAMP)

@@ -274,6 +274,17 @@ int fn_time_check_ceil(vg_fn_bind *b)
     return check_round_ts(b, ceil_evals);
 }
 
+/* Flink's range: 0000-01-01 00:00:00.000 to 9999-12-31 23:59:59.999. A
+ * result outside it is NULL, so nothing writes a timestamp the event
+ * format cannot read back. */
+#define LTZ_MIN_MS (-62167219200000LL)
+#define LTZ_MAX_MS 253402300799999LL
+
+static void set_ltz(vg_value *out, bool ok, int64_t ms)
+{
+    set_ts(out, ok && ms >= LTZ_MIN_MS && ms <= LTZ_MAX_MS, ms);
+}
+
 /* ---- TIMESTAMPADD ---- */
 
 static void add_fixed(const vg_value *a, vg_value *out, int64_t unit)
@@ -281,14 +292,14 @@ static void add_fixed(const vg_value *a, vg_value *out, int64_t unit)
     int64_t d, r = 0;
     bool ok = !__builtin_mul_overflow(a[1].u.i, unit, &d) &&
               !__builtin_add_overflow(a[2].u.i, d, &r);
-    set_ts(out, ok, r);
+    set_ltz(out, ok, r);
 }
 
 static void add_months_of(const vg_value *a, vg_value *out, int64_t months)
 {
     int64_t k, r = 0;
     bool ok = !__builtin_mul_overflow(a[1].u.i, months, &k) && add_months(a[2].u.i, k, &r);
-    set_ts(out, ok, r);
+    set_ltz(out, ok, r);
 }
 
 #define ADD_FN(ev, how, amount)                                                               \
@@ -380,14 +391,7 @@ static int ck_timestampdiff(vg_fn_bind *b)
 
 /* ---- TO_TIMESTAMP_LTZ ---- */
 
-/* Flink's range: 0000-01-01 00:00:00.000 to 9999-12-31 23:59:59.999. */
-#define LTZ_MIN_MS (-62167219200000LL)
-#define LTZ_MAX_MS 253402300799999LL
 
-static void set_ltz(vg_value *out, bool ok, int64_t ms)
-{
-    set_ts(out, ok && ms >= LTZ_MIN_MS && ms <= LTZ_MAX_MS, ms);
-}
 
 static void ev_ltz_ms_i(vg_fn_ctx *c, const vg_value *a, uint32_t n, vg_value *out)
 {

@@ -67,7 +67,8 @@ def strip_trailing_blank(lines):
 
 def parse_case(path):
     """Read a .test file into a Case; raise CaseError when it is malformed."""
-    with open(path, encoding="utf-8") as f:
+    # surrogateescape: a case may hold invalid UTF-8 on purpose (decoder tests)
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
         text = f.read()
     case = Case(path)
     sections = []  # [(header match, line number, [lines])]
@@ -133,21 +134,26 @@ def command(case, vigil):
 
 def write_case(case, workdir):
     """Write query.sql and input/NAME.jsonl into workdir; make out/."""
-    with open(os.path.join(workdir, "query.sql"), "w", encoding="utf-8") as f:
+    with open(os.path.join(workdir, "query.sql"), "w", encoding="utf-8",
+              errors="surrogateescape") as f:
         f.write(case.sql)
     os.makedirs(os.path.join(workdir, "input"), exist_ok=True)
     os.makedirs(os.path.join(workdir, "out"), exist_ok=True)
     for name, lines in case.inputs:
         with open(os.path.join(workdir, "input", name + ".jsonl"), "w",
-                  encoding="utf-8", newline="\n") as f:
+                  encoding="utf-8", errors="surrogateescape", newline="\n") as f:
             f.write("".join(line + "\n" for line in lines))
 
 
 def read_lines(path):
-    """Lines of a sink file (no newlines); a missing file is empty."""
+    """Lines of a sink file (no newlines); a missing file is empty. Split at
+    "\n" only: str.splitlines() would also split at U+2028 and friends, which
+    JSON strings may hold raw."""
     try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as f:
-            return f.read().splitlines()
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+            text = f.read()
+        lines = text.split("\n")
+        return lines[:-1] if lines and lines[-1] == "" else lines
     except FileNotFoundError:
         return []
 

@@ -122,7 +122,12 @@ static void test_ts_parse(void)
     CHECK(ts_bad("2024-05-01T24:00:00Z"));
     CHECK(ts_bad("2024-05-01T12:60:00Z"));
     CHECK(ts_bad("2024-05-01T12:00:60Z"));
-    CHECK(ts_bad("2024-05-01T12:00Z"));
+    /* ISO-8601 (and Flink's ISO_LOCAL_TIME) may leave the seconds out */
+    CHECK_INT(ts("2024-05-01T12:00Z"), 1714564800000LL);
+    CHECK_INT(ts("2024-05-01T12:00"), 1714564800000LL);
+    CHECK_INT(ts("2024-05-01T12:00+02:00"), 1714557600000LL);
+    CHECK(ts_bad("2024-05-01T12:00.5Z"));
+    CHECK(ts_bad("2024-05-01T12Z"));
     CHECK(ts_bad("2024-05-01T12:00:00."));
     CHECK(ts_bad("2024-05-01T12:00:00.1234567890Z"));
     CHECK(ts_bad("2024-05-01T12:00:00+2:00"));
