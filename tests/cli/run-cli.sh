@@ -63,6 +63,12 @@ expect "replay stdout rows" 0 '{"id":3,"name":"C"}' \
     -- "$V" replay p.sql --input s=s.jsonl --output evens=/dev/null --quiet --output dead_letter=/dev/null
 expect "replay stdin" 0 '{"id":2,"name":"B"}' \
     -- sh -c "\"$V\" replay p.sql --input s=- --output evens=/dev/null --quiet < s.jsonl 2>/dev/null"
+expect "replay bad batch size" 2 "--batch-size needs a positive number" \
+    -- "$V" replay p.sql --input s=s.jsonl --output evens=e.jsonl --batch-size 0
+expect "replay bad restart" 2 "--restart-at needs a positive number" \
+    -- "$V" replay p.sql --input s=s.jsonl --output evens=e.jsonl --restart-at x
+expect "replay restart" 0 '{"id":3,"name":"C"}' \
+    -- "$V" replay p.sql --input s=s.jsonl --output evens=/dev/null --output dead_letter=/dev/null --batch-size 1 --restart-at 2
 expect "check ok" 0 "p.sql: ok: 1 streams, 2 operators, 2 sinks" -- "$V" check p.sql
 printf 'CREATE STREAM s (id BIGINT);\nSELECT idd FROM s;\n' > bad.sql
 expect "check error" 2 "bad.sql:2:8: error: unknown column 'idd' (did you mean 'id'?)" -- "$V" check bad.sql
