@@ -16,7 +16,22 @@
  * Costs: COUNT, SUM, AVG, STDDEV/VAR are O(1) per add and retract; MIN and
  * MAX O(log n) (an ordered multiset with counts); DISTINCT O(1) expected (a
  * hash of value counts in front of the aggregate); FIRST_VALUE/LAST_VALUE
- * O(log n) with retraction.
+ * O(1) amortised (the rows in add order, and per value a chain of its rows).
+ *
+ * FIRST_VALUE/LAST_VALUE order rows by when they were added: each add gets
+ * the next number of a counter kept in the state. A retract removes the
+ * oldest added row whose value equals the retracted one (as Flink's
+ * FIRST_VALUE with retraction does). For a sliding frame, where rows leave
+ * in the order they came, that is exactly the row that left.
+ *
+ * When the operator promises that (vg_agg_bind.fifo), MIN, MAX, FIRST_VALUE
+ * and LAST_VALUE keep instead a deque of the rows that can still become the
+ * result (for MIN, each row with no smaller newer one), O(1) amortised per
+ * add and retract; a retract then takes the oldest row whatever its value.
+ *
+ * A state block is 8-byte aligned (state_size is a multiple of 8) and holds
+ * no pointer into itself: it may be moved with memcpy. Snapshot bytes are
+ * read back by the same call (types, DISTINCT, fifo).
  *
  * State can be written to bytes and read back (snapshot/restore), for
  * checkpoints and for moving state between plans on reload.
@@ -40,9 +55,13 @@ typedef struct vg_agg_bind {
     uint32_t nargs;               /* 0 for COUNT(*) */
     vg_type argt[VG_AGG_MAXARGS]; /* in: argument types; out: types to cast them to */
     bool distinct;                /* in: f(DISTINCT x) */
+    bool fifo;                    /* in: rows will be retracted in the order they were
+                                     added (a sliding OVER frame); lets MIN, MAX,
+                                     FIRST_VALUE, LAST_VALUE keep a deque, O(1) */
     vg_type ret;                  /* out: result type */
     int bad_arg;                  /* out on error: argument to blame, -1 = the call */
-    char msg[256];                /* out on error, e.g. "SUM expects a numeric argument, got STRING" */
+    char msg[256];                /* out on error, e.g. "SUM expects a numeric argument,
+                                     got STRING" */
 } vg_agg_bind;
 
 typedef struct vg_agg vg_agg;
@@ -54,14 +73,17 @@ typedef struct vg_agg_call {
     vg_type argt[VG_AGG_MAXARGS]; /* their types (after casts) */
     vg_type ret;                  /* result type */
     bool distinct;                /* duplicates of the argument count once */
+    bool fifo;                    /* retracts come in add order (bind's fifo, unless
+                                     DISTINCT, which reorders what the aggregate sees) */
     size_t state_size;            /* bytes of state for this call (DISTINCT included) */
 } vg_agg_call;
 
 struct vg_agg {
-    const char *name;        /* upper case: COUNT, SUM, ... */
-    uint8_t min_args, max_args;
-    bool count_star;         /* accepts COUNT(*) (nargs 0) */
-    bool ignores_nulls;      /* rows whose argument is NULL are not added (all but COUNT(*)) */
+    const char *name;           /* upper case: COUNT, SUM, ... */
+    uint8_t min_args, max_args; /* arguments taken (COUNT(*) aside) */
+    bool count_star;            /* accepts COUNT(*) (nargs 0) */
+    bool ignores_nulls;         /* rows whose argument is NULL are not added (all but COUNT(*)) */
+    bool dup_insensitive;       /* DISTINCT cannot change the result (MIN, MAX): binding drops it */
     /* Type a call: fill b->ret, b->argt; or b->msg/bad_arg and return -1. */
     int (*check)(vg_agg_bind *b);
     /* Bytes of fixed state for a call of these types. */
@@ -73,8 +95,10 @@ struct vg_agg {
      * unchanged). retract is never called for a row that was not added. */
     int (*add)(const vg_agg_call *c, void *st, const vg_value *args);
     int (*retract)(const vg_agg_call *c, void *st, const vg_value *args);
-    /* Fold other (same call) into st, as if its rows had been added: session
-     * windows merge. -1 when out of memory. */
+    /* Fold other (same call) into st, as if its rows had been added (after
+     * st's own rows, for FIRST/LAST_VALUE): session windows merge. other is
+     * unchanged. -1 when out of memory: st is then valid (it can be read and
+     * destroyed) but holds an unspecified part of other's rows. */
     int (*merge)(const vg_agg_call *c, void *st, const void *other);
     /* The current result. Strings point into the state (valid until the
      * next add/retract/destroy). An empty set gives NULL, except COUNT: 0. */
@@ -85,8 +109,10 @@ struct vg_agg {
      * to end) into an init'ed st. 0 or -1 (out of memory, or bad bytes). */
     int (*snapshot)(const vg_agg_call *c, const void *st, vg_buf *out);
     int (*restore)(const vg_agg_call *c, void *st, const char **p, const char *end);
-    const char *synopsis;    /* "COUNT(*) | COUNT([DISTINCT] x)" */
-    const char *doc;         /* one or two sentences, incl. NULL handling */
+    /* Bytes allocated by the state beyond state_size. May be NULL (none). */
+    size_t (*heap_bytes)(const vg_agg_call *c, const void *st);
+    const char *synopsis; /* "COUNT(*) | COUNT([DISTINCT] x)" */
+    const char *doc;      /* one or two sentences, incl. NULL handling */
 };
 
 /* Entry by name, case-insensitive; NULL when it is not an aggregate. */
@@ -100,7 +126,14 @@ const vg_agg *vg_agg_at(size_t i);
 int vg_agg_bind_call(const vg_agg *a, vg_agg_bind *b, vg_agg_call *call);
 
 /* The operations operators use; they apply DISTINCT and NULL skipping, so
- * operators never special-case an aggregate. args has call->nargs values. */
+ * operators never special-case an aggregate. args has call->nargs values.
+ * st is call->state_size bytes, 8-byte aligned, made a state by
+ * vg_agg_init and freed by vg_agg_destroy. add and merge return -1 when out
+ * of memory (add leaves st unchanged; merge as the entry's merge says).
+ * Snapshot bytes start with a format version byte; on failure out keeps
+ * its old length. Restore reads into an init'ed st and checks the bytes: on
+ * -1 (bad or truncated bytes, out of memory) st is left empty, as after
+ * vg_agg_init, and *p is unspecified. */
 void vg_agg_init(const vg_agg_call *c, void *st);
 int vg_agg_add(const vg_agg_call *c, void *st, const vg_value *args);
 int vg_agg_retract(const vg_agg_call *c, void *st, const vg_value *args);

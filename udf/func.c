@@ -15,6 +15,7 @@
 
 #include "udf/fn_int.h"
 #include "udf/func.h"
+#include "udf/agg.h"
 
 typedef struct fn_part {
     const vg_func *entries; /* name-sorted */
@@ -395,5 +396,9 @@ int vg_func_write_markdown(FILE *out)
     fputs(intro, out);
     for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++)
         write_section(out, s);
+    /* the aggregates (OVER, window and GROUP BY) follow, from their own table */
+    fputc('\n', out);
+    if (vg_agg_write_markdown(out) < 0)
+        return -1;
     return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }
