@@ -30,6 +30,8 @@ static const vg_op_kind *const kind_for_plan[] = {
     [VG_PLAN_SOURCE] = &vg_op_source_kind,
     [VG_PLAN_PROJECT] = &vg_op_project_kind,
     [VG_PLAN_SINK] = &vg_op_sink_kind,
+    [VG_PLAN_OVER] = &vg_op_over_kind,
+    [VG_PLAN_WINDOW] = &vg_op_window_kind,
 };
 
 const vg_op_kind *vg_op_kind_for(vg_plan_kind k)

@@ -126,6 +126,8 @@ void vg_op_emit_watermark(vg_op *op, int64_t wm);
 extern const vg_op_kind vg_op_source_kind;
 extern const vg_op_kind vg_op_project_kind;
 extern const vg_op_kind vg_op_sink_kind;
+extern const vg_op_kind vg_op_over_kind; /* op_over.c */
+extern const vg_op_kind vg_op_window_kind; /* op_window.c */
 
 /* The operator kind that runs a plan node kind; NULL when there is none. */
 const vg_op_kind *vg_op_kind_for(vg_plan_kind k);

@@ -5,8 +5,9 @@
  * filter, the select list (with * expanded) its expressions. Output names
  * follow Flink: the alias, else the column's name for a plain column
  * reference, else EXPR$n with n the 0-based position in the expanded
- * select list. Clauses that later issues implement (GROUP BY, windows,
- * aggregates, joins, ...) are refused here with "... is not supported yet"
+ * select list. A select list with OVER aggregates reads a chain of OVER
+ * relations instead (bind_over.c). Clauses that later issues implement
+ * (GROUP BY, joins, ...) are refused here with "... is not supported yet"
  * at the clause, so that each slots in as a new relation kind.
  */
 #include <stdio.h>
@@ -63,8 +64,8 @@ static int add_entry(vg_binder *b, const char *name, vg_rel *rel, vg_error *err)
 
 /* ---- helpers ---- */
 
-static vg_rel *rel_new(bind_ctx *c, vg_rel_kind kind, const char *name, vg_span span,
-                       uint32_t ncols)
+vg_rel *vg_bind_rel_new(bind_ctx *c, vg_rel_kind kind, const char *name, vg_span span,
+                        uint32_t ncols)
 {
     vg_rel *r = vg_arena_calloc(c->b->arena, sizeof *r);
     vg_column *cols = vg_arena_calloc(c->b->arena, (ncols ? ncols : 1) * sizeof *cols);
@@ -92,17 +93,12 @@ static int unsupported(bind_ctx *c, vg_span sp, const char *what)
 static int check_supported(bind_ctx *c, const vg_ast *q)
 {
     if (q->u.select.distinct)
-        return unsupported(c, q->span, "SELECT DISTINCT");
-    if (q->u.select.group_by.n)
-        return unsupported(c, q->u.select.group_by.items[0]->span, "GROUP BY");
-    if (q->u.select.having)
-        return unsupported(c, q->u.select.having->span, "HAVING");
-    if (q->u.select.nwindows)
-        return unsupported(c, q->u.select.windows[0]->span, "WINDOW");
+        return unsupported(c, q->u.select.distinct_span, "SELECT DISTINCT");
+    /* GROUP BY and HAVING: vg_bind_window_select (window TVFs only so far) */
     if (q->u.select.order_by.n)
-        return unsupported(c, q->u.select.order_by.items[0]->span, "ORDER BY");
+        return unsupported(c, q->u.select.order_span, "ORDER BY");
     if (q->u.select.limit)
-        return unsupported(c, q->u.select.limit->span, "LIMIT");
+        return unsupported(c, q->u.select.limit_span, "LIMIT");
     return 0;
 }
 
@@ -126,8 +122,7 @@ static vg_rel *bind_from(bind_ctx *c, const vg_ast *f, const char **alias)
         *alias = f->u.subquery.alias.name;
         return bind_select(c, f->u.subquery.query, false);
     case VG_AST_TABLEFN:
-        unsupported(c, f->u.tablefn.fn.span, f->u.tablefn.fn.name);
-        return NULL;
+        return vg_bind_tablefn(c, f, alias);
     case VG_AST_JOIN:
         unsupported(c, f->span, "JOIN");
         return NULL;
@@ -201,11 +196,16 @@ static int expand_star(bind_ctx *c, const vg_ast *star, outlist *o)
     return 0;
 }
 
-static int bind_item(bind_ctx *c, const vg_ast_select_item *it, outlist *o)
+/* A select item. With OVER aggregates (ov), c's scope holds the aggregate
+ * columns too and the item is bound with its calls replaced by them; star
+ * expands over the FROM item's columns (star_ctx) all the same. */
+static int bind_item(bind_ctx *c, bind_ctx *star_ctx, bind_over *ov, const vg_ast_select_item *it,
+                     outlist *o)
 {
     if (it->expr->kind == VG_AST_STAR)
-        return expand_star(c, it->expr, o);
-    vg_expr *x = vg_bind_expr(c, it->expr);
+        return expand_star(star_ctx, it->expr, o);
+    const vg_ast *e = ov ? vg_bind_over_rewrite(ov, it->expr) : it->expr;
+    vg_expr *x = e ? vg_bind_expr(c, e) : NULL;
     if (!x)
         return -1;
     const char *name = it->alias.name;
@@ -236,6 +236,8 @@ static int bind_where(bind_ctx *c, const vg_ast *w, vg_expr **out)
     *out = NULL;
     if (!w)
         return 0;
+    if (vg_bind_no_aggregates(c, w, "WHERE") < 0)
+        return -1;
     vg_expr *x = vg_bind_expr(c, w);
     if (!x)
         return -1;
@@ -262,19 +264,31 @@ static vg_rel *bind_select(bind_ctx *c, const vg_ast *q, bool unique_names)
     vg_rel *in = bind_from(c, q->u.select.from, &alias);
     if (!in)
         return NULL;
+    if (vg_bind_window_wanted(q))
+        return vg_bind_window_select(c, q, in, alias, unique_names);
+    if (vg_bind_window_check(c, q, in) < 0)
+        return NULL;
     bind_scope scope = {alias, &in->schema};
     bind_ctx inner = *c;
     inner.scope = &scope;
     vg_expr *filter;
     if (bind_where(&inner, q->u.select.where, &filter) < 0)
         return NULL;
+    bind_over *ov = NULL;
+    bind_ctx items = inner;
+    if (vg_bind_over_wanted(q)) {
+        if (!(in = vg_bind_over(&inner, q, in, filter, &ov)))
+            return NULL;
+        filter = NULL; /* applied below the windows */
+        items.scope = vg_bind_over_scope(ov);
+    }
     outlist o = {0};
     for (uint32_t i = 0; i < q->u.select.nitems; i++)
-        if (bind_item(&inner, &q->u.select.items[i], &o) < 0)
+        if (bind_item(&items, &inner, ov, &q->u.select.items[i], &o) < 0)
             return NULL;
     if (unique_names && check_unique(c, &o) < 0)
         return NULL;
-    vg_rel *r = rel_new(c, VG_REL_PROJECT, NULL, q->span, 0);
+    vg_rel *r = vg_bind_rel_new(c, VG_REL_PROJECT, NULL, q->span, 0);
     if (!r)
         return NULL;
     r->input = in;
@@ -338,7 +352,7 @@ static vg_rel *bind_stream(bind_ctx *c, const vg_ast *st)
     uint32_t n = st->u.create_stream.ncols;
     if (check_new_name(c, name) < 0)
         return NULL;
-    vg_rel *r = rel_new(c, VG_REL_SOURCE, name->name, st->span, n);
+    vg_rel *r = vg_bind_rel_new(c, VG_REL_SOURCE, name->name, st->span, n);
     if (!r)
         return NULL;
     for (uint32_t i = 0; i < n; i++) {

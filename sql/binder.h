@@ -23,11 +23,18 @@
 #include "engine/expr.h"
 #include "engine/value.h"
 #include "sql/ast.h"
+#include "sql/plan.h"
 
 typedef enum vg_rel_kind {
     VG_REL_SOURCE,  /* a declared stream */
     VG_REL_PROJECT, /* filter (WHERE) then projection (SELECT list) of its input */
-    /* later: OVER aggregates, window aggregates, GROUP BY, MATCH_RECOGNIZE, joins */
+    VG_REL_OVER,    /* OVER aggregates of one window: the input row, then one column
+                       per aggregate (sql/bind_over.c) */
+    VG_REL_WINDOW,  /* a window TVF: bare, the input row once per window with
+                       window_start, window_end, window_time appended; grouped (its
+                       GROUP BY), window_start, window_end, window_time, the keys, then
+                       one column per aggregate (sql/bind_window.c) */
+    /* later: GROUP BY without windows, MATCH_RECOGNIZE, joins */
 } vg_rel_kind;
 
 typedef struct vg_rel vg_rel;
@@ -36,7 +43,7 @@ struct vg_rel {
     vg_rel_kind kind;
     const char *name;     /* stream or view name; NULL for a query or subquery */
     vg_schema schema;     /* output columns, in order */
-    vg_rel *input;        /* PROJECT: the relation it reads */
+    vg_rel *input;        /* PROJECT, OVER, WINDOW: the relation it reads */
     const vg_source *src; /* the statement's source text */
     vg_span span;         /* the statement or subquery it was bound from */
     union {
@@ -50,6 +57,25 @@ struct vg_rel {
             vg_expr *filter; /* WHERE over the input row, or NULL (constant TRUE) */
             vg_expr **exprs; /* schema.ncols expressions over the input row */
         } project;
+        struct {
+            uint32_t nkeys;      /* PARTITION BY columns (0: one partition) */
+            uint32_t *keys;      /* their slots in the input row */
+            int32_t order_col;   /* ORDER BY: the input's event-time column */
+            vg_frame_kind frame; /* RANGE or ROWS */
+            int64_t preceding;   /* RANGE: milliseconds; ROWS: rows; -1: UNBOUNDED */
+            uint32_t naggs;      /* == schema.ncols - input->schema.ncols */
+            vg_plan_agg *aggs;   /* the aggregates, over the input row */
+        } over;
+        struct {
+            vg_window_spec spec; /* the TVF and its intervals */
+            int32_t time_col;    /* DESCRIPTOR(ts): the input's event-time column */
+            bool grouped;        /* a GROUP BY window_start, window_end, ... over the TVF */
+            uint32_t nkeys;      /* grouped: the other GROUP BY columns; bare SESSION: its
+                                    PARTITION BY columns */
+            uint32_t *keys;      /* their slots in the input row */
+            uint32_t naggs;      /* grouped: == schema.ncols - 3 - nkeys */
+            vg_plan_agg *aggs;   /* the aggregates, over the input row */
+        } window;
     } u;
     void *planned; /* the planner's node for this relation (NULL until planned) */
 };

@@ -1,6 +1,6 @@
 /*
- * binder_int.h — what binder.c (catalog, statements, SELECT) and
- * bind_expr.c (expressions) share.
+ * binder_int.h — what binder.c (catalog, statements, SELECT), bind_expr.c
+ * (expressions) and bind_over.c (OVER aggregates) share.
  */
 #ifndef VG_BINDER_INT_H
 #define VG_BINDER_INT_H
@@ -48,5 +48,64 @@ int vg_bind_find_column(bind_ctx *c, const char *qualifier, const char *name, vg
 /* " (did you mean 'x'?)" for the column of schema closest to name (edit
  * distance at most 2), or "" ; in buf of n bytes. */
 const char *vg_bind_suggest(const vg_schema *schema, const char *name, char *buf, size_t n);
+
+/* A new relation with ncols zeroed columns, in the binder's arena; NULL
+ * with c->err set when out of memory. */
+vg_rel *vg_bind_rel_new(bind_ctx *c, vg_rel_kind kind, const char *name, vg_span span,
+                        uint32_t ncols);
+
+/* ---- OVER aggregates (bind_over.c) ---- */
+
+/* The OVER aggregates of one SELECT, while its select list is bound. */
+typedef struct bind_over bind_over;
+
+/* Whether SELECT q needs bind_over.c: its list calls an aggregate, or uses
+ * OVER or FILTER, or it has a WINDOW clause. */
+bool vg_bind_over_wanted(const vg_ast *q);
+/* An error at the first aggregate call in e (NULL: none), for clauses that
+ * cannot hold one: "aggregate functions are not allowed in CLAUSE". 0 or -1. */
+int vg_bind_no_aggregates(bind_ctx *c, const vg_ast *e, const char *clause);
+/* The event-time attribute of r (a WATERMARK FOR column passed through
+ * unchanged), or -1. */
+int32_t vg_bind_time_col(const vg_rel *r);
+/* Bind q's windows and aggregate calls over `in` (c->scope holds in's
+ * columns), WHERE being `filter` (NULL: none). Returns the relation the
+ * select list reads: WHERE as a projection, then one OVER relation per
+ * distinct window. *out then says how to bind the select list; NULL with
+ * c->err set on error. */
+vg_rel *vg_bind_over(bind_ctx *c, const vg_ast *q, vg_rel *in, vg_expr *filter, bind_over **out);
+/* The scope select items bind in: the input's columns (same slots), then
+ * the aggregate columns under hidden names. Owned by ov. */
+const bind_scope *vg_bind_over_scope(const bind_over *ov);
+/* Select item expression e with each of its aggregate calls replaced by a
+ * reference to the call's column (e itself when it has none). NULL with
+ * the error set when out of memory. The copy lives in the binder's arena. */
+const vg_ast *vg_bind_over_rewrite(bind_over *ov, const vg_ast *e);
+
+/* ---- window TVFs and their GROUP BY (bind_window.c) ---- */
+
+/* FROM TABLE(TUMBLE | HOP | CUMULATE | SESSION(TABLE t, DESCRIPTOR(ts),
+ * ...)): the bare TVF relation (VG_REL_WINDOW, not grouped) over stream or
+ * view t; *alias is the FROM item's alias (NULL: none). NULL with c->err
+ * set. */
+vg_rel *vg_bind_tablefn(bind_ctx *c, const vg_ast *f, const char **alias);
+/* Whether vg_bind_window_select binds SELECT q: it has GROUP BY or HAVING. */
+bool vg_bind_window_wanted(const vg_ast *q);
+/* Bind SELECT q with GROUP BY (or HAVING) over its FROM item `in`, whose
+ * columns alias qualifies: a grouped VG_REL_WINDOW over a window TVF, then
+ * the select list and HAVING as a projection, which is returned (output
+ * names unique when unique_names). NULL with c->err set; GROUP BY over
+ * anything but a window TVF is "not supported yet". */
+vg_rel *vg_bind_window_select(bind_ctx *c, const vg_ast *q, vg_rel *in, const char *alias,
+                              bool unique_names);
+/* Refuse what a SELECT without GROUP BY cannot do over its FROM item `in`
+ * when that is a window TVF (SESSION, aggregates, OVER) or reads one (OVER
+ * aggregates, until vg_bind_time_col knows window relations). 0 or -1
+ * with c->err set. */
+int vg_bind_window_check(bind_ctx *c, const vg_ast *q, const vg_rel *in);
+/* The event-time attribute of r, or -1: a stream's WATERMARK FOR column,
+ * a window TVF's window_time, passed through unchanged by projections and
+ * OVER. */
+int32_t vg_bind_window_time_col(const vg_rel *r);
 
 #endif

@@ -8,6 +8,18 @@
  *     project high_value  filter (amount >= 500.0)  [payment_id := payment_id, ...]
  *       source payments  [payment_id STRING, ...]  watermark (ts - INTERVAL '5' SECOND)
  *
+ * An OVER node shows its window and its aggregates (the columns it appends):
+ *
+ *   over  partition by card_id  order by ts
+ *     range between INTERVAL '1' HOUR preceding and current row  [n := COUNT(*), ...]
+ *
+ * (on one line). A window node shows its TVF, its grouping and its
+ * aggregates (bare: the columns it appends):
+ *
+ *   window  tumble(ts, size INTERVAL '1' MINUTE)  group by window_start, window_end,
+ *     merchant_id  [n := COUNT(*), total := SUM(amount)]
+ *
+ * (on one line).
  * A node read by several others (a shared view or stream) is printed in
  * full the first time and as "-> project high_value (see above)" after.
  * Nodes no sink reads follow, as trees of their own. Both formats are
@@ -30,15 +42,18 @@ typedef struct ex {
 } ex;
 
 /* One node described as a list of parts: "KIND NAME", then details. */
-#define MAX_PARTS 4
+#define MAX_PARTS 6
 
 typedef struct describe {
     const char *parts[MAX_PARTS];
     int n;
 } describe;
 
-static const char *const kind_names[] = {
-    [VG_PLAN_SOURCE] = "source", [VG_PLAN_PROJECT] = "project", [VG_PLAN_SINK] = "sink"};
+static const char *const kind_names[] = {[VG_PLAN_SOURCE] = "source",
+                                         [VG_PLAN_PROJECT] = "project",
+                                         [VG_PLAN_SINK] = "sink",
+                                         [VG_PLAN_OVER] = "over",
+                                         [VG_PLAN_WINDOW] = "window"};
 
 static void put(ex *x, const char *s) { x->rc |= vg_buf_puts(&x->buf, s); }
 
@@ -101,6 +116,168 @@ static const char *columns(ex *x, const vg_schema *s)
     return take(x);
 }
 
+/* A RANGE bound as an INTERVAL literal of the largest whole unit. */
+static void put_interval(ex *x, int64_t ms)
+{
+    static const struct {
+        int64_t ms;
+        const char *name;
+    } units[] = {{86400000, "DAY"}, {3600000, "HOUR"}, {60000, "MINUTE"}, {1000, "SECOND"}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (ms != 0 && ms % units[i].ms == 0) {
+            x->rc |= vg_buf_printf(&x->buf, "INTERVAL '%lld' %s", (long long)(ms / units[i].ms),
+                                   units[i].name);
+            return;
+        }
+    x->rc |= vg_buf_printf(&x->buf, "INTERVAL '%lld.%03lld' SECOND", (long long)(ms / 1000),
+                           (long long)(ms % 1000));
+}
+
+static const char *over_window(ex *x, const vg_plan_node *n)
+{
+    const vg_schema *in = &n->inputs[0]->schema;
+    if (n->u.over.nkeys) {
+        put(x, "partition by ");
+        for (uint32_t i = 0; i < n->u.over.nkeys; i++) {
+            if (i)
+                put(x, ", ");
+            put_name(x, in->cols[n->u.over.keys[i]].name);
+        }
+        put(x, "  ");
+    }
+    put(x, "order by ");
+    put_name(x, in->cols[n->u.over.order_col].name);
+    return take(x);
+}
+
+static const char *over_frame(ex *x, const vg_plan_node *n)
+{
+    bool rows = n->u.over.frame == VG_FRAME_ROWS;
+    put(x, rows ? "rows between " : "range between ");
+    if (n->u.over.preceding < 0)
+        put(x, "unbounded");
+    else if (rows)
+        x->rc |= vg_buf_printf(&x->buf, "%lld", (long long)n->u.over.preceding);
+    else
+        put_interval(x, n->u.over.preceding);
+    put(x, " preceding and current row");
+    return take(x);
+}
+
+/* [name := AGG([DISTINCT] args) [FILTER (WHERE cond)], ...] */
+static const char *over_aggs(ex *x, const vg_plan_node *n)
+{
+    const vg_schema *in = &n->inputs[0]->schema;
+    put(x, "[");
+    for (uint32_t i = 0; i < n->u.over.naggs; i++) {
+        const vg_plan_agg *a = &n->u.over.aggs[i];
+        if (i)
+            put(x, ", ");
+        put_name(x, n->schema.cols[in->ncols + i].name);
+        put(x, " := ");
+        put(x, a->call.agg->name);
+        put(x, a->call.distinct ? "(DISTINCT " : "(");
+        if (a->call.nargs == 0)
+            put(x, "*");
+        for (uint32_t j = 0; j < a->call.nargs; j++) {
+            if (j)
+                put(x, ", ");
+            put(x, expr_text(x, a->args[j], in));
+        }
+        put(x, ")");
+        if (a->filter) {
+            put(x, " FILTER (WHERE ");
+            put(x, expr_text(x, a->filter, in));
+            put(x, ")");
+        }
+    }
+    put(x, "]");
+    return take(x);
+}
+
+/* ---- window nodes ---- */
+
+/* An interval argument: ", NAME INTERVAL ..." (negative ones with a sign). */
+static void put_window_arg(ex *x, const char *name, int64_t ms)
+{
+    put(x, ", ");
+    put(x, name);
+    put(x, ms < 0 ? " -" : " ");
+    put_interval(x, ms < 0 ? -ms : ms);
+}
+
+/* tumble(ts, size INTERVAL '1' MINUTE[, offset ...]), hop(ts, slide .., size ..),
+ * cumulate(ts, step .., size ..), session(ts, gap ..) */
+static const char *window_spec(ex *x, const vg_plan_node *n)
+{
+    static const char *const fns[] = {[VG_WINDOW_TUMBLE] = "tumble", [VG_WINDOW_HOP] = "hop",
+                                      [VG_WINDOW_CUMULATE] = "cumulate",
+                                      [VG_WINDOW_SESSION] = "session"};
+    static const char *const steps[] = {[VG_WINDOW_HOP] = "slide", [VG_WINDOW_CUMULATE] = "step"};
+    const vg_window_spec *s = &n->u.window.spec;
+    put(x, fns[s->kind]);
+    put(x, "(");
+    put_name(x, n->inputs[0]->schema.cols[n->u.window.time_col].name);
+    if (s->kind == VG_WINDOW_HOP || s->kind == VG_WINDOW_CUMULATE)
+        put_window_arg(x, steps[s->kind], s->step);
+    put_window_arg(x, s->kind == VG_WINDOW_SESSION ? "gap" : "size", s->size);
+    if (s->offset)
+        put_window_arg(x, "offset", s->offset);
+    put(x, ")");
+    return take(x);
+}
+
+/* Grouped: "group by window_start, window_end, KEYS"; bare: "per row". */
+static const char *window_grouping(ex *x, const vg_plan_node *n)
+{
+    if (!n->u.window.grouped) {
+        put(x, "per row");
+        return take(x);
+    }
+    put(x, "group by window_start, window_end");
+    for (uint32_t i = 0; i < n->u.window.nkeys; i++) {
+        put(x, ", ");
+        put_name(x, n->inputs[0]->schema.cols[n->u.window.keys[i]].name);
+    }
+    return take(x);
+}
+
+/* Grouped: [name := AGG([DISTINCT] args) [FILTER (WHERE cond)], ...];
+ * bare: the columns it appends. */
+static const char *window_aggs(ex *x, const vg_plan_node *n)
+{
+    const vg_schema *in = &n->inputs[0]->schema;
+    if (!n->u.window.grouped) {
+        put(x, "[+ window_start, window_end, window_time]");
+        return take(x);
+    }
+    put(x, "[");
+    for (uint32_t i = 0; i < n->u.window.naggs; i++) {
+        const vg_plan_agg *a = &n->u.window.aggs[i];
+        if (i)
+            put(x, ", ");
+        put_name(x, n->schema.cols[3 + n->u.window.nkeys + i].name);
+        put(x, " := ");
+        put(x, a->call.agg->name);
+        put(x, a->call.distinct ? "(DISTINCT " : "(");
+        if (a->call.nargs == 0)
+            put(x, "*");
+        for (uint32_t j = 0; j < a->call.nargs; j++) {
+            if (j)
+                put(x, ", ");
+            put(x, expr_text(x, a->args[j], in));
+        }
+        put(x, ")");
+        if (a->filter) {
+            put(x, " FILTER (WHERE ");
+            put(x, expr_text(x, a->filter, in));
+            put(x, ")");
+        }
+    }
+    put(x, "]");
+    return take(x);
+}
+
 static void describe_node(ex *x, const vg_plan_node *n, describe *d)
 {
     d->n = 0;
@@ -129,6 +306,14 @@ static void describe_node(ex *x, const vg_plan_node *n, describe *d)
         }
         put(x, "]");
         d->parts[d->n++] = take(x);
+    } else if (n->kind == VG_PLAN_OVER) {
+        d->parts[d->n++] = over_window(x, n);
+        d->parts[d->n++] = over_frame(x, n);
+        d->parts[d->n++] = over_aggs(x, n);
+    } else if (n->kind == VG_PLAN_WINDOW) {
+        d->parts[d->n++] = window_spec(x, n);
+        d->parts[d->n++] = window_grouping(x, n);
+        d->parts[d->n++] = window_aggs(x, n);
     } else {
         d->parts[d->n++] = columns(x, &n->schema);
     }

@@ -8,7 +8,9 @@
  * anonymous projection that only passes its input's columns through (no
  * filter, the same columns in the same order) adds nothing and is left out:
  * SELECT * FROM v reads v's node directly, and a sink may rename columns
- * since its schema is its own.
+ * since its schema is its own. An OVER relation (its aggregates, window
+ * and frame) becomes a VG_PLAN_OVER node as it is, and a window TVF
+ * relation (bare or grouped) a VG_PLAN_WINDOW node.
  */
 #include <stddef.h>
 #include <string.h>
@@ -104,11 +106,33 @@ static vg_plan_node *plan_rel(plan_owner *o, vg_rel *r, vg_error *err)
             r->planned = in;
             return in;
         }
-        if (!(p = node_new(o, VG_PLAN_PROJECT, r, in, err)))
-            return NULL;
-        p->u.project.filter = r->u.project.filter;
-        p->u.project.nexprs = r->schema.ncols;
-        p->u.project.exprs = r->u.project.exprs;
+        if (r->kind == VG_REL_WINDOW) {
+            if (!(p = node_new(o, VG_PLAN_WINDOW, r, in, err)))
+                return NULL;
+            p->u.window.spec = r->u.window.spec;
+            p->u.window.time_col = r->u.window.time_col;
+            p->u.window.grouped = r->u.window.grouped;
+            p->u.window.nkeys = r->u.window.nkeys;
+            p->u.window.keys = r->u.window.keys;
+            p->u.window.naggs = r->u.window.naggs;
+            p->u.window.aggs = r->u.window.aggs;
+        } else if (r->kind == VG_REL_OVER) {
+            if (!(p = node_new(o, VG_PLAN_OVER, r, in, err)))
+                return NULL;
+            p->u.over.nkeys = r->u.over.nkeys;
+            p->u.over.keys = r->u.over.keys;
+            p->u.over.order_col = r->u.over.order_col;
+            p->u.over.frame = r->u.over.frame;
+            p->u.over.preceding = r->u.over.preceding;
+            p->u.over.naggs = r->u.over.naggs;
+            p->u.over.aggs = r->u.over.aggs;
+        } else {
+            if (!(p = node_new(o, VG_PLAN_PROJECT, r, in, err)))
+                return NULL;
+            p->u.project.filter = r->u.project.filter;
+            p->u.project.nexprs = r->schema.ncols;
+            p->u.project.exprs = r->u.project.exprs;
+        }
     }
     r->planned = p;
     return p;

@@ -29,7 +29,11 @@ typedef enum vg_plan_kind {
     VG_PLAN_SINK,    /* INSERT INTO sink, or a bare SELECT to stdout */
     VG_PLAN_OVER,    /* OVER aggregates of one window: the input row, then one
                         column per aggregate, emitted as each row arrives */
-    /* later: VG_PLAN_WINDOW, VG_PLAN_GROUP, VG_PLAN_MATCH, VG_PLAN_JOIN,
+    VG_PLAN_WINDOW,  /* a window TVF (TUMBLE, HOP, CUMULATE, SESSION): bare, the input
+                        row once per window it falls in, with window_start, window_end
+                        and window_time appended, on arrival; grouped, one row per
+                        window and GROUP BY key when the watermark passes the window */
+    /* later: VG_PLAN_GROUP, VG_PLAN_MATCH, VG_PLAN_JOIN,
      * VG_PLAN_PREDICT, VG_PLAN_RULES */
 } vg_plan_kind;
 
@@ -42,6 +46,24 @@ typedef struct vg_plan_agg {
     vg_expr *filter;                  /* FILTER (WHERE ...), or NULL */
     vg_span span;                     /* the call in the SQL */
 } vg_plan_agg;
+
+/* The window table-valued functions. */
+typedef enum vg_window_kind {
+    VG_WINDOW_TUMBLE,   /* TUMBLE(TABLE t, DESCRIPTOR(ts), size [, offset]) */
+    VG_WINDOW_HOP,      /* HOP(TABLE t, DESCRIPTOR(ts), slide, size [, offset]) */
+    VG_WINDOW_CUMULATE, /* CUMULATE(TABLE t, DESCRIPTOR(ts), step, size [, offset]) */
+    VG_WINDOW_SESSION,  /* SESSION(TABLE t [PARTITION BY k, ...], DESCRIPTOR(ts), gap) */
+} vg_window_kind;
+
+/* Which windows a row falls in, all in milliseconds. Windows are
+ * [start, end): start inclusive, end exclusive. */
+typedef struct vg_window_spec {
+    vg_window_kind kind;
+    int64_t size;   /* TUMBLE, HOP: the window's length; CUMULATE: the largest window's;
+                       SESSION: the gap */
+    int64_t step;   /* HOP: the slide; CUMULATE: the step; TUMBLE: == size; SESSION: 0 */
+    int64_t offset; /* TUMBLE, HOP, CUMULATE: how far window starts are shifted (0: none) */
+} vg_window_spec;
 
 typedef enum vg_frame_kind {
     VG_FRAME_RANGE, /* RANGE BETWEEN INTERVAL ... PRECEDING AND CURRENT ROW: by event time */
@@ -80,6 +102,19 @@ struct vg_plan_node {
             uint32_t naggs;      /* == schema.ncols - the input's ncols */
             vg_plan_agg *aggs;   /* output columns input.ncols .. */
         } over;
+        struct {
+            vg_window_spec spec; /* the TVF and its intervals */
+            int32_t time_col;    /* DESCRIPTOR(ts): the input's event-time column */
+            bool grouped;        /* GROUP BY window_start, window_end, keys: output is
+                                    window_start, window_end, window_time, the keys, then
+                                    one column per aggregate; else (bare) the input row,
+                                    then window_start, window_end, window_time */
+            uint32_t nkeys;      /* grouped: the other GROUP BY columns (for SESSION, its
+                                    PARTITION BY columns); 0 for one group per window */
+            uint32_t *keys;      /* their slots in the input row */
+            uint32_t naggs;      /* grouped: the aggregates, output columns 3 + nkeys .. */
+            vg_plan_agg *aggs;
+        } window;
     } u;
 };
 

@@ -1,0 +1,143 @@
+/*
+ * window_int.h — what the window operator's files share: op_window.c (the
+ * operator: which windows a row falls in, adding rows, firing, bare TVFs),
+ * window_state.c (keys, groups and the firing heap) and window_snap.c
+ * (snapshot, restore, iterate).
+ *
+ * The state of a grouped window node is a hash map from GROUP BY key to a
+ * win_key, which holds the key's live groups: one per window the key has
+ * rows in (for SESSION, its open sessions, sorted by start, never
+ * overlapping). A group holds its window's bounds, the arrival number of
+ * its first row, and one aggregate state per aggregate (udf/agg.h). Every
+ * live group is also in a binary heap ordered by (end, start, first row):
+ * the watermark pops the groups whose window has fired in exactly the
+ * order they are emitted. A group is freed as soon as it is emitted, and
+ * a key as soon as it has no group left.
+ *
+ * Event times are bounded (|ts| < 2^62, interval arguments < 2^52, both
+ * checked before use), so no window arithmetic can overflow.
+ */
+#ifndef VG_WINDOW_INT_H
+#define VG_WINDOW_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/buf.h"
+#include "engine/op.h"
+#include "udf/agg.h"
+
+/* Event times the operator can assign to windows: |ts| < 2^62. */
+#define WIN_TS_LIMIT ((int64_t)1 << 62)
+
+/* One window, [start, end). */
+typedef struct win_range {
+    int64_t start; /* inclusive */
+    int64_t end;   /* exclusive */
+} win_range;
+
+/* ---- assignment (op_window.c) ---- */
+
+/* Flink's TimeWindow.getWindowStartWithOffset: the start of the window of
+ * length size, aligned to offset, that holds ts (a floor modulo, right for
+ * negative times too). */
+int64_t win_start_of(int64_t ts, int64_t offset, int64_t size);
+/* The windows that hold ts, in Flink's order: TUMBLE its one window; HOP
+ * the latest start first; CUMULATE the smallest first; SESSION [ts, ts +
+ * gap). win_first fills *w with the first and win_next replaces it with the
+ * next; both return false when there is none (a HOP whose slide is larger
+ * than its size leaves gaps). ts must be within WIN_TS_LIMIT. */
+bool win_first(const vg_window_spec *s, int64_t ts, win_range *w);
+bool win_next(const vg_window_spec *s, int64_t ts, win_range *w);
+
+/* Whether a window that ends at end has fired at watermark wm: Flink fires
+ * a window once the watermark reaches its last millisecond, end - 1. */
+static inline bool win_fired(int64_t end, int64_t wm) { return end - 1 <= wm; }
+
+/* ---- state (window_state.c) ---- */
+
+typedef struct win_key win_key;
+
+/* The rows of one key in one window. The aggregate states follow the
+ * struct, at WIN_GROUP_HDR. */
+typedef struct win_group {
+    int64_t start, end; /* the window */
+    uint64_t seq;       /* arrival number of its first row (for SESSION, the
+                           smallest of the sessions merged into it) */
+    uint32_t at;        /* its index in the firing heap */
+    win_key *key;       /* the key it belongs to */
+} win_group;
+
+#define WIN_GROUP_HDR ((sizeof(win_group) + 15) & ~(size_t)15)
+
+static inline char *win_group_states(const win_group *g) { return (char *)g + WIN_GROUP_HDR; }
+
+/* One GROUP BY key and its live groups; the encoded key follows. */
+struct win_key {
+    win_key *next;      /* in its hash bucket */
+    uint64_t hash;      /* of the encoded key */
+    uint32_t len;       /* bytes of the encoded key */
+    uint32_t ngroups;   /* live groups */
+    uint32_t cap;       /* room in groups */
+    win_group **groups; /* SESSION: sorted by start; else in creation order */
+    char bytes[];       /* the encoded key (win_key_encode) */
+};
+
+/* The mutable state of one window node. */
+typedef struct win_state {
+    const vg_plan_node *node; /* read-only plan node */
+    const vg_schema *in;      /* the input's columns */
+    uint32_t naggs;
+    size_t *offs;       /* naggs offsets of the aggregate states in a group */
+    size_t states_size; /* bytes of all aggregate states of a group */
+    /* keys: chained hash buckets */
+    win_key **buckets; /* nbuckets chains; NULL until the first key */
+    uint32_t nbuckets; /* a power of two, or 0 */
+    uint32_t nkeys;
+    /* the firing heap: every live group, least (end, start, seq) first */
+    win_group **heap;
+    uint32_t nheap, heapcap;
+    uint64_t seq; /* rows pushed so far (the next row's number) */
+    /* scratch, reused for every row */
+    vg_buf key;     /* the row's encoded key */
+    vg_value *out;  /* the output row, node->schema.ncols values */
+    vg_value *args; /* the row's aggregate arguments, VG_AGG_MAXARGS per aggregate */
+    bool *counts;   /* per aggregate: the row passed its FILTER */
+} win_state;
+
+/* Encode the GROUP BY columns of row into st->key. 0 or -1 (out of memory). */
+int win_key_encode(win_state *st, const vg_value *row);
+/* The key columns back from k (strings point into k). */
+void win_key_decode(const win_state *st, const win_key *k, vg_value *out);
+/* The key of encoded bytes p[0..len), made (with no group) when new. NULL
+ * when out of memory. */
+win_key *win_key_get(win_state *st, const char *p, uint32_t len);
+/* Free k when it holds no group. */
+void win_key_release(win_state *st, win_key *k);
+/* k's group of window [start, end), or NULL. */
+win_group *win_key_find(const win_key *k, int64_t start, int64_t end);
+/* A new empty group of k for [start, end) whose first row is number seq:
+ * its aggregate states initialised, in k's groups and in the heap. NULL
+ * when out of memory (nothing changed). */
+win_group *win_group_new(win_state *st, win_key *k, int64_t start, int64_t end, uint64_t seq);
+/* Take g out of its key and the heap, free its states and g; its key goes
+ * too when it has no group left. */
+void win_group_free(win_state *st, win_group *g);
+/* Restore the heap order after g's bounds or seq changed. */
+void win_heap_fix(win_state *st, win_group *g);
+/* Free every key and group. */
+void win_state_clear(win_state *st);
+
+/* Fill st->out with g's output row: window_start, window_end, window_time,
+ * the key columns, the aggregates' current values (strings point into g's
+ * key and states). */
+void win_group_row(win_state *st, const win_group *g);
+
+/* ---- snapshot, restore, iterate (window_snap.c) ---- */
+
+int win_snapshot(vg_op *op, vg_buf *out, vg_error *err);
+int win_restore(vg_op *op, const void *p, size_t n, vg_error *err);
+int win_iterate(vg_op *op, vg_op_visit_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * window_snap.c — the window operator's state as bytes (snapshot, restore)
+ * and as rows (iterate).
+ *
+ * A snapshot of a grouped node holds a header with the node's layout (so
+ * that restore refuses the bytes of another window), the row counter, and
+ * every key: its encoded bytes and its live groups, each with its window,
+ * the number of its first row, and each aggregate's state (udf/agg.h's own
+ * bytes). The firing heap is rebuilt from the groups. A bare node has no
+ * state and writes nothing. Numbers are in host byte order: snapshots move
+ * between runs of one build, not between machines.
+ */
+#include <string.h>
+
+#include "engine/window_int.h"
+
+#define SNAP_MAGIC 0x314e4957u /* "WIN1" */
+
+static int put(vg_buf *b, const void *p, size_t n) { return vg_buf_append(b, p, n); }
+
+static int put_u32(vg_buf *b, uint32_t v) { return put(b, &v, 4); }
+
+static int put_group(const win_state *st, const win_group *g, vg_buf *b)
+{
+    int rc = put(b, &g->start, 8) | put(b, &g->end, 8) | put(b, &g->seq, 8);
+    for (uint32_t a = 0; a < st->naggs && !rc; a++)
+        rc |=
+            vg_agg_snapshot(&st->node->u.window.aggs[a].call, win_group_states(g) + st->offs[a], b);
+    return rc;
+}
+
+static int put_header(const win_state *st, vg_buf *b)
+{
+    const vg_plan_node *n = st->node;
+    return put_u32(b, SNAP_MAGIC) | put_u32(b, (uint32_t)n->u.window.spec.kind) |
+           put_u32(b, n->u.window.nkeys) | put_u32(b, st->naggs) | put(b, &st->seq, 8) |
+           put_u32(b, st->nkeys);
+}
+
+int win_snapshot(vg_op *op, vg_buf *out, vg_error *err)
+{
+    const win_state *st = op->state;
+    if (!op->node->u.window.grouped)
+        return 0;
+    size_t mark = out->len;
+    int rc = put_header(st, out);
+    for (uint32_t i = 0; i < st->nbuckets && !rc; i++)
+        for (const win_key *k = st->buckets[i]; k && !rc; k = k->next) {
+            rc |= put_u32(out, k->len) | put(out, k->bytes, k->len) | put_u32(out, k->ngroups);
+            for (uint32_t g = 0; g < k->ngroups && !rc; g++)
+                rc |= put_group(st, k->groups[g], out);
+        }
+    if (rc) {
+        out->len = mark;
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* ---- restore ---- */
+
+/* A cursor over snapshot bytes; bad turns true at the first short read. */
+typedef struct reader {
+    const char *p, *end;
+    bool bad;
+} reader;
+
+static void get(reader *r, void *out, size_t n)
+{
+    if (r->bad || (size_t)(r->end - r->p) < n) {
+        r->bad = true;
+        memset(out, 0, n);
+        return;
+    }
+    memcpy(out, r->p, n);
+    r->p += n;
+}
+
+static uint32_t get_u32(reader *r)
+{
+    uint32_t v;
+    get(r, &v, 4);
+    return v;
+}
+
+/* Whether p[0..len) is a key win_key_encode could have written. */
+static bool key_valid(const win_state *st, const char *p, uint32_t len)
+{
+    const char *end = p + len;
+    for (uint32_t i = 0; i < st->node->u.window.nkeys; i++) {
+        if (p >= end || (*p != 0 && *p != 1))
+            return false;
+        if (*p++ == 0)
+            continue;
+        uint32_t slen = 0;
+        bool str = st->in->cols[st->node->u.window.keys[i]].type == VG_T_STRING;
+        if (str && end - p >= 4)
+            memcpy(&slen, p, 4);
+        size_t need = str ? 4 + (size_t)slen : 8;
+        if ((size_t)(end - p) < need)
+            return false;
+        p += need;
+    }
+    return p == end;
+}
+
+static int restore_group(win_state *st, win_key *k, reader *r)
+{
+    int64_t start, end;
+    uint64_t seq;
+    get(r, &start, 8);
+    get(r, &end, 8);
+    get(r, &seq, 8);
+    if (r->bad || start >= end)
+        return -1;
+    win_group *g = win_group_new(st, k, start, end, seq);
+    if (!g)
+        return -1;
+    for (uint32_t a = 0; a < st->naggs; a++)
+        if (vg_agg_restore(&st->node->u.window.aggs[a].call, win_group_states(g) + st->offs[a],
+                           &r->p, r->end) < 0)
+            return -1; /* g stays, valid and empty: close frees it */
+    return 0;
+}
+
+static int restore_key(win_state *st, reader *r)
+{
+    uint32_t len = get_u32(r);
+    if (r->bad || (size_t)(r->end - r->p) < len || !key_valid(st, r->p, len))
+        return -1;
+    win_key *k = win_key_get(st, r->p, len);
+    r->p += len;
+    uint32_t n = get_u32(r);
+    if (!k || r->bad || n == 0 || k->ngroups) {
+        if (k)
+            win_key_release(st, k);
+        return -1;
+    }
+    for (uint32_t g = 0; g < n; g++)
+        if (restore_group(st, k, r) < 0) {
+            win_key_release(st, k);
+            return -1;
+        }
+    return 0;
+}
+
+int win_restore(vg_op *op, const void *p, size_t n, vg_error *err)
+{
+    win_state *st = op->state;
+    reader r = {p, (const char *)p + n, false};
+    const vg_plan_node *node = op->node;
+    if (!node->u.window.grouped || get_u32(&r) != SNAP_MAGIC ||
+        get_u32(&r) != (uint32_t)node->u.window.spec.kind || get_u32(&r) != node->u.window.nkeys ||
+        get_u32(&r) != st->naggs)
+        return vg_error_set(err, VG_ERR_RUNTIME, "the window state is of another window");
+    get(&r, &st->seq, 8);
+    uint32_t nkeys = get_u32(&r);
+    for (uint32_t i = 0; i < nkeys && !r.bad; i++)
+        if (restore_key(st, &r) < 0)
+            return vg_error_set(err, VG_ERR_RUNTIME, "the window state is damaged");
+    if (r.bad || r.p != r.end)
+        return vg_error_set(err, VG_ERR_RUNTIME, "the window state is damaged");
+    return 0;
+}
+
+/* ---- iterate ---- */
+
+int win_iterate(vg_op *op, vg_op_visit_fn fn, void *arg)
+{
+    win_state *st = op->state;
+    for (uint32_t i = 0; i < st->nheap; i++) {
+        win_group_row(st, st->heap[i]);
+        int rc = fn(arg, st->out);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,788 @@
+/*
+ * bind_over.c — OVER aggregates: windows, aggregate calls, and the
+ * relations that compute them.
+ *
+ * A SELECT whose list calls aggregates with OVER becomes, bottom up:
+ *
+ *   [PROJECT: WHERE]  ->  OVER (window 1)  ->  OVER (window 2) ...  ->  PROJECT: select list
+ *
+ * WHERE filters rows before any window sees them (a projection that passes
+ * every column through); then one OVER relation per distinct window spec
+ * (identical inline specs and references to one named window share it),
+ * each appending one column per aggregate to the row it received; then the
+ * select list, bound over the input's columns plus the aggregate columns.
+ *
+ * The select list is bound by the ordinary expression binder (bind_expr.c):
+ * each aggregate call in it is replaced, in a copy of the expression, by a
+ * reference to a hidden column that stands for the call's result. Hidden
+ * names start with bytes that are never valid UTF-8 (so no SQL text can
+ * name one) and differ from every name in at least three bytes (so no
+ * "did you mean" suggestion ever shows one). Errors keep pointing at the
+ * SQL as written: a replaced call keeps its span.
+ *
+ * Windows follow Flink: ORDER BY exactly one column, ascending, the input's
+ * event-time attribute; frames RANGE BETWEEN INTERVAL ... PRECEDING or ROWS
+ * BETWEEN n PRECEDING (or UNBOUNDED PRECEDING) AND CURRENT ROW, the short
+ * forms, and no frame meaning RANGE UNBOUNDED PRECEDING. Beyond Flink, one
+ * SELECT may use many windows with different partition keys.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "engine/expr.h"
+#include "sql/binder_int.h"
+#include "udf/agg.h"
+#include "udf/func.h"
+
+/* A window after validation, in the plan's terms. */
+typedef struct win {
+    uint32_t nkeys;
+    uint32_t *keys;      /* PARTITION BY slots of the input */
+    int32_t order_col;   /* the event-time column */
+    vg_frame_kind frame;
+    int64_t preceding;   /* ms (RANGE) or rows (ROWS); -1 UNBOUNDED */
+} win;
+
+/* A WINDOW clause entry, validated when first referenced. */
+typedef struct named_win {
+    const vg_ast_window *ast;
+    bool done; /* w holds the validated window */
+    win w;
+} named_win;
+
+/* One aggregate of a window. */
+typedef struct group_agg {
+    vg_plan_agg agg;
+    const char *name; /* its column's name */
+    const char *sig;  /* its text, to share identical calls */
+} group_agg;
+
+/* The aggregates of one distinct window: one OVER relation. */
+typedef struct group {
+    win w;
+    group_agg *aggs;  /* naggs, in order of first appearance */
+    uint32_t naggs, cap;
+    uint32_t first;   /* slot of the first aggregate column in the final row */
+} group;
+
+/* An aggregate call of the select list and the aggregate that computes it. */
+typedef struct call_ref {
+    const vg_ast *call;
+    uint32_t group, index;
+} call_ref;
+
+struct bind_over {
+    bind_ctx *c;               /* c->scope: the input's columns */
+    const vg_ast *q;           /* the SELECT */
+    int32_t time_col;          /* the input's event-time column, or -1 */
+    named_win *named;          /* q's WINDOW clause */
+    group *groups;
+    uint32_t ngroups, gcap;
+    call_ref *calls;
+    uint32_t ncalls, ccap;
+    vg_schema scope_schema;    /* the input's columns, then the hidden ones */
+    bind_scope scope;          /* what the select list is bound in */
+};
+
+static int nomem(bind_ctx *c)
+{
+    vg_error_set(c->err, VG_ERR_NOMEM, "out of memory");
+    return -1;
+}
+
+/* Set a positioned error and give -1: `return FAIL(c, code, span, fmt, ...)`. */
+#define FAIL(...) (vg_bind_fail(__VA_ARGS__), -1)
+
+/* Grow an arena array of *cap elements of size sz to hold n + 1. */
+static void *grow(bind_ctx *c, void *arr, uint32_t n, uint32_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return arr;
+    uint32_t ncap = *cap ? *cap * 2 : 8;
+    void *na = vg_arena_alloc(c->b->arena, ncap * sz);
+    if (!na)
+        return NULL;
+    if (n)
+        memcpy(na, arr, n * sz);
+    *cap = ncap;
+    return na;
+}
+
+/* ---- walking expressions ---- */
+
+typedef int (*child_fn)(void *arg, vg_ast *const *slot);
+
+/* Call fn on the slot of each child expression of e; stops at a nonzero
+ * return and gives it back. Window specs are not expressions: not visited. */
+static int each_child(const vg_ast *e, child_fn fn, void *arg)
+{
+    vg_ast *const *one[4] = {NULL, NULL, NULL, NULL};
+    const vg_ast_list *lists[2] = {NULL, NULL};
+    switch (e->kind) {
+    case VG_AST_UNARY: one[0] = &e->u.unary.arg; break;
+    case VG_AST_BINARY: one[0] = &e->u.binary.left; one[1] = &e->u.binary.right; break;
+    case VG_AST_IS: one[0] = &e->u.is.arg; break;
+    case VG_AST_IN: one[0] = &e->u.in.arg; lists[0] = &e->u.in.list; break;
+    case VG_AST_BETWEEN:
+        one[0] = &e->u.between.arg; one[1] = &e->u.between.lo; one[2] = &e->u.between.hi;
+        break;
+    case VG_AST_LIKE:
+        one[0] = &e->u.like.arg; one[1] = &e->u.like.pattern; one[2] = &e->u.like.escape;
+        break;
+    case VG_AST_CASE:
+        one[0] = &e->u.kase.operand; one[1] = &e->u.kase.else_;
+        lists[0] = &e->u.kase.whens; lists[1] = &e->u.kase.thens;
+        break;
+    case VG_AST_CAST: one[0] = &e->u.cast.arg; break;
+    case VG_AST_CALL: lists[0] = &e->u.call.args; one[0] = &e->u.call.filter; break;
+    default: break;
+    }
+    for (int i = 0; i < 4; i++)
+        if (one[i] && *one[i]) {
+            int rc = fn(arg, one[i]);
+            if (rc)
+                return rc;
+        }
+    for (int l = 0; l < 2; l++)
+        for (uint32_t i = 0; lists[l] && i < lists[l]->n; i++) {
+            int rc = fn(arg, &lists[l]->items[i]);
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
+static const vg_agg *aggregate_of(const vg_ast *e)
+{
+    return e->kind == VG_AST_CALL ? vg_agg_lookup(e->u.call.name.name) : NULL;
+}
+
+/* An aggregate call (with or without OVER), or a call with OVER. */
+static bool is_agg_call(const vg_ast *e)
+{
+    return e->kind == VG_AST_CALL && (aggregate_of(e) || e->u.call.over);
+}
+
+/* Whether e holds an aggregate call, or a call with OVER or FILTER: what
+ * this file binds (or explains why not). */
+static int needs_over_fn(void *arg, vg_ast *const *slot);
+
+static bool needs_over(const vg_ast *e)
+{
+    if (is_agg_call(e) || (e->kind == VG_AST_CALL && e->u.call.filter))
+        return true;
+    return each_child(e, needs_over_fn, NULL) != 0;
+}
+
+static int needs_over_fn(void *arg, vg_ast *const *slot)
+{
+    (void)arg;
+    return needs_over(*slot);
+}
+
+bool vg_bind_over_wanted(const vg_ast *q)
+{
+    if (q->u.select.nwindows)
+        return true;
+    for (uint32_t i = 0; i < q->u.select.nitems; i++)
+        if (needs_over(q->u.select.items[i].expr))
+            return true;
+    return false;
+}
+
+/* The first aggregate call in e, or NULL. */
+static int first_aggregate_fn(void *arg, vg_ast *const *slot);
+
+static const vg_ast *first_aggregate(const vg_ast *e)
+{
+    if (is_agg_call(e))
+        return e;
+    const vg_ast *found = NULL;
+    each_child(e, first_aggregate_fn, &found);
+    return found;
+}
+
+static int first_aggregate_fn(void *arg, vg_ast *const *slot)
+{
+    const vg_ast **found = arg;
+    *found = first_aggregate(*slot);
+    return *found != NULL;
+}
+
+int vg_bind_no_aggregates(bind_ctx *c, const vg_ast *e, const char *clause)
+{
+    const vg_ast *a = e ? first_aggregate(e) : NULL;
+    if (!a)
+        return 0;
+    return FAIL(c, VG_ERR_SEMANTIC, a->span, "aggregate functions are not allowed in %s", clause);
+}
+
+/* ---- windows ---- */
+
+/* The event-time attribute of r: a stream's WATERMARK FOR column, still one
+ * when passed through unchanged by projections and OVER; -1 when none. */
+int32_t vg_bind_time_col(const vg_rel *r)
+{
+    if (r->kind == VG_REL_SOURCE)
+        return r->u.source.time_col;
+    int32_t t = vg_bind_time_col(r->input);
+    if (r->kind == VG_REL_OVER || t < 0)
+        return t;
+    for (uint32_t i = 0; i < r->schema.ncols; i++)
+        if (vg_expr_column_slot(r->u.project.exprs[i]) == t)
+            return (int32_t)i;
+    return -1;
+}
+
+static int order_error(bind_over *ov, vg_span sp)
+{
+    bind_ctx *c = ov->c;
+    if (ov->time_col < 0)
+        return FAIL(c, VG_ERR_SEMANTIC, sp,
+                    "OVER windows must be ordered by an event-time column, and the input has "
+                    "none (declare one with WATERMARK FOR)");
+    return FAIL(c, VG_ERR_SEMANTIC, sp, "OVER windows must be ordered by the event-time column '%s'",
+                c->scope->schema->cols[ov->time_col].name);
+}
+
+static int bind_partition(bind_over *ov, const vg_ast_window *a, win *w)
+{
+    bind_ctx *c = ov->c;
+    w->nkeys = a->partition_by.n;
+    w->keys = vg_arena_alloc(c->b->arena, (w->nkeys ? w->nkeys : 1) * sizeof *w->keys);
+    if (!w->keys)
+        return nomem(c);
+    for (uint32_t i = 0; i < w->nkeys; i++) {
+        const vg_ast *k = a->partition_by.items[i];
+        if (k->kind != VG_AST_COLUMN)
+            return FAIL(c, VG_ERR_SEMANTIC, k->span, "PARTITION BY expects a column");
+        vg_expr *x = vg_bind_expr(c, k);
+        if (!x)
+            return -1;
+        w->keys[i] = (uint32_t)vg_expr_column_slot(x);
+    }
+    return 0;
+}
+
+static int bind_order(bind_over *ov, const vg_ast_window *a, win *w)
+{
+    bind_ctx *c = ov->c;
+    if (a->order_by.n == 0)
+        return order_error(ov, a->span);
+    if (a->order_by.n > 1)
+        return FAIL(c, VG_ERR_SEMANTIC, a->order_by.items[1]->span,
+                    "OVER windows must be ordered by one column only");
+    const vg_ast *o = a->order_by.items[0];
+    if (o->kind != VG_AST_COLUMN)
+        return order_error(ov, o->span);
+    vg_expr *x = vg_bind_expr(c, o);
+    if (!x)
+        return -1;
+    if (ov->time_col < 0 || vg_expr_column_slot(x) != ov->time_col)
+        return order_error(ov, o->span);
+    if (a->order_desc && a->order_desc[0])
+        return FAIL(c, VG_ERR_SEMANTIC, a->order_span,
+                    "OVER windows must be ordered ascending by event time");
+    w->order_col = ov->time_col;
+    return 0;
+}
+
+/* The PRECEDING bound: a constant INTERVAL for RANGE, a constant row count
+ * for ROWS, never negative. */
+static int bind_bound(bind_over *ov, const vg_ast_window *a, win *w)
+{
+    bind_ctx k = *ov->c;
+    k.scope = NULL; /* a bound names no column */
+    const vg_ast *b = a->frame_start;
+    vg_expr *x = vg_bind_expr(&k, b);
+    if (!x)
+        return -1;
+    vg_type t = vg_expr_type(x);
+    const vg_value *v = vg_expr_const_value(x);
+    if (w->frame == VG_FRAME_RANGE && t != VG_T_INTERVAL)
+        return FAIL(&k, VG_ERR_TYPE, b->span,
+                    "a RANGE frame over event time needs an INTERVAL bound, e.g. INTERVAL '1' "
+                    "HOUR PRECEDING; got %s", vg_type_name(t));
+    if (w->frame == VG_FRAME_ROWS && t != VG_T_INT && t != VG_T_BIGINT)
+        return FAIL(&k, VG_ERR_TYPE, b->span, "a ROWS frame needs a row count, got %s",
+                    vg_type_name(t));
+    if (!v)
+        return FAIL(&k, VG_ERR_SEMANTIC, b->span, "a frame bound must be a constant");
+    if (v->null || v->u.i < 0)
+        return FAIL(&k, VG_ERR_SEMANTIC, b->span, "a frame bound must not be %s",
+                    v->null ? "NULL" : "negative");
+    w->preceding = v->u.i;
+    return 0;
+}
+
+static int validate_window(bind_over *ov, const vg_ast_window *a, win *w)
+{
+    memset(w, 0, sizeof *w);
+    if (bind_partition(ov, a, w) < 0 || bind_order(ov, a, w) < 0)
+        return -1;
+    w->frame = a->frame_kind == 1 ? VG_FRAME_ROWS : VG_FRAME_RANGE;
+    w->preceding = -1;
+    if (a->frame_kind && !a->end_current_row)
+        return FAIL(ov->c, VG_ERR_SEMANTIC, a->end_span,
+                    "OVER window frames must end at CURRENT ROW");
+    if (a->frame_kind && a->frame_start)
+        return bind_bound(ov, a, w);
+    return 0;
+}
+
+/* The window of an OVER clause: its own spec, or the named one. */
+static int resolve_window(bind_over *ov, const vg_ast_window *a, const win **out)
+{
+    if (!a->is_ref) {
+        win *w = vg_arena_alloc(ov->c->b->arena, sizeof *w);
+        if (!w)
+            return nomem(ov->c);
+        *out = w;
+        return validate_window(ov, a, w);
+    }
+    for (uint32_t i = 0; i < ov->q->u.select.nwindows; i++) {
+        named_win *n = &ov->named[i];
+        if (strcmp(n->ast->name.name, a->name.name) != 0)
+            continue;
+        if (!n->done && validate_window(ov, n->ast, &n->w) < 0)
+            return -1;
+        n->done = true;
+        *out = &n->w;
+        return 0;
+    }
+    return FAIL(ov->c, VG_ERR_NAME, a->span, "unknown window '%s'", a->name.name);
+}
+
+/* The WINDOW clause: names unique; every entry valid, used or not (after
+ * the select list, so errors come in the order of the text). */
+static int check_named(bind_over *ov)
+{
+    uint32_t n = ov->q->u.select.nwindows;
+    ov->named = vg_arena_calloc(ov->c->b->arena, (n ? n : 1) * sizeof *ov->named);
+    if (!ov->named)
+        return nomem(ov->c);
+    for (uint32_t i = 0; i < n; i++) {
+        const vg_ast_window *w = ov->q->u.select.windows[i];
+        ov->named[i].ast = w;
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(ov->named[j].ast->name.name, w->name.name) == 0)
+                return FAIL(ov->c, VG_ERR_NAME, w->name.span, "window '%s' is defined twice",
+                            w->name.name);
+    }
+    return 0;
+}
+
+static int validate_unused(bind_over *ov)
+{
+    for (uint32_t i = 0; i < ov->q->u.select.nwindows; i++) {
+        named_win *n = &ov->named[i];
+        if (!n->done && validate_window(ov, n->ast, &n->w) < 0)
+            return -1;
+        n->done = true;
+    }
+    return 0;
+}
+
+static bool same_window(const win *a, const win *b)
+{
+    if (a->nkeys != b->nkeys || a->order_col != b->order_col || a->frame != b->frame ||
+        a->preceding != b->preceding)
+        return false;
+    return a->nkeys == 0 || memcmp(a->keys, b->keys, a->nkeys * sizeof *a->keys) == 0;
+}
+
+/* The group of window w, made when it is the first of its kind. */
+static group *group_for(bind_over *ov, const win *w, uint32_t *gi)
+{
+    for (uint32_t i = 0; i < ov->ngroups; i++)
+        if (same_window(&ov->groups[i].w, w)) {
+            *gi = i;
+            return &ov->groups[i];
+        }
+    ov->groups = grow(ov->c, ov->groups, ov->ngroups, &ov->gcap, sizeof *ov->groups);
+    if (!ov->groups) {
+        nomem(ov->c);
+        return NULL;
+    }
+    group *g = &ov->groups[ov->ngroups];
+    memset(g, 0, sizeof *g);
+    g->w = *w;
+    *gi = ov->ngroups++;
+    return g;
+}
+
+/* ---- aggregate calls ---- */
+
+/* x as type t, with an implicit cast when it is not already. */
+static vg_expr *cast_to(bind_ctx *c, vg_expr *x, vg_type t, vg_span sp)
+{
+    if (vg_expr_type(x) == t || t == VG_T_NULL)
+        return x;
+    vg_error cerr;
+    vg_error_clear(&cerr);
+    vg_expr *r = vg_expr_new_cast(c->b->pool, x, t, false, true, &cerr);
+    return r ? r : vg_bind_fail_from(c, &cerr, sp);
+}
+
+static vg_span arg_span(const vg_ast *e, int i)
+{
+    return i >= 0 && (uint32_t)i < e->u.call.args.n ? e->u.call.args.items[i]->span : e->span;
+}
+
+/* An aggregate nested in an argument or FILTER of another. */
+static int check_not_nested(bind_over *ov, const vg_ast *e)
+{
+    const vg_ast *inner = first_aggregate(e);
+    if (!inner)
+        return 0;
+    return FAIL(ov->c, VG_ERR_SEMANTIC, inner->span, "aggregate functions cannot be nested");
+}
+
+static int bind_agg_args(bind_over *ov, const vg_ast *e, const vg_agg *a, vg_agg_bind *b,
+                         vg_expr **args)
+{
+    bind_ctx *c = ov->c;
+    uint32_t n = e->u.call.args.n;
+    b->nargs = n;
+    b->distinct = e->u.call.distinct;
+    if (n == 1 && e->u.call.args.items[0]->kind == VG_AST_STAR) {
+        if (!a->count_star)
+            return FAIL(c, VG_ERR_SEMANTIC, e->u.call.args.items[0]->span,
+                        "'*' is only allowed in COUNT(*)");
+        b->nargs = 0;
+        return 0;
+    }
+    for (uint32_t i = 0; i < n && i < VG_AGG_MAXARGS; i++) {
+        const vg_ast *x = e->u.call.args.items[i];
+        if (x->kind == VG_AST_STAR)
+            return FAIL(c, VG_ERR_SEMANTIC, x->span, "'*' is only allowed in COUNT(*)");
+        if (check_not_nested(ov, x) < 0 || !(args[i] = vg_bind_expr(c, x)))
+            return -1;
+        b->argt[i] = vg_expr_type(args[i]);
+    }
+    return 0;
+}
+
+static int bind_filter(bind_over *ov, const vg_ast *f, vg_expr **out)
+{
+    bind_ctx *c = ov->c;
+    *out = NULL;
+    if (!f)
+        return 0;
+    vg_expr *x;
+    if (check_not_nested(ov, f) < 0 || !(x = vg_bind_expr(c, f)))
+        return -1;
+    vg_type t = vg_expr_type(x);
+    if (t != VG_T_BOOL && t != VG_T_NULL)
+        return FAIL(c, VG_ERR_TYPE, f->span, "FILTER expects a BOOLEAN condition, got %s",
+                    vg_type_name(t));
+    const vg_value *v = vg_expr_const_value(x);
+    if (v && !v->null && v->u.i)
+        return 0; /* FILTER (WHERE TRUE) filters nothing */
+    *out = cast_to(c, x, VG_T_BOOL, f->span);
+    return *out ? 0 : -1;
+}
+
+static int bind_agg(bind_over *ov, const vg_ast *e, const vg_agg *a, vg_plan_agg *pa)
+{
+    bind_ctx *c = ov->c;
+    vg_agg_bind b;
+    memset(&b, 0, sizeof b);
+    memset(pa, 0, sizeof *pa);
+    pa->span = e->span;
+    if (bind_agg_args(ov, e, a, &b, pa->args) < 0)
+        return -1;
+    if (vg_agg_bind_call(a, &b, &pa->call) < 0)
+        return FAIL(c, VG_ERR_TYPE, arg_span(e, b.bad_arg), "%s", b.msg);
+    for (uint32_t i = 0; i < pa->call.nargs; i++)
+        if (!(pa->args[i] = cast_to(c, pa->args[i], pa->call.argt[i], arg_span(e, (int)i))))
+            return -1;
+    return bind_filter(ov, e->u.call.filter, &pa->filter);
+}
+
+/* The text of a call without its OVER clause, to share identical calls of
+ * one window. */
+static const char *signature(bind_over *ov, const vg_ast *e)
+{
+    const char *text = ov->c->src->text;
+    const vg_ast *f = e->u.call.filter;
+    uint32_t end = e->u.call.args.n ? e->u.call.args.items[e->u.call.args.n - 1]->span.off +
+                                          e->u.call.args.items[e->u.call.args.n - 1]->span.len
+                                    : e->u.call.name.span.off + e->u.call.name.span.len;
+    uint32_t from = e->u.call.name.span.off;
+    return vg_arena_printf(ov->c->b->arena, "%s|%d|%.*s|%.*s", e->u.call.name.name,
+                           e->u.call.distinct, (int)(end - from), text + from,
+                           f ? (int)f->span.len : 0, f ? text + f->span.off : "");
+}
+
+/* Add aggregate call e (an OVER call of the select list) to its window's
+ * group; alias names its column when the call is a whole select item. */
+static int add_call(bind_over *ov, const vg_ast *e, const vg_agg *a, const char *alias)
+{
+    bind_ctx *c = ov->c;
+    const win *w = NULL;
+    uint32_t gi;
+    if (resolve_window(ov, e->u.call.over, &w) < 0)
+        return -1;
+    group *g = group_for(ov, w, &gi);
+    const char *sig = g ? signature(ov, e) : NULL;
+    ov->calls = sig ? grow(c, ov->calls, ov->ncalls, &ov->ccap, sizeof *ov->calls) : NULL;
+    if (!ov->calls)
+        return g ? nomem(c) : -1;
+    call_ref *r = &ov->calls[ov->ncalls++];
+    r->call = e;
+    r->group = gi;
+    for (uint32_t i = 0; i < g->naggs; i++)
+        if (strcmp(g->aggs[i].sig, sig) == 0) {
+            r->index = i;
+            return 0;
+        }
+    if (!(g->aggs = grow(c, g->aggs, g->naggs, &g->cap, sizeof *g->aggs)))
+        return nomem(c);
+    group_agg *ga = &g->aggs[g->naggs];
+    r->index = g->naggs;
+    if (bind_agg(ov, e, a, &ga->agg) < 0)
+        return -1;
+    ga->sig = sig;
+    ga->name = alias ? alias : vg_arena_printf(c->b->arena, "w%u$o%u", gi, g->naggs);
+    if (!ga->name)
+        return nomem(c);
+    g->naggs++;
+    return 0;
+}
+
+/* The call of a non-aggregate with OVER, or FILTER on one. */
+static int not_aggregate(bind_over *ov, const vg_ast *e)
+{
+    static const char *const window_only[] = {"ROW_NUMBER", "RANK", "DENSE_RANK", "LAG",
+                                              "LEAD", "NTILE", "PERCENT_RANK", "CUME_DIST"};
+    const vg_ident *name = &e->u.call.name;
+    if (!e->u.call.over)
+        return FAIL(ov->c, VG_ERR_SEMANTIC, e->u.call.filter->span,
+                    "FILTER is only allowed on aggregate functions");
+    for (size_t i = 0; i < sizeof window_only / sizeof window_only[0]; i++)
+        if (strcasecmp(name->name, window_only[i]) == 0)
+            return FAIL(ov->c, VG_ERR_SEMANTIC, name->span,
+                        "window function '%s' is not supported yet", name->name);
+    if (vg_func_lookup(name->name))
+        return FAIL(ov->c, VG_ERR_SEMANTIC, name->span, "%s is not an aggregate function",
+                    name->name);
+    return FAIL(ov->c, VG_ERR_NAME, name->span, "unknown function '%s'", name->name);
+}
+
+typedef struct collect_arg {
+    bind_over *ov;
+    const char *alias; /* the select item's alias when e is the whole item */
+} collect_arg;
+
+static int collect_fn(void *arg, vg_ast *const *slot);
+
+/* Find and bind the aggregate calls of select item expression e. */
+static int collect(bind_over *ov, const vg_ast *e, const char *alias)
+{
+    if (e->kind == VG_AST_CALL) {
+        const vg_agg *a = aggregate_of(e);
+        if (a && !e->u.call.over)
+            return FAIL(ov->c, VG_ERR_SEMANTIC, e->span,
+                        "aggregate %s needs an OVER clause (GROUP BY is not supported yet)",
+                        e->u.call.name.name);
+        if (!a && (e->u.call.over || e->u.call.filter))
+            return not_aggregate(ov, e);
+        if (a)
+            return add_call(ov, e, a, alias);
+    }
+    collect_arg ca = {ov, NULL};
+    return each_child(e, collect_fn, &ca) ? -1 : 0;
+}
+
+static int collect_fn(void *arg, vg_ast *const *slot)
+{
+    collect_arg *ca = arg;
+    return collect(ca->ov, *slot, ca->alias) < 0;
+}
+
+/* ---- relations ---- */
+
+/* WHERE as a projection that passes every column through. */
+static vg_rel *where_rel(bind_ctx *c, const vg_ast *q, vg_rel *in, vg_expr *filter)
+{
+    vg_rel *r = vg_bind_rel_new(c, VG_REL_PROJECT, NULL, q->span, 0);
+    uint32_t n = in->schema.ncols;
+    vg_expr **exprs = r ? vg_arena_alloc(c->b->arena, (n ? n : 1) * sizeof *exprs) : NULL;
+    if (!exprs) {
+        nomem(c);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        vg_error cerr;
+        vg_error_clear(&cerr);
+        exprs[i] = vg_expr_new_column(c->b->pool, i, in->schema.cols[i].type, &cerr);
+        if (!exprs[i])
+            return vg_bind_fail_from(c, &cerr, q->span);
+    }
+    r->input = in;
+    r->schema = in->schema;
+    r->u.project.filter = filter;
+    r->u.project.exprs = exprs;
+    return r;
+}
+
+/* One OVER relation per group, chained over base; and the scope the select
+ * list binds in. */
+static vg_rel *over_rels(bind_over *ov, vg_rel *base)
+{
+    bind_ctx *c = ov->c;
+    uint32_t nbase = base->schema.ncols, total = nbase;
+    for (uint32_t g = 0; g < ov->ngroups; g++) {
+        ov->groups[g].first = total;
+        total += ov->groups[g].naggs;
+    }
+    vg_column *hidden = vg_arena_alloc(c->b->arena, (total ? total : 1) * sizeof *hidden);
+    if (!hidden) {
+        nomem(c);
+        return NULL;
+    }
+    memcpy(hidden, base->schema.cols, nbase * sizeof *hidden);
+    vg_rel *prev = base;
+    for (uint32_t g = 0; g < ov->ngroups; g++) {
+        group *gr = &ov->groups[g];
+        uint32_t n = prev->schema.ncols;
+        vg_rel *r = vg_bind_rel_new(c, VG_REL_OVER, NULL, ov->q->span, n + gr->naggs);
+        vg_plan_agg *aggs = r ? vg_arena_alloc(c->b->arena, gr->naggs * sizeof *aggs) : NULL;
+        if (!aggs) {
+            nomem(c);
+            return NULL;
+        }
+        memcpy(r->schema.cols, prev->schema.cols, n * sizeof *r->schema.cols);
+        for (uint32_t i = 0; i < gr->naggs; i++) {
+            vg_column *col = &r->schema.cols[n + i];
+            aggs[i] = gr->aggs[i].agg;
+            col->name = gr->aggs[i].name;
+            col->type = aggs[i].call.ret;
+            hidden[n + i].type = col->type;
+            hidden[n + i].name = vg_arena_printf(c->b->arena, "\xff\xff\xff%u", n + i);
+            if (!hidden[n + i].name) {
+                nomem(c);
+                return NULL;
+            }
+        }
+        r->input = prev;
+        r->u.over.nkeys = gr->w.nkeys;
+        r->u.over.keys = gr->w.keys;
+        r->u.over.order_col = gr->w.order_col;
+        r->u.over.frame = gr->w.frame;
+        r->u.over.preceding = gr->w.preceding;
+        r->u.over.naggs = gr->naggs;
+        r->u.over.aggs = aggs;
+        prev = r;
+    }
+    ov->scope_schema.ncols = total;
+    ov->scope_schema.cols = hidden;
+    ov->scope.schema = &ov->scope_schema;
+    return prev;
+}
+
+vg_rel *vg_bind_over(bind_ctx *c, const vg_ast *q, vg_rel *in, vg_expr *filter, bind_over **out)
+{
+    *out = NULL;
+    bind_over *ov = vg_arena_calloc(c->b->arena, sizeof *ov);
+    if (!ov) {
+        nomem(c);
+        return NULL;
+    }
+    ov->c = c;
+    ov->q = q;
+    ov->time_col = vg_bind_time_col(in);
+    ov->scope.alias = c->scope->alias;
+    if (check_named(ov) < 0)
+        return NULL;
+    for (uint32_t i = 0; i < q->u.select.nitems; i++) {
+        const vg_ast_select_item *it = &q->u.select.items[i];
+        if (collect(ov, it->expr, it->alias.name) < 0)
+            return NULL;
+    }
+    if (validate_unused(ov) < 0)
+        return NULL;
+    vg_rel *base = filter ? where_rel(c, q, in, filter) : in;
+    vg_rel *top = base ? over_rels(ov, base) : NULL;
+    if (top)
+        *out = ov;
+    return top;
+}
+
+const bind_scope *vg_bind_over_scope(const bind_over *ov) { return &ov->scope; }
+
+/* ---- rewriting the select list ---- */
+
+/* The final slot of aggregate call e, or -1 when e is not one. */
+static int64_t call_slot(const bind_over *ov, const vg_ast *e)
+{
+    for (uint32_t i = 0; i < ov->ncalls; i++)
+        if (ov->calls[i].call == e)
+            return ov->groups[ov->calls[i].group].first + ov->calls[i].index;
+    return -1;
+}
+
+static int has_call_fn(void *arg, vg_ast *const *slot);
+
+static bool has_call(const bind_over *ov, const vg_ast *e)
+{
+    return call_slot(ov, e) >= 0 || each_child(e, has_call_fn, (void *)ov) != 0;
+}
+
+static int has_call_fn(void *arg, vg_ast *const *slot) { return has_call(arg, *slot); }
+
+/* Copy list l into the arena (its items array only). */
+static int copy_list(bind_ctx *c, vg_ast_list *l)
+{
+    if (!l->n)
+        return 0;
+    vg_ast **items = vg_arena_alloc(c->b->arena, l->n * sizeof *items);
+    if (!items)
+        return -1;
+    memcpy(items, l->items, l->n * sizeof *items);
+    l->items = items;
+    return 0;
+}
+
+static int rewrite_fn(void *arg, vg_ast *const *slot);
+
+const vg_ast *vg_bind_over_rewrite(bind_over *ov, const vg_ast *e)
+{
+    bind_ctx *c = ov->c;
+    int64_t slot = call_slot(ov, e);
+    if (slot < 0 && !has_call(ov, e))
+        return e;
+    vg_ast *n = vg_arena_alloc(c->b->arena, sizeof *n);
+    if (!n) {
+        nomem(c);
+        return NULL;
+    }
+    if (slot >= 0) { /* the call becomes its hidden column, at the call's place */
+        memset(n, 0, sizeof *n);
+        n->kind = VG_AST_COLUMN;
+        n->span = e->span;
+        n->u.column.name.name = ov->scope_schema.cols[slot].name;
+        n->u.column.name.span = e->span;
+        return n;
+    }
+    *n = *e;
+    if ((n->kind == VG_AST_IN && copy_list(c, &n->u.in.list) < 0) ||
+        (n->kind == VG_AST_CASE &&
+         (copy_list(c, &n->u.kase.whens) < 0 || copy_list(c, &n->u.kase.thens) < 0)) ||
+        (n->kind == VG_AST_CALL && copy_list(c, &n->u.call.args) < 0)) {
+        nomem(c);
+        return NULL;
+    }
+    return each_child(n, rewrite_fn, ov) ? NULL : n;
+}
+
+/* Children of a node copy are that copy's own: safe to replace. */
+static int rewrite_fn(void *arg, vg_ast *const *slot)
+{
+    const vg_ast *r = vg_bind_over_rewrite(arg, *slot);
+    if (!r)
+        return 1;
+    *(vg_ast **)slot = (vg_ast *)r;
+    return 0;
+}
