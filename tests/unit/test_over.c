@@ -813,7 +813,7 @@ static void test_speed(void)
         CHECK(0);
         return;
     }
-    char cards[1000][8];
+    char cards[1000][16];
     for (int i = 0; i < 1000; i++)
         snprintf(cards[i], sizeof cards[i], "c%d", i);
     static const char *const merchants[] = {"m0", "m1", "m2", "m3", "m4", "m5", "m6", "f"};
