@@ -363,6 +363,41 @@ static int walk_props(loader *ld, const vg_cfg_key *k, yaml_node_t *node, const 
     return 0;
 }
 
+/* state.view_ttl: view names to durations, each checked where it is written. */
+static int walk_ttls(loader *ld, const vg_cfg_key *k, yaml_node_t *node, const char *pattern,
+                     const char *shown, void *obj)
+{
+    (void)pattern;
+    (void)shown;
+    if (expect_mapping(ld, k, node) < 0)
+        return -1;
+    if (node->type != YAML_MAPPING_NODE)
+        return 0;
+    vg_config_view_ttl **arr = (vg_config_view_ttl **)((char *)obj + k->off);
+    uint32_t *n = (uint32_t *)((char *)obj + k->off_n);
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+         p++) {
+        if (check_key(ld, node, p) < 0)
+            return -1;
+        yaml_node_t *key = node_at(ld, p->key), *value = node_at(ld, p->value);
+        int64_t ms;
+        if (value->type != YAML_SCALAR_NODE || is_null(value) ||
+            vg_config_parse_duration(scalar(value), value->data.scalar.length, &ms) < 0)
+            return fail_expected(ld, value, vg_cfg_type_expect(VG_CFG_DURATION));
+        vg_config_view_ttl *grown = vg_realloc(VG_CFG_TAG, *arr, (*n + 1) * sizeof **arr);
+        if (!grown)
+            return nomem(ld);
+        *arr = grown;
+        vg_config_view_ttl *t = &grown[(*n)++];
+        t->view = vg_strdup(VG_CFG_TAG, scalar(key));
+        t->ttl_ms = ms;
+        t->at = node_span(ld, key);
+        if (!t->view)
+            return nomem(ld);
+    }
+    return 0;
+}
+
 static int walk_one_sql(loader *ld, yaml_node_t *node)
 {
     if (node->type != YAML_SCALAR_NODE || is_null(node) || node->data.scalar.length == 0)
@@ -395,7 +430,7 @@ static int walk_paths(loader *ld, const vg_cfg_key *k, yaml_node_t *node, const 
 
 static const walk_fn walkers[VG_CFG_NTYPES] = {
     [VG_CFG_SECTION] = walk_section, [VG_CFG_NAMED] = walk_named, [VG_CFG_BINDING] = walk_binding,
-    [VG_CFG_PATHS] = walk_paths,     [VG_CFG_PROPS] = walk_props,
+    [VG_CFG_PATHS] = walk_paths,     [VG_CFG_PROPS] = walk_props,  [VG_CFG_TTLS] = walk_ttls,
 };
 
 static int walk_value(loader *ld, const vg_cfg_key *k, yaml_node_t *node, const char *pattern,

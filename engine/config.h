@@ -54,6 +54,13 @@ typedef struct vg_binding {
     vg_span at;            /* the binding's name in cfg->yaml (len 0: from the command line) */
 } vg_binding;
 
+/* The state TTL of one view (`state.view_ttl`). */
+typedef struct vg_config_view_ttl {
+    char *view;     /* the view's name, as written */
+    int64_t ttl_ms; /* its TTL; 0: never */
+    vg_span at;     /* the name in cfg->yaml */
+} vg_config_view_ttl;
+
 /* One SQL file of the pipeline, read into memory. */
 typedef struct vg_config_sql {
     char *path;   /* resolved path; the name errors in this file carry */
@@ -79,6 +86,8 @@ typedef struct vg_config {
         char *store;                    /* `state.store`: SQLite file; NULL: no checkpoints */
         int64_t checkpoint_interval_ms; /* `state.checkpoint_interval` (default 1s) */
         int64_t ttl_ms;                 /* `state.ttl`: idle keyed state expires; 0: never */
+        vg_config_view_ttl *view_ttls;  /* `state.view_ttl`: per-view TTLs, in file order */
+        uint32_t nview_ttls;            /* entries in view_ttls */
     } state;
     struct {
         char *listen; /* `admin.listen`: HOST:PORT of the admin API (default 127.0.0.1:8470) */

@@ -357,6 +357,9 @@ void vg_config_free(vg_config *cfg)
     for (uint32_t i = 0; i < cfg->nsinks; i++)
         vg_cfg_binding_clear(&cfg->sinks[i]);
     vg_free(cfg->sinks);
+    for (uint32_t i = 0; i < cfg->state.nview_ttls; i++)
+        vg_free(cfg->state.view_ttls[i].view);
+    vg_free(cfg->state.view_ttls);
     vg_free((char *)cfg->yaml.text);
     vg_free(cfg->yaml_path);
     vg_free(cfg->dir);

@@ -25,6 +25,7 @@ typedef enum vg_cfg_type {
     VG_CFG_BINDING,  /* one binding: exactly one of file and kafka */
     VG_CFG_PATHS,    /* one path or a list of them: SQL files, read at once */
     VG_CFG_PROPS,    /* a mapping of librdkafka properties */
+    VG_CFG_TTLS,     /* a mapping from view names to durations */
     VG_CFG_STRING,   /* char *, owned */
     VG_CFG_PATH,     /* char *, resolved against the pipeline's folder */
     VG_CFG_DURATION, /* int64_t milliseconds */

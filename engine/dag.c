@@ -93,6 +93,7 @@ vg_dag *vg_dag_open(const vg_plan *plan, vg_error *err)
         op->node = plan->nodes[i];
         op->env = &d->env;
         op->wm = VG_WM_MIN;
+        op->ttl_ms = plan->nodes[i]->ttl_ms;
         op->kind = vg_op_kind_for(op->node->kind);
     }
     if (wire(d, err) < 0 || make_channels(d, err) < 0) {
@@ -143,6 +144,8 @@ void vg_dag_push(vg_dag *d, uint32_t source, const vg_value *row)
     op->rows_in++;
     op->kind->push(op, 0, row, VG_ROW_INSERT);
 }
+
+void vg_dag_set_partition(vg_dag *d, int32_t partition) { d->env.partition = partition; }
 
 void vg_dag_watermark(vg_dag *d, int64_t wm)
 {

@@ -27,6 +27,10 @@ vg_op *vg_dag_source(vg_dag *d, uint32_t i);
 /* Push one row of source i. Errors that are not about the row (out of
  * memory) are latched in vg_dag_error. */
 void vg_dag_push(vg_dag *d, uint32_t source, const vg_value *row);
+/* The source partition of the rows pushed from now on (the kcat envelope's
+ * partition; 0 when the log has none). Sources track a watermark per
+ * partition, and keyed operators keep their state per partition. */
+void vg_dag_set_partition(vg_dag *d, int32_t partition);
 /* Advance event time to wm everywhere (monotonic; smaller values are ignored). */
 void vg_dag_watermark(vg_dag *d, int64_t wm);
 /* End of a batch: frees expression temporaries. Rows already encoded in the

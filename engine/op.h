@@ -69,6 +69,11 @@ typedef struct vg_op_env {
     vg_op_late_fn late;    /* the runner's handler for late rows; NULL: count only */
     void *late_arg;        /* its argument */
     uint64_t late_rows;    /* late rows reported by all operators */
+    int32_t partition;     /* the source partition of the row being pushed (the kcat
+                              envelope's, else 0). Keyed operators keep their state per
+                              source partition: the partition is part of every state key,
+                              so that a partition's state can move on its own
+                              (DESIGN.md, "Scale-out") */
 } vg_op_env;
 
 /* The output of one sink name. Every sink operator of that name (two
@@ -97,6 +102,10 @@ struct vg_op {
     uint32_t nout;            /* downstream edges */
     vg_op_edge *out;
     int64_t wm;               /* last watermark forwarded */
+    int64_t ttl_ms;           /* state TTL: a key whose newest row is older than the
+                                 watermark less ttl_ms is dropped (event time);
+                                 0: never. From pipeline.yaml (state.ttl, or the
+                                 view's own), set before open */
     uint64_t rows_in;         /* rows pushed into this operator */
     uint64_t rows_out;        /* rows it emitted */
 };

@@ -6,8 +6,9 @@
 
 #include "engine/op.h"
 
-/* The largest watermark-expression value the source has seen (VG_WM_MIN
- * when none yet, or when the stream declares no watermark). */
+/* The stream's watermark candidate: over the source partitions seen, the
+ * smallest of each partition's largest watermark-expression value
+ * (VG_WM_MIN when no row yet, or when the stream declares no watermark). */
 int64_t vg_op_source_watermark(const vg_op *op);
 
 #endif

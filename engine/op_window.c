@@ -142,6 +142,7 @@ static int window_open(vg_op *op, vg_error *err)
     op->state = st;
     st->node = n;
     st->in = &n->inputs[0]->schema;
+    st->env = op->env;
     st->naggs = n->u.window.grouped ? n->u.window.naggs : 0;
     vg_buf_init(&st->key, VG_MEM_STATE);
     uint32_t na = st->naggs ? st->naggs : 1;

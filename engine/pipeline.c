@@ -82,6 +82,32 @@ static int check_bindings(const vg_pipeline *p, vg_error *err)
     return 0;
 }
 
+/* State TTLs: state.ttl for every node, or its view's state.view_ttl. A
+ * TTL for a name that is not a view is a mistake, as a stray binding is. */
+static int apply_ttls(vg_pipeline *p, vg_error *err)
+{
+    const vg_config *c = p->cfg;
+    vg_plan *plan = p->plan;
+    for (uint32_t i = 0; i < plan->nnodes; i++)
+        plan->nodes[i]->ttl_ms = c->state.ttl_ms;
+    for (uint32_t t = 0; t < c->state.nview_ttls; t++) {
+        const vg_config_view_ttl *vt = &c->state.view_ttls[t];
+        bool found = false;
+        for (uint32_t i = 0; i < plan->nnodes; i++) {
+            vg_plan_node *n = plan->nodes[i];
+            if (n->view && strcmp(n->view, vt->view) == 0) {
+                n->ttl_ms = vt->ttl_ms;
+                found = true;
+            }
+        }
+        if (!found)
+            return vg_error_at(err, VG_ERR_CONFIG, &c->yaml, vt->at,
+                               "state.view_ttl names '%s', which is not a view of the SQL",
+                               vt->view);
+    }
+    return 0;
+}
+
 vg_pipeline *vg_pipeline_load(const char *path, vg_error *err)
 {
     vg_pipeline *p = vg_calloc(VG_MEM_SQL, 1, sizeof *p);
@@ -90,7 +116,7 @@ vg_pipeline *vg_pipeline_load(const char *path, vg_error *err)
         return NULL;
     }
     if (vg_config_load(path, &p->cfg, err) < 0 || compile(p, err) < 0 ||
-        check_bindings(p, err) < 0) {
+        check_bindings(p, err) < 0 || apply_ttls(p, err) < 0) {
         vg_pipeline_free(p);
         return NULL;
     }

@@ -241,6 +241,10 @@ static int read_batch(replay *r, uint32_t si, vg_error *err)
                 return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
             if (drc == VG_DECODE_OK) {
                 if (tcol < 0 || !s->row[tcol].null) {
+                    int32_t part = 0;
+                    int64_t offset;
+                    vg_decoder_last_envelope(s->dec, &part, &offset);
+                    vg_dag_set_partition(r->dag, part < 0 ? 0 : part);
                     vg_dag_push(r->dag, si, s->row);
                     continue;
                 }

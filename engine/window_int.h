@@ -88,6 +88,7 @@ struct win_key {
 typedef struct win_state {
     const vg_plan_node *node; /* read-only plan node */
     const vg_schema *in;      /* the input's columns */
+    const vg_op_env *env;     /* the DAG's: the source partition of the row pushed */
     uint32_t naggs;
     size_t *offs;       /* naggs offsets of the aggregate states in a group */
     size_t states_size; /* bytes of all aggregate states of a group */

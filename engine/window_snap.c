@@ -87,6 +87,9 @@ static uint32_t get_u32(reader *r)
 static bool key_valid(const win_state *st, const char *p, uint32_t len)
 {
     const char *end = p + len;
+    if (len < sizeof(int32_t))
+        return false;
+    p += sizeof(int32_t); /* the source partition */
     for (uint32_t i = 0; i < st->node->u.window.nkeys; i++) {
         if (p >= end || (*p != 0 && *p != 1))
             return false;

@@ -3,7 +3,9 @@
  * chained hash map, each with its live groups (one per window), and the
  * heap that orders every live group by when and in which order it fires.
  *
- * A key is encoded as bytes, column by column: a NULL flag byte, then for
+ * A key is encoded as bytes: the source partition of the row (4 bytes:
+ * state is kept per source partition, DESIGN.md "Scale-out"), then column
+ * by column: a NULL flag byte, then for
  * a value 8 bytes (INT, BIGINT, BOOLEAN, TIMESTAMP, INTERVAL, DOUBLE with
  * -0.0 made 0.0 so that equal numbers group together) or a 4-byte length
  * and the bytes of a STRING. Equal keys have equal bytes, so the bytes are
@@ -20,6 +22,9 @@ int win_key_encode(win_state *st, const vg_value *row)
     const vg_plan_node *n = st->node;
     vg_buf *b = &st->key;
     vg_buf_clear(b);
+    int32_t partition = st->env->partition;
+    if (vg_buf_append(b, &partition, sizeof partition) < 0)
+        return -1;
     for (uint32_t i = 0; i < n->u.window.nkeys; i++) {
         uint32_t slot = n->u.window.keys[i];
         const vg_value *v = &row[slot];
@@ -45,7 +50,7 @@ int win_key_encode(win_state *st, const vg_value *row)
 void win_key_decode(const win_state *st, const win_key *k, vg_value *out)
 {
     const vg_plan_node *n = st->node;
-    const char *p = k->bytes;
+    const char *p = k->bytes + sizeof(int32_t); /* after the partition */
     for (uint32_t i = 0; i < n->u.window.nkeys; i++) {
         uint32_t slot = n->u.window.keys[i];
         vg_value *v = &out[i];

@@ -163,10 +163,17 @@ static int plan_stmt(plan_owner *o, vg_binder *b, const vg_ast_stmt *st, vg_erro
     vg_bound_stmt bs;
     if (vg_binder_bind(b, st, &bs, err) < 0)
         return -1;
+    uint32_t first = o->plan.nnodes;
     switch (bs.kind) {
     case VG_BOUND_STREAM:
-    case VG_BOUND_VIEW:
         return plan_rel(o, bs.rel, err) ? 0 : -1;
+    case VG_BOUND_VIEW:
+        if (!plan_rel(o, bs.rel, err))
+            return -1;
+        /* the view's node and the operators planned for it belong to it */
+        for (uint32_t i = first; i < o->plan.nnodes; i++)
+            o->plan.nodes[i]->view = bs.rel->name;
+        return 0;
     default:
         return plan_sink(o, &bs, st, err);
     }

@@ -80,6 +80,11 @@ struct vg_plan_node {
     vg_plan_node **inputs;
     const vg_source *src; /* the statement this node came from */
     vg_span span;         /* ... and where in it */
+    const char *view;     /* the CREATE VIEW this node was planned for (its own node
+                             and the operators inside it), or NULL */
+    int64_t ttl_ms;       /* state TTL of a stateful node (pipeline.yaml state.ttl, or
+                             its view's own); 0: never. Set after planning, before a
+                             DAG opens (vg_op.ttl_ms) */
     union {
         struct {
             int32_t time_col;   /* WATERMARK FOR column's slot, -1 when none */

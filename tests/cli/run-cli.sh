@@ -97,6 +97,12 @@ printf 'sql: [p.sql]\nsinks:\n  odds: {file: o.jsonl}\n' > pl/pipeline.yaml
 expect "yaml unknown sink" 2 "pipeline.yaml:3:3: error: sink 'odds' is not written by any INSERT INTO" -- "$V" check pl
 printf 'sql: [p.sql]\nsorces: {}\n' > pl/pipeline.yaml
 expect "yaml unknown key" 2 "unknown key 'sorces'" -- "$V" check pl
+# state.view_ttl: names a view (a sink or an unknown name is an error)
+printf 'CREATE VIEW big AS SELECT * FROM s WHERE id > 1;\nSELECT id FROM big;\n' > pl/v.sql
+printf 'sql: [p.sql, v.sql]\nstate:\n  ttl: 1d\n  view_ttl: {big: 1h, evens: 2h}\n' > pl/pipeline.yaml
+expect "yaml view_ttl not a view" 2 "pipeline.yaml:4:23: error: state.view_ttl names 'evens', which is not a view of the SQL" -- "$V" check pl
+printf 'sql: [p.sql, v.sql]\nstate:\n  ttl: 1d\n  view_ttl: {big: 1h}\n' > pl/pipeline.yaml
+expect "yaml view_ttl" 0 "" -- "$V" check pl
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

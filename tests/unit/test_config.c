@@ -146,7 +146,8 @@ static const char full_yaml[] =
     "sinks:\n"
     "  decisions: {kafka: {properties: {linger.ms: 5, enable.idempotence: true}}}\n"
     "  dead_letter: {file: /abs/dead.jsonl}\n"
-    "state: {store: state/pay.db, checkpoint_interval: 500ms, ttl: 7d}\n"
+    "state: {store: state/pay.db, checkpoint_interval: 500ms, ttl: 7d,\n"
+    "        view_ttl: {card_history: 1d, seen: 30m}}\n"
     "admin: {listen: \"0.0.0.0:9000\", token: s3cret}\n"
     "limits: {max_event_bytes: 64KiB}\n";
 
@@ -209,6 +210,15 @@ static void check_full(const vg_config *cfg)
     CHECK_STR(cfg->state.store, "full/state/pay.db");
     CHECK_INT(cfg->state.checkpoint_interval_ms, 500);
     CHECK_INT(cfg->state.ttl_ms, 7 * 86400000LL);
+    CHECK_INT(cfg->state.nview_ttls, 2);
+    if (cfg->state.nview_ttls == 2) {
+        CHECK_STR(cfg->state.view_ttls[0].view, "card_history");
+        CHECK_INT(cfg->state.view_ttls[0].ttl_ms, 86400000LL);
+        CHECK_INT(cfg->state.view_ttls[0].at.off, strstr(full_yaml, "card_history") - full_yaml);
+        CHECK_INT(cfg->state.view_ttls[0].at.len, strlen("card_history"));
+        CHECK_STR(cfg->state.view_ttls[1].view, "seen");
+        CHECK_INT(cfg->state.view_ttls[1].ttl_ms, 1800000);
+    }
     CHECK_STR(cfg->admin.listen, "0.0.0.0:9000");
     CHECK_STR(cfg->admin.token, "s3cret");
     CHECK_INT(cfg->limits.max_event_bytes, 65536);
@@ -347,6 +357,13 @@ static void test_value_errors(void)
     YAML_ERROR("state: {checkpoint_interval: abc}\n", "expected a duration like '1s', got 'abc'", 1,
                30);
     YAML_ERROR("state:\n  ttl: 7 days\n", "expected a duration like '1s', got '7 days'", 2, 8);
+    YAML_ERROR("state:\n  view_ttl: {v: 1 week}\n", "expected a duration like '1s', got '1 week'",
+               2, 17);
+    YAML_ERROR("state:\n  view_ttl: {v: [1s]}\n", "expected a duration like '1s', got a list", 2,
+               17);
+    YAML_ERROR("state:\n  view_ttl: [v]\n", "expected a mapping of view names to durations, "
+               "got a list", 2, 13);
+    YAML_ERROR("state:\n  view_ttl: {v: 1s, v: 2s}\n", "duplicate key 'v'", 2, 21);
     YAML_ERROR("state: {checkpoint_interval: 0}\n",
                "'state.checkpoint_interval' must be at least 1ms, got '0'", 1, 30);
     YAML_ERROR("limits: {max_event_bytes: 1MB}\n",
