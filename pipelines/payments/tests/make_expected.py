@@ -6,7 +6,8 @@ independently of vigil.
 
 For every case folder beside this script, reads input/payments.jsonl and
 writes expected/SINK.jsonl for the sinks of features.sql (features,
-high_value, flagged), computing each row in plain Python from the meaning
+high_value, flagged) and windows.sql (card_velocity, velocity_alerts,
+merchant_minutes, card_sessions), computing each row in plain Python from the meaning
 of the SQL: the decoder's rules (missing keys and null are NULL; a line
 that is not a JSON object, or a value that does not fit its column, is
 dead-lettered), SQL three-valued logic, and the output contract (keys in
@@ -18,6 +19,9 @@ breakage the cases use; another kind stops this script until its reason is
 added to reason_for_bad_json().
 
 With --check it writes nothing and exits 1 when a committed file differs.
+With --log FILE DIR it computes every sink for the event log FILE and
+compares them with the files vigil wrote into DIR (tests/pipelines runs
+it over the whole recorded log).
 Never produce expected files by running vigil: they are the independent
 statement of what it must do. Read them by eye after changing a case.
 """
@@ -25,6 +29,7 @@ statement of what it must do. Read them by eye after changing a case.
 import datetime
 import hashlib
 import json
+import math
 import os
 import re
 import sys
@@ -231,6 +236,153 @@ def flagged(p):
 SINKS = [("features", features), ("high_value", high_value), ("flagged", flagged)]
 
 
+# ---- windows.sql ----
+#
+# OVER features are computed on arrival: the frame of payment i is the
+# payments that arrived up to i (i included) with the same key and an event
+# time in [ts_i - range, ts_i]. Window aggregates fire in order of
+# (window_end, window_start, arrival of the group's first payment).
+
+MINUTE, HOUR = 60000, 3600000
+WATERMARK_DELAY = 5000  # WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
+
+
+def check_not_late(rows):
+    """The cases are written so that no payment is late; say so if one is."""
+    newest = None
+    for p in rows:
+        if newest is not None and p["ts"] < newest - WATERMARK_DELAY:
+            raise SystemExit(f"make_expected.py: {p['payment_id']} may be late; "
+                             "late rows are not modelled here")
+        newest = p["ts"] if newest is None else max(newest, p["ts"])
+
+
+def frame(rows, by_key, i, key, span):
+    """by_key[key][value]: the arrival indexes of the rows with that value."""
+    p = rows[i]
+    return [rows[j] for j in by_key[key][p[key]]
+            if j <= i and p["ts"] - span <= rows[j]["ts"] <= p["ts"]]
+
+
+def count_where(frame_rows, pred):
+    return sum(1 for q in frame_rows if pred(q) is True)
+
+
+def sum_of(values):
+    values = [v for v in values if v is not None]
+    return math.fsum(values) if values else None
+
+
+def velocity_rows(rows):
+    by_key = {key: {} for key in ("card_id", "device_id", "merchant_id")}
+    for i, p in enumerate(rows):
+        for key, index in by_key.items():
+            index.setdefault(p[key], []).append(i)
+    out = []
+    for i, p in enumerate(rows):
+        c10m = frame(rows, by_key, i, "card_id", 10 * MINUTE)
+        c1h = frame(rows, by_key, i, "card_id", HOUR)
+        c24h = frame(rows, by_key, i, "card_id", 24 * HOUR)
+        d1h = frame(rows, by_key, i, "device_id", HOUR)
+        m1m = frame(rows, by_key, i, "merchant_id", MINUTE)
+        amounts_24h = [q["amount"] for q in c24h if q["amount"] is not None]
+        out.append(dict(p, **{
+            "card_n_10m": len(c10m),
+            "card_sum_10m": sum_of(q["amount"] for q in c10m),
+            "card_failed_1h": count_where(c1h, lambda q: cmp(lambda a, b: a != b,
+                                                              q["status"], "captured")),
+            "card_merchants_1h": len({q["merchant_id"] for q in c1h} - {None}),
+            "card_max_24h": max(amounts_24h) if amounts_24h else None,
+            "card_avg_24h": sum_of(amounts_24h) / len(amounts_24h) if amounts_24h else None,
+            "device_cards_1h": len({q["card_id"] for q in d1h} - {None}),
+            "merchant_n_1m": len(m1m),
+            "merchant_micro_1m": count_where(m1m, lambda q: cmp(lambda a, b: a < b,
+                                                                 q["amount"], 5)),
+        }))
+    return out
+
+
+def card_velocity(rows):
+    cols = ["payment_id", "card_id", "amount", "ts", "card_n_10m", "card_sum_10m",
+            "card_failed_1h", "card_merchants_1h", "card_max_24h", "card_avg_24h",
+            "device_cards_1h", "merchant_n_1m"]
+    return [[(c, v[c]) for c in cols] for v in velocity_rows(rows)]
+
+
+def velocity_alerts(rows):
+    out = []
+    for v in velocity_rows(rows):
+        after_failures = and3(cmp(lambda a, b: a >= b, v["card_failed_1h"], 3),
+                              cmp(lambda a, b: a == b, v["status"], "captured"))
+        if after_failures is True:
+            reason = "success_after_failures"
+        elif v["device_cards_1h"] >= 4:
+            reason = "device_many_cards"
+        elif v["merchant_micro_1m"] >= 5:
+            reason = "card_testing"
+        else:
+            reason = "card_burst"
+        if or3(after_failures, v["device_cards_1h"] >= 4, v["merchant_micro_1m"] >= 5,
+               v["card_n_10m"] >= 6) is True:
+            out.append([(c, v[c]) for c in ["payment_id", "card_id", "device_id", "merchant_id",
+                                            "amount"]] + [("reason", reason), ("ts", v["ts"])])
+    return out
+
+
+def fire_in_order(groups):
+    """groups: (start, end, first arrival, row); rows in firing order."""
+    return [row for _, _, _, row in sorted(groups, key=lambda g: (g[1], g[0], g[2]))]
+
+
+def merchant_minutes(rows):
+    groups = {}
+    for i, p in enumerate(rows):
+        start = p["ts"] - p["ts"] % MINUTE
+        groups.setdefault((start, p["merchant_id"]), (i, []))[1].append(p)
+    out = []
+    for (start, merchant), (first, members) in groups.items():
+        if len(members) < 5:
+            continue
+        row = [("window_start", Ts(start)), ("window_end", Ts(start + MINUTE)),
+               ("merchant_id", merchant), ("payments", len(members)),
+               ("total", sum_of(q["amount"] for q in members)),
+               ("not_captured", count_where(members, lambda q: cmp(lambda a, b: a != b,
+                                                                    q["status"], "captured")))]
+        out.append((start, start + MINUTE, first, row))
+    return fire_in_order(out)
+
+
+def card_sessions(rows):
+    gap = 10 * MINUTE
+    by_card = {}
+    for i, p in enumerate(rows):
+        by_card.setdefault(p["card_id"], []).append((p["ts"], i, p))
+    out = []
+    for card, items in by_card.items():
+        items.sort(key=lambda t: (t[0], t[1]))
+        sessions = []
+        for ts, i, p in items:
+            if sessions and ts - sessions[-1][-1][0] <= gap:  # exactly gap apart: one session
+                sessions[-1].append((ts, i, p))
+            else:
+                sessions.append([(ts, i, p)])
+        for sess in sessions:
+            if len(sess) < 3:
+                continue
+            start, end = sess[0][0], max(t for t, _, _ in sess) + gap
+            amounts = [p["amount"] for _, _, p in sess if p["amount"] is not None]
+            row = [("window_start", Ts(start)), ("window_end", Ts(end)), ("card_id", card),
+                   ("payments", len(sess)),
+                   ("merchants", len({p["merchant_id"] for _, _, p in sess} - {None})),
+                   ("max_amount", max(amounts) if amounts else None)]
+            out.append((start, end, min(i for _, i, _ in sess), row))
+    return fire_in_order(out)
+
+
+LOG_SINKS = [("card_velocity", card_velocity), ("velocity_alerts", velocity_alerts),
+             ("merchant_minutes", merchant_minutes), ("card_sessions", card_sessions)]
+
+
 # ---- output contract ----
 
 def value_text(v):
@@ -268,12 +420,46 @@ def expected_for(case_dir):
         else:
             rows.append(row)
     out = {sink: "".join(row_text(r) + "\n" for p in rows for r in fn(p)) for sink, fn in SINKS}
+    check_not_late(rows)
+    for sink, fn in LOG_SINKS:
+        out[sink] = "".join(row_text(r) + "\n" for r in fn(rows))
     if dead:
         out["dead_letter"] = dead
     return out
 
 
+def check_log(log, out_dir):
+    """Compare every sink vigil wrote into out_dir, replaying log, with this
+    script's rows for the same log. Prints ok/FAIL per sink, then a count."""
+    with open(log, encoding="utf-8") as f:
+        rows = [row for row, _ in map(decode, f.read().splitlines()) if row is not None]
+    want = {sink: "".join(row_text(r) + "\n" for p in rows for r in fn(p)) for sink, fn in SINKS}
+    check_not_late(rows)
+    for sink, fn in LOG_SINKS:
+        want[sink] = "".join(row_text(r) + "\n" for r in fn(rows))
+    passed = failed = 0
+    for sink, text in want.items():
+        path = os.path.join(out_dir, sink + ".jsonl")
+        got = open(path, encoding="utf-8").read() if os.path.exists(path) else None
+        if got == text:
+            passed += 1
+            print(f"ok {sink}: {text.count(chr(10))} rows")
+            continue
+        failed += 1
+        print(f"FAIL {sink}")
+        for n, (a, b) in enumerate(zip(text.splitlines(), (got or "").splitlines()), 1):
+            if a != b:
+                print(f"  row {n}:\n    expected {a}\n    got      {b}")
+                break
+        else:
+            print(f"  expected {text.count(chr(10))} rows, got {(got or '').count(chr(10))}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 def main():
+    if sys.argv[1:2] == ["--log"]:
+        return check_log(sys.argv[2], sys.argv[3])
     check = "--check" in sys.argv[1:]
     here = os.path.dirname(os.path.abspath(__file__))
     stale = 0
