@@ -19,6 +19,7 @@
  * result that is within rounding error of an integer to that integer, so
  * that VAR_POP of 0 and 4 is 4, never 3.
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -126,9 +127,17 @@ typedef struct isum_state {
 typedef struct dsum_state {
     int64_t n;           /* rows, infinite and NaN ones included */
     int32_t pinf, ninf;  /* rows of +Infinity, -Infinity */
-    int32_t nan, unused; /* rows of NaN; padding */
-    double s, c;         /* compensated sum of the finite values */
+    int32_t nan;         /* rows of NaN */
+    int32_t scale;       /* the sum of the finite values is (s + c) * 2^scale: 0, or
+                            a multiple of DSUM_STEP while it would overflow a double */
+    double s, c;         /* compensated sum of the finite values, scaled */
 } dsum_state;
+
+/* How far the scale moves at a time: a running sum of finite doubles
+ * that overflows (two rows of 1e308) is held scaled down, so that it comes
+ * back exactly when those rows are retracted; a window that once saw
+ * huge values is not Infinity (or NaN) forever after. */
+#define DSUM_STEP 64
 
 static int sum_check(vg_agg_bind *b) { return agg_check_numeric(b, "SUM"); }
 static int avg_check(vg_agg_bind *b) { return agg_check_numeric(b, "AVG"); }
@@ -140,6 +149,31 @@ static size_t sum_size(const vg_agg_call *c)
 
 static void sum_init(const vg_agg_call *c, void *st) { memset(st, 0, sum_size(c)); }
 
+/* Scale the running sum by 2^-by (exact: powers of two). */
+static void dsum_rescale(dsum_state *s, int by)
+{
+    s->scale += by;
+    s->s = ldexp(s->s, -by);
+    s->c = ldexp(s->c, -by);
+}
+
+/* Add the finite value x * 2^xscale to the compensated sum, scaling the
+ * sum down when it would overflow and back up when it fits again. */
+static void dsum_add(dsum_state *s, double x, int32_t xscale)
+{
+    if (xscale > s->scale)
+        dsum_rescale(s, xscale - s->scale);
+    if (xscale != s->scale)
+        x = ldexp(x, xscale - s->scale);
+    if (isinf(s->s + x)) {
+        dsum_rescale(s, DSUM_STEP);
+        x = ldexp(x, -DSUM_STEP);
+    }
+    comp_add(&s->s, &s->c, x);
+    while (s->scale && fabs(s->s) < ldexp(DBL_MAX, -DSUM_STEP - 1))
+        dsum_rescale(s, -DSUM_STEP);
+}
+
 static void dsum_step(dsum_state *s, double x, int sign)
 {
     s->n += sign;
@@ -148,9 +182,9 @@ static void dsum_step(dsum_state *s, double x, int sign)
     else if (isinf(x))
         *(x > 0 ? &s->pinf : &s->ninf) += sign;
     else
-        comp_add(&s->s, &s->c, sign * x);
+        dsum_add(s, sign * x, 0);
     if (s->n - s->pinf - s->ninf - s->nan == 0)
-        s->s = s->c = 0; /* no finite value left: start exact again */
+        s->s = s->c = 0, s->scale = 0; /* no finite value left: start exact again */
 }
 
 static int sum_step(const vg_agg_call *c, void *st, const vg_value *args, int sign)
@@ -184,8 +218,8 @@ static int sum_merge(const vg_agg_call *c, void *st, const void *other)
         s->pinf += o->pinf;
         s->ninf += o->ninf;
         s->nan += o->nan;
-        comp_add(&s->s, &s->c, o->s);
-        comp_add(&s->s, &s->c, o->c);
+        dsum_add(s, o->s, o->scale);
+        dsum_add(s, o->c, o->scale);
     } else {
         isum_state *s = st;
         const isum_state *o = other;
@@ -202,7 +236,7 @@ static double dsum_value(const dsum_state *s)
         return NAN;
     if (s->pinf || s->ninf)
         return s->pinf ? INFINITY : -INFINITY;
-    return comp_value(s->s, s->c);
+    return ldexp(comp_value(s->s, s->c), s->scale);
 }
 
 /* An integer of type t from a 64-bit two's complement value, wrapping. */
@@ -236,7 +270,7 @@ static void avg_result(const vg_agg_call *c, const void *st, vg_value *out)
 }
 
 /* Bytes: integers u64 rows, u64 sum; DOUBLE u64 rows, u32 +Infinity, -Infinity
- * and NaN rows, f64 sum, f64 compensation. */
+ * and NaN rows, f64 sum, f64 compensation, u32 scale. */
 static int sum_snapshot(const vg_agg_call *c, const void *st, vg_buf *out)
 {
     if (!is_double(c)) {
@@ -247,7 +281,10 @@ static int sum_snapshot(const vg_agg_call *c, const void *st, vg_buf *out)
     if (agg_put_u64(out, (uint64_t)s->n) < 0 || agg_put_u32(out, (uint32_t)s->pinf) < 0 ||
         agg_put_u32(out, (uint32_t)s->ninf) < 0 || agg_put_u32(out, (uint32_t)s->nan) < 0)
         return -1;
-    return agg_put_f64(out, s->s) < 0 || agg_put_f64(out, s->c) < 0 ? -1 : 0;
+    return agg_put_f64(out, s->s) < 0 || agg_put_f64(out, s->c) < 0 ||
+                   agg_put_u32(out, (uint32_t)s->scale) < 0
+               ? -1
+               : 0;
 }
 
 static int sum_restore(const vg_agg_call *c, void *st, const char **p, const char *end)
@@ -268,7 +305,12 @@ static int sum_restore(const vg_agg_call *c, void *st, const char **p, const cha
     s->pinf = (int32_t)cnt[0];
     s->ninf = (int32_t)cnt[1];
     s->nan = (int32_t)cnt[2];
-    return agg_get_f64(p, end, &s->s) < 0 || agg_get_f64(p, end, &s->c) < 0 ? -1 : 0;
+    uint32_t scale;
+    if (agg_get_f64(p, end, &s->s) < 0 || agg_get_f64(p, end, &s->c) < 0 ||
+        agg_get_u32(p, end, &scale) < 0 || scale % DSUM_STEP || scale > 64 * DSUM_STEP)
+        return -1;
+    s->scale = (int32_t)scale;
+    return 0;
 }
 
 /* ---- the variance family ---- */

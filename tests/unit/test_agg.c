@@ -5,6 +5,7 @@
  * add+retract over a sliding window (printed only). test_agg_model.c checks
  * them all against a brute-force model.
  */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -170,6 +171,55 @@ static void test_count_sum_avg(void)
     CHECK(isnan(result_d(&g)));
     retract(&g, vg_double(NAN));
     CHECK(result_d(&g) == 1);
+    destroy(&g);
+
+    /* a sliding sum that overflows comes back when the huge rows leave */
+    agg_new(&g, "SUM", VG_T_DOUBLE, false);
+    add(&g, vg_double(1e308));
+    add(&g, vg_double(1e308));
+    CHECK(isinf(result_d(&g)) && result_d(&g) > 0); /* 2e308 is past DBL_MAX */
+    add(&g, vg_double(1));
+    retract(&g, vg_double(1e308));
+    CHECK(result_d(&g) == 1e308);
+    add(&g, vg_double(2));
+    retract(&g, vg_double(1e308));
+    CHECK(result_d(&g) == 3); /* exact again */
+    add(&g, vg_double(-1e308));
+    add(&g, vg_double(-1e308));
+    add(&g, vg_double(-1e308));
+    CHECK(isinf(result_d(&g)) && result_d(&g) < 0);
+    retract(&g, vg_double(-1e308));
+    retract(&g, vg_double(-1e308));
+    CHECK(result_d(&g) == -1e308 + 3);
+    retract(&g, vg_double(-1e308));
+    CHECK(result_d(&g) == 3);
+    retract(&g, vg_double(1));
+    CHECK(result_d(&g) == 2);
+    destroy(&g);
+
+    /* merging a scaled sum into a small one */
+    agg_t h;
+    agg_new(&g, "SUM", VG_T_DOUBLE, false);
+    agg_new(&h, "SUM", VG_T_DOUBLE, false);
+    add(&g, vg_double(0.5));
+    add(&h, vg_double(DBL_MAX));
+    add(&h, vg_double(DBL_MAX));
+    CHECK(vg_agg_merge(&g.call, g.st, h.st) == 0);
+    CHECK(isinf(result_d(&g)));
+    retract(&g, vg_double(DBL_MAX));
+    retract(&g, vg_double(DBL_MAX));
+    CHECK(result_d(&g) == 0.5);
+    destroy(&g);
+    destroy(&h);
+
+    agg_new(&g, "AVG", VG_T_DOUBLE, false);
+    add(&g, vg_double(1e308));
+    add(&g, vg_double(1e308));
+    add(&g, vg_double(1e308));
+    CHECK(isinf(result_d(&g))); /* the sum overflows a DOUBLE, as Flink's does */
+    retract(&g, vg_double(1e308));
+    retract(&g, vg_double(1e308));
+    CHECK(result_d(&g) == 1e308);
     destroy(&g);
 
     agg_new(&g, "AVG", VG_T_INT, false);
