@@ -32,6 +32,8 @@ static const vg_op_kind *const kind_for_plan[] = {
     [VG_PLAN_SINK] = &vg_op_sink_kind,
     [VG_PLAN_OVER] = &vg_op_over_kind,
     [VG_PLAN_WINDOW] = &vg_op_window_kind,
+    [VG_PLAN_GROUP] = &vg_op_group_kind,
+    [VG_PLAN_RANK] = &vg_op_rank_kind,
 };
 
 const vg_op_kind *vg_op_kind_for(vg_plan_kind k)

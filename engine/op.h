@@ -137,6 +137,8 @@ extern const vg_op_kind vg_op_project_kind;
 extern const vg_op_kind vg_op_sink_kind;
 extern const vg_op_kind vg_op_over_kind; /* op_over.c */
 extern const vg_op_kind vg_op_window_kind; /* op_window.c */
+extern const vg_op_kind vg_op_group_kind; /* op_group.c */
+extern const vg_op_kind vg_op_rank_kind; /* op_rank.c */
 
 /* The operator kind that runs a plan node kind; NULL when there is none. */
 const vg_op_kind *vg_op_kind_for(vg_plan_kind k);

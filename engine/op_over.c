@@ -1,9 +1,10 @@
 /*
- * op_over.c — OVER aggregates: per-event features over a sliding frame.
+ * op_over.c — OVER aggregates: per-event features over sliding frames.
  *
- * Each arriving row is emitted at once (DESIGN.md: no waiting for the
- * watermark) with its columns and, for each aggregate, the value over the
- * row's frame among the rows of its partition seen so far:
+ * An OVER node holds every window of one PARTITION BY key set. Each
+ * arriving row is emitted at once (DESIGN.md: no waiting for the
+ * watermark) with its columns and, for each aggregate of each window, the
+ * value over the row's frame among the rows of its partition seen so far:
  *
  *   RANGE p     rows with t - p <= ts <= t (Flink's bound: a row exactly p
  *               older is in; Flink retracts a row when t - ts > p)
@@ -14,217 +15,82 @@
  * peer's frame: unlike Flink, which waits for the watermark and gives all
  * peers one value, vigil answers on arrival (docs/windows.md).
  *
+ * The windows of one key share the lookup of the row's partition and its
+ * buffer of records (over_int.h); each frame keeps its own place in the
+ * buffer and its own running aggregate states, and runs exactly as if it
+ * were alone: every frame sees the same adds and retracts, in the same
+ * order, as a node of its own would.
+ *
  * In order (the common case) the cost per row is O(1) amortised: the row is
- * appended to its partition's buffer and added to the running state of
- * each aggregate, and the rows that left the frame are retracted from its
- * front (MIN/MAX pay the aggregate library's O(log n)). A row older than
- * its partition's newest (but not behind the watermark) is inserted in
- * order, so later frames see it, and its own frame is aggregated afresh:
- * that frame reaches back at most as far as the lateness the watermark
- * allows. Rows behind the watermark are late: reported (vg_op_late), not
- * emitted.
+ * appended to its partition's buffer and added to each frame's running
+ * states, and the rows that left a frame are retracted from its front.
+ * COUNT(*) of a bounded frame is the number of records in it; an aggregate
+ * that would make the same adds and retracts as an earlier one of its frame
+ * (SUM and AVG of one argument) reads that one's state; MIN, MAX and
+ * COUNT(DISTINCT x) of a bounded frame read its records while it holds at
+ * most OVER_SMALL of them, and keep O(1) states beyond (over_frame.c); in an
+ * UNBOUNDED frame MIN and MAX pay the aggregate library's O(log n). A row
+ * older than its partition's newest (but not behind the watermark) is
+ * inserted in order, so later frames see it; its own frame is aggregated
+ * afresh (a bounded frame's rows are read again: O(frame) for such a row),
+ * and an UNBOUNDED frame takes back the rows after it (as many as arrived
+ * out of order before it). Rows behind the watermark are late: reported
+ * (vg_op_late), not emitted.
  *
  * FIRST_VALUE and LAST_VALUE depend on the order of the rows, which an
  * out-of-order row breaks for a running state (their states order rows by
  * when they were added). So their results are read from the buffer, which
  * is in order: the first (last) row of the frame that counts, O(1) unless
  * rows with a NULL argument or a false FILTER are in the way. Their running
- * state only holds the rows an UNBOUNDED frame evicted (in order), for when
- * the buffer has no row that counts.
+ * state only exists in an UNBOUNDED frame, and only holds the rows it
+ * evicted (in order), for when the buffer has no row that counts.
  *
- * Rows that no future frame can contain are evicted when the watermark
- * advances: RANGE, rows with ts < wm - p; ROWS, all but the newest p rows
- * with ts < wm; UNBOUNDED, rows with ts < wm (they stay folded into the
- * running state). A partition evicts on its own arrivals, and a sweep
- * visits a bounded share of the partitions at each watermark (in
- * proportion to the rows pushed since the last one), so idle partitions
- * give back their buffers too.
+ * Rows that no future frame can contain are evicted as the watermark
+ * advances, frame by frame: RANGE, rows with ts < wm - p; ROWS, all but the
+ * newest p rows with ts < wm; UNBOUNDED, rows with ts < wm (they stay
+ * folded into the running state). A record leaves the buffer once every
+ * frame has evicted it. A partition evicts when a row arrives in it, before
+ * taking the row (so that its states see the same adds and retracts in the
+ * same order whenever the watermark moved); a sweep visits a bounded share
+ * of the map at each watermark (in proportion to the rows pushed since the
+ * last one) and evicts from the partitions that have had no row for the
+ * longest RANGE of their frames, so that idle partitions give their rows
+ * back too. It removes partitions whose buffer is empty (with no UNBOUNDED
+ * frame: their state equals a new one's) or whose state TTL has passed. An
+ * arrival in a partition whose TTL has passed starts it afresh first, so
+ * that the sweep's pace never shows in the results.
+ *
+ * Memory is the cost that matters for a large state: a row's way to its
+ * partition is a chain of loads from far memory (map slot, then partition
+ * block), so the operators of one SELECT warm each other's caches ("warming
+ * the caches" below), and everything a row needs of its partition is in
+ * one block (over_int.h).
  */
 #include <string.h>
-#include <strings.h>
 
 #include "engine/over_int.h"
 
-static int nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
-
-/* ---- frames ---- */
-
-static int64_t preceding(const over_state *st) { return st->node->u.over.preceding; }
-
-static bool is_rows(const over_state *st) { return st->node->u.over.frame == VG_FRAME_ROWS; }
-
-/* t - p, saturating at the bottom of time. */
-static int64_t minus(int64_t t, int64_t p) { return t < INT64_MIN + p ? INT64_MIN : t - p; }
-
-static void add_rec(over_state *st, char *states, const uint64_t *rec, const over_agg *a,
-                    vg_error *err)
-{
-    vg_value args[VG_AGG_MAXARGS];
-    if (a->scan || !over_rec_counts(st, rec, a))
-        return;
-    over_rec_args(st, rec, a, args);
-    if (vg_agg_add(a->call, states + a->off, args) < 0)
-        nomem(err);
-}
-
-static void retract_rec(over_state *st, char *states, const uint64_t *rec, const over_agg *a,
-                        vg_error *err)
-{
-    vg_value args[VG_AGG_MAXARGS];
-    if (a->scan || !over_rec_counts(st, rec, a))
-        return;
-    over_rec_args(st, rec, a, args);
-    if (vg_agg_retract(a->call, states + a->off, args) < 0)
-        nomem(err);
-}
-
-static void add_all(over_state *st, char *states, const uint64_t *rec, vg_error *err)
-{
-    for (uint32_t i = 0; i < st->naggs; i++)
-        add_rec(st, states, rec, &st->aggs[i], err);
-}
-
-static void retract_all(over_state *st, char *states, const uint64_t *rec, vg_error *err)
-{
-    for (uint32_t i = 0; i < st->naggs; i++)
-        retract_rec(st, states, rec, &st->aggs[i], err);
-}
-
-/* Retract the records at the front of the running frame that the frame of
- * a row at time t (p's newest) no longer holds. */
-static void shrink_frame(over_state *st, over_part *p, int64_t t, vg_error *err)
-{
-    int64_t pre = preceding(st);
-    uint32_t end = p->head + p->n;
-    if (pre < 0)
-        return;
-    if (is_rows(st)) {
-        while ((int64_t)(end - p->lo) > pre + 1)
-            retract_all(st, over_part_states(p), over_rec(st, p, p->lo++), err);
-        return;
-    }
-    int64_t low = minus(t, pre);
-    while (p->lo < end && over_rec_ts(over_rec(st, p, p->lo)) < low)
-        retract_all(st, over_part_states(p), over_rec(st, p, p->lo++), err);
-}
-
-/* Whether p's oldest record can go: no frame of a row at or after the
- * watermark can hold it. */
-static bool evictable(const over_state *st, const over_part *p)
-{
-    int64_t pre = preceding(st), ts = p->head_ts;
-    if (pre < 0)
-        return ts < st->wm;
-    if (!is_rows(st))
-        return ts < minus(st->wm, pre);
-    return (int64_t)p->n > pre && ts < st->wm &&
-           over_rec_ts(over_rec(st, p, p->head + (uint32_t)pre)) < st->wm;
-}
-
-/* An UNBOUNDED frame's evicted record, into the states of FIRST_VALUE and
- * LAST_VALUE (the others hold it already). */
-static void fold(over_state *st, over_part *p, const uint64_t *rec, vg_error *err)
-{
-    vg_value args[VG_AGG_MAXARGS];
-    for (uint32_t i = 0; i < st->naggs; i++) {
-        const over_agg *a = &st->aggs[i];
-        if (!a->scan || !over_rec_counts(st, rec, a))
-            continue;
-        over_rec_args(st, rec, a, args);
-        if (vg_agg_add(a->call, over_part_states(p) + a->off, args) < 0)
-            nomem(err);
-    }
-}
-
-static void evict(over_state *st, over_part *p, vg_error *err)
-{
-    if (p->swept_wm == st->wm)
-        return; /* nothing has changed since the last time */
-    p->swept_wm = st->wm;
-    while (p->n && evictable(st, p)) {
-        const uint64_t *rec = over_rec(st, p, p->head);
-        if (preceding(st) < 0) {
-            fold(st, p, rec, err);
-        } else if (p->head >= p->lo) { /* still in the running frame */
-            retract_all(st, over_part_states(p), rec, err);
-            p->lo++;
-        }
-        over_rec_release(st, rec);
-        p->head++;
-        p->n--;
-        if (p->lo < p->head)
-            p->lo = p->head; /* UNBOUNDED: lo follows head */
-        if (p->n)
-            p->head_ts = over_rec_ts(over_rec(st, p, p->head));
-    }
-    if (!p->n)
-        p->head = p->lo = 0;
-}
+static void nomem(vg_error *err) { vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
 
 /* ---- arrival ---- */
 
-/* The value of FIRST_VALUE (a->scan > 0) or LAST_VALUE over the records
- * [from, j]: the first (last) that counts; false when none does. */
-static bool scan_frame(const over_state *st, const over_part *p, const over_agg *a, uint32_t from,
-                       uint32_t j, vg_value *out)
+/* A row at or after its partition's newest (its record in st->rec). */
+static void arrive_in_order(over_state *st, over_part *p, int64_t t, vg_error *err)
 {
-    if (!p->n || j < from)
-        return false;
-    for (uint32_t k = 0; k <= j - from; k++) {
-        const uint64_t *rec = over_rec(st, p, a->scan > 0 ? from + k : j - k);
-        if (!over_rec_counts(st, rec, a))
-            continue;
-        over_rec_args(st, rec, a, out);
-        if (!out->null)
-            return true;
-    }
-    return false;
-}
-
-void over_result(const over_state *st, const over_part *p, const over_agg *a, const char *states,
-                 uint32_t from, uint32_t j, vg_value *out)
-{
-    if (!a->scan) {
-        vg_agg_result(a->call, states + a->off, out);
-        return;
-    }
-    /* an UNBOUNDED frame's evicted rows come before the buffer's */
-    if (a->scan > 0 && preceding(st) < 0) {
-        vg_agg_result(a->call, over_part_states(p) + a->off, out);
-        if (!out->null)
-            return;
-    }
-    if (scan_frame(st, p, a, from, j, out))
-        return;
-    if (preceding(st) < 0)
-        vg_agg_result(a->call, over_part_states(p) + a->off, out);
-    else
-        *out = vg_null();
-}
-
-/* Emit the input row with the results over the frame [from, j] of p, the
- * other aggregates' results taken from the state block `states`. */
-static void emit(vg_op *op, over_state *st, const vg_value *row, const over_part *p,
-                 const char *states, uint32_t from, uint32_t j)
-{
-    memcpy(st->out, row, st->nin * sizeof *row);
-    for (uint32_t i = 0; i < st->naggs; i++)
-        over_result(st, p, &st->aggs[i], states, from, j, &st->out[st->nin + i]);
-    vg_op_emit(op, st->out, VG_ROW_INSERT);
-}
-
-/* A row at or after its partition's newest. */
-static void arrive_in_order(vg_op *op, over_state *st, over_part *p, const vg_value *row)
-{
-    vg_error *err = op->env->eval.err;
-    uint64_t *rec = over_rec(st, p, p->head + p->n);
+    char *rec = over_rec(st, p, p->head + p->n);
     memcpy(rec, st->rec, st->rec_size);
-    if (!p->n++)
-        p->head_ts = over_rec_ts(rec);
-    add_all(st, over_part_states(p), rec, err);
-    shrink_frame(st, p, over_rec_ts(rec), err);
-    emit(op, st, row, p, over_part_states(p), preceding(st) < 0 ? p->head : p->lo,
-         p->head + p->n - 1);
+    p->n++;
+    uint32_t end = p->head + p->n;
+    char *states = over_part_states(st, p);
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        const over_frame *f = &st->frames[fi];
+        if (p->pos[fi].head == end - 1) /* the frame held no record */
+            p->pos[fi].head_ts = t;
+        over_step(st, f, states, rec, true, over_big(p, fi), err);
+        over_shrink(st, p, fi, t, err);
+        over_size_changed(st, p, fi, err);
+        over_results(st, p, fi, states, over_frame_from(f, p, fi), end, over_big(p, fi));
+    }
 }
 
 /* The index of the first record of p later than t (binary search). */
@@ -241,14 +107,15 @@ static uint32_t after(const over_state *st, const over_part *p, int64_t t)
     return lo;
 }
 
-/* The first record of the frame of the record at j. */
-static uint32_t frame_start(const over_state *st, const over_part *p, uint32_t j)
+/* The first record of frame fi's frame of the record at j. */
+static uint32_t frame_start(const over_state *st, const over_part *p, uint32_t fi, uint32_t j)
 {
-    int64_t pre = preceding(st);
-    if (is_rows(st))
-        return (int64_t)(j - p->head) > pre ? j - (uint32_t)pre : p->head;
-    int64_t low = minus(over_rec_ts(over_rec(st, p, j)), pre);
-    uint32_t lo = p->head, hi = j;
+    const over_frame *f = &st->frames[fi];
+    uint32_t head = p->pos[fi].head;
+    if (f->rows)
+        return (int64_t)(j - head) > f->pre ? j - (uint32_t)f->pre : head;
+    int64_t low = over_minus(over_rec_ts(over_rec(st, p, j)), f->pre);
+    uint32_t lo = head, hi = j;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         if (over_rec_ts(over_rec(st, p, mid)) < low)
@@ -259,49 +126,153 @@ static uint32_t frame_start(const over_state *st, const over_part *p, uint32_t j
     return lo;
 }
 
-/* Emit the row at j (not the newest) with its frame aggregated afresh. */
-static void emit_afresh(vg_op *op, over_state *st, over_part *p, uint32_t j, const vg_value *row)
+/* A row older than its partition's newest, inserted in order at j: the
+ * results of frame fi over the row's frame. A bounded frame aggregates it
+ * afresh into st->tmp (destroyed by after_out_of_order), then takes the row
+ * into its running frame (its SMALL aggregates' deques, if it has them,
+ * start again: the row comes out of order); an UNBOUNDED frame's running
+ * state less the rows after j is its frame (they are added back by
+ * after_out_of_order). */
+static void frame_out_of_order(over_state *st, over_part *p, uint32_t fi, uint32_t j, vg_error *err)
 {
-    vg_error *err = op->env->eval.err;
-    uint32_t from = frame_start(st, p, j);
-    for (uint32_t i = 0; i < st->naggs; i++)
-        vg_agg_init(st->aggs[i].call, st->tmp + st->aggs[i].off);
+    over_frame *f = &st->frames[fi];
+    over_pos *ps = &p->pos[fi];
+    uint32_t end = p->head + p->n;
+    char *states = over_part_states(st, p);
+    if (f->pre < 0) {
+        for (uint32_t r = j + 1; r < end; r++)
+            over_step(st, f, states, over_rec(st, p, r), false, false, err);
+        over_step(st, f, states, over_rec(st, p, j), true, false, err);
+        over_results(st, p, fi, states, ps->head, j + 1, false);
+        return;
+    }
+    uint32_t from = frame_start(st, p, fi, j);
+    f->tmp_small = j + 1 - from > OVER_SMALL && f->has_small;
+    over_frame_states(st, f, st->tmp, true, OVER_STATE);
+    if (f->tmp_small)
+        over_frame_states(st, f, st->tmp, true, OVER_SMALL);
     for (uint32_t r = from; r <= j; r++)
-        add_all(st, st->tmp, over_rec(st, p, r), err);
-    emit(op, st, row, p, st->tmp, from, j);
-    for (uint32_t i = 0; i < st->naggs; i++)
-        vg_agg_destroy(st->aggs[i].call, st->tmp + st->aggs[i].off);
+        over_step(st, f, st->tmp, over_rec(st, p, r), true, f->tmp_small, err);
+    over_results(st, p, fi, st->tmp, from, j + 1, f->tmp_small);
+    if (j < ps->lo) { /* before the running frame: it only moves it */
+        ps->lo++;
+        return;
+    }
+    if (over_big(p, fi)) {
+        over_frame_states(st, f, states, false, OVER_SMALL);
+        over_frame_states(st, f, states, true, OVER_SMALL);
+        p->big &= ~(1u << fi);
+    }
+    over_step(st, f, states, over_rec(st, p, j), true, false, err);
+    over_shrink(st, p, fi, over_rec_ts(over_rec(st, p, end - 1)), err);
+    over_size_changed(st, p, fi, err);
 }
 
-/* A row older than its partition's newest: insert it in order. */
-static void arrive_out_of_order(vg_op *op, over_state *st, over_part *p, const vg_value *row)
+static void after_out_of_order(over_state *st, over_part *p, uint32_t j, vg_error *err)
 {
-    vg_error *err = op->env->eval.err;
-    uint32_t j = after(st, p, over_rec_ts(st->rec)), end = p->head + p->n;
+    uint32_t end = p->head + p->n;
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        const over_frame *f = &st->frames[fi];
+        if (f->pre >= 0) {
+            over_frame_states(st, f, st->tmp, false, OVER_STATE);
+            if (f->tmp_small)
+                over_frame_states(st, f, st->tmp, false, OVER_SMALL);
+            continue;
+        }
+        for (uint32_t r = j + 1; r < end; r++)
+            over_step(st, f, over_part_states(st, p), over_rec(st, p, r), true, false, err);
+    }
+}
+
+/* Insert the row (its record in st->rec, event time t) in order. Every
+ * frame's head is at or before the place: the records a frame evicted
+ * are older than the watermark, and the row is not. Returns its index. */
+static uint32_t insert(over_state *st, over_part *p, int64_t t)
+{
+    uint32_t j = after(st, p, t), end = p->head + p->n;
     memmove(over_rec(st, p, j + 1), over_rec(st, p, j), (size_t)(end - j) * st->rec_size);
     memcpy(over_rec(st, p, j), st->rec, st->rec_size);
     p->n++;
-    end++;
-    if (j == p->head)
-        p->head_ts = over_rec_ts(st->rec);
-    char *states = over_part_states(p);
-    if (preceding(st) < 0) {
-        /* the running state less the rows after this one is its frame */
-        for (uint32_t r = j + 1; r < end; r++)
-            retract_all(st, states, over_rec(st, p, r), err);
-        add_all(st, states, over_rec(st, p, j), err);
-        emit(op, st, row, p, states, p->head, j);
-        for (uint32_t r = j + 1; r < end; r++)
-            add_all(st, states, over_rec(st, p, r), err);
-        return;
+    for (uint32_t fi = 0; fi < st->nframes; fi++)
+        if (p->pos[fi].head == j)
+            p->pos[fi].head_ts = t;
+    return j;
+}
+
+/* The sweep's due for a partition that has just had a row: no later than
+ * over_due (a sweep that comes early finds nothing, and works it out),
+ * without looking at its frames. */
+static int64_t arrival_due(const over_state *st, const over_part *p)
+{
+    int64_t due = over_plus(over_plus(p->newest, st->grace), 1);
+    if (st->ttl && over_plus(over_plus(p->newest, st->ttl), 1) < due)
+        due = over_plus(over_plus(p->newest, st->ttl), 1);
+    return due;
+}
+
+/* The map slot of the partition of key st->key (hash h), found or made;
+ * -1 when out of memory. */
+static int64_t partition_of(over_state *st, uint64_t h)
+{
+    const char *key = st->key.p;
+    uint32_t klen = (uint32_t)st->key.len;
+    int64_t i = over_map_find(st, key, klen, h);
+    return i >= 0 ? i : over_map_add(st, key, klen, h);
+}
+
+/* ---- warming the caches ----
+ *
+ * The partitions of a large state are far from the processor's caches, and
+ * a row's way to its partition is a chain of loads each of which waits for
+ * the one before: the map slot, then the partition. The OVER operators of
+ * one SELECT (one per PARTITION BY key set) follow each other, each reading
+ * its keys from the columns the first one received. So the first one starts
+ * every later one's loads for the row before doing its own work, and the
+ * waits overlap instead of adding up: the map slots first, then, once its
+ * own lookup is done (and theirs have arrived), their partitions. The later
+ * operators find the lines in the cache. Warming only reads. */
+
+/* The OVER operators op's rows go to next, one after the other, whose keys
+ * are columns of op's input row (the same slots). */
+static void find_chain(vg_op *op, over_state *st)
+{
+    st->chain_known = true;
+    for (vg_op *x = op; x->nout == 1 && st->nnext < OVER_MAX_NEXT;) {
+        x = x->out[0].to;
+        if (x->kind != &vg_op_over_kind || !x->state)
+            return;
+        over_state *xs = x->state;
+        for (uint32_t k = 0; k < xs->node->u.over.nkeys; k++)
+            if (xs->node->u.over.keys[k] >= st->nin)
+                return;
+        xs->warmed = true;
+        st->next[st->nnext++] = xs;
     }
-    emit_afresh(op, st, p, j, row);
-    if (j < p->lo) { /* before the running frame: it only moves it */
-        p->lo++;
+}
+
+/* Encode and hash xs's key of the row (xs uses them when the row reaches
+ * it: the row it receives next is this one) and start loading its slot. */
+static void warm_slot(over_state *xs, const vg_value *row)
+{
+    if (over_key_encode(xs, xs->env->partition, row) < 0)
         return;
+    xs->pf_hash = over_hash(xs->key.p, xs->key.len);
+    xs->pf_ready = true;
+    __builtin_prefetch(&xs->map[xs->pf_hash & (xs->mcap - 1)]);
+}
+
+static void warm_partition(const over_state *xs)
+{
+    uint32_t mask = xs->mcap - 1;
+    for (uint32_t i = (uint32_t)xs->pf_hash & mask, k = 0; k < 4; i = (i + 1) & mask, k++) {
+        const over_ent *e = &xs->map[i];
+        if (!e->p)
+            return;
+        if (e->hash == (uint32_t)xs->pf_hash) {
+            over_warm(e);
+            return;
+        }
     }
-    add_all(st, states, over_rec(st, p, j), err);
-    shrink_frame(st, p, over_rec_ts(over_rec(st, p, end - 1)), err);
 }
 
 static void over_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_kind kind)
@@ -318,47 +289,88 @@ static void over_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_kind
         vg_op_late(op, row, tv->null ? VG_WM_MIN : tv->u.i);
         return;
     }
-    if (over_key_encode(st, row) < 0) {
+    if (!st->chain_known)
+        find_chain(op, st);
+    int64_t t = tv->u.i;
+    uint64_t h = st->pf_hash;
+    if (!st->pf_ready) {
+        if (over_key_encode(st, st->env->partition, row) < 0) {
+            nomem(ctx->err);
+            return;
+        }
+        h = over_hash(st->key.p, st->key.len);
+    }
+    st->pf_ready = false;
+    /* Start the loads of the row's map slot (and the next operators'), then
+     * do the work that needs no partition while they come. */
+    __builtin_prefetch(&st->map[h & (st->mcap - 1)]);
+    for (uint32_t i = 0; i < st->nnext && !st->warmed; i++)
+        warm_slot(st->next[i], row);
+    if (over_rec_build(st, row, t, ctx) < 0) {
         nomem(ctx->err);
         return;
     }
-    const char *key = st->key.len ? st->key.p : "";
-    uint32_t klen = (uint32_t)st->key.len;
-    uint64_t h = over_hash(key, klen);
-    over_part *p = over_map_find(st, key, klen, h);
-    if (!p && !(p = over_map_add(st, key, klen, h))) {
+    memcpy(st->out, row, st->nin * sizeof *row);
+    int64_t slot = partition_of(st, h);
+    over_ent *e = slot >= 0 ? &st->map[slot] : NULL;
+    for (uint32_t i = 0; i < st->nnext && !st->warmed; i++)
+        warm_partition(st->next[i]);
+    if (e && over_expired(st, e->p))
+        over_part_reset(st, e->p);
+    if (e)
+        over_evict(st, e->p, ctx->err);
+    if (!e || over_part_reserve(st, e, 1) < 0) {
+        if (e)
+            e->due = over_due(st, e->p);
+        over_rec_release(st, st->rec);
         nomem(ctx->err);
         return;
     }
-    evict(st, p, ctx->err);
-    if (over_part_reserve(st, p, 1) < 0 || over_rec_build(st, row, tv->u.i, ctx) < 0) {
-        nomem(ctx->err);
-        return;
-    }
+    over_part *p = e->p;
     st->since_sweep++;
-    if (!p->n || tv->u.i >= over_rec_ts(over_rec(st, p, p->head + p->n - 1)))
-        arrive_in_order(op, st, p, row);
-    else
-        arrive_out_of_order(op, st, p, row);
+    if (!p->n || t >= over_rec_ts(over_rec(st, p, p->head + p->n - 1))) {
+        arrive_in_order(st, p, t, ctx->err);
+        if (t > p->newest)
+            p->newest = t;
+        e->due = arrival_due(st, p);
+        vg_op_emit(op, st->out, VG_ROW_INSERT);
+        return;
+    }
+    uint32_t j = insert(st, p, t);
+    for (uint32_t fi = 0; fi < st->nframes; fi++)
+        frame_out_of_order(st, p, fi, j, ctx->err);
+    e->due = over_due(st, p);
+    vg_op_emit(op, st->out, VG_ROW_INSERT);
+    after_out_of_order(st, p, j, ctx->err);
 }
 
 /* ---- watermarks ---- */
 
-/* Evict from a share of the partitions: twice as many map slots as rows
- * arrived since the last sweep, so that a full pass costs O(1) per row. */
+/* Visit a share of the map: two slots per row arrived since the last
+ * sweep, so that a full pass costs O(1) per row, and evict from the
+ * partitions due (the others are not read). Partitions left empty (when no
+ * frame is UNBOUNDED) or expired go; a partition that keeps rows only gives
+ * back the records no frame holds (each frame's running state lets go of
+ * the rest on the partition's next row). */
 static void sweep(over_state *st, vg_error *err)
 {
-    uint64_t budget = 2 * st->since_sweep + 16;
+    uint64_t budget = 2 * st->since_sweep + 64;
     st->since_sweep = 0;
-    if (budget > st->pcap)
-        budget = st->pcap;
+    if (budget > st->mcap)
+        budget = st->mcap;
     for (; budget; budget--) {
-        over_part *p = st->parts[st->sweep_at];
-        st->sweep_at = (st->sweep_at + 1) & (st->pcap - 1);
-        if (p) {
-            evict(st, p, err);
-            over_part_drop_buf(st, p);
+        uint32_t i = st->sweep_at;
+        over_ent *e = &st->map[i];
+        if (e->p && e->due <= st->wm) {
+            over_evict(st, e->p, err);
+            if (over_expired(st, e->p) || (!e->p->n && !st->unbounded)) {
+                over_map_remove(st, i);
+                continue; /* a later entry may have moved into slot i */
+            }
+            over_part_shrink(st, e);
+            e->due = over_due(st, e->p);
         }
+        st->sweep_at = (i + 1) & (st->mcap - 1);
     }
 }
 
@@ -371,131 +383,6 @@ static void over_watermark(vg_op *op, int64_t wm)
             sweep(st, op->env->eval.err);
     }
     vg_op_emit_watermark(op, wm);
-}
-
-/* ---- open and close ---- */
-
-/* Whether two argument expressions compute the same value. */
-static bool same_expr(const vg_expr *a, const vg_expr *b, vg_arena *scratch)
-{
-    if (a == b)
-        return true;
-    if (vg_expr_type(a) != vg_expr_type(b))
-        return false;
-    int32_t sa = vg_expr_column_slot(a), sb = vg_expr_column_slot(b);
-    if (sa >= 0 || sb >= 0)
-        return sa == sb;
-    const char *ta = vg_expr_to_sql(a, NULL, scratch), *tb = vg_expr_to_sql(b, NULL, scratch);
-    return ta && tb && strcmp(ta, tb) == 0;
-}
-
-/* The slot of argument expression x, added when new. */
-static uint32_t slot_of(over_state *st, const vg_expr *x, vg_arena *scratch)
-{
-    for (uint32_t i = 0; i < st->nslots; i++)
-        if (same_expr(st->slots[i].expr, x, scratch))
-            return i;
-    over_slot *s = &st->slots[st->nslots];
-    s->expr = x;
-    s->col = vg_expr_column_slot(x);
-    s->type = vg_expr_type(x);
-    return st->nslots++;
-}
-
-static int32_t filter_of(over_state *st, const vg_expr *f, vg_arena *scratch)
-{
-    if (!f)
-        return -1;
-    for (uint32_t i = 0; i < st->nfilters; i++)
-        if (same_expr(st->filters[i], f, scratch))
-            return (int32_t)i;
-    st->filters[st->nfilters] = f;
-    return (int32_t)st->nfilters++;
-}
-
-/* Slots, filters and state offsets of the node's aggregates. */
-static int layout(over_state *st, vg_error *err)
-{
-    const vg_plan_node *n = st->node;
-    uint32_t na = n->u.over.naggs;
-    vg_arena *scratch = vg_arena_new(VG_MEM_STATE, 4096);
-    st->slots = vg_calloc(VG_MEM_STATE, na * VG_AGG_MAXARGS + 1, sizeof *st->slots);
-    st->filters = vg_calloc(VG_MEM_STATE, na + 1, sizeof *st->filters);
-    st->aggs = vg_calloc(VG_MEM_STATE, na + 1, sizeof *st->aggs);
-    if (!scratch || !st->slots || !st->filters || !st->aggs) {
-        vg_arena_free(scratch);
-        return nomem(err);
-    }
-    for (uint32_t i = 0; i < na; i++) {
-        const vg_plan_agg *pa = &n->u.over.aggs[i];
-        over_agg *a = &st->aggs[i];
-        a->call = &pa->call;
-        for (uint32_t k = 0; k < pa->call.nargs; k++)
-            a->slot[k] = slot_of(st, pa->args[k], scratch);
-        a->filter = filter_of(st, pa->filter, scratch);
-        a->off = st->states_size;
-        a->scan = strcasecmp(pa->call.agg->name, "FIRST_VALUE") == 0  ? 1
-                  : strcasecmp(pa->call.agg->name, "LAST_VALUE") == 0 ? -1
-                                                                       : 0;
-        st->states_size += (pa->call.state_size + 15) & ~(size_t)15;
-    }
-    vg_arena_free(scratch);
-    st->naggs = na;
-    for (uint32_t i = 0; i < na; i++)
-        if (st->aggs[i].filter >= 0)
-            st->aggs[i].filter += (int32_t)st->nslots;
-    if (st->nslots + st->nfilters > 64)
-        return vg_error_set(err, VG_ERR_RUNTIME,
-                            "one window holds at most 64 distinct aggregate arguments and "
-                            "FILTER conditions, got %u",
-                            st->nslots + st->nfilters);
-    st->has_flags = st->nslots + st->nfilters > 0;
-    st->rec_size = 8 * (1 + st->nslots + (st->has_flags ? 1 : 0));
-    return 0;
-}
-
-static void over_close(vg_op *op)
-{
-    over_state *st = op->state;
-    if (!st)
-        return;
-    if (st->parts)
-        over_map_free(st);
-    vg_buf_free(&st->key);
-    vg_free(st->slots);
-    vg_free(st->filters);
-    vg_free(st->aggs);
-    vg_free(st->rec);
-    vg_free(st->out);
-    vg_free(st->tmp);
-    vg_free(st);
-    op->state = NULL;
-}
-
-static int over_open(vg_op *op, vg_error *err)
-{
-    over_state *st = vg_calloc(VG_MEM_STATE, 1, sizeof *st);
-    if (!st)
-        return nomem(err);
-    op->state = st;
-    st->node = op->node;
-    st->nin = op->node->inputs[0]->schema.ncols;
-    st->wm = VG_WM_MIN;
-    vg_buf_init(&st->key, VG_MEM_STATE);
-    if (layout(st, err) < 0) {
-        over_close(op);
-        return -1;
-    }
-    st->pcap = 16;
-    st->parts = vg_calloc(VG_MEM_STATE, st->pcap, sizeof *st->parts);
-    st->rec = vg_malloc(VG_MEM_STATE, st->rec_size);
-    st->out = vg_calloc(VG_MEM_STATE, st->nin + st->naggs + 1, sizeof *st->out);
-    st->tmp = vg_malloc(VG_MEM_STATE, st->states_size + 16);
-    if (!st->parts || !st->rec || !st->out || !st->tmp) {
-        over_close(op);
-        return nomem(err);
-    }
-    return 0;
 }
 
 const vg_op_kind vg_op_over_kind = {

@@ -3,13 +3,22 @@
  * record buffers, records, and interned strings.
  *
  * Nothing here allocates per row in steady state: a partition is allocated
- * once per key (struct, key copy and running states in one block); a
- * buffer grows by doubling and, when it empties, small ones are kept on a
- * free list per size for the next partition that needs one; a string
- * argument is copied once per distinct value and shared by reference
- * count. Keys are encoded to bytes (a NULL byte or a present byte, then 8
- * bytes of value or a length and the string), so NULL is a key like any
- * other and comparing keys is memcmp.
+ * once per key (struct, frame positions, key copy and running states in one
+ * block); a buffer grows by capacity classes (about 1.5 times each) and,
+ * when it empties or grows, small ones are kept on a free list per class
+ * for the next partition that needs one; a string argument is copied once
+ * per distinct value and shared by reference count.
+ *
+ * Keys are encoded to bytes: the source partition of the row (4 bytes:
+ * state is kept per source partition, DESIGN.md "Scale-out"), then per
+ * column a NULL byte or a present byte, then 8 bytes of value or a length
+ * and the string. NULL is a key like any other and comparing keys is
+ * memcmp.
+ *
+ * The map keeps each partition's hash in its slot, beside the partition's
+ * address: a lookup reads one run of slots (one or two cache lines at most
+ * 3/4 full) and then only the partition it finds, never the partitions it
+ * probes past. Removal shifts the rest of a probe run back (no tombstones).
  */
 #include <string.h>
 
@@ -36,12 +45,14 @@ uint64_t over_hash(const void *p, size_t n)
 
 /* ---- keys ---- */
 
-int over_key_encode(over_state *st, const vg_value *row)
+int over_key_encode(over_state *st, int32_t partition, const vg_value *row)
 {
     const vg_plan_node *n = st->node;
     const vg_schema *in = &n->inputs[0]->schema;
     vg_buf *b = &st->key;
     b->len = 0;
+    if (vg_buf_append(b, &partition, sizeof partition) < 0)
+        return -1;
     for (uint32_t i = 0; i < n->u.over.nkeys; i++) {
         uint32_t col = n->u.over.keys[i];
         const vg_value *v = &row[col];
@@ -54,7 +65,8 @@ int over_key_encode(over_state *st, const vg_value *row)
             b->len += 1;
         } else if (str) {
             memcpy(d, &v->len, 4);
-            memcpy(d + 4, v->u.s, v->len);
+            if (v->len)
+                memcpy(d + 4, v->u.s, v->len);
             b->len += 5 + v->len;
         } else {
             vg_value x = *v;
@@ -67,11 +79,13 @@ int over_key_encode(over_state *st, const vg_value *row)
     return 0;
 }
 
-void over_key_decode(const over_state *st, const over_part *p, vg_value *out)
+void over_key_decode(const over_state *st, const over_part *p, int32_t *partition, vg_value *out)
 {
     const vg_plan_node *n = st->node;
     const vg_schema *in = &n->inputs[0]->schema;
-    const char *s = over_part_key(p);
+    const char *s = over_part_key(st, p);
+    memcpy(partition, s, sizeof *partition);
+    s += sizeof *partition;
     for (uint32_t i = 0; i < n->u.over.nkeys; i++) {
         vg_value *v = &out[i];
         memset(v, 0, sizeof *v);
@@ -90,169 +104,223 @@ void over_key_decode(const over_state *st, const over_part *p, vg_value *out)
 
 /* ---- the map of partitions ---- */
 
-over_part *over_map_find(const over_state *st, const char *key, uint32_t len, uint64_t h)
+int64_t over_map_find(const over_state *st, const char *key, uint32_t len, uint64_t h)
 {
-    uint32_t mask = st->pcap - 1;
+    uint32_t mask = st->mcap - 1;
     for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
-        over_part *p = st->parts[i];
-        if (!p)
-            return NULL;
-        if (p->hash == h && p->keylen == len && memcmp(over_part_key(p), key, len) == 0)
-            return p;
+        const over_ent *e = &st->map[i];
+        if (!e->p)
+            return -1;
+        if (e->hash != (uint32_t)h)
+            continue;
+        over_warm(e); /* the whole block at once, not line after line as it is read */
+        if (e->p->keylen == len && memcmp(over_part_key(st, e->p), key, len) == 0)
+            return i;
     }
 }
 
-static void map_put(over_part **parts, uint32_t cap, over_part *p)
+/* Cache lines of p's block (at most OVER_WARM_LINES). */
+static uint32_t block_lines(const over_state *st, const over_part *p)
 {
-    uint32_t i = (uint32_t)p->hash & (cap - 1);
-    while (parts[i])
-        i = (i + 1) & (cap - 1);
-    parts[i] = p;
+    size_t lines = (p->rec_off + (size_t)p->cap * st->rec_size + 63) / 64;
+    return lines < OVER_WARM_LINES ? (uint32_t)lines : OVER_WARM_LINES;
 }
 
-/* Keep the map at most half full. */
+/* Put e's partition in a free slot of map; its slot. */
+static uint32_t map_put(over_ent *map, uint32_t cap, const over_ent *e)
+{
+    uint32_t i = (uint32_t)e->hash & (cap - 1);
+    while (map[i].p)
+        i = (i + 1) & (cap - 1);
+    map[i] = *e;
+    return i;
+}
+
+/* Keep the map at most 3/4 full. */
 static int map_grow(over_state *st)
 {
-    if ((uint64_t)(st->nparts + 1) * 2 <= st->pcap)
+    if ((uint64_t)(st->nparts + 1) * 4 <= (uint64_t)st->mcap * 3)
         return 0;
-    uint32_t cap = st->pcap * 2;
-    over_part **parts = cap ? vg_calloc(VG_MEM_STATE, cap, sizeof *parts) : NULL;
-    if (!parts)
+    uint32_t cap = st->mcap * 2;
+    over_ent *map = cap ? vg_calloc(VG_MEM_STATE, cap, sizeof *map) : NULL;
+    if (!map)
         return -1;
-    for (uint32_t i = 0; i < st->pcap; i++)
-        if (st->parts[i])
-            map_put(parts, cap, st->parts[i]);
-    vg_free(st->parts);
-    st->parts = parts;
-    st->pcap = cap;
+    for (uint32_t i = 0; i < st->mcap; i++)
+        if (st->map[i].p)
+            map_put(map, cap, &st->map[i]);
+    vg_free(st->map);
+    st->map = map;
+    st->mcap = cap;
     st->sweep_at = 0;
     return 0;
 }
 
-over_part *over_map_add(over_state *st, const char *key, uint32_t len, uint64_t h)
+static void init_states(const over_state *st, char *states)
+{
+    for (uint32_t i = 0; i < st->naggs; i++)
+        if (st->aggs[i].has_state)
+            vg_agg_init(st->aggs[i].call, states + st->aggs[i].off);
+}
+
+static void destroy_states(const over_state *st, char *states)
+{
+    for (uint32_t i = 0; i < st->naggs; i++)
+        if (st->aggs[i].has_state)
+            vg_agg_destroy(st->aggs[i].call, states + st->aggs[i].off);
+}
+
+/* Bytes of a partition block with a key of len bytes and room for cap records. */
+static size_t block_size(const over_state *st, uint32_t len, uint32_t cap)
+{
+    return st->key_off + ((len + 7) & ~(size_t)7) + st->states_size + (size_t)cap * st->rec_size;
+}
+
+int64_t over_map_add(over_state *st, const char *key, uint32_t len, uint64_t h)
 {
     if (map_grow(st) < 0)
-        return NULL;
-    over_part *p = vg_malloc(VG_MEM_STATE, OVER_PART_HDR + ((len + 15) & ~(size_t)15) +
-                                               st->states_size);
+        return -1;
+    uint32_t cap = over_class_cap(0);
+    over_part *p = vg_malloc(VG_MEM_STATE, block_size(st, len, cap));
     if (!p)
-        return NULL;
-    memset(p, 0, sizeof *p);
+        return -1;
+    memset(p, 0, st->key_off);
     p->keylen = len;
-    p->hash = h;
+    p->rec_off = (uint32_t)block_size(st, len, 0);
+    p->cap = cap;
+    p->newest = INT64_MIN;
     p->swept_wm = VG_WM_MIN;
     if (len)
-        memcpy((char *)over_part_key(p), key, len);
-    char *states = over_part_states(p);
-    for (uint32_t i = 0; i < st->naggs; i++)
-        vg_agg_init(st->aggs[i].call, states + st->aggs[i].off);
-    map_put(st->parts, st->pcap, p);
+        memcpy((char *)over_part_key(st, p), key, len);
+    init_states(st, over_part_states(st, p));
     st->nparts++;
-    return p;
+    over_ent e = {(uint32_t)h, block_lines(st, p), p, INT64_MAX};
+    return map_put(st->map, st->mcap, &e);
 }
 
-/* ---- buffers ---- */
-
-/* Free-list class of a buffer of cap records (4 << class), or -1. */
-static int buf_class(uint32_t cap)
+/* Release p's records. */
+static void drop_records(over_state *st, over_part *p)
 {
-    for (int k = 0; k < OVER_NCLASSES; k++)
-        if (cap == 4u << k)
-            return k;
-    return -1;
+    for (uint32_t r = 0; r < p->n && st->strs.n; r++)
+        over_rec_release(st, over_rec(st, p, p->head + r));
+    p->n = p->head = 0;
 }
 
-static char *take_buf(over_state *st, uint32_t cap)
+static void free_part(over_state *st, over_part *p)
 {
-    int k = buf_class(cap);
-    if (k >= 0 && st->free_bufs[k]) {
-        char *b = st->free_bufs[k];
-        memcpy(&st->free_bufs[k], b, sizeof(char *));
-        return b;
+    drop_records(st, p);
+    destroy_states(st, over_part_states(st, p));
+    vg_free(p);
+}
+
+void over_part_reset(over_state *st, over_part *p)
+{
+    drop_records(st, p);
+    char *states = over_part_states(st, p);
+    destroy_states(st, states);
+    init_states(st, states);
+    memset(p->pos, 0, st->nframes * sizeof *p->pos);
+    p->newest = INT64_MIN;
+    p->big = 0;
+}
+
+void over_map_remove(over_state *st, uint32_t i)
+{
+    uint32_t mask = st->mcap - 1, j = i;
+    free_part(st, st->map[i].p);
+    /* Backward shift: pull later entries of the probe run into the hole. */
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!st->map[j].p)
+            break;
+        uint32_t k = (uint32_t)st->map[j].hash & mask;
+        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (stays)
+            continue;
+        st->map[i] = st->map[j];
+        i = j;
     }
-    return vg_malloc(VG_MEM_STATE, (size_t)cap * st->rec_size);
-}
-
-static void give_buf(over_state *st, char *b, uint32_t cap)
-{
-    int k = buf_class(cap);
-    if (k < 0) {
-        vg_free(b);
-        return;
-    }
-    memcpy(b, &st->free_bufs[k], sizeof(char *));
-    st->free_bufs[k] = b;
-}
-
-void over_free_bufs(over_state *st)
-{
-    for (int k = 0; k < OVER_NCLASSES; k++) {
-        while (st->free_bufs[k]) {
-            char *b = st->free_bufs[k];
-            memcpy(&st->free_bufs[k], b, sizeof(char *));
-            vg_free(b);
-        }
-    }
-}
-
-int over_part_reserve(over_state *st, over_part *p, uint32_t more)
-{
-    uint64_t need = (uint64_t)p->n + more;
-    if (p->head + need <= p->cap)
-        return 0;
-    if (need <= p->cap / 2) { /* half the buffer is free at its front: slide down */
-        memmove(p->buf, over_rec(st, p, p->head), (size_t)p->n * st->rec_size);
-        p->lo -= p->head;
-        p->head = 0;
-        return 0;
-    }
-    uint64_t cap = p->cap ? p->cap : 4;
-    while (cap < need)
-        cap *= 2;
-    if (cap > UINT32_MAX / 2)
-        return -1;
-    char *b = take_buf(st, (uint32_t)cap);
-    if (!b)
-        return -1;
-    if (p->buf) {
-        memcpy(b, over_rec(st, p, p->head), (size_t)p->n * st->rec_size);
-        give_buf(st, p->buf, p->cap);
-    }
-    p->buf = b;
-    p->cap = (uint32_t)cap;
-    p->lo -= p->head;
-    p->head = 0;
-    return 0;
-}
-
-void over_part_drop_buf(over_state *st, over_part *p)
-{
-    if (!p->buf || p->n)
-        return;
-    give_buf(st, p->buf, p->cap);
-    p->buf = NULL;
-    p->cap = p->head = p->lo = 0;
+    memset(&st->map[i], 0, sizeof st->map[i]);
+    st->nparts--;
 }
 
 void over_map_free(over_state *st)
 {
-    for (uint32_t i = 0; i < st->pcap; i++) {
-        over_part *p = st->parts[i];
-        if (!p)
-            continue;
-        for (uint32_t r = 0; r < p->n; r++)
-            over_rec_release(st, over_rec(st, p, p->head + r));
-        for (uint32_t a = 0; a < st->naggs; a++)
-            vg_agg_destroy(st->aggs[a].call, over_part_states(p) + st->aggs[a].off);
-        vg_free(p->buf);
-        vg_free(p);
+    for (uint32_t i = 0; i < st->mcap; i++) {
+        if (i + 8 < st->mcap && st->map[i + 8].p)
+            __builtin_prefetch(st->map[i + 8].p); /* partitions are cold by now */
+        if (st->map[i].p)
+            free_part(st, st->map[i].p);
     }
-    vg_free(st->parts);
-    st->parts = NULL;
-    st->pcap = st->nparts = 0;
-    over_free_bufs(st);
+    vg_free(st->map);
+    st->map = NULL;
+    st->mcap = st->nparts = 0;
     vg_free(st->strs.buckets); /* every string went with its last record */
     memset(&st->strs, 0, sizeof st->strs);
+}
+
+/* ---- room for records ---- */
+
+/* Move the records of p to the front of its room (indices shift down by p->head). */
+static void slide(over_state *st, over_part *p)
+{
+    uint32_t d = p->head;
+    memmove(over_rec(st, p, 0), over_rec(st, p, p->head), (size_t)p->n * st->rec_size);
+    for (uint32_t f = 0; f < st->nframes; f++) {
+        p->pos[f].head -= d;
+        p->pos[f].lo -= d;
+    }
+    p->head = 0;
+}
+
+/* Move e's partition to a block with room for cap (>= n) records. */
+static int move_part(over_state *st, over_ent *e, uint32_t cap)
+{
+    over_part *p = e->p, *q = vg_malloc(VG_MEM_STATE, block_size(st, p->keylen, cap));
+    if (!q)
+        return -1;
+    memcpy(q, p, p->rec_off);
+    memcpy(over_rec(st, q, 0), over_rec(st, p, p->head), (size_t)p->n * st->rec_size);
+    for (uint32_t f = 0; f < st->nframes; f++) {
+        q->pos[f].head -= p->head;
+        q->pos[f].lo -= p->head;
+    }
+    q->head = 0;
+    q->cap = cap;
+    vg_free(p);
+    e->p = q;
+    e->lines = block_lines(st, q);
+    return 0;
+}
+
+/* The least capacity class of at least need records; 0 when there is none. */
+static uint32_t cap_for(uint64_t need)
+{
+    for (uint32_t c = 0; c < 58; c++)
+        if (over_class_cap(c) >= need)
+            return over_class_cap(c);
+    return 0;
+}
+
+int over_part_reserve(over_state *st, over_ent *e, uint32_t more)
+{
+    over_part *p = e->p;
+    uint64_t need = (uint64_t)p->n + more;
+    if (p->head + need <= p->cap)
+        return 0;
+    if (need <= p->cap - p->cap / 4) { /* a quarter is free at the front: slide down */
+        slide(st, p);
+        return 0;
+    }
+    uint32_t cap = cap_for(need);
+    return cap ? move_part(st, e, cap) : -1;
+}
+
+void over_part_shrink(over_state *st, over_ent *e)
+{
+    over_part *p = e->p;
+    uint32_t cap = cap_for(2 * (uint64_t)p->n);
+    if (p->n <= p->cap / 4 && cap < p->cap)
+        move_part(st, e, cap); /* (failing, it stays as it is) */
 }
 
 /* ---- interned strings ---- */
@@ -295,7 +363,8 @@ over_str *over_str_get(over_state *st, const char *s, uint32_t len)
     e->hash = h;
     e->refs = 1;
     e->len = len;
-    memcpy(e->bytes, s, len);
+    if (len)
+        memcpy(e->bytes, s, len);
     e->next = *b;
     *b = e;
     t->n++;
@@ -317,48 +386,84 @@ void over_str_put(over_state *st, over_str *s)
 
 /* ---- records ---- */
 
-static bool is_null(const over_state *st, const uint64_t *rec, uint32_t slot)
+/* The interned string of STRING slot `slot` of rec, or NULL when it is
+ * NULL or inline. */
+static over_str *str_at(const over_state *st, const char *rec, uint32_t slot)
 {
-    return over_rec_flags(st, rec) >> slot & 1;
+    uint64_t flags = over_rec_flags(st, rec);
+    if (flags >> slot & 1 || flags >> st->slots[slot].inl & 1)
+        return NULL;
+    return (over_str *)(uintptr_t)over_rec_word(rec, slot);
 }
 
-static over_str *str_at(const uint64_t *rec, uint32_t slot)
+void over_rec_set_flags(const over_state *st, char *rec, uint64_t flags)
 {
-    return (over_str *)(uintptr_t)rec[1 + slot];
-}
-
-void over_rec_args(const over_state *st, const uint64_t *rec, const over_agg *a, vg_value *args)
-{
-    for (uint32_t k = 0; k < a->call->nargs; k++) {
-        uint32_t s = a->slot[k];
-        if (is_null(st, rec, s)) {
-            args[k] = vg_null();
-        } else if (st->slots[s].type == VG_T_STRING) {
-            const over_str *str = str_at(rec, s);
-            args[k] = vg_str(str->bytes, str->len);
-        } else {
-            args[k] = vg_int((int64_t)rec[1 + s]); /* the bits of any 8-byte value */
-        }
+    char *f = rec + 8 + 8 * (size_t)st->nslots;
+    uint8_t b1 = (uint8_t)flags;
+    uint16_t b2 = (uint16_t)flags;
+    uint32_t b4 = (uint32_t)flags;
+    switch (st->flag_bytes) {
+    case 1:
+        memcpy(f, &b1, 1);
+        break;
+    case 2:
+        memcpy(f, &b2, 2);
+        break;
+    case 4:
+        memcpy(f, &b4, 4);
+        break;
+    case 8:
+        memcpy(f, &flags, 8);
+        break;
+    default:
+        break;
     }
 }
 
 /* Release the strings of slots [0, upto) of rec. */
-static void release_slots(over_state *st, const uint64_t *rec, uint32_t upto)
+static void release_slots(over_state *st, const char *rec, uint32_t upto)
 {
-    for (uint32_t s = 0; s < upto; s++)
-        if (st->slots[s].type == VG_T_STRING && !is_null(st, rec, s))
-            over_str_put(st, str_at(rec, s));
+    for (uint32_t s = 0; s < upto; s++) {
+        over_str *str = st->slots[s].type == VG_T_STRING ? str_at(st, rec, s) : NULL;
+        if (str)
+            over_str_put(st, str);
+    }
 }
 
-void over_rec_release(over_state *st, const uint64_t *rec)
+void over_rec_release(over_state *st, const char *rec)
 {
-    release_slots(st, rec, st->nslots);
+    if (st->strs.n) /* (no record holds an interned string when there is none) */
+        release_slots(st, rec, st->nslots);
+}
+
+static void put_word(char *rec, uint32_t slot, uint64_t w)
+{
+    memcpy(rec + 8 + 8 * (size_t)slot, &w, 8);
+}
+
+int over_rec_put_string(over_state *st, char *rec, uint32_t slot, const char *s, uint32_t len,
+                        uint64_t *flags)
+{
+    uint64_t w = 0;
+    if (len <= 8 && (len == 0 || s[len - 1] != 0)) { /* inline, zero-padded */
+        if (len)
+            memcpy(&w, s, len);
+        *flags |= 1ull << st->slots[slot].inl;
+    } else {
+        over_str *str = over_str_get(st, s, len);
+        if (!str)
+            return -1;
+        w = (uint64_t)(uintptr_t)str;
+    }
+    put_word(rec, slot, w);
+    return 0;
 }
 
 int over_rec_build(over_state *st, const vg_value *row, int64_t t, vg_eval_ctx *ctx)
 {
-    uint64_t *r = st->rec, flags = 0;
-    r[0] = (uint64_t)t;
+    char *r = st->rec;
+    uint64_t flags = 0;
+    memcpy(r, &t, 8);
     for (uint32_t i = 0; i < st->nslots; i++) {
         const over_slot *s = &st->slots[i];
         vg_value v;
@@ -366,26 +471,20 @@ int over_rec_build(over_state *st, const vg_value *row, int64_t t, vg_eval_ctx *
             v = row[s->col];
         else
             vg_expr_eval(s->expr, row, ctx, &v);
-        r[1 + i] = 0;
         if (v.null) {
             flags |= 1ull << i;
-        } else if (s->type == VG_T_STRING) {
-            over_str *str = over_str_get(st, v.u.s, v.len);
-            if (!str) {
-                if (st->has_flags)
-                    r[1 + st->nslots] = flags;
-                release_slots(st, r, i);
-                return -1;
-            }
-            r[1 + i] = (uint64_t)(uintptr_t)str;
-        } else {
-            r[1 + i] = (uint64_t)v.u.i;
+            put_word(r, i, 0);
+        } else if (s->type != VG_T_STRING) {
+            put_word(r, i, (uint64_t)v.u.i);
+        } else if (over_rec_put_string(st, r, i, v.u.s, v.len, &flags) < 0) {
+            over_rec_set_flags(st, r, flags);
+            release_slots(st, r, i);
+            return -1;
         }
     }
     for (uint32_t f = 0; f < st->nfilters; f++)
         if (vg_expr_is_true(st->filters[f], row, ctx))
             flags |= 1ull << (st->nslots + f);
-    if (st->has_flags)
-        r[1 + st->nslots] = flags;
+    over_rec_set_flags(st, r, flags);
     return 0;
 }

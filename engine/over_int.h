@@ -1,17 +1,28 @@
 /*
  * over_int.h — what the OVER operator's files share: op_over.c (the
- * operator: arrival, frames, eviction), over_buf.c (partitions, their
- * row buffers, interned strings) and over_snap.c (snapshot, restore,
- * iterate, memory figures).
+ * operator: arrival, out-of-order rows, warming caches, watermarks),
+ * over_frame.c (a frame's running states: adding, retracting, eviction,
+ * results), over_open.c (the layout of records and states, open and close),
+ * over_buf.c (the map of partitions, their records, interned strings) and
+ * over_snap.c (snapshot, restore, iterate, memory figures).
  *
- * The state of one OVER node is a hash map from partition key to a
- * partition. A partition holds a buffer of records, one per row of the
- * partition that a present or future frame may still contain, in (event
- * time, arrival) order, and one running state per aggregate over the frame
- * of its newest record. A record keeps only what the aggregates need: the
- * event time, the value of each distinct argument expression (8 bytes;
- * strings interned and reference-counted), and a flags word with a NULL bit
- * per argument and a bit per distinct FILTER that held.
+ * An OVER node holds every window of one PARTITION BY key set; each window
+ * is a frame (RANGE, ROWS or UNBOUNDED) with its aggregates. The state is
+ * a hash map from partition key to a partition. A partition holds one
+ * buffer of records, one per row that a present or future frame of any of
+ * its windows may still contain, in (event time, arrival) order: the
+ * windows share it, the lookup that found it and the strings its records
+ * point to. Each frame sees the part of the buffer its own eviction rule
+ * keeps (from its own head) and keeps its own running frame (from its own
+ * lo) and running aggregate states, exactly as if it had the buffer alone.
+ *
+ * A record keeps only what the aggregates need, packed: the event time (8
+ * bytes), the value of each distinct argument expression of the node's
+ * aggregates (8 bytes: a string of up to 8 bytes inline, zero-padded, a
+ * longer one interned and reference-counted), and a flags word of 1, 2, 4
+ * or 8 bytes with a NULL bit per argument, a bit per distinct FILTER that
+ * held and a bit per STRING argument that is inline. Records are not
+ * aligned: they are read with memcpy.
  */
 #ifndef VG_OVER_INT_H
 #define VG_OVER_INT_H
@@ -19,34 +30,114 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "engine/buf.h"
 #include "engine/op.h"
 #include "udf/agg.h"
 
-/* One distinct argument expression of the window's aggregates. */
+/* One distinct argument expression of the node's aggregates: a value slot
+ * of every record. */
 typedef struct over_slot {
     const vg_expr *expr; /* over the input row */
     int32_t col;         /* the input column expr reads as is, or -1 */
     vg_type type;        /* its type (after the binder's casts) */
+    int32_t inl;         /* STRING: the flags bit saying the value is inline; -1 */
 } over_slot;
+
+/* Where an aggregate's result comes from. */
+typedef enum over_how {
+    OVER_STATE,    /* its own running state: vg_agg_add / retract / result */
+    OVER_SHARED,   /* the state of an earlier aggregate of its frame that makes the
+                      same adds and retracts (SUM and AVG of one argument): only its
+                      result function is its own */
+    OVER_ROWCOUNT, /* COUNT(*) of a bounded frame: the number of records in it */
+    OVER_SCAN,     /* FIRST_VALUE or LAST_VALUE: read from the buffer (op_over.c);
+                      in an UNBOUNDED frame its state holds the evicted rows */
+    OVER_SMALL,    /* MIN, MAX or COUNT(DISTINCT x) of a bounded frame: read from the
+                      records while the frame holds at most OVER_SMALL rows, from
+                      its own state (a deque for MIN and MAX) beyond (over_frame.c) */
+} over_how;
+
+/* The most rows a frame's OVER_SMALL aggregates read from the records. */
+#define OVER_SMALL 16
 
 /* One aggregate, as the operator runs it. */
 typedef struct over_agg {
-    const vg_agg_call *call;         /* the plan's bound call */
-    uint32_t slot[VG_AGG_MAXARGS];   /* the slots of its call->nargs arguments */
-    int32_t filter;                  /* the flags bit of its FILTER, or -1 for none */
-    size_t off;                      /* its state's offset in a state block */
-    int8_t scan;                     /* FIRST_VALUE (+1) or LAST_VALUE (-1): its result is
-                                        read from the buffer (see op_over.c), its running
-                                        state only holds an UNBOUNDED frame's evicted rows */
+    const vg_agg_call *call;       /* the plan's bound call */
+    uint32_t slot[VG_AGG_MAXARGS]; /* the slots of its call->nargs arguments */
+    int32_t filter;                /* the flags bit of its FILTER, or -1 for none */
+    over_how how;
+    bool has_state;    /* a state of its own in the partition's state block
+                          (STATE, SMALL, and SCAN in an UNBOUNDED frame) */
+    int8_t scan;       /* SCAN: FIRST_VALUE +1, LAST_VALUE -1; SMALL: MAX +1,
+                          MIN -1, COUNT(DISTINCT x) 2 */
+    size_t off;        /* its state's offset in a state block (SHARED: the
+                          owner's) */
+    vg_agg_call deque; /* SMALL MIN and MAX: the call bound again with fifo
+                          (rows leave in the order they came); call points
+                          here */
 } over_agg;
+
+/* One window of the node's keys. */
+typedef struct over_frame {
+    bool rows;       /* ROWS (else RANGE) */
+    int64_t pre;     /* RANGE: milliseconds; ROWS: rows; -1: UNBOUNDED */
+    uint32_t first;  /* its aggregates: aggs[first .. first + naggs) of the node, */
+    uint32_t naggs;  /* whose results are output columns nin + first .. */
+    bool has_states; /* some aggregate of it adds and retracts (not SMALL) */
+    bool has_small;  /* some aggregate of it is SMALL */
+    bool tmp_small;  /* out-of-order scratch: its SMALL aggregates are in st->tmp */
+} over_frame;
+
+/* Where one frame stands in its partition's buffer (record indices). */
+typedef struct over_pos {
+    uint32_t head;   /* its first record: those before it are gone for this frame */
+    uint32_t lo;     /* the first record of its running frame, head <= lo <= end (an
+                        UNBOUNDED frame's running state holds every record, and every
+                        one evicted before) */
+    int64_t head_ts; /* the event time of record head, when head < end: eviction
+                        checks it without reading the buffer */
+} over_pos;
+
+/* One partition, in one block of memory that holds, in this order, what
+ * an arriving row reads: this struct with its frames' positions, the
+ * encoded key (at st->key_off), the running aggregate states (8-aligned
+ * after the key), and room for cap records (at rec_off). A partition that
+ * needs more room moves to a bigger block (over_part_reserve). */
+typedef struct over_part {
+    uint32_t keylen;  /* bytes of the encoded key (over_key_encode) */
+    uint32_t rec_off; /* offset of the records in the block */
+    uint32_t head;    /* index of the first record: the least head of a frame */
+    uint32_t n;       /* records held */
+    uint32_t cap;     /* records the block has room for */
+    uint32_t big;     /* a bit per frame (the first 32) whose SMALL aggregates are
+                         in their states: set when it passes OVER_SMALL rows, clear
+                         when it empties */
+    int64_t newest;   /* the latest event time pushed (state TTL) */
+    int64_t swept_wm; /* the watermark of the last eviction that went through */
+    over_pos pos[];   /* one per frame */
+} over_part;
+
+/* A slot of the map: the partition's hash beside its address, so that a
+ * probe reads no partition but the one it finds; the size of its block, so
+ * that a lookup can fetch it all at once (over_map_find); and when the
+ * sweep has work in it, so that the sweep reads no partition that has none. */
+typedef struct over_ent {
+    uint32_t hash;  /* of the encoded key (its low bits) */
+    uint32_t lines; /* cache lines of the partition's block, at most OVER_WARM_LINES */
+    over_part *p;   /* NULL: empty */
+    int64_t due;    /* the watermark from which the sweep has work in it (over_due) */
+} over_ent;
+
+/* The most cache lines of a partition block a lookup fetches ahead. */
+#define OVER_WARM_LINES 16
 
 /* A string argument value, shared by every record that holds it. */
 typedef struct over_str {
     struct over_str *next; /* in its bucket */
     uint64_t hash;
-    uint32_t refs;         /* records holding it */
+    uint32_t refs; /* records holding it */
     uint32_t len;
     char bytes[];
 } over_str;
@@ -58,97 +149,186 @@ typedef struct over_strs {
     uint32_t n;         /* strings */
 } over_strs;
 
-/* One partition. The encoded key follows the struct (at OVER_PART_HDR),
- * then the aggregates' running states (16-aligned): one allocation, the
- * parts a lookup reads first. */
-typedef struct over_part {
-    uint64_t hash;    /* of the encoded key */
-    uint32_t keylen;  /* bytes of the encoded key (over_key_encode) */
-    uint32_t head;    /* index of the first record in buf */
-    uint32_t n;       /* records held */
-    uint32_t cap;     /* records buf has room for; 0 when buf is NULL */
-    uint32_t lo;      /* first record of the running frame, head <= lo <= head + n
-                         (an UNBOUNDED frame's running state holds every record,
-                         and every one evicted before) */
-    int64_t head_ts;  /* event time of the first record (when n > 0): eviction
-                         checks it without touching the buffer */
-    int64_t swept_wm; /* the watermark of the last eviction that went through */
-    char *buf;        /* cap records of rec_size bytes, or NULL */
-} over_part;
+/* Room for records comes in capacity classes 4, 6, 8, 12, 16, 24, ... (each
+ * about 1.5 times the one before, so that at most a third of it is free):
+ * a partition moves to a bigger block about once per doubling of its rows,
+ * and a new one has room for a few. */
+static inline uint32_t over_class_cap(uint32_t c) { return (4u + 2 * (c & 1)) << (c >> 1); }
 
-#define OVER_PART_HDR ((sizeof(over_part) + 15) & ~(size_t)15)
-
-/* Buffers of up to 4 << (OVER_NCLASSES - 1) records are kept for reuse
- * when a partition's buffer empties, so that steady state allocates none. */
-#define OVER_NCLASSES 6
+/* The most operators an OVER operator warms the caches of. */
+#define OVER_MAX_NEXT 8
 
 /* The mutable state of one OVER node. */
 typedef struct over_state {
     const vg_plan_node *node; /* read-only plan node */
+    const vg_op_env *env;     /* the DAG's: the source partition of the row pushed */
+    int64_t ttl;              /* state TTL in ms (vg_op.ttl_ms), 0: none */
     uint32_t nin;             /* input columns */
     uint32_t nslots;
     over_slot *slots;
     uint32_t nfilters;
-    const vg_expr **filters;  /* distinct FILTER conditions; bit nslots + i of the flags */
+    const vg_expr **filters; /* distinct FILTER conditions; bit nslots + i of the flags */
     uint32_t naggs;
-    over_agg *aggs;
-    size_t states_size;       /* bytes of one state block (every aggregate's state) */
-    size_t rec_size;          /* bytes of a record: ts, nslots values, [flags] */
-    bool has_flags;           /* records end in a flags word */
-    /* partitions: open addressing, linear probing, never removed */
-    over_part **parts;        /* pcap slots, NULL for empty */
-    uint32_t pcap;            /* a power of two */
+    over_agg *aggs; /* every frame's, in output order */
+    uint32_t nframes;
+    over_frame *frames;
+    bool unbounded;      /* some frame is UNBOUNDED: partitions never empty */
+    int64_t grace;       /* the largest RANGE preceding: the sweep leaves alone a
+                            partition that had a row more recently (over_due) */
+    size_t states_size;  /* bytes of one state block (every aggregate's state) */
+    size_t key_off;      /* offset of the key in a partition */
+    size_t rec_size;     /* bytes of a record: ts, nslots values, flags */
+    uint32_t flag_bytes; /* 0, 1, 2, 4 or 8 */
+    /* partitions: open addressing, linear probing, backward-shift removal */
+    over_ent *map; /* mcap slots */
+    uint32_t mcap; /* a power of two */
     uint32_t nparts;
     over_strs strs;
-    char *free_bufs[OVER_NCLASSES]; /* reusable buffers, chained through their first bytes */
     /* event time */
-    int64_t wm;               /* the watermark: rows older are late */
-    uint32_t sweep_at;        /* next partition slot the eviction sweep visits */
-    uint64_t since_sweep;     /* rows pushed since the last sweep */
+    int64_t wm;           /* the watermark: rows older are late */
+    uint32_t sweep_at;    /* next map slot the eviction sweep visits */
+    uint64_t since_sweep; /* rows pushed since the last sweep */
+    /* the OVER operators this one's rows go to next, one after the other
+       (the windows of the other keys of one SELECT): this one warms their
+       caches for each row (op_over.c) */
+    uint32_t nnext;
+    struct over_state *next[OVER_MAX_NEXT];
+    bool chain_known; /* next[] was looked for */
+    bool warmed;      /* an operator upstream warms this one's caches */
+    bool pf_ready;    /* key and pf_hash hold the next row's key (warm_slot) */
+    uint64_t pf_hash; /* the hash of the key of the row being warmed */
     /* scratch, reused for every row */
-    vg_buf key;               /* the row's encoded key */
-    uint64_t *rec;            /* the row's record being built */
-    vg_value *out;            /* the output row: input columns, then the aggregates */
-    char *tmp;                /* a state block for frames computed afresh */
+    vg_buf key;    /* the row's encoded key */
+    char *rec;     /* the row's record being built */
+    vg_value *out; /* the output row: input columns, then the aggregates */
+    char *tmp;     /* a state block for frames computed afresh */
 } over_state;
 
-/* ---- records (over_buf.c) ---- */
+/* ---- records ---- */
 
-static inline uint64_t *over_rec(const over_state *st, const over_part *p, uint32_t i)
+static inline char *over_rec(const over_state *st, const over_part *p, uint32_t i)
 {
-    return (uint64_t *)(void *)(p->buf + (size_t)i * st->rec_size);
+    return (char *)p + p->rec_off + (size_t)i * st->rec_size;
 }
 
-static inline int64_t over_rec_ts(const uint64_t *rec) { return (int64_t)rec[0]; }
-
-static inline uint64_t over_rec_flags(const over_state *st, const uint64_t *rec)
+static inline int64_t over_rec_ts(const char *rec)
 {
-    return st->has_flags ? rec[1 + st->nslots] : 0;
+    int64_t t;
+    memcpy(&t, rec, 8);
+    return t;
+}
+
+static inline uint64_t over_rec_word(const char *rec, uint32_t slot)
+{
+    uint64_t w;
+    memcpy(&w, rec + 8 + 8 * (size_t)slot, 8);
+    return w;
+}
+
+static inline uint64_t over_rec_flags(const over_state *st, const char *rec)
+{
+    const char *f = rec + 8 + 8 * (size_t)st->nslots;
+    uint8_t b1;
+    uint16_t b2;
+    uint32_t b4;
+    uint64_t b8;
+    switch (st->flag_bytes) {
+    case 1:
+        memcpy(&b1, f, 1);
+        return b1;
+    case 2:
+        memcpy(&b2, f, 2);
+        return b2;
+    case 4:
+        memcpy(&b4, f, 4);
+        return b4;
+    case 8:
+        memcpy(&b8, f, 8);
+        return b8;
+    default:
+        return 0;
+    }
 }
 
 /* Whether rec's row goes into aggregate a (its FILTER held). */
-static inline bool over_rec_counts(const over_state *st, const uint64_t *rec, const over_agg *a)
+static inline bool over_rec_counts(const over_state *st, const char *rec, const over_agg *a)
 {
     return a->filter < 0 || (over_rec_flags(st, rec) >> a->filter & 1);
 }
 
-static inline const char *over_part_key(const over_part *p)
+static inline const char *over_part_key(const over_state *st, const over_part *p)
 {
-    return (const char *)p + OVER_PART_HDR;
+    return (const char *)p + st->key_off;
 }
 
-static inline char *over_part_states(const over_part *p)
+static inline char *over_part_states(const over_state *st, const over_part *p)
 {
-    return (char *)p + OVER_PART_HDR + ((p->keylen + 15) & ~(size_t)15);
+    return (char *)p + st->key_off + ((p->keylen + 7) & ~(size_t)7);
 }
 
-/* The argument values of aggregate a in rec (strings point into the interned copies). */
-void over_rec_args(const over_state *st, const uint64_t *rec, const over_agg *a, vg_value *args);
+/* t - p, saturating at the bottom of time. */
+static inline int64_t over_minus(int64_t t, int64_t p)
+{
+    return t < INT64_MIN + p ? INT64_MIN : t - p;
+}
+
+/* t + p, saturating at the top of time. */
+static inline int64_t over_plus(int64_t t, int64_t p)
+{
+    return t > INT64_MAX - p ? INT64_MAX : t + p;
+}
+
+/* Whether p's state has expired: its newest row is older than the
+ * watermark less the TTL. */
+static inline bool over_expired(const over_state *st, const over_part *p)
+{
+    return st->ttl > 0 && p->newest < over_minus(st->wm, st->ttl);
+}
+
+/* A STRING argument value of rec held inline: its bytes, in the record. */
+static inline vg_value over_rec_inline(const char *rec, uint32_t slot)
+{
+    uint64_t w = over_rec_word(rec, slot);
+    uint32_t len = w ? (uint32_t)(63 - __builtin_clzll(w)) / 8 + 1 : 0;
+    return vg_str(rec + 8 + 8 * (size_t)slot, len);
+}
+
+/* The value of slot s of rec, whose flags word is flags (a STRING points
+ * into the record when inline, else into its interned copy). */
+static inline vg_value over_rec_value(const over_state *st, const char *rec, uint64_t flags,
+                                      uint32_t s)
+{
+    uint64_t w = over_rec_word(rec, s);
+    if (flags >> s & 1)
+        return vg_null();
+    if (st->slots[s].type != VG_T_STRING)
+        return vg_int((int64_t)w); /* the bits of any 8-byte value */
+    if (flags >> st->slots[s].inl & 1)
+        return over_rec_inline(rec, s);
+    const over_str *str = (const over_str *)(uintptr_t)w;
+    return vg_str(str->bytes, str->len);
+}
+
+/* The argument values of aggregate a in rec. */
+static inline void over_rec_args(const over_state *st, const char *rec, const over_agg *a,
+                                 vg_value *args)
+{
+    uint64_t flags = over_rec_flags(st, rec);
+    for (uint32_t k = 0; k < a->call->nargs; k++)
+        args[k] = over_rec_value(st, rec, flags, a->slot[k]);
+}
+
 /* Give back the strings rec holds. */
-void over_rec_release(over_state *st, const uint64_t *rec);
+void over_rec_release(over_state *st, const char *rec);
+/* Put string s[0..len) into STRING slot `slot` of rec: inline (setting its
+ * bit in *flags) when it fits, else interned. 0, or -1 when out of memory. */
+int over_rec_put_string(over_state *st, char *rec, uint32_t slot, const char *s, uint32_t len,
+                        uint64_t *flags);
 /* Fill st->rec from an input row (event time t): evaluates arguments and
  * filters, interns strings. 0, or -1 when out of memory (nothing held). */
 int over_rec_build(over_state *st, const vg_value *row, int64_t t, vg_eval_ctx *ctx);
+/* Write the flags word of rec. */
+void over_rec_set_flags(const over_state *st, char *rec, uint64_t flags);
 
 /* ---- interned strings (over_buf.c) ---- */
 
@@ -159,28 +339,83 @@ void over_str_put(over_state *st, over_str *s);
 /* ---- partitions and buffers (over_buf.c) ---- */
 
 uint64_t over_hash(const void *p, size_t n);
-/* Encode the key columns of row into st->key. 0 or -1 (out of memory). */
-int over_key_encode(over_state *st, const vg_value *row);
-/* The key columns back from p's key (strings point into it). */
-void over_key_decode(const over_state *st, const over_part *p, vg_value *out);
-/* The partition of key (hash h), or NULL. */
-over_part *over_map_find(const over_state *st, const char *key, uint32_t len, uint64_t h);
+/* Encode the source partition and the key columns of row into st->key. 0
+ * or -1 (out of memory). */
+int over_key_encode(over_state *st, int32_t partition, const vg_value *row);
+/* The source partition and key columns back from p's key (strings point into it). */
+void over_key_decode(const over_state *st, const over_part *p, int32_t *partition, vg_value *out);
+/* The map slot of key (hash h), or -1. Fetches the partition's block into
+ * the cache ahead of its use (over_warm). */
+int64_t over_map_find(const over_state *st, const char *key, uint32_t len, uint64_t h);
+/* Start loading the block of the partition of map slot e into the cache. */
+static inline void over_warm(const over_ent *e)
+{
+    for (uint32_t l = 0; l < e->lines; l++)
+        __builtin_prefetch((const char *)e->p + 64 * (size_t)l);
+}
 /* A new empty partition for key (absent from the map): running states
- * initialised. NULL when out of memory (the map unchanged). */
-over_part *over_map_add(over_state *st, const char *key, uint32_t len, uint64_t h);
+ * initialised. Its map slot, or -1 when out of memory (the map unchanged). */
+int64_t over_map_add(over_state *st, const char *key, uint32_t len, uint64_t h);
+/* Remove the partition at map slot i and free it with everything it holds. */
+void over_map_remove(over_state *st, uint32_t i);
 /* Free every partition, its records and states, and the map. */
 void over_map_free(over_state *st);
-/* Room for `more` records after p's last. 0 or -1 (out of memory). */
-int over_part_reserve(over_state *st, over_part *p, uint32_t more);
-/* Drop p's empty buffer (kept for reuse when small). */
-void over_part_drop_buf(over_state *st, over_part *p);
-/* Free the reusable buffers. */
-void over_free_bufs(over_state *st);
+/* Empty p: its records, running states and positions, as a new partition. */
+void over_part_reset(over_state *st, over_part *p);
+/* Room for `more` records after the last of e's partition, which may move
+ * to a new block (e->p follows). 0 or -1 (out of memory: nothing moved). */
+int over_part_reserve(over_state *st, over_ent *e, uint32_t more);
+/* Move e's partition to a smaller block when at most a quarter of its room
+ * is used (a failure to allocate one keeps it where it is). */
+void over_part_shrink(over_state *st, over_ent *e);
 
-/* The result of aggregate a for the frame [from, j] of p whose running
- * states are `states` (op_over.c). */
-void over_result(const over_state *st, const over_part *p, const over_agg *a, const char *states,
-                 uint32_t from, uint32_t j, vg_value *out);
+/* ---- frames (over_frame.c) ---- */
+
+/* Whether frame fi of p has its SMALL aggregates in their states (only
+ * the first 32 frames have SMALL ones). */
+static inline bool over_big(const over_part *p, uint32_t fi)
+{
+    return fi < 32 && (p->big >> fi & 1);
+}
+
+/* Add rec to (or retract it from) frame f's states in the block `states`:
+ * the aggregates of kind OVER_STATE, and OVER_SMALL ones too with small. */
+void over_step(over_state *st, const over_frame *f, char *states, const char *rec, bool add,
+               bool small, vg_error *err);
+/* Initialise (or destroy) the states of frame f's aggregates of kind how
+ * (OVER_STATE or OVER_SMALL) in `states`. */
+void over_frame_states(const over_state *st, const over_frame *f, char *states, bool init,
+                       over_how how);
+/* Retract from frame fi the records at the front of its running frame that
+ * the frame of a row at time t (p's newest) no longer holds. */
+void over_shrink(over_state *st, over_part *p, uint32_t fi, int64_t t, vg_error *err);
+/* Frame fi of p has taken or lost rows: its SMALL aggregates go into their
+ * states when it passes OVER_SMALL rows, and come out when it is empty. */
+void over_size_changed(over_state *st, over_part *p, uint32_t fi, vg_error *err);
+/* Evict from every frame of p what the watermark allows, then the records
+ * no frame holds any more. */
+void over_evict(over_state *st, over_part *p, vg_error *err);
+/* The watermark from which the sweep has work in p: its first record can
+ * leave the buffer (every frame that holds it can evict it) and p has had
+ * no row for the longest RANGE of its frames (a partition that has rows
+ * evicts on their arrival), or its TTL has passed; INT64_MAX for never. */
+int64_t over_due(const over_state *st, const over_part *p);
+
+/* The result of aggregate a of frame f over the records [from, end) of p,
+ * whose states are in the state block `states` (SMALL ones only when big). */
+void over_result(const over_state *st, const over_part *p, const over_frame *f, const over_agg *a,
+                 const char *states, uint32_t from, uint32_t end, bool big, vg_value *out);
+/* Every result of frame fi into st->out (see over_result). */
+void over_results(over_state *st, const over_part *p, uint32_t fi, const char *states,
+                  uint32_t from, uint32_t end, bool big);
+/* The first record of frame f's running frame in p (UNBOUNDED: its head). */
+static inline uint32_t over_frame_from(const over_frame *f, const over_part *p, uint32_t fi)
+{
+    return f->pre < 0 ? p->pos[fi].head : p->pos[fi].lo;
+}
+/* Open and close (over_open.c). */
+int over_open(vg_op *op, vg_error *err);
+void over_close(vg_op *op);
 
 /* ---- the operator's state as bytes and rows (over_snap.c) ---- */
 

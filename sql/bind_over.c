@@ -4,13 +4,16 @@
  *
  * A SELECT whose list calls aggregates with OVER becomes, bottom up:
  *
- *   [PROJECT: WHERE]  ->  OVER (window 1)  ->  OVER (window 2) ...  ->  PROJECT: select list
+ *   [PROJECT: WHERE]  ->  OVER (keys 1)  ->  OVER (keys 2) ...  ->  PROJECT: select list
  *
  * WHERE filters rows before any window sees them (a projection that passes
- * every column through); then one OVER relation per distinct window spec
- * (identical inline specs and references to one named window share it),
- * each appending one column per aggregate to the row it received; then the
- * select list, bound over the input's columns plus the aggregate columns.
+ * every column through); then one OVER relation per PARTITION BY key set,
+ * holding one frame per distinct window of those keys (identical inline
+ * specs and references to one named window are one window), so that the
+ * windows of one key share its partitions' lookup and buffered rows at run
+ * time; each relation appends one column per aggregate to the row it
+ * received, frame after frame; then the select list, bound over the input's
+ * columns plus the aggregate columns.
  *
  * The select list is bound by the ordinary expression binder (bind_expr.c):
  * each aggregate call in it is replaced, in a copy of the expression, by a
@@ -57,7 +60,8 @@ typedef struct group_agg {
     const char *sig;  /* its text, to share identical calls */
 } group_agg;
 
-/* The aggregates of one distinct window: one OVER relation. */
+/* The aggregates of one distinct window: one frame of its key set's OVER
+ * relation. */
 typedef struct group {
     win w;
     group_agg *aggs;  /* naggs, in order of first appearance */
@@ -627,55 +631,100 @@ static vg_rel *where_rel(bind_ctx *c, const vg_ast *q, vg_rel *in, vg_expr *filt
     return r;
 }
 
-/* One OVER relation per group, chained over base; and the scope the select
- * list binds in. */
+/* Whether two windows partition alike: the same PARTITION BY columns, in
+ * order, and the same ORDER BY column. */
+static bool same_keys(const win *a, const win *b)
+{
+    return a->nkeys == b->nkeys && a->order_col == b->order_col &&
+           (a->nkeys == 0 || memcmp(a->keys, b->keys, a->nkeys * sizeof *a->keys) == 0);
+}
+
+/* The columns one aggregate appends: its own at col of r, and its hidden
+ * name in the select list's scope at the same slot. -1 when out of memory. */
+static int agg_column(bind_over *ov, vg_rel *r, uint32_t col, const group_agg *ga,
+                      vg_column *hidden)
+{
+    r->schema.cols[col].name = ga->name;
+    r->schema.cols[col].type = ga->agg.call.ret;
+    hidden[col].type = ga->agg.call.ret;
+    hidden[col].name = vg_arena_printf(ov->c->b->arena, "\xff\xff\xff%u", col);
+    return hidden[col].name ? 0 : nomem(ov->c);
+}
+
+/* The OVER relation of window group g0's key set over prev: one frame per
+ * window of those keys (g0 and the later groups partitioned alike, marked
+ * done), in order of first use, each appending its aggregates. */
+static vg_rel *key_set_rel(bind_over *ov, vg_rel *prev, uint32_t g0, bool *done,
+                           vg_column *hidden)
+{
+    bind_ctx *c = ov->c;
+    const win *w = &ov->groups[g0].w;
+    uint32_t n = prev->schema.ncols, nframes = 0, naggs = 0;
+    for (uint32_t g = g0; g < ov->ngroups; g++)
+        if (same_keys(&ov->groups[g].w, w)) {
+            nframes++;
+            naggs += ov->groups[g].naggs;
+        }
+    vg_rel *r = vg_bind_rel_new(c, VG_REL_OVER, NULL, ov->q->span, n + naggs);
+    struct vg_plan_frame *frames =
+        r ? vg_arena_calloc(c->b->arena, nframes * sizeof *frames) : NULL;
+    if (!frames) {
+        nomem(c);
+        return NULL;
+    }
+    memcpy(r->schema.cols, prev->schema.cols, n * sizeof *r->schema.cols);
+    uint32_t col = n, f = 0;
+    for (uint32_t g = g0; g < ov->ngroups; g++) {
+        group *gr = &ov->groups[g];
+        if (!same_keys(&gr->w, w))
+            continue;
+        done[g] = true;
+        gr->first = col;
+        frames[f].frame = gr->w.frame;
+        frames[f].preceding = gr->w.preceding;
+        frames[f].naggs = gr->naggs;
+        frames[f].aggs = vg_arena_alloc(c->b->arena, (gr->naggs ? gr->naggs : 1) *
+                                                         sizeof *frames[f].aggs);
+        if (!frames[f].aggs) {
+            nomem(c);
+            return NULL;
+        }
+        for (uint32_t i = 0; i < gr->naggs; i++, col++) {
+            frames[f].aggs[i] = gr->aggs[i].agg;
+            if (agg_column(ov, r, col, &gr->aggs[i], hidden) < 0)
+                return NULL;
+        }
+        f++;
+    }
+    r->input = prev;
+    r->u.over.nkeys = w->nkeys;
+    r->u.over.keys = w->keys;
+    r->u.over.order_col = w->order_col;
+    r->u.over.nframes = nframes;
+    r->u.over.frames = frames;
+    r->u.over.naggs = naggs;
+    return r;
+}
+
+/* One OVER relation per PARTITION BY key set, chained over base; and the
+ * scope the select list binds in. */
 static vg_rel *over_rels(bind_over *ov, vg_rel *base)
 {
     bind_ctx *c = ov->c;
     uint32_t nbase = base->schema.ncols, total = nbase;
-    for (uint32_t g = 0; g < ov->ngroups; g++) {
-        ov->groups[g].first = total;
+    for (uint32_t g = 0; g < ov->ngroups; g++)
         total += ov->groups[g].naggs;
-    }
     vg_column *hidden = vg_arena_alloc(c->b->arena, (total ? total : 1) * sizeof *hidden);
-    if (!hidden) {
+    bool *done = vg_arena_calloc(c->b->arena, ov->ngroups + 1);
+    if (!hidden || !done) {
         nomem(c);
         return NULL;
     }
     memcpy(hidden, base->schema.cols, nbase * sizeof *hidden);
     vg_rel *prev = base;
-    for (uint32_t g = 0; g < ov->ngroups; g++) {
-        group *gr = &ov->groups[g];
-        uint32_t n = prev->schema.ncols;
-        vg_rel *r = vg_bind_rel_new(c, VG_REL_OVER, NULL, ov->q->span, n + gr->naggs);
-        vg_plan_agg *aggs = r ? vg_arena_alloc(c->b->arena, gr->naggs * sizeof *aggs) : NULL;
-        if (!aggs) {
-            nomem(c);
+    for (uint32_t g = 0; g < ov->ngroups; g++)
+        if (!done[g] && !(prev = key_set_rel(ov, prev, g, done, hidden)))
             return NULL;
-        }
-        memcpy(r->schema.cols, prev->schema.cols, n * sizeof *r->schema.cols);
-        for (uint32_t i = 0; i < gr->naggs; i++) {
-            vg_column *col = &r->schema.cols[n + i];
-            aggs[i] = gr->aggs[i].agg;
-            col->name = gr->aggs[i].name;
-            col->type = aggs[i].call.ret;
-            hidden[n + i].type = col->type;
-            hidden[n + i].name = vg_arena_printf(c->b->arena, "\xff\xff\xff%u", n + i);
-            if (!hidden[n + i].name) {
-                nomem(c);
-                return NULL;
-            }
-        }
-        r->input = prev;
-        r->u.over.nkeys = gr->w.nkeys;
-        r->u.over.keys = gr->w.keys;
-        r->u.over.order_col = gr->w.order_col;
-        r->u.over.frame = gr->w.frame;
-        r->u.over.preceding = gr->w.preceding;
-        r->u.over.naggs = gr->naggs;
-        r->u.over.aggs = aggs;
-        prev = r;
-    }
     ov->scope_schema.ncols = total;
     ov->scope_schema.cols = hidden;
     ov->scope.schema = &ov->scope_schema;

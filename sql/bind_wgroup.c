@@ -751,12 +751,11 @@ bool vg_bind_window_wanted(const vg_ast *q) { return q->u.select.group_by.n || q
 vg_rel *vg_bind_window_select(bind_ctx *c, const vg_ast *q, vg_rel *in, const char *alias,
                               bool unique_names)
 {
+    if (in->kind != VG_REL_WINDOW || in->u.window.grouped)
+        return vg_bind_group_select(c, q, in, alias, unique_names); /* bind_group.c */
     if (!q->u.select.group_by.n)
         return vg_bind_fail(c, VG_ERR_SEMANTIC, q->u.select.having_span,
                             "HAVING is not supported yet");
-    if (in->kind != VG_REL_WINDOW || in->u.window.grouped)
-        return vg_bind_fail(c, VG_ERR_SEMANTIC, q->u.select.group_span,
-                            "GROUP BY is not supported yet");
     bind_scope scope = {alias, &in->schema};
     bind_ctx inner = *c;
     inner.scope = &scope;

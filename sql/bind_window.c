@@ -236,6 +236,11 @@ vg_rel *vg_bind_tablefn(bind_ctx *c, const vg_ast *f, const char **alias)
     vg_rel *in = find_table(c, &f->u.tablefn.table);
     if (!in)
         return NULL;
+    if (vg_rel_updating(in))
+        return vg_bind_fail(c, VG_ERR_SEMANTIC, f->u.tablefn.table.span,
+                            "%s cannot read '%s', which is an updating table (window TVFs need "
+                            "an append-only input)",
+                            d->name, f->u.tablefn.table.name);
     bind_scope scope = {f->u.tablefn.table.name, &in->schema};
     bind_ctx k = *c;
     k.scope = &scope;

@@ -6,9 +6,13 @@
  * follow Flink: the alias, else the column's name for a plain column
  * reference, else EXPR$n with n the 0-based position in the expanded
  * select list. A select list with OVER aggregates reads a chain of OVER
- * relations instead (bind_over.c). Clauses that later issues implement
- * (GROUP BY, joins, ...) are refused here with "... is not supported yet"
- * at the clause, so that each slots in as a new relation kind.
+ * relations instead (bind_over.c), GROUP BY over a window TVF a window
+ * aggregate (bind_wgroup.c), any other GROUP BY, HAVING or aggregate without
+ * OVER an updating GROUP relation (bind_group.c), SELECT DISTINCT a GROUP
+ * relation over the rest (bind_group.c), and a FROM subquery that ranks
+ * with ROW_NUMBER a deduplication or Top-N (bind_rank.c). Clauses that later
+ * issues implement (joins, ...) are refused here with "... is not supported
+ * yet" at the clause, so that each slots in as a new relation kind.
  */
 #include <stdio.h>
 #include <string.h>
@@ -92,9 +96,7 @@ static int unsupported(bind_ctx *c, vg_span sp, const char *what)
 /* The clauses of a SELECT that this issue does not implement. */
 static int check_supported(bind_ctx *c, const vg_ast *q)
 {
-    if (q->u.select.distinct)
-        return unsupported(c, q->u.select.distinct_span, "SELECT DISTINCT");
-    /* GROUP BY and HAVING: vg_bind_window_select (window TVFs only so far) */
+    /* DISTINCT: vg_bind_distinct; GROUP BY and HAVING: vg_bind_window_select */
     if (q->u.select.order_by.n)
         return unsupported(c, q->u.select.order_span, "ORDER BY");
     if (q->u.select.limit)
@@ -106,8 +108,7 @@ static int check_supported(bind_ctx *c, const vg_ast *q)
 
 static vg_rel *bind_select(bind_ctx *c, const vg_ast *q, bool unique_names);
 
-/* The FROM item: its relation and the alias that qualifies its columns. */
-static vg_rel *bind_from(bind_ctx *c, const vg_ast *f, const char **alias)
+vg_rel *vg_bind_from(bind_ctx *c, const vg_ast *f, const char **alias)
 {
     switch (f->kind) {
     case VG_AST_TABLEREF: {
@@ -253,21 +254,25 @@ static int bind_where(bind_ctx *c, const vg_ast *w, vg_expr **out)
     return 0;
 }
 
-static vg_rel *bind_select(bind_ctx *c, const vg_ast *q, bool unique_names)
+/* SELECT q without its DISTINCT. */
+static vg_rel *bind_query(bind_ctx *c, const vg_ast *q, bool unique_names)
 {
-    if (check_supported(c, q) < 0)
+    if (check_supported(c, q) < 0 || vg_bind_rank_misplaced(c, q) < 0)
         return NULL;
     if (!q->u.select.from)
         return vg_bind_fail(c, VG_ERR_SEMANTIC, q->span,
                             "SELECT without FROM is not supported yet");
     const char *alias = NULL;
-    vg_rel *in = bind_from(c, q->u.select.from, &alias);
+    vg_rel *in = vg_bind_rank_wanted(q) ? vg_bind_rank_from(c, q, &alias, &q)
+                                        : vg_bind_from(c, q->u.select.from, &alias);
     if (!in)
         return NULL;
     if (vg_bind_window_wanted(q))
         return vg_bind_window_select(c, q, in, alias, unique_names);
     if (vg_bind_window_check(c, q, in) < 0)
         return NULL;
+    if (vg_bind_group_wanted(q))
+        return vg_bind_group_select(c, q, in, alias, unique_names);
     bind_scope scope = {alias, &in->schema};
     bind_ctx inner = *c;
     inner.scope = &scope;
@@ -277,7 +282,7 @@ static vg_rel *bind_select(bind_ctx *c, const vg_ast *q, bool unique_names)
     bind_over *ov = NULL;
     bind_ctx items = inner;
     if (vg_bind_over_wanted(q)) {
-        if (!(in = vg_bind_over(&inner, q, in, filter, &ov)))
+        if (vg_bind_over_keyed(c, q, in) < 0 || !(in = vg_bind_over(&inner, q, in, filter, &ov)))
             return NULL;
         filter = NULL; /* applied below the windows */
         items.scope = vg_bind_over_scope(ov);
@@ -297,6 +302,12 @@ static vg_rel *bind_select(bind_ctx *c, const vg_ast *q, bool unique_names)
     r->u.project.filter = filter;
     r->u.project.exprs = o.exprs;
     return r;
+}
+
+static vg_rel *bind_select(bind_ctx *c, const vg_ast *q, bool unique_names)
+{
+    vg_rel *r = bind_query(c, q, unique_names);
+    return r && q->u.select.distinct ? vg_bind_distinct(c, q, r) : r;
 }
 
 /* ---- statements ---- */

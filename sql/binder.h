@@ -34,7 +34,12 @@ typedef enum vg_rel_kind {
                        window_start, window_end, window_time appended; grouped (its
                        GROUP BY), window_start, window_end, window_time, the keys, then
                        one column per aggregate (sql/bind_window.c) */
-    /* later: GROUP BY without windows, MATCH_RECOGNIZE, joins */
+    VG_REL_GROUP,   /* GROUP BY without a window, SELECT DISTINCT, an aggregate without
+                       GROUP BY: the keys, then one column per aggregate; an updating
+                       table (sql/bind_group.c) */
+    VG_REL_RANK,    /* ROW_NUMBER() deduplication and Top-N: the input row [then the row
+                       number] (sql/bind_rank.c) */
+    /* later: MATCH_RECOGNIZE, joins */
 } vg_rel_kind;
 
 typedef struct vg_rel vg_rel;
@@ -57,15 +62,8 @@ struct vg_rel {
             vg_expr *filter; /* WHERE over the input row, or NULL (constant TRUE) */
             vg_expr **exprs; /* schema.ncols expressions over the input row */
         } project;
-        struct {
-            uint32_t nkeys;      /* PARTITION BY columns (0: one partition) */
-            uint32_t *keys;      /* their slots in the input row */
-            int32_t order_col;   /* ORDER BY: the input's event-time column */
-            vg_frame_kind frame; /* RANGE or ROWS */
-            int64_t preceding;   /* RANGE: milliseconds; ROWS: rows; -1: UNBOUNDED */
-            uint32_t naggs;      /* == schema.ncols - input->schema.ncols */
-            vg_plan_agg *aggs;   /* the aggregates, over the input row */
-        } over;
+        struct vg_plan_over over; /* OVER: every window of one PARTITION BY key set
+                                     (sql/plan.h) */
         struct {
             vg_window_spec spec; /* the TVF and its intervals */
             int32_t time_col;    /* DESCRIPTOR(ts): the input's event-time column */
@@ -76,6 +74,24 @@ struct vg_rel {
             uint32_t naggs;      /* grouped: == schema.ncols - 3 - nkeys */
             vg_plan_agg *aggs;   /* the aggregates, over the input row */
         } window;
+        struct {
+            uint32_t nkeys;      /* GROUP BY columns (0: one group) */
+            uint32_t *keys;      /* their slots in the input row */
+            uint32_t naggs;      /* == schema.ncols - nkeys */
+            vg_plan_agg *aggs;   /* the aggregates, over the input row */
+            int32_t time_col;    /* the input's event-time column, or -1 */
+        } group;
+        struct {
+            vg_rank_mode mode;   /* deduplication (first or last row) or Top-N */
+            uint32_t nkeys;      /* PARTITION BY columns (0: one partition) */
+            uint32_t *keys;      /* their slots in the input row */
+            uint32_t norder;     /* ORDER BY columns */
+            uint32_t *order;     /* their slots in the input row */
+            bool *desc;          /* per ORDER BY column */
+            int64_t limit;       /* N of rn <= N */
+            bool with_rn;        /* the row number is output column input.ncols */
+            int32_t time_col;    /* the input's event-time column, or -1 */
+        } rank;
     } u;
     void *planned; /* the planner's node for this relation (NULL until planned) */
 };
@@ -105,6 +121,10 @@ vg_binder *vg_binder_new(vg_expr_pool *pool);
  * (VG_ERR_NAME, VG_ERR_TYPE, VG_ERR_SEMANTIC at a position in stmt->src,
  * or VG_ERR_NOMEM); the catalog is unchanged then. */
 int vg_binder_bind(vg_binder *b, const vg_ast_stmt *stmt, vg_bound_stmt *out, vg_error *err);
+/* Whether r is an updating table (a changelog with -U, +U or -D rows):
+ * a GROUP, a RANK other than first-row deduplication, or what reads one
+ * through projections. */
+bool vg_rel_updating(const vg_rel *r);
 /* The stream or view of that exact name, or NULL. */
 const vg_rel *vg_binder_find(const vg_binder *b, const char *name);
 /* Bind a lone expression over the columns of schema (unqualified names

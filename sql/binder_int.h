@@ -1,6 +1,8 @@
 /*
  * binder_int.h — what binder.c (catalog, statements, SELECT), bind_expr.c
- * (expressions) and bind_over.c (OVER aggregates) share.
+ * (expressions), bind_over.c (OVER aggregates), bind_window.c and
+ * bind_wgroup.c (window TVFs), bind_group.c (updating GROUP BY, DISTINCT)
+ * and bind_rank.c (deduplication, Top-N) share.
  */
 #ifndef VG_BINDER_INT_H
 #define VG_BINDER_INT_H
@@ -53,6 +55,10 @@ const char *vg_bind_suggest(const vg_schema *schema, const char *name, char *buf
  * with c->err set when out of memory. */
 vg_rel *vg_bind_rel_new(bind_ctx *c, vg_rel_kind kind, const char *name, vg_span span,
                         uint32_t ncols);
+/* The relation of FROM item f (a stream or view, a subquery, a window TVF)
+ * and, in *alias, the name that qualifies its columns (NULL: none). NULL
+ * with c->err set. */
+vg_rel *vg_bind_from(bind_ctx *c, const vg_ast *f, const char **alias);
 
 /* ---- OVER aggregates (bind_over.c) ---- */
 
@@ -107,5 +113,44 @@ int vg_bind_window_check(bind_ctx *c, const vg_ast *q, const vg_rel *in);
  * a window TVF's window_time, passed through unchanged by projections and
  * OVER. */
 int32_t vg_bind_window_time_col(const vg_rel *r);
+
+/* ---- updating aggregates: GROUP BY without a window, DISTINCT (bind_group.c) ---- */
+
+/* Calls fn on the slot of each child expression of e (operands, arguments,
+ * FILTER; not OVER specs); stops at a nonzero return and gives it back. */
+typedef int (*vg_bind_child_fn)(void *arg, vg_ast *const *slot);
+int vg_bind_each_child(const vg_ast *e, vg_bind_child_fn fn, void *arg);
+/* Whether SELECT q (no GROUP BY, no HAVING) is an aggregate without GROUP
+ * BY, Flink's global aggregate: its list calls an aggregate and has no
+ * OVER, and q has no WINDOW clause. */
+bool vg_bind_group_wanted(const vg_ast *q);
+/* Bind SELECT q with GROUP BY, or HAVING, or aggregates and no GROUP BY,
+ * over its FROM item `in` (not a window TVF; alias qualifies its
+ * columns): [a projection for WHERE and GROUP BY expressions,] a GROUP
+ * relation, then the select list and HAVING as a projection, which is
+ * returned (output names unique when unique_names). NULL with c->err set. */
+vg_rel *vg_bind_group_select(bind_ctx *c, const vg_ast *q, vg_rel *in, const char *alias,
+                             bool unique_names);
+/* Refuse OVER aggregates of q over `in` when `in` is (or reads through
+ * projections) a GROUP or RANK relation: an updating table, or a first-row
+ * deduplication, whose rows come out behind the watermark. 0 or -1. */
+int vg_bind_over_keyed(bind_ctx *c, const vg_ast *q, const vg_rel *in);
+/* SELECT DISTINCT: a GROUP relation over r (q's bound relation) keyed by
+ * all of r's columns, with no aggregate. NULL with c->err set. */
+vg_rel *vg_bind_distinct(bind_ctx *c, const vg_ast *q, vg_rel *r);
+
+/* ---- ROW_NUMBER: deduplication and Top-N (bind_rank.c) ---- */
+
+/* Whether q is Flink's Top-N form, to be bound by vg_bind_rank_from: its
+ * FROM item is a subquery whose select list calls ROW_NUMBER. */
+bool vg_bind_rank_wanted(const vg_ast *q);
+/* The FROM item of q (vg_bind_rank_wanted): the subquery with its rows
+ * ranked and limited by the bound on the row number that q's WHERE puts;
+ * *alias qualifies its columns, and *rest is q with that bound taken out
+ * of its WHERE (a copy in the binder's arena, or q). NULL with c->err set. */
+vg_rel *vg_bind_rank_from(bind_ctx *c, const vg_ast *q, const char **alias, const vg_ast **rest);
+/* Refuse ROW_NUMBER anywhere in q's own clauses (the Top-N form binds its
+ * subquery itself): a positioned error naming the supported form. 0 or -1. */
+int vg_bind_rank_misplaced(bind_ctx *c, const vg_ast *q);
 
 #endif

@@ -8,18 +8,27 @@
  *     project high_value  filter (amount >= 500.0)  [payment_id := payment_id, ...]
  *       source payments  [payment_id STRING, ...]  watermark (ts - INTERVAL '5' SECOND)
  *
- * An OVER node shows its window and its aggregates (the columns it appends):
+ * An OVER node shows its keys, then each window of those keys: its frame and
+ * its aggregates (the columns it appends):
  *
  *   over  partition by card_id  order by ts
  *     range between INTERVAL '1' HOUR preceding and current row  [n := COUNT(*), ...]
+ *     range between INTERVAL '1' DAY preceding and current row  [n24 := COUNT(*), ...]
  *
- * (on one line). A window node shows its TVF, its grouping and its
+ * (on one line, two spaces apart). A window node shows its TVF, its grouping and its
  * aggregates (bare: the columns it appends):
  *
  *   window  tumble(ts, size INTERVAL '1' MINUTE)  group by window_start, window_end,
  *     merchant_id  [n := COUNT(*), total := SUM(amount)]
  *
- * (on one line).
+ * (on one line). An updating GROUP BY shows its keys ("global" without)
+ * and aggregates, a rank its window, what it keeps and whether it outputs
+ * the row number:
+ *
+ *   group  by card_id  [n := COUNT(*), total := SUM(amount)]
+ *   rank  partition by card_id  order by ts DESC  keep last row
+ *   rank  partition by merchant  order by amount DESC, ts  top 3, row number
+ *
  * A node read by several others (a shared view or stream) is printed in
  * full the first time and as "-> project high_value (see above)" after.
  * Nodes no sink reads follow, as trees of their own. Both formats are
@@ -53,7 +62,9 @@ static const char *const kind_names[] = {[VG_PLAN_SOURCE] = "source",
                                          [VG_PLAN_PROJECT] = "project",
                                          [VG_PLAN_SINK] = "sink",
                                          [VG_PLAN_OVER] = "over",
-                                         [VG_PLAN_WINDOW] = "window"};
+                                         [VG_PLAN_WINDOW] = "window",
+                                         [VG_PLAN_GROUP] = "group",
+                                         [VG_PLAN_RANK] = "rank"};
 
 static void put(ex *x, const char *s) { x->rc |= vg_buf_puts(&x->buf, s); }
 
@@ -150,30 +161,30 @@ static const char *over_window(ex *x, const vg_plan_node *n)
     return take(x);
 }
 
-static const char *over_frame(ex *x, const vg_plan_node *n)
+static void over_frame(ex *x, const struct vg_plan_frame *f)
 {
-    bool rows = n->u.over.frame == VG_FRAME_ROWS;
+    bool rows = f->frame == VG_FRAME_ROWS;
     put(x, rows ? "rows between " : "range between ");
-    if (n->u.over.preceding < 0)
+    if (f->preceding < 0)
         put(x, "unbounded");
     else if (rows)
-        x->rc |= vg_buf_printf(&x->buf, "%lld", (long long)n->u.over.preceding);
+        x->rc |= vg_buf_printf(&x->buf, "%lld", (long long)f->preceding);
     else
-        put_interval(x, n->u.over.preceding);
+        put_interval(x, f->preceding);
     put(x, " preceding and current row");
-    return take(x);
 }
 
-/* [name := AGG([DISTINCT] args) [FILTER (WHERE cond)], ...] */
-static const char *over_aggs(ex *x, const vg_plan_node *n)
+/* [name := AGG([DISTINCT] args) [FILTER (WHERE cond)], ...] of frame f,
+ * whose first column is col. */
+static void over_aggs(ex *x, const vg_plan_node *n, const struct vg_plan_frame *f, uint32_t col)
 {
     const vg_schema *in = &n->inputs[0]->schema;
     put(x, "[");
-    for (uint32_t i = 0; i < n->u.over.naggs; i++) {
-        const vg_plan_agg *a = &n->u.over.aggs[i];
+    for (uint32_t i = 0; i < f->naggs; i++) {
+        const vg_plan_agg *a = &f->aggs[i];
         if (i)
             put(x, ", ");
-        put_name(x, n->schema.cols[in->ncols + i].name);
+        put_name(x, n->schema.cols[col + i].name);
         put(x, " := ");
         put(x, a->call.agg->name);
         put(x, a->call.distinct ? "(DISTINCT " : "(");
@@ -192,6 +203,21 @@ static const char *over_aggs(ex *x, const vg_plan_node *n)
         }
     }
     put(x, "]");
+}
+
+/* Each window of the node's keys: "FRAME  [AGGREGATES]", two spaces apart. */
+static const char *over_frames(ex *x, const vg_plan_node *n)
+{
+    uint32_t col = n->inputs[0]->schema.ncols;
+    for (uint32_t i = 0; i < n->u.over.nframes; i++) {
+        const struct vg_plan_frame *f = &n->u.over.frames[i];
+        if (i)
+            put(x, "  ");
+        over_frame(x, f);
+        put(x, "  ");
+        over_aggs(x, n, f, col);
+        col += f->naggs;
+    }
     return take(x);
 }
 
@@ -278,6 +304,74 @@ static const char *window_aggs(ex *x, const vg_plan_node *n)
     return take(x);
 }
 
+/* ---- group and rank nodes ---- */
+
+/* ", "-separated names of the input columns cols[0..n). */
+static void put_cols(ex *x, const vg_plan_node *node, const uint32_t *cols, uint32_t n,
+                     const bool *desc)
+{
+    const vg_schema *in = &node->inputs[0]->schema;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            put(x, ", ");
+        put_name(x, in->cols[cols[i]].name);
+        if (desc && desc[i])
+            put(x, " DESC");
+    }
+}
+
+/* "by k1, k2" or "global"; then [name := AGG([DISTINCT] args) [FILTER (WHERE c)], ...]. */
+static void describe_group(ex *x, const vg_plan_node *n, describe *d)
+{
+    const vg_schema *in = &n->inputs[0]->schema;
+    put(x, n->u.group.nkeys ? "by " : "global");
+    put_cols(x, n, n->u.group.keys, n->u.group.nkeys, NULL);
+    d->parts[d->n++] = take(x);
+    put(x, "[");
+    for (uint32_t i = 0; i < n->u.group.naggs; i++) {
+        const vg_plan_agg *a = &n->u.group.aggs[i];
+        put(x, i ? ", " : "");
+        put_name(x, n->schema.cols[n->u.group.nkeys + i].name);
+        put(x, " := ");
+        put(x, a->call.agg->name);
+        put(x, a->call.distinct ? "(DISTINCT " : "(");
+        put(x, a->call.nargs ? "" : "*");
+        for (uint32_t j = 0; j < a->call.nargs; j++) {
+            put(x, j ? ", " : "");
+            put(x, expr_text(x, a->args[j], in));
+        }
+        put(x, ")");
+        if (a->filter) {
+            put(x, " FILTER (WHERE ");
+            put(x, expr_text(x, a->filter, in));
+            put(x, ")");
+        }
+    }
+    put(x, "]");
+    d->parts[d->n++] = take(x);
+}
+
+/* [partition by k]  order by c [DESC], ...  keep first row | keep last row | top N[, row number] */
+static void describe_rank(ex *x, const vg_plan_node *n, describe *d)
+{
+    if (n->u.rank.nkeys) {
+        put(x, "partition by ");
+        put_cols(x, n, n->u.rank.keys, n->u.rank.nkeys, NULL);
+        d->parts[d->n++] = take(x);
+    }
+    put(x, "order by ");
+    put_cols(x, n, n->u.rank.order, n->u.rank.norder, n->u.rank.desc);
+    d->parts[d->n++] = take(x);
+    if (n->u.rank.mode == VG_RANK_FIRST_ROW)
+        put(x, "keep first row");
+    else if (n->u.rank.mode == VG_RANK_LAST_ROW)
+        put(x, "keep last row");
+    else
+        x->rc |= vg_buf_printf(&x->buf, "top %lld%s", (long long)n->u.rank.limit,
+                               n->u.rank.with_rn ? ", row number" : "");
+    d->parts[d->n++] = take(x);
+}
+
 static void describe_node(ex *x, const vg_plan_node *n, describe *d)
 {
     d->n = 0;
@@ -308,12 +402,15 @@ static void describe_node(ex *x, const vg_plan_node *n, describe *d)
         d->parts[d->n++] = take(x);
     } else if (n->kind == VG_PLAN_OVER) {
         d->parts[d->n++] = over_window(x, n);
-        d->parts[d->n++] = over_frame(x, n);
-        d->parts[d->n++] = over_aggs(x, n);
+        d->parts[d->n++] = over_frames(x, n);
     } else if (n->kind == VG_PLAN_WINDOW) {
         d->parts[d->n++] = window_spec(x, n);
         d->parts[d->n++] = window_grouping(x, n);
         d->parts[d->n++] = window_aggs(x, n);
+    } else if (n->kind == VG_PLAN_GROUP) {
+        describe_group(x, n, d);
+    } else if (n->kind == VG_PLAN_RANK) {
+        describe_rank(x, n, d);
     } else {
         d->parts[d->n++] = columns(x, &n->schema);
     }

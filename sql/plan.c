@@ -9,8 +9,15 @@
  * filter, the same columns in the same order) adds nothing and is left out:
  * SELECT * FROM v reads v's node directly, and a sink may rename columns
  * since its schema is its own. An OVER relation (its aggregates, window
- * and frame) becomes a VG_PLAN_OVER node as it is, and a window TVF
- * relation (bare or grouped) a VG_PLAN_WINDOW node.
+ * and frame) becomes a VG_PLAN_OVER node as it is, a window TVF
+ * relation (bare or grouped) a VG_PLAN_WINDOW node, an updating GROUP BY
+ * (or DISTINCT) a VG_PLAN_GROUP node and a deduplication or Top-N a
+ * VG_PLAN_RANK node.
+ *
+ * Every node says whether its output is updating (a changelog, not only
+ * +I rows): its sink then writes each row with its "op". A sink refuses
+ * an output column named "op" then, and one sink name refuses an updating
+ * query beside an append-only one (its rows would not read alike).
  */
 #include <stddef.h>
 #include <string.h>
@@ -68,6 +75,33 @@ static vg_plan_node *node_new(plan_owner *o, vg_plan_kind kind, const vg_rel *r,
     return p;
 }
 
+/* A GROUP or RANK relation's node over in. */
+static vg_plan_node *plan_keyed(plan_owner *o, const vg_rel *r, vg_plan_node *in, vg_error *err)
+{
+    bool group = r->kind == VG_REL_GROUP;
+    vg_plan_node *p = node_new(o, group ? VG_PLAN_GROUP : VG_PLAN_RANK, r, in, err);
+    if (!p)
+        return NULL;
+    if (group) {
+        p->u.group.nkeys = r->u.group.nkeys;
+        p->u.group.keys = r->u.group.keys;
+        p->u.group.naggs = r->u.group.naggs;
+        p->u.group.aggs = r->u.group.aggs;
+        p->u.group.time_col = r->u.group.time_col;
+        return p;
+    }
+    p->u.rank.mode = r->u.rank.mode;
+    p->u.rank.nkeys = r->u.rank.nkeys;
+    p->u.rank.keys = r->u.rank.keys;
+    p->u.rank.norder = r->u.rank.norder;
+    p->u.rank.order = r->u.rank.order;
+    p->u.rank.desc = r->u.rank.desc;
+    p->u.rank.limit = r->u.rank.limit;
+    p->u.rank.with_rn = r->u.rank.with_rn;
+    p->u.rank.time_col = r->u.rank.time_col;
+    return p;
+}
+
 /* Whether projection r passes its input's columns through unchanged (names
  * aside when names_free). */
 static bool is_identity(const vg_rel *r, bool names_free)
@@ -116,16 +150,13 @@ static vg_plan_node *plan_rel(plan_owner *o, vg_rel *r, vg_error *err)
             p->u.window.keys = r->u.window.keys;
             p->u.window.naggs = r->u.window.naggs;
             p->u.window.aggs = r->u.window.aggs;
+        } else if (r->kind == VG_REL_GROUP || r->kind == VG_REL_RANK) {
+            if (!(p = plan_keyed(o, r, in, err)))
+                return NULL;
         } else if (r->kind == VG_REL_OVER) {
             if (!(p = node_new(o, VG_PLAN_OVER, r, in, err)))
                 return NULL;
-            p->u.over.nkeys = r->u.over.nkeys;
-            p->u.over.keys = r->u.over.keys;
-            p->u.over.order_col = r->u.over.order_col;
-            p->u.over.frame = r->u.over.frame;
-            p->u.over.preceding = r->u.over.preceding;
-            p->u.over.naggs = r->u.over.naggs;
-            p->u.over.aggs = r->u.over.aggs;
+            p->u.over = r->u.over;
         } else {
             if (!(p = node_new(o, VG_PLAN_PROJECT, r, in, err)))
                 return NULL;
@@ -133,9 +164,53 @@ static vg_plan_node *plan_rel(plan_owner *o, vg_rel *r, vg_error *err)
             p->u.project.nexprs = r->schema.ncols;
             p->u.project.exprs = r->u.project.exprs;
         }
+        p->updating = vg_rel_updating(r);
     }
     r->planned = p;
     return p;
+}
+
+/* Where the select item that makes output column `name` of INSERT or
+ * query statement st is: its alias, the column it names, or the star that
+ * brings it; the statement when none is found. */
+static vg_span column_span(const vg_ast *st, const char *name)
+{
+    const vg_ast *q = st->kind == VG_AST_INSERT ? st->u.insert.query : st->u.query.query;
+    const vg_ast_select_item *star = NULL;
+    for (uint32_t i = 0; i < q->u.select.nitems; i++) {
+        const vg_ast_select_item *it = &q->u.select.items[i];
+        const vg_ast *e = it->expr;
+        if (it->alias.name && strcmp(it->alias.name, name) == 0)
+            return it->alias.span;
+        if (!it->alias.name && e->kind == VG_AST_COLUMN && strcmp(e->u.column.name.name, name) == 0)
+            return e->span;
+        if (e->kind == VG_AST_STAR && !star)
+            star = it;
+    }
+    return star ? star->expr->span : st->span;
+}
+
+/* An updating sink writes "op" first: no column may be named so. One sink
+ * name takes updating or append-only queries, not both. */
+static int check_sink(plan_owner *o, const vg_plan_node *p, const vg_ast_stmt *st, vg_error *err)
+{
+    if (p->updating && vg_schema_find(&p->schema, "op") >= 0)
+        return vg_error_at(err, VG_ERR_SEMANTIC, st->src, column_span(st->node, "op"),
+                           "an updating query cannot have a column named 'op': its sink writes "
+                           "each change as {\"op\":\"+I\", ...} (rename the column)");
+    for (uint32_t i = 0; i < o->plan.nsinks; i++) {
+        const vg_plan_node *s = o->plan.sinks[i];
+        if (strcmp(s->name, p->name) != 0 || s->updating == p->updating)
+            continue;
+        const vg_ast *n = st->node;
+        vg_span sp = n->kind == VG_AST_INSERT ? n->u.insert.sink.span : n->span;
+        return vg_error_at(err, VG_ERR_SEMANTIC, st->src, sp,
+                           "'%s' already receives an %s query, and this one is %s: a sink's rows "
+                           "carry \"op\" only when all its queries are updating",
+                           p->name, s->updating ? "updating" : "append-only",
+                           p->updating ? "updating" : "append-only");
+    }
+    return 0;
 }
 
 /* A sink for an INSERT or bare SELECT whose query is r. */
@@ -153,6 +228,9 @@ static int plan_sink(plan_owner *o, const vg_bound_stmt *bs, const vg_ast_stmt *
     if (!p)
         return -1;
     p->u.sink.is_stdout = bs->is_stdout;
+    p->updating = in->updating;
+    if (check_sink(o, p, st, err) < 0)
+        return -1;
     if (push(o->plan.arena, &o->plan.sinks, &o->plan.nsinks, &o->kcap, p) < 0)
         return nomem(err);
     return 0;

@@ -33,8 +33,12 @@ typedef enum vg_plan_kind {
                         row once per window it falls in, with window_start, window_end
                         and window_time appended, on arrival; grouped, one row per
                         window and GROUP BY key when the watermark passes the window */
-    /* later: VG_PLAN_GROUP, VG_PLAN_MATCH, VG_PLAN_JOIN,
-     * VG_PLAN_PREDICT, VG_PLAN_RULES */
+    VG_PLAN_GROUP,   /* GROUP BY without a window, SELECT DISTINCT, an aggregate without
+                        GROUP BY: an updating table, the keys then one column per
+                        aggregate, changed on arrival (engine/op_group.c) */
+    VG_PLAN_RANK,    /* ROW_NUMBER() deduplication and Top-N: the input row [then the
+                        row number], per PARTITION BY key (engine/op_rank.c) */
+    /* later: VG_PLAN_MATCH, VG_PLAN_JOIN, VG_PLAN_PREDICT, VG_PLAN_RULES */
 } vg_plan_kind;
 
 typedef struct vg_plan_node vg_plan_node;
@@ -65,6 +69,16 @@ typedef struct vg_window_spec {
     int64_t offset; /* TUMBLE, HOP, CUMULATE: how far window starts are shifted (0: none) */
 } vg_window_spec;
 
+/* What a rank node keeps per PARTITION BY key (Flink's Deduplicate and Rank). */
+typedef enum vg_rank_mode {
+    VG_RANK_FIRST_ROW, /* ORDER BY the event-time column ASC, rn = 1, rn not selected: the
+                          row of least event time, emitted once when the watermark passes
+                          it (insert-only) */
+    VG_RANK_LAST_ROW,  /* ORDER BY the event-time column DESC, rn = 1, rn not selected: the
+                          row of greatest event time, replaced on arrival (updating) */
+    VG_RANK_TOP_N,     /* anything else: the first `limit` rows in ORDER BY order (updating) */
+} vg_rank_mode;
+
 typedef enum vg_frame_kind {
     VG_FRAME_RANGE, /* RANGE BETWEEN INTERVAL ... PRECEDING AND CURRENT ROW: by event time */
     VG_FRAME_ROWS,  /* ROWS BETWEEN n PRECEDING AND CURRENT ROW: by row count */
@@ -85,6 +99,9 @@ struct vg_plan_node {
     int64_t ttl_ms;       /* state TTL of a stateful node (pipeline.yaml state.ttl, or
                              its view's own); 0: never. Set after planning, before a
                              DAG opens (vg_op.ttl_ms) */
+    bool updating;        /* its output is a changelog with -U, +U or -D rows (a GROUP,
+                             a RANK but the first row's, what reads one); else every
+                             row is +I. A sink writes "op" when it is set */
     union {
         struct {
             int32_t time_col;   /* WATERMARK FOR column's slot, -1 when none */
@@ -98,15 +115,21 @@ struct vg_plan_node {
         struct {
             int is_stdout;      /* a bare SELECT */
         } sink;
-        struct {
+        struct vg_plan_over {    /* (sql/binder.h's OVER relation holds the same) */
             uint32_t nkeys;      /* PARTITION BY columns (0: one partition) */
             uint32_t *keys;      /* their slots in the input row */
             int32_t order_col;   /* ORDER BY: the input's event-time column */
-            vg_frame_kind frame; /* RANGE or ROWS */
-            int64_t preceding;   /* RANGE: milliseconds; ROWS: rows; -1: UNBOUNDED */
-            uint32_t naggs;      /* == schema.ncols - the input's ncols */
-            vg_plan_agg *aggs;   /* output columns input.ncols .. */
-        } over;
+            uint32_t nframes;    /* the windows of these keys, >= 1: one frame each */
+            struct vg_plan_frame {
+                vg_frame_kind frame; /* RANGE or ROWS */
+                int64_t preceding;   /* RANGE: milliseconds; ROWS: rows; -1: UNBOUNDED */
+                uint32_t naggs;      /* its aggregates, */
+                vg_plan_agg *aggs;   /* the next naggs output columns */
+            } *frames;
+            uint32_t naggs;      /* of every frame: == schema.ncols - the input's ncols;
+                                    output columns input.ncols .., frame after frame */
+        } over;                  /* OVER aggregates: every window of one PARTITION BY key
+                                    set, appending one column per aggregate */
         struct {
             vg_window_spec spec; /* the TVF and its intervals */
             int32_t time_col;    /* DESCRIPTOR(ts): the input's event-time column */
@@ -120,6 +143,27 @@ struct vg_plan_node {
             uint32_t naggs;      /* grouped: the aggregates, output columns 3 + nkeys .. */
             vg_plan_agg *aggs;
         } window;
+        struct {
+            uint32_t nkeys;      /* GROUP BY columns (0: one group) */
+            uint32_t *keys;      /* their slots in the input row */
+            uint32_t naggs;      /* the aggregates, output columns nkeys .. */
+            vg_plan_agg *aggs;
+            int32_t time_col;    /* the input's event-time column (TTL), or -1 */
+        } group;
+        struct {
+            vg_rank_mode mode;
+            uint32_t nkeys;      /* PARTITION BY columns (0: one partition) */
+            uint32_t *keys;      /* their slots in the input row */
+            uint32_t norder;     /* ORDER BY columns, at least one */
+            uint32_t *order;     /* their slots in the input row */
+            bool *desc;          /* per ORDER BY column: DESC (NULLs last) or ASC
+                                    (NULLs first), as Flink's default null order */
+            int64_t limit;       /* the N of rn <= N (1 for deduplication) */
+            bool with_rn;        /* the row number is selected: output column
+                                    input.ncols (BIGINT) */
+            int32_t time_col;    /* the input's event-time column, or -1 (TOP_N
+                                    without one: TTL by the watermark) */
+        } rank;
     } u;
 };
 

@@ -210,7 +210,7 @@ static void test_rows_zero_and_short_forms(void)
     CHECK_STR(output(&r), "{\"v\":1,\"cur\":1,\"two\":1,\"sec\":1}\n"
                           "{\"v\":2,\"cur\":2,\"two\":3,\"sec\":3}\n"
                           "{\"v\":4,\"cur\":4,\"two\":6,\"sec\":6}\n");
-    CHECK_INT(count_over_nodes(r.plan), 3);
+    CHECK_INT(count_over_nodes(r.plan), 1); /* one key set (none): three frames of one node */
     stop(&r);
 }
 
@@ -427,9 +427,11 @@ static void test_late_and_eviction(void)
     vg_op_over_stats_get(op, &st);
     CHECK_INT(st.partitions, 2);
     CHECK_INT(st.rows, 100); /* no watermark yet: everything may still be needed */
+    /* A partition evicts on its own rows; the sweep leaves alone the ones
+     * that had a row less than the longest RANGE (10 s) ago. */
     vg_dag_watermark(r.dag, 99000);
     vg_op_over_stats_get(op, &st);
-    CHECK_INT(st.rows, 11); /* rows at 89000 ..= 99000 (a row at 99000 may still come) */
+    CHECK_INT(st.rows, 100);
     output(&r);
     push(&r, "a", 0, 1, "x", 98999); /* behind the watermark: late */
     CHECK_INT(r.late, 1);
@@ -437,10 +439,14 @@ static void test_late_and_eviction(void)
     push(&r, "a", 0, 1, "x", 99000); /* at the watermark: not late */
     CHECK_STR(output(&r), "{\"v\":1,\"n\":7}\n"); /* a's 89000, 91000, ..., 99000 */
     CHECK_INT(r.late, 1);
+    vg_op_over_stats_get(op, &st);
+    CHECK_INT(st.rows, 57); /* a's 7 (1000 .. 87000 evicted on its row), b's 50 */
+    /* Both idle for longer than 10 s: their rows go, and the partitions with
+     * them (an empty RANGE partition is as a new one). */
     vg_dag_watermark(r.dag, 1000000);
     vg_op_over_stats_get(op, &st);
     CHECK_INT(st.rows, 0);
-    CHECK_INT(st.partitions, 2);
+    CHECK_INT(st.partitions, 0);
     push(&r, "b", 0, 1, "x", 1000000);
     CHECK_STR(output(&r), "{\"v\":1,\"n\":1}\n");
     stop(&r);
@@ -460,11 +466,18 @@ static void test_rows_eviction(void)
     vg_dag_watermark(r.dag, 8000);
     vg_op_over_stats st;
     vg_op_over_stats_get(over_op(&r, 0), &st);
-    CHECK_INT(st.rows, 5); /* the 2 newest before 8000 (6000, 7000), then 8000..10000 */
+    CHECK_INT(st.rows, 10); /* evicted on the partition's next row */
     push(&r, "a", 0, 100, NULL, 8000); /* after the peer at 8000: with 7000 and 8000 */
     CHECK_STR(output(&r), "{\"v\":100,\"s\":115}\n");
+    vg_op_over_stats_get(over_op(&r, 0), &st);
+    CHECK_INT(st.rows, 6); /* the 2 newest before 8000 (6000, 7000), then 8000 .. 10000 */
     push(&r, "a", 0, 100, NULL, 20000);
     CHECK_STR(output(&r), "{\"v\":100,\"s\":119}\n");
+    /* Idle: a sweep keeps the 2 newest rows a later row still needs. */
+    vg_dag_watermark(r.dag, 30000);
+    vg_op_over_stats_get(over_op(&r, 0), &st);
+    CHECK_INT(st.rows, 2);
+    CHECK_INT(st.partitions, 1);
     stop(&r);
 }
 
@@ -510,6 +523,31 @@ static void test_plan_and_explain(void)
               "          source s  [k STRING, k2 BIGINT, v BIGINT, tag STRING, ts TIMESTAMP(3)]  "
               "watermark (ts - INTERVAL '1' SECOND)\n");
     vg_plan_free(p);
+    /* The windows of one key set are the frames of one node, in order of
+     * first use, whatever the order of the select list; each frame's
+     * columns follow the one before. */
+    p = plan_of("SELECT MAX(v) OVER m AS hi, COUNT(*) OVER h AS n, SUM(v) OVER m AS s, "
+                "COUNT(*) OVER (PARTITION BY k2 ORDER BY ts) AS n2, "
+                "FIRST_VALUE(tag) OVER (PARTITION BY k ORDER BY ts ROWS 2 PRECEDING) AS f FROM s "
+                "WINDOW m AS (PARTITION BY k ORDER BY ts RANGE INTERVAL '1' MINUTE PRECEDING), "
+                "h AS (PARTITION BY k ORDER BY ts RANGE INTERVAL '1' HOUR PRECEDING);",
+                &err);
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    CHECK_INT(count_over_nodes(p), 2);
+    CHECK_STR(explain(p),
+              "sink stdout  [hi BIGINT, n BIGINT, s BIGINT, n2 BIGINT, f STRING]\n"
+              "  project  [hi := hi, n := n, s := s, n2 := n2, f := f]\n"
+              "    over  partition by k2  order by ts  range between unbounded preceding and "
+              "current row  [n2 := COUNT(*)]\n"
+              "      over  partition by k  order by ts  range between INTERVAL '1' MINUTE "
+              "preceding and current row  [hi := MAX(v), s := SUM(v)]  range between INTERVAL "
+              "'1' HOUR preceding and current row  [n := COUNT(*)]  rows between 2 preceding and "
+              "current row  [f := FIRST_VALUE(tag)]\n"
+              "        source s  [k STRING, k2 BIGINT, v BIGINT, tag STRING, ts TIMESTAMP(3)]  "
+              "watermark (ts - INTERVAL '1' SECOND)\n");
+    vg_plan_free(p);
 }
 
 static void test_view_time_attribute(void)
@@ -533,12 +571,15 @@ typedef struct visit {
     char text[512];
 } visit;
 
+/* [partition key n s] for each row of an iterate: the source partition,
+ * the PARTITION BY column, then two aggregates. */
 static int visit_row(void *arg, const vg_value *row)
 {
     visit *v = arg;
     size_t n = strlen(v->text);
-    snprintf(v->text + n, sizeof v->text - n, "[%.*s %lld %lld]", row[0].null ? 4 : (int)row[0].len,
-             row[0].null ? "null" : row[0].u.s, (long long)row[1].u.i, (long long)row[2].u.i);
+    snprintf(v->text + n, sizeof v->text - n, "[%lld %.*s %lld %lld]", (long long)row[0].u.i,
+             row[1].null ? 4 : (int)row[1].len, row[1].null ? "null" : row[1].u.s,
+             (long long)row[2].u.i, (long long)row[3].u.i);
     return 0;
 }
 
@@ -556,7 +597,157 @@ static void test_iterate(void)
     vg_op *op = over_op(&r, 0);
     visit v = {""};
     CHECK_INT(op->kind->iterate(op, visit_row, &v), 0);
-    CHECK_STR(v.text, "[a 2 6]");
+    CHECK_STR(v.text, "[0 a 2 6]");
+    stop(&r);
+}
+
+/* Keyed state is kept per source partition: card "a" of partition 0 and
+ * of partition 1 are two partitions, with frames of their own. */
+static void test_source_partitions(void)
+{
+    run r;
+    if (start(&r, "SELECT v, COUNT(*) OVER w AS n, SUM(v) OVER w AS s FROM s WINDOW w AS "
+                  "(PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '1' MINUTE PRECEDING AND "
+                  "CURRENT ROW);") < 0) {
+        CHECK(0);
+        return;
+    }
+    static const struct {
+        int32_t part;
+        int64_t v, ts;
+    } in[] = {{0, 1, 1000}, {1, 2, 2000}, {0, 4, 3000}, {1, 8, 4000}, {0, 16, 62000}};
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        vg_dag_set_partition(r.dag, in[i].part);
+        push(&r, "a", 0, in[i].v, NULL, in[i].ts);
+    }
+    CHECK_STR(output(&r), "{\"v\":1,\"n\":1,\"s\":1}\n"
+                          "{\"v\":2,\"n\":1,\"s\":2}\n"
+                          "{\"v\":4,\"n\":2,\"s\":5}\n"
+                          "{\"v\":8,\"n\":2,\"s\":10}\n"
+                          "{\"v\":16,\"n\":2,\"s\":20}\n"); /* 1000 is out of its minute */
+    vg_op *op = over_op(&r, 0);
+    vg_op_over_stats st;
+    vg_op_over_stats_get(op, &st);
+    CHECK_INT(st.partitions, 2);
+    visit v = {""};
+    CHECK_INT(op->kind->iterate(op, visit_row, &v), 0);
+    CHECK(strstr(v.text, "[0 a 2 20]") != NULL);
+    CHECK(strstr(v.text, "[1 a 2 10]") != NULL);
+    CHECK_INT((int)strlen(v.text), 20);
+    /* each partition's bytes restore into its own partition */
+    vg_buf b;
+    vg_buf_init(&b, VG_MEM_OTHER);
+    vg_error err;
+    vg_error_clear(&err);
+    CHECK_INT(op->kind->snapshot(op, &b, &err), 0);
+    CHECK_INT(op->kind->restore(op, b.p, b.len, &err), 0);
+    vg_buf_free(&b);
+    vg_dag_set_partition(r.dag, 1);
+    push(&r, "a", 0, 32, NULL, 5000);
+    CHECK_STR(output(&r), "{\"v\":32,\"n\":3,\"s\":42}\n");
+    stop(&r);
+}
+
+/* State TTL on event time: a partition whose newest row is older than the
+ * watermark less the TTL is dropped, frames and all: even an UNBOUNDED
+ * frame or a RANGE frame longer than the TTL starts again from its next
+ * row. One that is exactly the TTL old is kept. */
+static void test_ttl(void)
+{
+    run r;
+    vg_error err;
+    memset(&r, 0, sizeof r);
+    r.plan = plan_of("SELECT k, v, COUNT(*) OVER w AS n, SUM(v) OVER w AS s, "
+                     "COUNT(*) OVER (PARTITION BY k ORDER BY ts) AS total FROM s "
+                     "WINDOW w AS (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '1' HOUR "
+                     "PRECEDING AND CURRENT ROW);",
+                     &err);
+    CHECK(r.plan != NULL);
+    if (!r.plan)
+        return;
+    for (uint32_t i = 0; i < r.plan->nnodes; i++)
+        if (r.plan->nodes[i]->kind == VG_PLAN_OVER)
+            r.plan->nodes[i]->ttl_ms = 10000;
+    if (open_dag(&r) < 0) {
+        CHECK(0);
+        vg_plan_free(r.plan);
+        return;
+    }
+    CHECK_INT(count_over_nodes(r.plan), 1);
+    push(&r, "a", 0, 1, NULL, 1000);
+    push(&r, "b", 0, 100, NULL, 1000);
+    push(&r, "a", 0, 2, NULL, 5000);
+    vg_dag_watermark(r.dag, 15000); /* a's newest (5000) is exactly 10 s old: kept */
+    push(&r, "a", 0, 4, NULL, 15000);
+    CHECK_STR(output(&r), "{\"k\":\"a\",\"v\":1,\"n\":1,\"s\":1,\"total\":1}\n"
+                          "{\"k\":\"b\",\"v\":100,\"n\":1,\"s\":100,\"total\":1}\n"
+                          "{\"k\":\"a\",\"v\":2,\"n\":2,\"s\":3,\"total\":2}\n"
+                          "{\"k\":\"a\",\"v\":4,\"n\":3,\"s\":7,\"total\":3}\n");
+    vg_op *op = over_op(&r, 0);
+    vg_op_over_stats st;
+    vg_op_over_stats_get(op, &st);
+    CHECK_INT(st.partitions, 1); /* b (newest 1000) expired at 15000: the sweep dropped it */
+    vg_dag_watermark(r.dag, 25001); /* a's newest (15000) is now older than 25001 - 10 s */
+    visit v = {""};
+    CHECK_INT(op->kind->iterate(op, visit_row, &v), 0);
+    CHECK_STR(v.text, ""); /* expired state is not shown */
+    vg_dag_end_batch(r.dag);
+    push(&r, "a", 0, 8, NULL, 25001);
+    CHECK_STR(output(&r), "{\"k\":\"a\",\"v\":8,\"n\":1,\"s\":8,\"total\":1}\n");
+    vg_op_over_stats_get(op, &st);
+    CHECK_INT(st.partitions, 1);
+    CHECK_INT(st.rows, 1);
+    stop(&r);
+}
+
+/* MIN, MAX and COUNT(DISTINCT) of a bounded frame are read from the records
+ * while it holds at most 16 rows, and kept in states beyond: the same
+ * values on both sides of the line, when a frame crosses it both ways, with
+ * NULLs, a FILTER and an out-of-order row. */
+static void test_small_frames(void)
+{
+    run r;
+    if (start(&r, "SELECT v, MIN(v) OVER w AS lo, MAX(v) OVER w AS hi, "
+                  "COUNT(DISTINCT tag) OVER w AS tags, "
+                  "COUNT(DISTINCT tag) FILTER (WHERE v > 10) OVER w AS big_tags FROM s "
+                  "WINDOW w AS (ORDER BY ts RANGE BETWEEN INTERVAL '30' SECOND PRECEDING AND "
+                  "CURRENT ROW);") < 0) {
+        CHECK(0);
+        return;
+    }
+    static const char *const t[] = {"p", "q", "r", NULL, "s"};
+    vg_buf want;
+    vg_buf_init(&want, VG_MEM_OTHER);
+    /* 20 rows one second apart: the frame passes 16 rows at the 17th */
+    int64_t lo = 0, hi = 0; /* of the values so far (the first is 0) */
+    bool seen[5] = {false}, seen_big[5] = {false};
+    int ntags = 0, nbig = 0;
+    for (int i = 0; i < 20; i++) {
+        int64_t v = i == 5 ? NOV : (i * 7) % 23;
+        push(&r, "k", 0, v, t[i % 5], 1000 * (i + 1));
+        if (v != NOV) {
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        if (t[i % 5] && !seen[i % 5])
+            seen[i % 5] = true, ntags++;
+        if (t[i % 5] && v != NOV && v > 10 && !seen_big[i % 5])
+            seen_big[i % 5] = true, nbig++;
+        vg_buf_printf(&want, "{\"v\":%s,\"lo\":%lld,\"hi\":%lld,\"tags\":%d,\"big_tags\":%d}\n",
+                      v == NOV ? "null" : vg_arena_printf(arena, "%lld", (long long)v),
+                      (long long)lo, (long long)hi, ntags, nbig);
+    }
+    CHECK_STR(output(&r), want.p);
+    /* Out of order into the big frame: among 20 rows, before all but one. */
+    push(&r, "k", 0, 99, "z", 1500);
+    CHECK_STR(output(&r), "{\"v\":99,\"lo\":0,\"hi\":99,\"tags\":2,\"big_tags\":1}\n");
+    /* At 45 s: the rows of 15 .. 20 s (6, 13, 20, 4, 11, 18; tags s p q r
+     * NULL s; over 10: p q s) and itself; then an empty frame again. */
+    push(&r, "k", 0, 3, "p", 45000);
+    CHECK_STR(output(&r), "{\"v\":3,\"lo\":3,\"hi\":20,\"tags\":4,\"big_tags\":3}\n");
+    push(&r, "k", 0, 1, "q", 200000);
+    CHECK_STR(output(&r), "{\"v\":1,\"lo\":1,\"hi\":1,\"tags\":1,\"big_tags\":0}\n");
+    vg_buf_free(&want);
     stop(&r);
 }
 
@@ -590,49 +781,63 @@ static void test_restore_bad_bytes(void)
 
 typedef struct ref_row {
     int key;      /* 0..3; 3 stands for NULL */
+    int part;     /* the source partition, 0 or 1 */
     int64_t v;    /* NOV for NULL */
     int tag;      /* 0..2 */
     int64_t ts;
     uint64_t seq; /* arrival */
 } ref_row;
 
+/* A window of the randomised tests: kind 0 RANGE (pre ms), 1 ROWS (pre
+ * rows), 2 UNBOUNDED. */
+typedef struct ref_frame {
+    int kind;
+    int64_t pre;
+} ref_frame;
+
 static const char *const keys[] = {"a", "b", "c", NULL};
 static const char *const tags[] = {"x", "y", "z"};
 
-/* Whether row q of the rows seen is in the frame of row r (kind 0 RANGE,
- * 1 ROWS, 2 UNBOUNDED), all of them of one partition seen so far. */
-static bool in_frame(const ref_row *rows, size_t n, const ref_row *r, const ref_row *q, int kind,
-                     int64_t pre)
+static bool same_partition(const ref_row *a, const ref_row *b)
+{
+    return a->key == b->key && a->part == b->part;
+}
+
+/* Whether row q of the rows seen is in the frame of row r, all of them of
+ * one partition seen so far. */
+static bool in_frame(const ref_row *rows, size_t n, const ref_row *r, const ref_row *q,
+                     ref_frame f)
 {
     bool before = q->ts < r->ts || (q->ts == r->ts && q->seq <= r->seq);
     if (!before)
         return false;
-    if (kind == 0)
-        return q->ts >= r->ts - pre;
-    if (kind == 2)
+    if (f.kind == 0)
+        return q->ts >= r->ts - f.pre;
+    if (f.kind == 2)
         return true;
     size_t between = 0; /* rows of the partition strictly between q and r in order */
     for (size_t i = 0; i < n; i++) {
         const ref_row *x = &rows[i];
-        if (x->key != r->key || x == q || x == r)
+        if (!same_partition(x, r) || x == q || x == r)
             continue;
         bool after_q = x->ts > q->ts || (x->ts == q->ts && x->seq > q->seq);
         bool before_r = x->ts < r->ts || (x->ts == r->ts && x->seq < r->seq);
         between += after_q && before_r;
     }
-    return (int64_t)between < pre;
+    return (int64_t)between < f.pre;
 }
 
-/* The expected output line for row r (the last of rows). */
-static const char *expected_line(const ref_row *rows, size_t n, const ref_row *r, int kind,
-                                 int64_t pre)
+/* The expected columns of frame f (suffix sfx) for row r (the last of
+ * rows), appended to b: n, s, lo, hi, big, tags, f, l. */
+static void expected_cols(const ref_row *rows, size_t n, const ref_row *r, ref_frame f,
+                          const char *sfx, vg_buf *b)
 {
     int64_t cnt = 0, sum = 0, nv = 0, mn = 0, mx = 0, big = 0, distinct = 0;
     const ref_row *first = NULL, *last = NULL;
     bool seen_tag[3] = {false, false, false};
     for (size_t i = 0; i < n; i++) {
         const ref_row *q = &rows[i];
-        if (q->key != r->key || (q != r && !in_frame(rows, n, r, q, kind, pre)))
+        if (!same_partition(q, r) || (q != r && !in_frame(rows, n, r, q, f)))
             continue;
         cnt++;
         if (!seen_tag[q->tag])
@@ -650,36 +855,70 @@ static const char *expected_line(const ref_row *rows, size_t n, const ref_row *r
         sum += q->v;
         nv++;
     }
-    char vs[32], s[32], lo[32], hi[32], fv[32], lv[32];
-    snprintf(vs, sizeof vs, r->v == NOV ? "null" : "%lld", (long long)r->v);
+    char s[32], lo[32], hi[32], fv[32], lv[32];
     snprintf(s, sizeof s, nv ? "%lld" : "null", (long long)sum);
     snprintf(lo, sizeof lo, nv ? "%lld" : "null", (long long)mn);
     snprintf(hi, sizeof hi, nv ? "%lld" : "null", (long long)mx);
     snprintf(fv, sizeof fv, first ? "%lld" : "null", first ? (long long)first->v : 0LL);
     snprintf(lv, sizeof lv, last ? "%lld" : "null", last ? (long long)last->v : 0LL);
-    return vg_arena_printf(arena,
-                           "{\"v\":%s,\"n\":%lld,\"s\":%s,\"lo\":%s,\"hi\":%s,\"big\":%lld,"
-                           "\"tags\":%lld,\"f\":%s,\"l\":%s}\n",
-                           vs, (long long)cnt, s, lo, hi, (long long)big, (long long)distinct, fv,
-                           lv);
+    vg_buf_printf(b,
+                  ",\"n%s\":%lld,\"s%s\":%s,\"lo%s\":%s,\"hi%s\":%s,\"big%s\":%lld,"
+                  "\"tags%s\":%lld,\"f%s\":%s,\"l%s\":%s",
+                  sfx, (long long)cnt, sfx, s, sfx, lo, sfx, hi, sfx, (long long)big, sfx,
+                  (long long)distinct, sfx, fv, sfx, lv);
 }
 
-static const char *window_sql(int kind, int64_t pre)
+/* The expected output line for row r (the last of rows). */
+static const char *expected_line(const ref_row *rows, size_t n, const ref_row *r,
+                                 const ref_frame *frames, size_t nframes)
 {
-    const char *frame = kind == 0   ? vg_arena_printf(arena, "RANGE BETWEEN INTERVAL '%lld' "
-                                                             "SECOND PRECEDING AND CURRENT ROW",
-                                                      (long long)pre / 1000)
-                        : kind == 1 ? vg_arena_printf(arena, "ROWS BETWEEN %lld PRECEDING AND "
-                                                             "CURRENT ROW",
-                                                      (long long)pre)
-                                    : "";
-    return vg_arena_printf(arena,
-                           "SELECT v, COUNT(*) OVER w AS n, SUM(v) OVER w AS s, MIN(v) OVER w AS "
-                           "lo, MAX(v) OVER w AS hi, COUNT(*) FILTER (WHERE v > 50) OVER w AS "
-                           "big, COUNT(DISTINCT tag) OVER w AS tags, FIRST_VALUE(v) OVER w AS f, "
-                           "LAST_VALUE(v) OVER w AS l FROM s WINDOW w AS (PARTITION BY k ORDER "
-                           "BY ts %s);",
-                           frame);
+    vg_buf b;
+    vg_buf_init(&b, VG_MEM_OTHER);
+    if (r->v == NOV)
+        vg_buf_puts(&b, "{\"v\":null");
+    else
+        vg_buf_printf(&b, "{\"v\":%lld", (long long)r->v);
+    for (size_t f = 0; f < nframes; f++)
+        expected_cols(rows, n, r, frames[f], nframes > 1 ? vg_arena_printf(arena, "%zu", f) : "",
+                      &b);
+    vg_buf_puts(&b, "}\n");
+    const char *line = vg_arena_strndup(arena, b.p, b.len);
+    vg_buf_free(&b);
+    return line;
+}
+
+/* The SQL of the windows: all partitioned by k, each with the eight
+ * aggregates of expected_cols. */
+static const char *window_sql(const ref_frame *frames, size_t nframes)
+{
+    vg_buf b;
+    vg_buf_init(&b, VG_MEM_OTHER);
+    vg_buf_puts(&b, "SELECT v");
+    for (size_t f = 0; f < nframes; f++) {
+        const char *x = nframes > 1 ? vg_arena_printf(arena, "%zu", f) : "";
+        vg_buf_printf(&b,
+                      ", COUNT(*) OVER w%zu AS n%s, SUM(v) OVER w%zu AS s%s, MIN(v) OVER w%zu AS "
+                      "lo%s, MAX(v) OVER w%zu AS hi%s, COUNT(*) FILTER (WHERE v > 50) OVER w%zu "
+                      "AS big%s, COUNT(DISTINCT tag) OVER w%zu AS tags%s, FIRST_VALUE(v) OVER "
+                      "w%zu AS f%s, LAST_VALUE(v) OVER w%zu AS l%s",
+                      f, x, f, x, f, x, f, x, f, x, f, x, f, x, f, x);
+    }
+    vg_buf_puts(&b, " FROM s WINDOW ");
+    for (size_t f = 0; f < nframes; f++) {
+        const ref_frame *w = &frames[f];
+        const char *frame =
+            w->kind == 0   ? vg_arena_printf(arena, "RANGE BETWEEN INTERVAL '%lld' SECOND "
+                                                    "PRECEDING AND CURRENT ROW",
+                                             (long long)w->pre / 1000)
+            : w->kind == 1 ? vg_arena_printf(arena, "ROWS BETWEEN %lld PRECEDING AND CURRENT ROW",
+                                             (long long)w->pre)
+                           : "";
+        vg_buf_printf(&b, "%sw%zu AS (PARTITION BY k ORDER BY ts %s)", f ? ", " : "", f, frame);
+    }
+    vg_buf_puts(&b, ";");
+    const char *sql = vg_arena_strndup(arena, b.p, b.len);
+    vg_buf_free(&b);
+    return sql;
 }
 
 /* Snapshot every OVER operator, close the DAG, open a fresh one, restore. */
@@ -708,14 +947,15 @@ static int restart(run *r)
     return rc;
 }
 
-/* Replay a random log through window (kind, pre) and check every line;
- * with restart_at > 0, restart from a snapshot after that many rows.
- * Returns the whole output (in the arena). */
-static const char *random_run(unsigned seed, int kind, int64_t pre, size_t nrows, size_t restart_at,
-                              size_t *mismatches)
+/* Replay a random log through the windows and check every line; with
+ * parts 2, rows come from two source partitions; with restart_at > 0,
+ * restart from a snapshot after that many rows. Returns the whole output
+ * (in the arena). */
+static const char *random_run(unsigned seed, const ref_frame *frames, size_t nframes, int parts,
+                              size_t nrows, size_t restart_at, size_t *mismatches)
 {
     run r;
-    if (start(&r, window_sql(kind, pre)) < 0)
+    if (start(&r, window_sql(frames, nframes)) < 0)
         return NULL;
     ref_row *rows = calloc(nrows, sizeof *rows);
     size_t n = 0;
@@ -724,12 +964,13 @@ static const char *random_run(unsigned seed, int kind, int64_t pre, size_t nrows
     vg_buf_init(&all, VG_MEM_OTHER);
     srand(seed);
     for (size_t i = 0; i < nrows; i++) {
-        ref_row x = {rand() % 4, rand() % 8 ? rand() % 100 : NOV, rand() % 3, 0, i};
+        ref_row x = {rand() % 4, rand() % parts, rand() % 8 ? rand() % 100 : NOV, rand() % 3, 0, i};
         /* mostly in order, some out of order (a few late), some peers */
         int64_t step = rand() % 5 == 0 ? 0 : rand() % 3000;
         x.ts = rand() % 6 == 0 ? maxts - rand() % 4000 : maxts + step;
         if (x.ts > maxts)
             maxts = x.ts;
+        vg_dag_set_partition(r.dag, x.part);
         push(&r, keys[x.key], 0, x.v, tags[x.tag], x.ts);
         const char *got = output(&r);
         vg_buf_puts(&all, got);
@@ -737,7 +978,7 @@ static const char *random_run(unsigned seed, int kind, int64_t pre, size_t nrows
             *mismatches += got[0] != 0;
         } else {
             rows[n++] = x;
-            const char *want = expected_line(rows, n, &rows[n - 1], kind, pre);
+            const char *want = expected_line(rows, n, &rows[n - 1], frames, nframes);
             if (strcmp(got, want) != 0) {
                 if (*mismatches < 5)
                     fprintf(stderr, "row %zu (ts %lld): got %s want %s", i, (long long)x.ts, got,
@@ -761,18 +1002,38 @@ static const char *random_run(unsigned seed, int kind, int64_t pre, size_t nrows
 
 static void test_random_against_reference(void)
 {
-    static const struct {
-        int kind;
-        int64_t pre;
-    } frames[] = {{0, 5000}, {0, 0}, {0, 60000}, {1, 3}, {1, 0}, {1, 20}, {2, -1}};
+    static const ref_frame frames[] = {{0, 5000}, {0, 0},  {0, 60000}, {1, 3},
+                                       {1, 0},    {1, 20}, {2, -1}};
     for (size_t f = 0; f < sizeof frames / sizeof frames[0]; f++) {
         size_t bad = 0, bad2 = 0;
-        const char *a = random_run(7 + (unsigned)f, frames[f].kind, frames[f].pre, 1500, 0, &bad);
+        const char *a = random_run(7 + (unsigned)f, &frames[f], 1, 1, 1500, 0, &bad);
         CHECK_INT(bad, 0);
         /* the same log, restarted from snapshots in the middle: the same output */
-        const char *b = random_run(7 + (unsigned)f, frames[f].kind, frames[f].pre, 1500, 777, &bad2);
+        const char *b = random_run(7 + (unsigned)f, &frames[f], 1, 1, 1500, 777, &bad2);
         CHECK_INT(bad2, 0);
         CHECK(a && b && strcmp(a, b) == 0);
+    }
+}
+
+/* Every kind of frame in one node, sharing the buffer of each key; rows from
+ * two source partitions (each its own partition of each key); frames of more
+ * and fewer than OVER_SMALL rows; a restart in the middle. */
+static void test_random_frames_together(void)
+{
+    static const ref_frame frames[] = {{0, 5000}, {1, 3}, {2, -1}, {0, 60000}, {1, 20}, {0, 0}};
+    size_t nf = sizeof frames / sizeof frames[0];
+    for (unsigned seed = 1; seed <= 2; seed++) {
+        size_t bad = 0, bad2 = 0;
+        const char *a = random_run(seed, frames, nf, 2, 2000, 0, &bad);
+        CHECK_INT(bad, 0);
+        const char *b = random_run(seed, frames, nf, 2, 2000, 1001, &bad2);
+        CHECK_INT(bad2, 0);
+        CHECK(a && b && strcmp(a, b) == 0);
+    }
+    run r;
+    if (start(&r, window_sql(frames, nf)) == 0) {
+        CHECK_INT(count_over_nodes(r.plan), 1);
+        stop(&r);
     }
 }
 
@@ -836,7 +1097,7 @@ static void test_speed(void)
     CHECK(vg_dag_error(r.dag) == NULL);
     uint64_t rows = 0, parts = 0;
     size_t kb = 0, rb = 0;
-    for (uint32_t i = 0; i < 5; i++) {
+    for (uint32_t i = 0; i < count_over_nodes(r.plan); i++) {
         vg_op_over_stats st;
         vg_op_over_stats_get(over_op(&r, i), &st);
         rows += st.rows;
@@ -871,8 +1132,12 @@ int main(void)
     RUN(test_plan_and_explain);
     RUN(test_view_time_attribute);
     RUN(test_iterate);
+    RUN(test_source_partitions);
+    RUN(test_ttl);
+    RUN(test_small_frames);
     RUN(test_restore_bad_bytes);
     RUN(test_random_against_reference);
+    RUN(test_random_frames_together);
     RUN(test_speed);
     vg_arena_free(arena);
     for (int t = 0; t < VG_MEM_NTAGS; t++)

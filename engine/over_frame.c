@@ -1,0 +1,383 @@
+/*
+ * over_frame.c — one frame of an OVER partition: its running aggregate
+ * states (adding and retracting records), its eviction, its results.
+ *
+ * A frame runs the aggregates of one window over its running frame, the
+ * records [lo, end) of its partition (over_int.h). Most aggregates keep a
+ * running state of the aggregate library, O(1) to add and retract. MIN,
+ * MAX and COUNT(DISTINCT x) of a bounded frame (OVER_SMALL) keep their
+ * states only while the frame holds more than OVER_SMALL rows: a sliding
+ * frame of a key is usually small (a card's payments of the last hour),
+ * and their states allocate as soon as they hold a row and free it when
+ * they empty, which for small frames costs more than reading the frame's
+ * few records, already in the cache with the partition. So while the
+ * frame is small their results are read from the records (at most
+ * OVER_SMALL of them: O(1)); when it passes OVER_SMALL rows, its records
+ * are added to their states, which then run as the others until the frame
+ * is empty again. MIN and MAX run as deques then (rows leave a sliding
+ * frame in the order they came, O(1) amortised); among values that compare
+ * equal (-0.0 and 0.0, NaNs) both give the newest row's.
+ */
+#include <string.h>
+
+#include "engine/over_int.h"
+
+static void nomem(vg_error *err) { vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
+
+/* ---- adding and retracting ---- */
+
+/* Add rec (whose flags word is flags) to aggregate a's state, or retract
+ * it. What vg_agg_add and vg_agg_retract do, calling the entry's own add
+ * and retract directly when the call has no DISTINCT in front. */
+static void step(over_state *st, char *states, const char *rec, uint64_t flags, const over_agg *a,
+                 bool add, vg_error *err)
+{
+    const vg_agg_call *c = a->call;
+    vg_value args[VG_AGG_MAXARGS];
+    if (a->filter >= 0 && !(flags >> a->filter & 1))
+        return; /* its FILTER did not hold */
+    for (uint32_t k = 0; k < c->nargs; k++) {
+        args[k] = over_rec_value(st, rec, flags, a->slot[k]);
+        if (args[k].null && c->agg->ignores_nulls)
+            return;
+    }
+    int rc;
+    if (c->distinct)
+        rc = (add ? vg_agg_add : vg_agg_retract)(c, states + a->off, args);
+    else
+        rc = (add ? c->agg->add : c->agg->retract)(c, states + a->off, args);
+    if (rc < 0)
+        nomem(err);
+}
+
+void over_step(over_state *st, const over_frame *f, char *states, const char *rec, bool add,
+               bool small, vg_error *err)
+{
+    if (!f->has_states && !(small && f->has_small))
+        return;
+    uint64_t flags = over_rec_flags(st, rec);
+    for (uint32_t i = f->first; i < f->first + f->naggs; i++) {
+        over_how how = st->aggs[i].how;
+        if (how == OVER_STATE || (small && how == OVER_SMALL))
+            step(st, states, rec, flags, &st->aggs[i], add, err);
+    }
+}
+
+void over_frame_states(const over_state *st, const over_frame *f, char *states, bool init,
+                       over_how how)
+{
+    for (uint32_t i = f->first; i < f->first + f->naggs; i++) {
+        const over_agg *a = &st->aggs[i];
+        if (a->how != how)
+            continue;
+        if (init)
+            vg_agg_init(a->call, states + a->off);
+        else
+            vg_agg_destroy(a->call, states + a->off);
+    }
+}
+
+/* Frame fi's SMALL aggregates: into their states (all the records of the
+ * running frame, in order) or out of them (empty: as new). */
+static void set_big(over_state *st, over_part *p, uint32_t fi, bool big, vg_error *err)
+{
+    const over_frame *f = &st->frames[fi];
+    char *states = over_part_states(st, p);
+    if (!big) {
+        p->big &= ~(1u << fi);
+        return;
+    }
+    p->big |= 1u << fi;
+    for (uint32_t r = p->pos[fi].lo; r < p->head + p->n; r++) {
+        const char *rec = over_rec(st, p, r);
+        uint64_t flags = over_rec_flags(st, rec);
+        for (uint32_t i = f->first; i < f->first + f->naggs; i++)
+            if (st->aggs[i].how == OVER_SMALL)
+                step(st, states, rec, flags, &st->aggs[i], true, err);
+    }
+}
+
+void over_size_changed(over_state *st, over_part *p, uint32_t fi, vg_error *err)
+{
+    const over_frame *f = &st->frames[fi];
+    uint32_t rows = p->head + p->n - p->pos[fi].lo;
+    if (!f->has_small)
+        return;
+    bool big = p->big >> fi & 1;
+    if (!big && rows > OVER_SMALL)
+        set_big(st, p, fi, true, err);
+    else if (big && rows == 0)
+        set_big(st, p, fi, false, err); /* (the states are empty: as new) */
+}
+
+void over_shrink(over_state *st, over_part *p, uint32_t fi, int64_t t, vg_error *err)
+{
+    const over_frame *f = &st->frames[fi];
+    over_pos *ps = &p->pos[fi];
+    uint32_t end = p->head + p->n;
+    char *states = over_part_states(st, p);
+    bool big = over_big(p, fi);
+    if (f->pre < 0)
+        return;
+    if (f->rows) {
+        while ((int64_t)(end - ps->lo) > f->pre + 1)
+            over_step(st, f, states, over_rec(st, p, ps->lo++), false, big, err);
+        return;
+    }
+    int64_t low = over_minus(t, f->pre);
+    while (ps->lo < end && over_rec_ts(over_rec(st, p, ps->lo)) < low)
+        over_step(st, f, states, over_rec(st, p, ps->lo++), false, big, err);
+}
+
+/* ---- eviction ---- */
+
+/* Whether the first record frame fi still holds can go from it: no frame
+ * of a row at or after the watermark can hold it. */
+static bool evictable(const over_state *st, const over_part *p, uint32_t fi)
+{
+    const over_frame *f = &st->frames[fi];
+    const over_pos *ps = &p->pos[fi];
+    if (f->pre < 0)
+        return ps->head_ts < st->wm;
+    if (!f->rows)
+        return ps->head_ts < over_minus(st->wm, f->pre);
+    uint32_t end = p->head + p->n;
+    return (int64_t)(end - ps->head) > f->pre && ps->head_ts < st->wm &&
+           over_rec_ts(over_rec(st, p, ps->head + (uint32_t)f->pre)) < st->wm;
+}
+
+/* An UNBOUNDED frame's evicted record, into the states of its FIRST_VALUE
+ * and LAST_VALUE (the others hold it already). */
+static void fold(over_state *st, const over_frame *f, char *states, const char *rec, vg_error *err)
+{
+    uint64_t flags = over_rec_flags(st, rec);
+    for (uint32_t i = f->first; i < f->first + f->naggs; i++)
+        if (st->aggs[i].how == OVER_SCAN)
+            step(st, states, rec, flags, &st->aggs[i], true, err);
+}
+
+static void evict_frame(over_state *st, over_part *p, uint32_t fi, vg_error *err)
+{
+    const over_frame *f = &st->frames[fi];
+    over_pos *ps = &p->pos[fi];
+    uint32_t end = p->head + p->n;
+    char *states = over_part_states(st, p);
+    bool left = false;
+    while (ps->head < end && evictable(st, p, fi)) {
+        const char *rec = over_rec(st, p, ps->head);
+        if (f->pre < 0) {
+            fold(st, f, states, rec, err);
+        } else if (ps->head >= ps->lo) { /* still in the running frame */
+            over_step(st, f, states, rec, false, over_big(p, fi), err);
+            ps->lo++;
+            left = true;
+        }
+        if (++ps->head < end)
+            ps->head_ts = over_rec_ts(over_rec(st, p, ps->head));
+        if (ps->lo < ps->head)
+            ps->lo = ps->head; /* UNBOUNDED: lo follows head */
+    }
+    if (left)
+        over_size_changed(st, p, fi, err);
+}
+
+void over_evict(over_state *st, over_part *p, vg_error *err)
+{
+    if (p->swept_wm == st->wm)
+        return; /* nothing has changed since the last time */
+    p->swept_wm = st->wm;
+    if (!p->n)
+        return;
+    uint32_t head = UINT32_MAX;
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        evict_frame(st, p, fi, err);
+        if (p->pos[fi].head < head)
+            head = p->pos[fi].head;
+    }
+    for (uint32_t r = p->head; r < head; r++)
+        over_rec_release(st, over_rec(st, p, r));
+    p->n -= head - p->head;
+    p->head = head;
+    if (!p->n) {
+        p->head = 0;
+        memset(p->pos, 0, st->nframes * sizeof *p->pos);
+    }
+}
+
+/* The watermark from which frame fi can evict p's first record (which it
+ * still holds); INT64_MAX for not before more rows come. */
+static int64_t frame_due(const over_state *st, const over_part *p, uint32_t fi)
+{
+    const over_frame *f = &st->frames[fi];
+    const over_pos *ps = &p->pos[fi];
+    if (f->pre < 0)
+        return over_plus(ps->head_ts, 1);
+    if (!f->rows)
+        return over_plus(over_plus(ps->head_ts, f->pre), 1);
+    if ((int64_t)p->n <= f->pre)
+        return INT64_MAX;
+    return over_plus(over_rec_ts(over_rec(st, p, p->head + (uint32_t)f->pre)), 1);
+}
+
+int64_t over_due(const over_state *st, const over_part *p)
+{
+    int64_t due = st->ttl ? over_plus(over_plus(p->newest, st->ttl), 1) : INT64_MAX;
+    int64_t first = over_plus(over_plus(p->newest, st->grace), 1);
+    if (!p->n)
+        return st->unbounded ? due : INT64_MIN; /* empty: remove it */
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        if (p->pos[fi].head != p->head)
+            continue; /* this frame is done with the first record */
+        int64_t d = frame_due(st, p, fi);
+        if (d > first)
+            first = d;
+    }
+    return first < due ? first : due;
+}
+
+/* ---- results ---- */
+
+/* The value of FIRST_VALUE (a->scan > 0) or LAST_VALUE over the records
+ * [from, end): the first (last) that counts; false when none does. */
+static bool scan_frame(const over_state *st, const over_part *p, const over_agg *a, uint32_t from,
+                       uint32_t end, vg_value *out)
+{
+    for (uint32_t k = 0; from + k < end; k++) {
+        const char *rec = over_rec(st, p, a->scan > 0 ? from + k : end - 1 - k);
+        if (!over_rec_counts(st, rec, a))
+            continue;
+        over_rec_args(st, rec, a, out);
+        if (!out->null)
+            return true;
+    }
+    return false;
+}
+
+/* The value of slot s of rec as a DISTINCT key: equal keys for values
+ * equal under vg_value_cmp. Strings are inline or interned, so equal ones
+ * have equal words and inline bits (the bit goes in *tag); a DOUBLE's -0.0
+ * is 0.0 and its NaNs are one. */
+static uint64_t distinct_key(const over_state *st, const char *rec, uint64_t flags, uint32_t s,
+                             uint64_t *tag)
+{
+    const over_slot *sl = &st->slots[s];
+    uint64_t w = over_rec_word(rec, s);
+    *tag = sl->inl >= 0 ? flags >> sl->inl & 1 : 0;
+    if (sl->type == VG_T_DOUBLE) {
+        double d;
+        memcpy(&d, &w, sizeof d);
+        if (d == 0)
+            return 0;
+        if (d != d)
+            return 0x7ff8000000000000ull;
+    }
+    return w;
+}
+
+/* COUNT(DISTINCT x) over the records [from, end) (at most OVER_SMALL). */
+static int64_t small_distinct(const over_state *st, const over_part *p, const over_agg *a,
+                              uint32_t from, uint32_t end)
+{
+    uint64_t keys[OVER_SMALL], tags[OVER_SMALL];
+    uint32_t n = 0, s = a->slot[0];
+    for (uint32_t r = from; r < end && n < OVER_SMALL; r++) {
+        const char *rec = over_rec(st, p, r);
+        uint64_t flags = over_rec_flags(st, rec), tag;
+        if ((a->filter >= 0 && !(flags >> a->filter & 1)) || flags >> s & 1)
+            continue; /* its FILTER did not hold, or NULL */
+        uint64_t k = distinct_key(st, rec, flags, s, &tag);
+        uint32_t q = 0;
+        while (q < n && (keys[q] != k || tags[q] != tag))
+            q++;
+        if (q == n) {
+            keys[n] = k;
+            tags[n++] = tag;
+        }
+    }
+    return n;
+}
+
+/* Whether value v is the newest best so far against best: for MAX
+ * (dir > 0) not smaller, for MIN not greater (vg_value_cmp's order). */
+static bool better(vg_type t, const vg_value *v, const vg_value *best, int dir)
+{
+    int c;
+    if (t == VG_T_DOUBLE && v->u.d == v->u.d && best->u.d == best->u.d)
+        c = v->u.d < best->u.d ? -1 : v->u.d > best->u.d; /* no NaN: plain order */
+    else if (t != VG_T_DOUBLE && t != VG_T_STRING)
+        c = v->u.i < best->u.i ? -1 : v->u.i > best->u.i;
+    else
+        c = vg_value_cmp(t, v, best);
+    return dir > 0 ? c >= 0 : c <= 0;
+}
+
+/* A SMALL aggregate over the records [from, end), read from them: as its
+ * state would give it (MIN and MAX: the newest of equal values). */
+static void small_result(const over_state *st, const over_part *p, const over_agg *a, uint32_t from,
+                         uint32_t end, vg_value *out)
+{
+    if (a->scan == 2) {
+        *out = vg_int(small_distinct(st, p, a, from, end));
+        return;
+    }
+    vg_type t = a->call->argt[0];
+    uint32_t s = a->slot[0];
+    bool have = false;
+    *out = vg_null();
+    for (uint32_t r = from; r < end; r++) {
+        const char *rec = over_rec(st, p, r);
+        uint64_t flags = over_rec_flags(st, rec);
+        if ((a->filter >= 0 && !(flags >> a->filter & 1)) || flags >> s & 1)
+            continue;
+        vg_value v = over_rec_value(st, rec, flags, s);
+        if (!have || better(t, &v, out, a->scan))
+            *out = v;
+        have = true;
+    }
+}
+
+void over_result(const over_state *st, const over_part *p, const over_frame *f, const over_agg *a,
+                 const char *states, uint32_t from, uint32_t end, bool big, vg_value *out)
+{
+    if (a->how == OVER_ROWCOUNT) {
+        *out = vg_int(end > from ? (int64_t)(end - from) : 0);
+        return;
+    }
+    if (a->how == OVER_SMALL && !big) {
+        small_result(st, p, a, from, end, out);
+        return;
+    }
+    if (a->how != OVER_SCAN) {
+        vg_agg_result(a->call, states + a->off, out);
+        return;
+    }
+    /* an UNBOUNDED frame's evicted rows come before the buffer's */
+    const char *folded = over_part_states(st, p) + a->off;
+    if (a->scan > 0 && f->pre < 0) {
+        vg_agg_result(a->call, folded, out);
+        if (!out->null)
+            return;
+    }
+    if (scan_frame(st, p, a, from, end, out))
+        return;
+    if (f->pre < 0)
+        vg_agg_result(a->call, folded, out);
+    else
+        *out = vg_null();
+}
+
+void over_results(over_state *st, const over_part *p, uint32_t fi, const char *states,
+                  uint32_t from, uint32_t end, bool big)
+{
+    const over_frame *f = &st->frames[fi];
+    vg_value *out = st->out + st->nin;
+    for (uint32_t i = f->first; i < f->first + f->naggs; i++) {
+        const over_agg *a = &st->aggs[i];
+        if (a->how == OVER_ROWCOUNT) /* the common kinds here, the others below */
+            out[i] = vg_int(end > from ? (int64_t)(end - from) : 0);
+        else if (a->how == OVER_STATE || a->how == OVER_SHARED)
+            vg_agg_result(a->call, states + a->off, &out[i]);
+        else
+            over_result(st, p, f, a, states, from, end, big, &out[i]);
+    }
+}

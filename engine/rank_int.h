@@ -1,0 +1,58 @@
+/*
+ * rank_int.h — what the rank operator's files share: op_rank.c (the three
+ * modes: first-row and last-row deduplication, Top-N) and rank_snap.c
+ * (snapshot, restore, iterate).
+ *
+ * The state is a map (group_int.h) from PARTITION BY key and source
+ * partition to an rk_key: the rows the key keeps, each a copy of an input
+ * row in a block of its own. A first-row deduplication also keeps the row
+ * that waits for the watermark, and every key with such a row is in a
+ * heap ordered by (event time, arrival), the order in which the watermark
+ * emits them.
+ */
+#ifndef VG_RANK_INT_H
+#define VG_RANK_INT_H
+
+#include "engine/group_int.h"
+
+/* What one PARTITION BY key keeps (the map entry's payload). */
+typedef struct rk_key {
+    vg_value **rows; /* TOP_N: its rows in rank order, at most limit; LAST_ROW: the
+                        row it keeps; FIRST_ROW: its row once emitted (n is 0 or 1) */
+    uint32_t n, cap;
+    vg_value *pending;    /* FIRST_ROW: the row waiting for the watermark, or NULL */
+    int64_t pending_ts;   /* its event time */
+    uint64_t pending_seq; /* its arrival number: order among rows of one time */
+    uint32_t fire_at;     /* its index in the firing heap */
+    bool emitted;         /* FIRST_ROW: the key's row is out; its later rows are dropped */
+} rk_key;
+
+typedef struct rk_state {
+    gm_map map;
+    const vg_plan_node *node; /* read-only plan node */
+    const vg_schema *in;      /* the input's columns (what rows hold) */
+    gm_heap fire;             /* FIRST_ROW: keys with a pending row, least (ts, seq) first */
+    uint64_t seq;             /* rows pushed so far (the next row's arrival number) */
+    vg_buf key;               /* scratch: the row's encoded key */
+    vg_value *out;            /* scratch: an output row, the input row then rn */
+    vg_value *iter;           /* scratch: an iterate row, the key columns then out */
+} rk_state;
+
+static inline rk_key *rk_of(const gm_entry *e) { return gm_payload(e); }
+
+/* A new entry for key p[0..len), empty. NULL when out of memory. */
+gm_entry *rk_entry_new(rk_state *st, const char *p, uint32_t len);
+/* Free what e keeps and remove it (and from the firing heap). */
+void rk_entry_free(rk_state *st, gm_entry *e);
+/* Put e's pending row in the firing heap. 0 or -1 (out of memory). */
+int rk_fire_push(rk_state *st, gm_entry *e);
+/* Room in k's rows for one more. 0 or -1 (out of memory). */
+int rk_reserve(rk_key *k);
+/* st->out: row, then rank as rn when the node outputs it. */
+const vg_value *rk_out_row(rk_state *st, const vg_value *row, int64_t rank);
+
+int rk_snapshot(vg_op *op, vg_buf *out, vg_error *err);
+int rk_restore(vg_op *op, const void *p, size_t n, vg_error *err);
+int rk_iterate(vg_op *op, vg_op_visit_fn fn, void *arg);
+
+#endif
