@@ -104,5 +104,30 @@ expect "yaml view_ttl not a view" 2 "pipeline.yaml:4:23: error: state.view_ttl n
 printf 'sql: [p.sql, v.sql]\nstate:\n  ttl: 1d\n  view_ttl: {big: 1h}\n' > pl/pipeline.yaml
 expect "yaml view_ttl" 0 "" -- "$V" check pl
 
+# State TTL on event time, end to end: key "a" is idle from 10:00:30; once
+# the watermark reaches 10:02:00 it is older than the TTL (1 minute), and
+# its next row starts afresh. Without a TTL it goes on counting.
+mkdir -p ttl
+cat > ttl/p.sql <<'SQL'
+CREATE STREAM s (k STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts);
+CREATE VIEW counts AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;
+INSERT INTO out SELECT * FROM counts;
+INSERT INTO running
+SELECT k, COUNT(*) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n
+FROM s;
+SQL
+printf '{"k":"a","ts":"2024-05-01T10:00:00Z"}\n{"k":"a","ts":"2024-05-01T10:00:30Z"}\n{"k":"b","ts":"2024-05-01T10:02:00Z"}\n{"k":"a","ts":"2024-05-01T10:02:10Z"}\n' > ttl/s.jsonl
+ttl_yaml='sql: [p.sql]\nsources:\n  s: {file: s.jsonl}\nsinks:\n  out: {file: out.jsonl}\n  running: {file: running.jsonl}\n'
+printf "${ttl_yaml}state:\n  ttl: 1m\n" > ttl/pipeline.yaml
+expect "ttl replay" 0 "vigil: out: wrote 5 rows" -- "$V" replay ttl --batch-size 1
+printf '{"op":"+I","k":"a","n":1}\n{"op":"-U","k":"a","n":1}\n{"op":"+U","k":"a","n":2}\n{"op":"+I","k":"b","n":1}\n{"op":"+I","k":"a","n":1}\n' > ttl/want_out
+printf '{"k":"a","n":1}\n{"k":"a","n":2}\n{"k":"b","n":1}\n{"k":"a","n":1}\n' > ttl/want_running
+expect "ttl group by expires a key" 0 "same" -- sh -c "diff ttl/want_out ttl/out.jsonl && echo same"
+expect "ttl over unbounded expires a key" 0 "same" -- sh -c "diff ttl/want_running ttl/running.jsonl && echo same"
+printf "${ttl_yaml}state:\n  ttl: 1m\n  view_ttl: {counts: 0}\n" > ttl/pipeline.yaml
+expect "view_ttl 0 overrides state.ttl" 0 "vigil: out: wrote 6 rows" -- "$V" replay ttl --batch-size 1
+expect "no ttl: a goes on counting" 0 '{"op":"+U","k":"a","n":3}' -- cat ttl/out.jsonl
+expect "state.ttl still applies elsewhere" 0 "same" -- sh -c "diff ttl/want_running ttl/running.jsonl && echo same"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
