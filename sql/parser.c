@@ -351,7 +351,13 @@ int vg_parser_order_by(vg_parser *p, vg_ast_list *list, bool **desc)
 /* (e | UNBOUNDED) PRECEDING into w->frame_start (NULL for UNBOUNDED). */
 static int frame_start(vg_parser *p, vg_ast_window *w)
 {
-    uint32_t start = vg_parser_peek(p, 0)->span.off;
+    const vg_token *t = vg_parser_peek(p, 0);
+    uint32_t start = t->span.off;
+    if (t->kind == VG_TOK_CURRENT)
+        return vg_parser_fail(p, VG_ERR_SEMANTIC, t->span,
+                              "an OVER window frame starts at n PRECEDING or UNBOUNDED "
+                              "PRECEDING (the current row alone is ROWS BETWEEN 0 PRECEDING AND "
+                              "CURRENT ROW)");
     if (!vg_parser_accept(p, VG_TOK_UNBOUNDED)) {
         w->frame_start = vg_parser_additive(p);
         if (!w->frame_start)
@@ -377,6 +383,11 @@ static int frame_end(vg_parser *p, vg_ast_window *w)
             w->frame_end = vg_parser_additive(p);
             if (!w->frame_end)
                 return -1;
+        }
+        if (vg_parser_peek(p, 0)->kind == VG_TOK_PRECEDING) {
+            vg_parser_advance(p);
+            return vg_parser_fail(p, VG_ERR_SEMANTIC, vg_parser_span_from(p, start),
+                                  "OVER window frames must end at CURRENT ROW");
         }
         if (vg_parser_expect(p, VG_TOK_FOLLOWING, "FOLLOWING") < 0)
             return -1;
@@ -432,6 +443,17 @@ vg_ast_window *vg_parser_window_spec(vg_parser *p)
     vg_token_kind k = vg_parser_peek(p, 0)->kind;
     if ((k == VG_TOK_ROWS || k == VG_TOK_RANGE) && window_frame(p, w) < 0)
         return NULL;
+    const vg_token *t = vg_parser_peek(p, 0);
+    if (vg_parser_is_word(p, t, "GROUPS")) {
+        vg_parser_fail(p, VG_ERR_SEMANTIC, t->span,
+                       "GROUPS frames are not supported: use ROWS or RANGE");
+        return NULL;
+    }
+    if (vg_parser_is_word(p, t, "EXCLUDE")) {
+        vg_parser_fail(p, VG_ERR_SEMANTIC, t->span,
+                       "EXCLUDE is not supported in OVER window frames");
+        return NULL;
+    }
     if (vg_parser_close(p, open) < 0)
         return NULL;
     w->span = vg_parser_span_from(p, open.off);

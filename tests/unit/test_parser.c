@@ -511,7 +511,14 @@ static void test_window_errors(void)
     CHECK_STR(parse("SELECT SUM(a) OVER (ROWS BETWEEN UNBOUNDED AND CURRENT ROW)"),
               "error 1:44 syntax error at 'AND': expected PRECEDING");
     CHECK_STR(parse("SELECT SUM(a) OVER (ROWS BETWEEN 1 PRECEDING AND UNBOUNDED PRECEDING)"),
-              "error 1:60 syntax error at 'PRECEDING': expected FOLLOWING");
+              "error 1:50 OVER window frames must end at CURRENT ROW");
+    CHECK_STR(parse("SELECT SUM(a) OVER (ROWS BETWEEN CURRENT ROW AND CURRENT ROW)"),
+              "error 1:34 an OVER window frame starts at n PRECEDING or UNBOUNDED PRECEDING "
+              "(the current row alone is ROWS BETWEEN 0 PRECEDING AND CURRENT ROW)");
+    CHECK_STR(parse("SELECT SUM(a) OVER (ORDER BY ts GROUPS 1 PRECEDING)"),
+              "error 1:33 GROUPS frames are not supported: use ROWS or RANGE");
+    CHECK_STR(parse("SELECT SUM(a) OVER (ORDER BY ts ROWS 1 PRECEDING EXCLUDE TIES)"),
+              "error 1:50 EXCLUDE is not supported in OVER window frames");
     CHECK_STR(parse("SELECT a FROM t WINDOW AS (ORDER BY ts)"),
               "error 1:24 syntax error at 'AS': expected a window name (AS is a reserved word)");
     CHECK_STR(parse("SELECT a FROM t WINDOW w (ORDER BY ts)"),
