@@ -27,14 +27,14 @@ typedef struct snap_arg {
     vg_buf *out;
 } snap_arg;
 
-static int put_entry(void *arg, gm_entry *e)
+static int put_entry(void *arg, vg_keymap_entry *e)
 {
     snap_arg *a = arg;
     const grp_state *st = a->st;
     vg_buf *b = a->out;
     const grp_group *g = gm_payload(e);
     int rc = put_u32(b, e->len) | vg_buf_append(b, gm_key(&st->map, e), e->len) |
-             vg_buf_append(b, &e->stamp, 8) | vg_buf_append(b, &g->count, 8);
+             vg_buf_append(b, &gm_stamp_of(e)->stamp, 8) | vg_buf_append(b, &g->count, 8);
     for (uint32_t i = 0; i < st->naggs && !rc; i++)
         rc |= vg_agg_snapshot(&st->node->u.group.aggs[i].call, grp_states(e) + st->offs[i], b);
     return rc;
@@ -46,8 +46,8 @@ int grp_snapshot(vg_op *op, vg_buf *out, vg_error *err)
     size_t mark = out->len;
     snap_arg a = {st, out};
     int rc = put_u32(out, SNAP_MAGIC) | put_u32(out, st->nkeys) | put_u32(out, st->naggs) |
-             put_u32(out, st->map.n);
-    if (rc || gm_each(&st->map, put_entry, &a)) {
+             put_u32(out, st->map.keys.n);
+    if (rc || vg_keymap_each(&st->map.keys, put_entry, &a)) {
         out->len = mark;
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
@@ -56,20 +56,20 @@ int grp_snapshot(vg_op *op, vg_buf *out, vg_error *err)
 
 /* ---- restore ---- */
 
-static int restore_entry(vg_op *op, grp_state *st, gm_reader *r)
+static int restore_entry(vg_op *op, grp_state *st, vg_keymap_reader *r)
 {
-    uint32_t len = gm_get_u32(r);
+    uint32_t len = vg_keymap_read_u32(r);
     if (r->bad || (size_t)(r->end - r->p) < len ||
-        !gm_key_valid(r->p, len, st->in, st->node->u.group.keys, st->nkeys) ||
-        gm_find(&st->map, r->p, len))
+        !vg_keymap_valid(r->p, len, st->in, st->node->u.group.keys, st->nkeys) ||
+        vg_keymap_find(&st->map.keys, r->p, len))
         return -1;
-    gm_entry *e = grp_entry_new(st, r->p, len);
+    vg_keymap_entry *e = grp_entry_new(st, r->p, len);
     if (!e)
         return -1;
     r->p += len;
     int64_t stamp, count;
-    gm_get(r, &stamp, 8);
-    gm_get(r, &count, 8);
+    vg_keymap_read(r, &stamp, 8);
+    vg_keymap_read(r, &count, 8);
     ((grp_group *)gm_payload(e))->count = count;
     for (uint32_t i = 0; i < st->naggs && !r->bad; i++)
         if (vg_agg_restore(&st->node->u.group.aggs[i].call, grp_states(e) + st->offs[i], &r->p,
@@ -84,10 +84,11 @@ static int restore_entry(vg_op *op, grp_state *st, gm_reader *r)
 int grp_restore(vg_op *op, const void *p, size_t n, vg_error *err)
 {
     grp_state *st = op->state;
-    gm_reader r = {p, (const char *)p + n, false};
-    if (gm_get_u32(&r) != SNAP_MAGIC || gm_get_u32(&r) != st->nkeys || gm_get_u32(&r) != st->naggs)
+    vg_keymap_reader r = {p, (const char *)p + n, false};
+    if (vg_keymap_read_u32(&r) != SNAP_MAGIC || vg_keymap_read_u32(&r) != st->nkeys ||
+        vg_keymap_read_u32(&r) != st->naggs)
         return vg_error_set(err, VG_ERR_RUNTIME, "the GROUP BY state is of another GROUP BY");
-    uint32_t nentries = gm_get_u32(&r);
+    uint32_t nentries = vg_keymap_read_u32(&r);
     for (uint32_t i = 0; i < nentries && !r.bad; i++)
         if (restore_entry(op, st, &r) < 0)
             return vg_error_set(err, VG_ERR_RUNTIME, "the GROUP BY state is damaged");
@@ -104,7 +105,7 @@ typedef struct iter_arg {
     void *arg;
 } iter_arg;
 
-static int visit(void *arg, gm_entry *e)
+static int visit(void *arg, vg_keymap_entry *e)
 {
     iter_arg *a = arg;
     grp_row(a->st, e, a->st->out);
@@ -114,5 +115,5 @@ static int visit(void *arg, gm_entry *e)
 int grp_iterate(vg_op *op, vg_op_visit_fn fn, void *arg)
 {
     iter_arg a = {op->state, fn, arg};
-    return gm_each(&a.st->map, visit, &a);
+    return vg_keymap_each(&a.st->map.keys, visit, &a);
 }

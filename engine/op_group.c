@@ -36,9 +36,9 @@ static int nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of
 
 /* ---- entries ---- */
 
-gm_entry *grp_entry_new(grp_state *st, const char *p, uint32_t len)
+vg_keymap_entry *grp_entry_new(grp_state *st, const char *p, uint32_t len)
 {
-    gm_entry *e = gm_add(&st->map, p, len);
+    vg_keymap_entry *e = gm_add(&st->map, p, len);
     if (!e)
         return NULL;
     for (uint32_t a = 0; a < st->naggs; a++)
@@ -46,30 +46,30 @@ gm_entry *grp_entry_new(grp_state *st, const char *p, uint32_t len)
     return e;
 }
 
-static void destroy_states(void *arg, gm_entry *e)
+static void destroy_states(void *arg, vg_keymap_entry *e)
 {
     const grp_state *st = arg;
     for (uint32_t a = 0; a < st->naggs; a++)
         vg_agg_destroy(&st->node->u.group.aggs[a].call, grp_states(e) + st->offs[a]);
 }
 
-void grp_entry_free(grp_state *st, gm_entry *e)
+void grp_entry_free(grp_state *st, vg_keymap_entry *e)
 {
     destroy_states(st, e);
     gm_remove(&st->map, e);
 }
 
-void grp_row(const grp_state *st, const gm_entry *e, vg_value *out)
+void grp_row(const grp_state *st, const vg_keymap_entry *e, vg_value *out)
 {
     const vg_plan_node *n = st->node;
-    gm_key_decode(gm_key(&st->map, e), st->in, n->u.group.keys, st->nkeys, out);
+    vg_keymap_decode(gm_key(&st->map, e), st->in, n->u.group.keys, st->nkeys, out);
     for (uint32_t a = 0; a < st->naggs; a++)
         vg_agg_result(&n->u.group.aggs[a].call, grp_states(e) + st->offs[a], &out[st->nkeys + a]);
 }
 
 /* grp_row into st->prev, its strings copied (the row's add or retract may
  * free what they point to). -1 when out of memory. */
-static int prev_row(grp_state *st, const gm_entry *e)
+static int prev_row(grp_state *st, const vg_keymap_entry *e)
 {
     grp_row(st, e, st->prev);
     uint32_t n = st->nkeys + st->naggs;
@@ -178,7 +178,7 @@ static void eval_args(vg_op *op, grp_state *st, const vg_value *row)
 }
 
 /* Accumulate (acc) or retract the row's arguments into e. */
-static void apply(vg_op *op, grp_state *st, gm_entry *e, bool acc)
+static void apply(vg_op *op, grp_state *st, vg_keymap_entry *e, bool acc)
 {
     for (uint32_t a = 0; a < st->naggs; a++) {
         if (!st->counts[a])
@@ -205,12 +205,12 @@ static void group_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_kin
     (void)port;
     grp_state *st = op->state;
     bool acc = kind == VG_ROW_INSERT || kind == VG_ROW_UPDATE_AFTER;
-    if (gm_key_encode(&st->key, op->env->partition, st->in, op->node->u.group.keys, st->nkeys,
-                      row) < 0) {
+    if (vg_keymap_encode(&st->key, op->env->partition, st->in, op->node->u.group.keys, st->nkeys,
+                         row) < 0) {
         nomem(op->env->eval.err);
         return;
     }
-    gm_entry *e = gm_find(&st->map, st->key.p, (uint32_t)st->key.len);
+    vg_keymap_entry *e = vg_keymap_find(&st->map.keys, st->key.p, (uint32_t)st->key.len);
     bool first = e == NULL;
     if (first && !acc)
         return; /* a retraction of a key without state */
@@ -243,7 +243,7 @@ static void group_watermark(vg_op *op, int64_t wm)
     if (wm <= op->wm)
         return;
     if (op->ttl_ms > 0)
-        for (gm_entry *e; (e = gm_expired(&st->map, wm, op->ttl_ms));)
+        for (vg_keymap_entry *e; (e = gm_expired(&st->map, wm, op->ttl_ms));)
             grp_entry_free(st, e);
     vg_op_emit_watermark(op, wm);
 }

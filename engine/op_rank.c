@@ -40,7 +40,7 @@ static int nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of
 
 /* ---- entries ---- */
 
-static bool fires_before(const gm_entry *a, const gm_entry *b)
+static bool fires_before(const void *a, const void *b)
 {
     const rk_key *x = rk_of(a), *y = rk_of(b);
     if (x->pending_ts != y->pending_ts)
@@ -48,35 +48,35 @@ static bool fires_before(const gm_entry *a, const gm_entry *b)
     return x->pending_seq < y->pending_seq;
 }
 
-static uint32_t *fire_at(gm_entry *e) { return &rk_of(e)->fire_at; }
+static uint32_t *fire_at(void *e) { return &rk_of(e)->fire_at; }
 
-gm_entry *rk_entry_new(rk_state *st, const char *p, uint32_t len)
+vg_keymap_entry *rk_entry_new(rk_state *st, const char *p, uint32_t len)
 {
-    gm_entry *e = gm_add(&st->map, p, len);
+    vg_keymap_entry *e = gm_add(&st->map, p, len);
     if (e)
-        rk_of(e)->fire_at = GM_NONE;
+        rk_of(e)->fire_at = VG_KEYMAP_NONE;
     return e;
 }
 
-static void destroy_key(void *arg, gm_entry *e)
+static void destroy_key(void *arg, vg_keymap_entry *e)
 {
     rk_state *st = arg;
     rk_key *k = rk_of(e);
     for (uint32_t i = 0; i < k->n; i++)
         vg_free(k->rows[i]);
     vg_free(k->rows);
-    if (k->fire_at != GM_NONE)
-        gm_heap_remove(&st->fire, e);
+    if (k->fire_at != VG_KEYMAP_NONE)
+        vg_keymap_heap_remove(&st->fire, e);
     vg_free(k->pending);
 }
 
-void rk_entry_free(rk_state *st, gm_entry *e)
+void rk_entry_free(rk_state *st, vg_keymap_entry *e)
 {
     destroy_key(st, e);
     gm_remove(&st->map, e);
 }
 
-int rk_fire_push(rk_state *st, gm_entry *e) { return gm_heap_push(&st->fire, e); }
+int rk_fire_push(rk_state *st, vg_keymap_entry *e) { return vg_keymap_heap_push(&st->fire, e); }
 
 int rk_reserve(rk_key *k)
 {
@@ -108,7 +108,7 @@ static void rank_close(vg_op *op)
     if (!st)
         return;
     gm_clear(&st->map, destroy_key, st);
-    gm_heap_free(&st->fire);
+    vg_keymap_heap_free(&st->fire);
     vg_buf_free(&st->key);
     vg_free(st->out);
     vg_free(st->iter);
@@ -141,13 +141,13 @@ static int rank_open(vg_op *op, vg_error *err)
 /* ---- deduplication ---- */
 
 /* The row's key entry, made when new; NULL when out of memory (error set). */
-static gm_entry *key_of(vg_op *op, rk_state *st, const vg_value *row)
+static vg_keymap_entry *key_of(vg_op *op, rk_state *st, const vg_value *row)
 {
     const vg_plan_node *n = op->node;
-    gm_entry *e = NULL;
-    if (gm_key_encode(&st->key, op->env->partition, st->in, n->u.rank.keys, n->u.rank.nkeys, row) ==
-            0 &&
-        !(e = gm_find(&st->map, st->key.p, (uint32_t)st->key.len)))
+    vg_keymap_entry *e = NULL;
+    if (vg_keymap_encode(&st->key, op->env->partition, st->in, n->u.rank.keys, n->u.rank.nkeys,
+                         row) == 0 &&
+        !(e = vg_keymap_find(&st->map.keys, st->key.p, (uint32_t)st->key.len)))
         e = rk_entry_new(st, st->key.p, (uint32_t)st->key.len);
     if (!e)
         nomem(op->env->eval.err);
@@ -156,7 +156,7 @@ static gm_entry *key_of(vg_op *op, rk_state *st, const vg_value *row)
 
 /* The row waits for the watermark unless its key emitted or holds an
  * earlier row. */
-static void push_first(vg_op *op, rk_state *st, gm_entry *e, const vg_value *row, int64_t ts)
+static void push_first(vg_op *op, rk_state *st, vg_keymap_entry *e, const vg_value *row, int64_t ts)
 {
     rk_key *k = rk_of(e);
     if (k->emitted || (k->pending && k->pending_ts <= ts))
@@ -171,11 +171,11 @@ static void push_first(vg_op *op, rk_state *st, gm_entry *e, const vg_value *row
     k->pending = copy;
     k->pending_ts = ts;
     k->pending_seq = st->seq;
-    gm_heap_fix(&st->fire, e);
+    vg_keymap_heap_fix(&st->fire, e);
 }
 
 /* The row replaces the kept one unless that one is later. */
-static void push_last(vg_op *op, rk_state *st, gm_entry *e, const vg_value *row, int64_t ts)
+static void push_last(vg_op *op, rk_state *st, vg_keymap_entry *e, const vg_value *row, int64_t ts)
 {
     rk_key *k = rk_of(e);
     int32_t t = op->node->u.rank.time_col;
@@ -230,7 +230,7 @@ static void emit_with_rn(vg_op *op, rk_state *st, const rk_key *k, uint32_t at, 
         vg_op_emit(op, rk_out_row(st, cur, r + 1), VG_ROW_INSERT);
 }
 
-static void push_top(vg_op *op, rk_state *st, gm_entry *e, const vg_value *row)
+static void push_top(vg_op *op, rk_state *st, vg_keymap_entry *e, const vg_value *row)
 {
     const vg_plan_node *n = op->node;
     rk_key *k = rk_of(e);
@@ -279,7 +279,7 @@ static void rank_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_kind
         vg_op_late(op, row, row[t].null ? VG_WM_MIN : ts);
         return;
     }
-    gm_entry *e = key_of(op, st, row);
+    vg_keymap_entry *e = key_of(op, st, row);
     if (!e)
         return;
     if (mode == VG_RANK_FIRST_ROW)
@@ -297,9 +297,9 @@ static void rank_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_kind
 static void fire(vg_op *op, rk_state *st, int64_t wm)
 {
     while (st->fire.n && rk_of(st->fire.items[0])->pending_ts <= wm) {
-        gm_entry *e = st->fire.items[0];
+        vg_keymap_entry *e = st->fire.items[0];
         rk_key *k = rk_of(e);
-        gm_heap_remove(&st->fire, e);
+        vg_keymap_heap_remove(&st->fire, e);
         vg_op_emit(op, k->pending, VG_ROW_INSERT);
         k->emitted = true;
         if (rk_reserve(k) < 0) {
@@ -319,7 +319,7 @@ static void rank_watermark(vg_op *op, int64_t wm)
         return;
     fire(op, st, wm);
     if (op->ttl_ms > 0)
-        for (gm_entry *e; (e = gm_expired(&st->map, wm, op->ttl_ms));)
+        for (vg_keymap_entry *e; (e = gm_expired(&st->map, wm, op->ttl_ms));)
             rk_entry_free(st, e);
     vg_op_emit_watermark(op, wm);
 }

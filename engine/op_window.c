@@ -145,6 +145,7 @@ static int window_open(vg_op *op, vg_error *err)
     st->env = op->env;
     st->naggs = n->u.window.grouped ? n->u.window.naggs : 0;
     vg_buf_init(&st->key, VG_MEM_STATE);
+    win_state_init(st);
     uint32_t na = st->naggs ? st->naggs : 1;
     st->offs = vg_calloc(VG_MEM_STATE, na, sizeof *st->offs);
     st->out = vg_calloc(VG_MEM_STATE, n->schema.ncols + 1, sizeof *st->out);
@@ -206,7 +207,8 @@ static void add_row(vg_op *op, win_state *st, win_group *g)
 
 /* TUMBLE, HOP, CUMULATE: into every window of ts that has not fired; late
  * when every one has. */
-static void push_aligned(vg_op *op, win_state *st, win_key *k, const vg_value *row, int64_t ts)
+static void push_aligned(vg_op *op, win_state *st, vg_keymap_entry *k, const vg_value *row,
+                         int64_t ts)
 {
     const vg_window_spec *spec = &op->node->u.window.spec;
     bool any = false, open = false;
@@ -249,12 +251,14 @@ static void merge_session(vg_op *op, win_state *st, win_group *into, win_group *
 }
 
 /* SESSION: [ts, ts + gap) absorbs every session of the key it touches. */
-static void push_session(vg_op *op, win_state *st, win_key *k, const vg_value *row, int64_t ts)
+static void push_session(vg_op *op, win_state *st, vg_keymap_entry *k, const vg_value *row,
+                         int64_t ts)
 {
     int64_t lo = ts, hi = ts + op->node->u.window.spec.size;
+    win_key *wk = win_key_of(k);
     win_group *into = NULL;
-    for (uint32_t i = 0; i < k->ngroups;) {
-        win_group *g = k->groups[i];
+    for (uint32_t i = 0; i < wk->ngroups;) {
+        win_group *g = wk->groups[i];
         if (!(g->start <= hi && g->end >= lo)) {
             i++;
         } else if (!into) {
@@ -285,7 +289,7 @@ static void push_session(vg_op *op, win_state *st, win_key *k, const vg_value *r
 static void push_grouped(vg_op *op, win_state *st, const vg_value *row, int64_t ts)
 {
     eval_args(op, st, row);
-    win_key *k =
+    vg_keymap_entry *k =
         win_key_encode(st, row) < 0 ? NULL : win_key_get(st, st->key.p, (uint32_t)st->key.len);
     if (!k) {
         nomem(op->env->eval.err);
@@ -321,8 +325,7 @@ static void window_watermark(vg_op *op, int64_t wm)
     win_state *st = op->state;
     if (wm <= op->wm)
         return;
-    while (st->nheap && win_fired(st->heap[0]->end, wm)) {
-        win_group *g = st->heap[0];
+    for (win_group *g; (g = win_heap_top(st)) && win_fired(g->end, wm);) {
         win_group_row(st, g);
         vg_op_emit(op, st->out, VG_ROW_INSERT);
         win_group_free(st, g);

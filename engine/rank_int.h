@@ -31,21 +31,21 @@ typedef struct rk_state {
     gm_map map;
     const vg_plan_node *node; /* read-only plan node */
     const vg_schema *in;      /* the input's columns (what rows hold) */
-    gm_heap fire;             /* FIRST_ROW: keys with a pending row, least (ts, seq) first */
+    vg_keymap_heap fire;      /* FIRST_ROW: keys with a pending row, least (ts, seq) first */
     uint64_t seq;             /* rows pushed so far (the next row's arrival number) */
     vg_buf key;               /* scratch: the row's encoded key */
     vg_value *out;            /* scratch: an output row, the input row then rn */
     vg_value *iter;           /* scratch: an iterate row, the key columns then out */
 } rk_state;
 
-static inline rk_key *rk_of(const gm_entry *e) { return gm_payload(e); }
+static inline rk_key *rk_of(const vg_keymap_entry *e) { return gm_payload(e); }
 
 /* A new entry for key p[0..len), empty. NULL when out of memory. */
-gm_entry *rk_entry_new(rk_state *st, const char *p, uint32_t len);
+vg_keymap_entry *rk_entry_new(rk_state *st, const char *p, uint32_t len);
 /* Free what e keeps and remove it (and from the firing heap). */
-void rk_entry_free(rk_state *st, gm_entry *e);
+void rk_entry_free(rk_state *st, vg_keymap_entry *e);
 /* Put e's pending row in the firing heap. 0 or -1 (out of memory). */
-int rk_fire_push(rk_state *st, gm_entry *e);
+int rk_fire_push(rk_state *st, vg_keymap_entry *e);
 /* Room in k's rows for one more. 0 or -1 (out of memory). */
 int rk_reserve(rk_key *k);
 /* st->out: row, then rank as rn when the node outputs it. */

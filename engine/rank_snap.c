@@ -28,7 +28,7 @@ typedef struct snap_arg {
     vg_buf *out;
 } snap_arg;
 
-static int put_entry(void *arg, gm_entry *e)
+static int put_entry(void *arg, vg_keymap_entry *e)
 {
     snap_arg *a = arg;
     const rk_state *st = a->st;
@@ -36,7 +36,7 @@ static int put_entry(void *arg, gm_entry *e)
     const rk_key *k = rk_of(e);
     char flags[2] = {k->emitted, k->pending != NULL};
     int rc = put_u32(b, e->len) | vg_buf_append(b, gm_key(&st->map, e), e->len) |
-             vg_buf_append(b, &e->stamp, 8) | vg_buf_append(b, flags, 2);
+             vg_buf_append(b, &gm_stamp_of(e)->stamp, 8) | vg_buf_append(b, flags, 2);
     if (k->pending && !rc)
         rc |= vg_buf_append(b, &k->pending_ts, 8) | vg_buf_append(b, &k->pending_seq, 8) |
               gm_row_put(b, st->in, k->pending);
@@ -52,7 +52,8 @@ static int put_header(const rk_state *st, vg_buf *b)
     int64_t limit = n->u.rank.limit;
     return put_u32(b, SNAP_MAGIC) | put_u32(b, (uint32_t)n->u.rank.mode) |
            put_u32(b, n->u.rank.nkeys) | put_u32(b, st->in->ncols) | vg_buf_append(b, &limit, 8) |
-           put_u32(b, n->u.rank.with_rn) | vg_buf_append(b, &st->seq, 8) | put_u32(b, st->map.n);
+           put_u32(b, n->u.rank.with_rn) | vg_buf_append(b, &st->seq, 8) |
+           put_u32(b, st->map.keys.n);
 }
 
 int rk_snapshot(vg_op *op, vg_buf *out, vg_error *err)
@@ -60,7 +61,7 @@ int rk_snapshot(vg_op *op, vg_buf *out, vg_error *err)
     const rk_state *st = op->state;
     size_t mark = out->len;
     snap_arg a = {st, out};
-    if (put_header(st, out) || gm_each(&st->map, put_entry, &a)) {
+    if (put_header(st, out) || vg_keymap_each(&st->map.keys, put_entry, &a)) {
         out->len = mark;
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
@@ -69,31 +70,32 @@ int rk_snapshot(vg_op *op, vg_buf *out, vg_error *err)
 
 /* ---- restore ---- */
 
-static bool header_ok(const rk_state *st, gm_reader *r)
+static bool header_ok(const rk_state *st, vg_keymap_reader *r)
 {
     const vg_plan_node *n = st->node;
     int64_t limit;
-    bool ok = gm_get_u32(r) == SNAP_MAGIC && gm_get_u32(r) == (uint32_t)n->u.rank.mode &&
-              gm_get_u32(r) == n->u.rank.nkeys && gm_get_u32(r) == st->in->ncols;
-    gm_get(r, &limit, 8);
-    return ok && limit == n->u.rank.limit && gm_get_u32(r) == (uint32_t)n->u.rank.with_rn &&
+    bool ok = vg_keymap_read_u32(r) == SNAP_MAGIC &&
+              vg_keymap_read_u32(r) == (uint32_t)n->u.rank.mode &&
+              vg_keymap_read_u32(r) == n->u.rank.nkeys && vg_keymap_read_u32(r) == st->in->ncols;
+    vg_keymap_read(r, &limit, 8);
+    return ok && limit == n->u.rank.limit && vg_keymap_read_u32(r) == (uint32_t)n->u.rank.with_rn &&
            !r->bad;
 }
 
 /* The pending row of a first-row key. */
-static int restore_pending(rk_state *st, gm_entry *e, gm_reader *r)
+static int restore_pending(rk_state *st, vg_keymap_entry *e, vg_keymap_reader *r)
 {
     rk_key *k = rk_of(e);
-    gm_get(r, &k->pending_ts, 8);
-    gm_get(r, &k->pending_seq, 8);
+    vg_keymap_read(r, &k->pending_ts, 8);
+    vg_keymap_read(r, &k->pending_seq, 8);
     if (r->bad || !(k->pending = gm_row_get(r, st->in)))
         return -1;
     return rk_fire_push(st, e);
 }
 
-static int restore_rows(rk_state *st, rk_key *k, gm_reader *r)
+static int restore_rows(rk_state *st, rk_key *k, vg_keymap_reader *r)
 {
-    uint32_t n = gm_get_u32(r);
+    uint32_t n = vg_keymap_read_u32(r);
     int64_t most = st->node->u.rank.mode == VG_RANK_TOP_N ? st->node->u.rank.limit : 1;
     if (r->bad || n > most)
         return -1;
@@ -106,23 +108,23 @@ static int restore_rows(rk_state *st, rk_key *k, gm_reader *r)
     return 0;
 }
 
-static int restore_entry(vg_op *op, rk_state *st, gm_reader *r)
+static int restore_entry(vg_op *op, rk_state *st, vg_keymap_reader *r)
 {
-    uint32_t len = gm_get_u32(r);
+    uint32_t len = vg_keymap_read_u32(r);
     const vg_plan_node *n = st->node;
     if (r->bad || (size_t)(r->end - r->p) < len ||
-        !gm_key_valid(r->p, len, st->in, n->u.rank.keys, n->u.rank.nkeys) ||
-        gm_find(&st->map, r->p, len))
+        !vg_keymap_valid(r->p, len, st->in, n->u.rank.keys, n->u.rank.nkeys) ||
+        vg_keymap_find(&st->map.keys, r->p, len))
         return -1;
-    gm_entry *e = rk_entry_new(st, r->p, len);
+    vg_keymap_entry *e = rk_entry_new(st, r->p, len);
     if (!e)
         return -1;
     r->p += len;
     rk_key *k = rk_of(e);
     int64_t stamp;
     char flags[2];
-    gm_get(r, &stamp, 8);
-    gm_get(r, flags, 2);
+    vg_keymap_read(r, &stamp, 8);
+    vg_keymap_read(r, flags, 2);
     k->emitted = flags[0] != 0;
     if (r->bad || (flags[1] && restore_pending(st, e, r) < 0) || restore_rows(st, k, r) < 0)
         return -1; /* what was restored of the entry stays; close frees it */
@@ -132,11 +134,11 @@ static int restore_entry(vg_op *op, rk_state *st, gm_reader *r)
 int rk_restore(vg_op *op, const void *p, size_t n, vg_error *err)
 {
     rk_state *st = op->state;
-    gm_reader r = {p, (const char *)p + n, false};
+    vg_keymap_reader r = {p, (const char *)p + n, false};
     if (!header_ok(st, &r))
         return vg_error_set(err, VG_ERR_RUNTIME, "the rank state is of another rank");
-    gm_get(&r, &st->seq, 8);
-    uint32_t nentries = gm_get_u32(&r);
+    vg_keymap_read(&r, &st->seq, 8);
+    uint32_t nentries = vg_keymap_read_u32(&r);
     for (uint32_t i = 0; i < nentries && !r.bad; i++)
         if (restore_entry(op, st, &r) < 0)
             return vg_error_set(err, VG_ERR_RUNTIME, "the rank state is damaged");
@@ -153,14 +155,14 @@ typedef struct iter_arg {
     void *arg;
 } iter_arg;
 
-static int visit(void *arg, gm_entry *e)
+static int visit(void *arg, vg_keymap_entry *e)
 {
     iter_arg *a = arg;
     rk_state *st = a->st;
     const vg_plan_node *n = st->node;
     const rk_key *k = rk_of(e);
     uint32_t nk = n->u.rank.nkeys;
-    gm_key_decode(gm_key(&st->map, e), st->in, n->u.rank.keys, nk, st->iter);
+    vg_keymap_decode(gm_key(&st->map, e), st->in, n->u.rank.keys, nk, st->iter);
     for (uint32_t i = 0; i < k->n; i++) {
         const vg_value *row = rk_out_row(st, k->rows[i], i + 1);
         memcpy(st->iter + nk, row, n->schema.ncols * sizeof *row);
@@ -174,5 +176,5 @@ static int visit(void *arg, gm_entry *e)
 int rk_iterate(vg_op *op, vg_op_visit_fn fn, void *arg)
 {
     iter_arg a = {op->state, fn, arg};
-    return gm_each(&a.st->map, visit, &a);
+    return vg_keymap_each(&a.st->map.keys, visit, &a);
 }

@@ -1,18 +1,19 @@
 /*
  * window_int.h — what the window operator's files share: op_window.c (the
  * operator: which windows a row falls in, adding rows, firing, bare TVFs),
- * window_state.c (keys, groups and the firing heap) and window_snap.c
+ * window_state.c (groups and the firing heap) and window_snap.c
  * (snapshot, restore, iterate).
  *
- * The state of a grouped window node is a hash map from GROUP BY key to a
- * win_key, which holds the key's live groups: one per window the key has
- * rows in (for SESSION, its open sessions, sorted by start, never
- * overlapping). A group holds its window's bounds, the arrival number of
- * its first row, and one aggregate state per aggregate (udf/agg.h). Every
- * live group is also in a binary heap ordered by (end, start, first row):
- * the watermark pops the groups whose window has fired in exactly the
- * order they are emitted. A group is freed as soon as it is emitted, and
- * a key as soon as it has no group left.
+ * The state of a grouped window node is a keymap.h table from GROUP BY key
+ * (with the source partition) to a win_key, which holds the key's live
+ * groups: one per window the key has rows in (for SESSION, its open
+ * sessions, sorted by start, never overlapping). A group holds its
+ * window's bounds, the arrival number of its first row, and one aggregate
+ * state per aggregate (udf/agg.h). Every live group is also in a binary
+ * heap (keymap.h's) ordered by (end, start, first row): the watermark pops
+ * the groups whose window has fired in exactly the order they are
+ * emitted. A group is freed as soon as it is emitted, and a key as soon
+ * as it has no group left.
  *
  * Event times are bounded (|ts| < 2^62, interval arguments < 2^52, both
  * checked before use), so no window arithmetic can overflow.
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 #include "engine/buf.h"
+#include "engine/keymap.h"
 #include "engine/op.h"
 #include "udf/agg.h"
 
@@ -57,49 +59,40 @@ static inline bool win_fired(int64_t end, int64_t wm) { return end - 1 <= wm; }
 
 /* ---- state (window_state.c) ---- */
 
-typedef struct win_key win_key;
-
 /* The rows of one key in one window. The aggregate states follow the
  * struct, at WIN_GROUP_HDR. */
 typedef struct win_group {
-    int64_t start, end; /* the window */
-    uint64_t seq;       /* arrival number of its first row (for SESSION, the
-                           smallest of the sessions merged into it) */
-    uint32_t at;        /* its index in the firing heap */
-    win_key *key;       /* the key it belongs to */
+    int64_t start, end;   /* the window */
+    uint64_t seq;         /* arrival number of its first row (for SESSION, the
+                             smallest of the sessions merged into it) */
+    uint32_t at;          /* its index in the firing heap */
+    vg_keymap_entry *key; /* the key it belongs to */
 } win_group;
 
 #define WIN_GROUP_HDR ((sizeof(win_group) + 15) & ~(size_t)15)
 
 static inline char *win_group_states(const win_group *g) { return (char *)g + WIN_GROUP_HDR; }
 
-/* One GROUP BY key and its live groups; the encoded key follows. */
-struct win_key {
-    win_key *next;      /* in its hash bucket */
-    uint64_t hash;      /* of the encoded key */
-    uint32_t len;       /* bytes of the encoded key */
+/* One GROUP BY key's live groups: the payload of its keymap.h entry. */
+typedef struct win_key {
     uint32_t ngroups;   /* live groups */
     uint32_t cap;       /* room in groups */
     win_group **groups; /* SESSION: sorted by start; else in creation order */
-    char bytes[];       /* the encoded key (win_key_encode) */
-};
+} win_key;
+
+static inline win_key *win_key_of(const vg_keymap_entry *e) { return vg_keymap_payload(e); }
 
 /* The mutable state of one window node. */
 typedef struct win_state {
     const vg_plan_node *node; /* read-only plan node */
     const vg_schema *in;      /* the input's columns */
     const vg_op_env *env;     /* the DAG's: the source partition of the row pushed */
-    uint32_t naggs;
-    size_t *offs;       /* naggs offsets of the aggregate states in a group */
-    size_t states_size; /* bytes of all aggregate states of a group */
-    /* keys: chained hash buckets */
-    win_key **buckets; /* nbuckets chains; NULL until the first key */
-    uint32_t nbuckets; /* a power of two, or 0 */
-    uint32_t nkeys;
-    /* the firing heap: every live group, least (end, start, seq) first */
-    win_group **heap;
-    uint32_t nheap, heapcap;
-    uint64_t seq; /* rows pushed so far (the next row's number) */
+    uint32_t naggs;           /* aggregates per group */
+    size_t *offs;             /* naggs offsets of the aggregate states in a group */
+    size_t states_size;       /* bytes of all aggregate states of a group */
+    vg_keymap keys;           /* encoded GROUP BY key to its win_key */
+    vg_keymap_heap heap;      /* every live group, least (end, start, seq) first */
+    uint64_t seq;             /* rows pushed so far (the next row's number) */
     /* scratch, reused for every row */
     vg_buf key;     /* the row's encoded key */
     vg_value *out;  /* the output row, node->schema.ncols values */
@@ -107,26 +100,32 @@ typedef struct win_state {
     bool *counts;   /* per aggregate: the row passed its FILTER */
 } win_state;
 
+/* Set up st's key table and heap (allocates nothing). */
+void win_state_init(win_state *st);
 /* Encode the GROUP BY columns of row into st->key. 0 or -1 (out of memory). */
 int win_key_encode(win_state *st, const vg_value *row);
-/* The key columns back from k (strings point into k). */
-void win_key_decode(const win_state *st, const win_key *k, vg_value *out);
 /* The key of encoded bytes p[0..len), made (with no group) when new. NULL
  * when out of memory. */
-win_key *win_key_get(win_state *st, const char *p, uint32_t len);
+vg_keymap_entry *win_key_get(win_state *st, const char *p, uint32_t len);
 /* Free k when it holds no group. */
-void win_key_release(win_state *st, win_key *k);
+void win_key_release(win_state *st, vg_keymap_entry *k);
 /* k's group of window [start, end), or NULL. */
-win_group *win_key_find(const win_key *k, int64_t start, int64_t end);
+win_group *win_key_find(const vg_keymap_entry *k, int64_t start, int64_t end);
 /* A new empty group of k for [start, end) whose first row is number seq:
  * its aggregate states initialised, in k's groups and in the heap. NULL
  * when out of memory (nothing changed). */
-win_group *win_group_new(win_state *st, win_key *k, int64_t start, int64_t end, uint64_t seq);
+win_group *win_group_new(win_state *st, vg_keymap_entry *k, int64_t start, int64_t end,
+                         uint64_t seq);
 /* Take g out of its key and the heap, free its states and g; its key goes
  * too when it has no group left. */
 void win_group_free(win_state *st, win_group *g);
 /* Restore the heap order after g's bounds or seq changed. */
-void win_heap_fix(win_state *st, win_group *g);
+static inline void win_heap_fix(win_state *st, win_group *g) { vg_keymap_heap_fix(&st->heap, g); }
+/* The group that fires first, or NULL when there is none. */
+static inline win_group *win_heap_top(const win_state *st)
+{
+    return st->heap.n ? st->heap.items[0] : NULL;
+}
 /* Free every key and group. */
 void win_state_clear(win_state *st);
 

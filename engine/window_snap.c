@@ -34,7 +34,24 @@ static int put_header(const win_state *st, vg_buf *b)
     const vg_plan_node *n = st->node;
     return put_u32(b, SNAP_MAGIC) | put_u32(b, (uint32_t)n->u.window.spec.kind) |
            put_u32(b, n->u.window.nkeys) | put_u32(b, st->naggs) | put(b, &st->seq, 8) |
-           put_u32(b, st->nkeys);
+           put_u32(b, st->keys.n);
+}
+
+typedef struct snap_arg {
+    const win_state *st;
+    vg_buf *out;
+} snap_arg;
+
+static int put_key(void *arg, vg_keymap_entry *e)
+{
+    const win_state *st = ((snap_arg *)arg)->st;
+    vg_buf *out = ((snap_arg *)arg)->out;
+    const win_key *wk = win_key_of(e);
+    int rc = put_u32(out, e->len) | put(out, vg_keymap_key(&st->keys, e), e->len) |
+             put_u32(out, wk->ngroups);
+    for (uint32_t g = 0; g < wk->ngroups && !rc; g++)
+        rc |= put_group(st, wk->groups[g], out);
+    return rc;
 }
 
 int win_snapshot(vg_op *op, vg_buf *out, vg_error *err)
@@ -43,14 +60,8 @@ int win_snapshot(vg_op *op, vg_buf *out, vg_error *err)
     if (!op->node->u.window.grouped)
         return 0;
     size_t mark = out->len;
-    int rc = put_header(st, out);
-    for (uint32_t i = 0; i < st->nbuckets && !rc; i++)
-        for (const win_key *k = st->buckets[i]; k && !rc; k = k->next) {
-            rc |= put_u32(out, k->len) | put(out, k->bytes, k->len) | put_u32(out, k->ngroups);
-            for (uint32_t g = 0; g < k->ngroups && !rc; g++)
-                rc |= put_group(st, k->groups[g], out);
-        }
-    if (rc) {
+    snap_arg a = {st, out};
+    if (put_header(st, out) || vg_keymap_each(&st->keys, put_key, &a)) {
         out->len = mark;
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
@@ -59,61 +70,13 @@ int win_snapshot(vg_op *op, vg_buf *out, vg_error *err)
 
 /* ---- restore ---- */
 
-/* A cursor over snapshot bytes; bad turns true at the first short read. */
-typedef struct reader {
-    const char *p, *end;
-    bool bad;
-} reader;
-
-static void get(reader *r, void *out, size_t n)
-{
-    if (r->bad || (size_t)(r->end - r->p) < n) {
-        r->bad = true;
-        memset(out, 0, n);
-        return;
-    }
-    memcpy(out, r->p, n);
-    r->p += n;
-}
-
-static uint32_t get_u32(reader *r)
-{
-    uint32_t v;
-    get(r, &v, 4);
-    return v;
-}
-
-/* Whether p[0..len) is a key win_key_encode could have written. */
-static bool key_valid(const win_state *st, const char *p, uint32_t len)
-{
-    const char *end = p + len;
-    if (len < sizeof(int32_t))
-        return false;
-    p += sizeof(int32_t); /* the source partition */
-    for (uint32_t i = 0; i < st->node->u.window.nkeys; i++) {
-        if (p >= end || (*p != 0 && *p != 1))
-            return false;
-        if (*p++ == 0)
-            continue;
-        uint32_t slen = 0;
-        bool str = st->in->cols[st->node->u.window.keys[i]].type == VG_T_STRING;
-        if (str && end - p >= 4)
-            memcpy(&slen, p, 4);
-        size_t need = str ? 4 + (size_t)slen : 8;
-        if ((size_t)(end - p) < need)
-            return false;
-        p += need;
-    }
-    return p == end;
-}
-
-static int restore_group(win_state *st, win_key *k, reader *r)
+static int restore_group(win_state *st, vg_keymap_entry *k, vg_keymap_reader *r)
 {
     int64_t start, end;
     uint64_t seq;
-    get(r, &start, 8);
-    get(r, &end, 8);
-    get(r, &seq, 8);
+    vg_keymap_read(r, &start, 8);
+    vg_keymap_read(r, &end, 8);
+    vg_keymap_read(r, &seq, 8);
     if (r->bad || start >= end)
         return -1;
     win_group *g = win_group_new(st, k, start, end, seq);
@@ -126,15 +89,17 @@ static int restore_group(win_state *st, win_key *k, reader *r)
     return 0;
 }
 
-static int restore_key(win_state *st, reader *r)
+static int restore_key(win_state *st, vg_keymap_reader *r)
 {
-    uint32_t len = get_u32(r);
-    if (r->bad || (size_t)(r->end - r->p) < len || !key_valid(st, r->p, len))
+    uint32_t len = vg_keymap_read_u32(r);
+    const vg_plan_node *node = st->node;
+    if (r->bad || (size_t)(r->end - r->p) < len ||
+        !vg_keymap_valid(r->p, len, st->in, node->u.window.keys, node->u.window.nkeys))
         return -1;
-    win_key *k = win_key_get(st, r->p, len);
+    vg_keymap_entry *k = win_key_get(st, r->p, len);
     r->p += len;
-    uint32_t n = get_u32(r);
-    if (!k || r->bad || n == 0 || k->ngroups) {
+    uint32_t n = vg_keymap_read_u32(r);
+    if (!k || r->bad || n == 0 || win_key_of(k)->ngroups) {
         if (k)
             win_key_release(st, k);
         return -1;
@@ -150,14 +115,14 @@ static int restore_key(win_state *st, reader *r)
 int win_restore(vg_op *op, const void *p, size_t n, vg_error *err)
 {
     win_state *st = op->state;
-    reader r = {p, (const char *)p + n, false};
+    vg_keymap_reader r = {p, (const char *)p + n, false};
     const vg_plan_node *node = op->node;
-    if (!node->u.window.grouped || get_u32(&r) != SNAP_MAGIC ||
-        get_u32(&r) != (uint32_t)node->u.window.spec.kind || get_u32(&r) != node->u.window.nkeys ||
-        get_u32(&r) != st->naggs)
+    if (!node->u.window.grouped || vg_keymap_read_u32(&r) != SNAP_MAGIC ||
+        vg_keymap_read_u32(&r) != (uint32_t)node->u.window.spec.kind ||
+        vg_keymap_read_u32(&r) != node->u.window.nkeys || vg_keymap_read_u32(&r) != st->naggs)
         return vg_error_set(err, VG_ERR_RUNTIME, "the window state is of another window");
-    get(&r, &st->seq, 8);
-    uint32_t nkeys = get_u32(&r);
+    vg_keymap_read(&r, &st->seq, 8);
+    uint32_t nkeys = vg_keymap_read_u32(&r);
     for (uint32_t i = 0; i < nkeys && !r.bad; i++)
         if (restore_key(st, &r) < 0)
             return vg_error_set(err, VG_ERR_RUNTIME, "the window state is damaged");
@@ -171,8 +136,8 @@ int win_restore(vg_op *op, const void *p, size_t n, vg_error *err)
 int win_iterate(vg_op *op, vg_op_visit_fn fn, void *arg)
 {
     win_state *st = op->state;
-    for (uint32_t i = 0; i < st->nheap; i++) {
-        win_group_row(st, st->heap[i]);
+    for (uint32_t i = 0; i < st->heap.n; i++) {
+        win_group_row(st, st->heap.items[i]);
         int rc = fn(arg, st->out);
         if (rc)
             return rc;

@@ -9,95 +9,8 @@
  * state, iterate, EXPLAIN, and allocation failures. Operators run in a
  * real DAG planned from SQL.
  */
-#include <stdlib.h>
-#include <string.h>
-
-#include "engine/dag.h"
 #include "engine/group_int.h"
-#include "sql/parser.h"
-#include "sql/plan.h"
-#include "tests/unit/check.h"
-
-static vg_arena *arena;
-
-/* One running pipeline: its plan and DAG. */
-typedef struct run {
-    vg_plan *plan;
-    vg_dag *dag;
-} run;
-
-/* The stream every test reads: k STRING, x BIGINT, ts; watermark = ts. */
-static const char stream_sql[] =
-    "CREATE STREAM s (k STRING, x BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts);\n";
-
-static int plan_of(run *r, const char *sql, vg_error *err)
-{
-    memset(r, 0, sizeof *r);
-    vg_source *src = vg_arena_alloc(arena, sizeof *src);
-    src->name = "g.sql";
-    src->text = vg_arena_printf(arena, "%s%s", stream_sql, sql);
-    src->len = (uint32_t)strlen(src->text);
-    vg_ast_stmt *stmts;
-    uint32_t n;
-    vg_error_clear(err);
-    if (vg_parse(src, arena, &stmts, &n, err) < 0)
-        return -1;
-    return vg_plan_build(stmts, n, &r->plan, err);
-}
-
-/* The plan of sql with every node's TTL ttl_ms, and its DAG. */
-static bool opened_ttl(run *r, const char *sql, int64_t ttl_ms)
-{
-    vg_error err;
-    if (plan_of(r, sql, &err) < 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return false;
-    }
-    for (uint32_t i = 0; i < r->plan->nnodes; i++)
-        r->plan->nodes[i]->ttl_ms = ttl_ms;
-    if (!(r->dag = vg_dag_open(r->plan, &err))) {
-        vg_plan_free(r->plan);
-        return false;
-    }
-    return true;
-}
-
-static bool opened(run *r, const char *sql) { return opened_ttl(r, sql, 0); }
-
-static void run_close(run *r)
-{
-    vg_dag_close(r->dag);
-    vg_plan_free(r->plan);
-}
-
-static void push(run *r, const char *k, int64_t x, int64_t ts)
-{
-    vg_value row[3] = {k ? vg_str(k, (uint32_t)strlen(k)) : vg_null(), vg_int(x), vg_int(ts)};
-    vg_dag_push(r->dag, 0, row);
-}
-
-/* What the sink holds (and forget it). */
-static const char *out(run *r)
-{
-    vg_buf *b = &vg_dag_channel(r->dag, 0)->buf;
-    const char *s = vg_arena_strndup(arena, b->len ? b->p : "", b->len);
-    vg_buf_clear(b);
-    return s;
-}
-
-/* The running operator of the first plan node of kind k. */
-static vg_op *op_of(run *r, vg_plan_kind k)
-{
-    for (uint32_t i = 0; i < r->plan->nnodes; i++)
-        if (r->plan->nodes[i]->kind == k)
-            return vg_dag_op(r->dag, i);
-    return NULL;
-}
-
-static const char *cat(const char *a, const char *b)
-{
-    return vg_arena_printf(arena, "%s%s", a, b);
-}
+#include "tests/unit/op_test.h"
 
 #define COUNT_SUM "SELECT k, COUNT(*) AS n, SUM(x) AS s FROM s GROUP BY k;\n"
 
@@ -181,7 +94,7 @@ static void test_partitions(void)
                        "{\"op\":\"+I\",\"k\":\"a\",\"n\":1,\"s\":2}\n"
                        "{\"op\":\"-U\",\"k\":\"a\",\"n\":1,\"s\":1}\n"
                        "{\"op\":\"+U\",\"k\":\"a\",\"n\":2,\"s\":5}\n");
-    CHECK_INT(((grp_state *)op_of(&r, VG_PLAN_GROUP)->state)->map.n, 2);
+    CHECK_INT(((grp_state *)op_of(&r, VG_PLAN_GROUP)->state)->map.keys.n, 2);
     run_close(&r);
 }
 
@@ -203,9 +116,9 @@ static void test_ttl(void)
                        "{\"op\":\"+U\",\"k\":\"a\",\"n\":2,\"s\":5}\n");
     grp_state *st = op_of(&r, VG_PLAN_GROUP)->state;
     vg_dag_watermark(r.dag, 1100); /* a: 1000 = 1100 - 100, not older */
-    CHECK_INT(st->map.n, 2);
+    CHECK_INT(st->map.keys.n, 2);
     vg_dag_watermark(r.dag, 1101);
-    CHECK_INT(st->map.n, 1);
+    CHECK_INT(st->map.keys.n, 1);
     CHECK_STR(out(&r), "");
     push(&r, "a", 8, 1102);
     push(&r, "b", 16, 1103);
@@ -213,7 +126,7 @@ static void test_ttl(void)
                        "{\"op\":\"-U\",\"k\":\"b\",\"n\":1,\"s\":2}\n"
                        "{\"op\":\"+U\",\"k\":\"b\",\"n\":2,\"s\":18}\n");
     vg_dag_watermark(r.dag, VG_WM_MAX);
-    CHECK_INT(st->map.n, 0);
+    CHECK_INT(st->map.keys.n, 0);
     run_close(&r);
 }
 
@@ -242,20 +155,15 @@ static void test_ttl_without_time(void)
     vg_dag_watermark(r.dag, 200); /* a counts from 200 */
     push(&r, "b", 1, 0);          /* stamped 200 */
     vg_dag_watermark(r.dag, 250);
-    CHECK_INT(st->map.n, 2);
+    CHECK_INT(st->map.keys.n, 2);
     vg_dag_watermark(r.dag, 251);
-    CHECK_INT(st->map.n, 0);
+    CHECK_INT(st->map.keys.n, 0);
     CHECK_STR(out(&r),
               "{\"op\":\"+I\",\"k\":\"a\",\"n\":1}\n{\"op\":\"+I\",\"k\":\"b\",\"n\":1}\n");
     run_close(&r);
 }
 
 /* ---- state ---- */
-
-typedef struct ev {
-    const char *k;
-    int64_t x, ts;
-} ev;
 
 static const ev events[] = {
     {"a", 1, 10},  {"b", 2, 20},  {"a", 3, 30},  {NULL, 4, 35}, {"c", 5, 40},   {"a", 6, 300},
@@ -283,28 +191,8 @@ static const char *feed(run *r, size_t from, size_t to)
  * expire on the way (a, b, NULL by 320 + ...), so stamps must survive. */
 static void test_snapshot_restore(void)
 {
-    for (int64_t ttl = 0; ttl <= 100; ttl += 100) {
-        run whole;
-        CHECK(opened_ttl(&whole, state_sql, ttl));
-        const char *want = feed(&whole, 0, NEVENTS);
-        run_close(&whole);
-        for (size_t at = 0; at <= NEVENTS; at++) {
-            run a, b;
-            vg_error err;
-            CHECK(opened_ttl(&a, state_sql, ttl));
-            const char *got = feed(&a, 0, at);
-            vg_buf snap;
-            vg_buf_init(&snap, VG_MEM_STATE);
-            CHECK(vg_dag_snapshot(a.dag, &snap, &err) == 0);
-            run_close(&a);
-            CHECK(opened_ttl(&b, state_sql, ttl));
-            CHECK(vg_dag_restore(b.dag, snap.p, snap.len, &err) == 0);
-            got = cat(got, feed(&b, at, NEVENTS));
-            CHECK_STR(got, want);
-            vg_buf_free(&snap);
-            run_close(&b);
-        }
-    }
+    check_restarts(state_sql, 0, feed, NEVENTS);
+    check_restarts(state_sql, 100, feed, NEVENTS);
 }
 
 /* Restore refuses the state of another GROUP BY and damaged bytes. */
@@ -314,25 +202,16 @@ static void test_restore_refuses(void)
     vg_error err;
     CHECK(opened(&a, COUNT_SUM));
     push(&a, "a", 1, 1);
-    vg_op *ga = op_of(&a, VG_PLAN_GROUP);
-    vg_buf snap;
-    vg_buf_init(&snap, VG_MEM_STATE);
-    CHECK(ga->kind->snapshot(ga, &snap, &err) == 0);
+    vg_buf snap = op_snapshot(&a, VG_PLAN_GROUP);
+    run_close(&a);
     CHECK(opened(&b, "SELECT k, COUNT(*) AS n FROM s GROUP BY k;\n"));
     vg_op *gb = op_of(&b, VG_PLAN_GROUP);
     vg_error_clear(&err);
     CHECK(gb->kind->restore(gb, snap.p, snap.len, &err) < 0);
     CHECK_STR(err.msg, "the GROUP BY state is of another GROUP BY");
     run_close(&b);
-    for (size_t cut = 1; cut < snap.len; cut++) { /* every truncation */
-        CHECK(opened(&b, COUNT_SUM));
-        gb = op_of(&b, VG_PLAN_GROUP);
-        vg_error_clear(&err);
-        CHECK(gb->kind->restore(gb, snap.p, cut, &err) < 0);
-        run_close(&b);
-    }
+    check_truncations(COUNT_SUM, VG_PLAN_GROUP, &snap);
     vg_buf_free(&snap);
-    run_close(&a);
 }
 
 typedef struct visit {
@@ -365,15 +244,6 @@ static void test_iterate(void)
 
 static void test_explain(void)
 {
-    run r;
-    CHECK(opened(&r,
-                 "SELECT k, COUNT(*) FILTER (WHERE x > 1) AS n, SUM(DISTINCT x) AS s\n"
-                 "FROM s GROUP BY k;\nSELECT DISTINCT k FROM s;\nSELECT COUNT(*) AS n FROM s;\n"));
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    CHECK(vg_plan_explain(r.plan, VG_EXPLAIN_TEXT, f) == 0);
-    fclose(f);
     const char *src = "source s  [k STRING, x BIGINT, ts TIMESTAMP(3)]  watermark ts\n";
     const char *want =
         cat("sink stdout  [k STRING, n BIGINT, s BIGINT]\n"
@@ -383,57 +253,15 @@ static void test_explain(void)
                      "      -> source s (see above)\n");
     want = cat(want, "sink stdout  [n BIGINT]\n  group  global  [n := COUNT(*)]\n"
                      "    -> source s (see above)\n");
-    CHECK_STR(text, want);
-    free(text);
-    run_close(&r);
+    CHECK_STR(explain_of("SELECT k, COUNT(*) FILTER (WHERE x > 1) AS n, SUM(DISTINCT x) AS s\n"
+                         "FROM s GROUP BY k;\nSELECT DISTINCT k FROM s;\n"
+                         "SELECT COUNT(*) AS n FROM s;\n"),
+              want);
 }
 
-/* One run of state_sql over the events with a snapshot and restore after
- * half of them; its output, or NULL when something reported an error. */
-static const char *run_restarted(run *r, vg_error *err)
-{
-    if (!(r->dag = vg_dag_open(r->plan, err)))
-        return NULL;
-    const char *got = feed(r, 0, NEVENTS / 2);
-    vg_buf snap;
-    vg_buf_init(&snap, VG_MEM_STATE);
-    int rc = vg_dag_error(r->dag) ? -1 : vg_dag_snapshot(r->dag, &snap, err);
-    vg_dag_close(r->dag);
-    r->dag = rc == 0 ? vg_dag_open(r->plan, err) : NULL;
-    if (r->dag && vg_dag_restore(r->dag, snap.p, snap.len, err) == 0)
-        got = cat(got, feed(r, NEVENTS / 2, NEVENTS));
-    else
-        got = NULL;
-    vg_buf_free(&snap);
-    return got && !vg_dag_error(r->dag) ? got : NULL;
-}
-
-/* Every allocation of open, rows, snapshot and restore made to fail in
- * turn: an error, or (a failure the operator can live with, such as a
- * hash table that stays small) the right output; never a crash or leak. */
-static void test_alloc_failures(void)
-{
-    run r;
-    vg_error err;
-    CHECK(opened(&r, state_sql));
-    const char *want = feed(&r, 0, NEVENTS);
-    run_close(&r);
-    bool done = false;
-    for (uint64_t n = 1; n < 20000 && !done; n++) {
-        if (plan_of(&r, state_sql, &err) < 0)
-            break;
-        vg_alloc_fail_at(n, 0);
-        const char *got = run_restarted(&r, &err);
-        done = !vg_alloc_failed();
-        vg_alloc_fail_at(0, 0);
-        CHECK(done ? got && strcmp(got, want) == 0 : !got || strcmp(got, want) == 0);
-        if (getenv("DEBUG_ALLOC") && got && strcmp(got, want) != 0)
-            fprintf(stderr, "n=%llu\n%s---\n%s", (unsigned long long)n, got, want);
-        run_close(&r);
-    }
-    CHECK(done);
-    CHECK_INT(vg_mem_in_use(VG_MEM_STATE), 0);
-}
+/* Every allocation of planning, open, rows, snapshot and restore made to
+ * fail in turn. */
+static void test_alloc_failures(void) { check_alloc_failures(state_sql, feed, NEVENTS); }
 
 int main(void)
 {

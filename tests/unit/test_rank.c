@@ -9,112 +9,10 @@
  * included), refusing other state, iterate, EXPLAIN, and allocation
  * failures. Operators run in a real DAG planned from SQL.
  */
-#include <stdlib.h>
-#include <string.h>
-
-#include "engine/dag.h"
 #include "engine/rank_int.h"
-#include "sql/parser.h"
-#include "sql/plan.h"
-#include "tests/unit/check.h"
+#include "tests/unit/op_test.h"
 
-static vg_arena *arena;
-
-/* One running pipeline: its plan, DAG, and the late rows it reported. */
-typedef struct run {
-    vg_plan *plan;
-    vg_dag *dag;
-    char late[256]; /* "ts ts ..." of late rows */
-} run;
-
-static void on_late(void *arg, const vg_op *op, const vg_value *row, int64_t ts)
-{
-    (void)op, (void)row;
-    run *r = arg;
-    size_t n = strlen(r->late);
-    snprintf(r->late + n, sizeof r->late - n, "%s%lld", n ? " " : "", (long long)ts);
-}
-
-/* The stream every test reads: k STRING, x BIGINT, ts; watermark = ts. */
-static const char stream_sql[] =
-    "CREATE STREAM s (k STRING, x BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts);\n";
-
-static int plan_of(run *r, const char *sql, vg_error *err)
-{
-    memset(r, 0, sizeof *r);
-    vg_source *src = vg_arena_alloc(arena, sizeof *src);
-    src->name = "r.sql";
-    src->text = vg_arena_printf(arena, "%s%s", stream_sql, sql);
-    src->len = (uint32_t)strlen(src->text);
-    vg_ast_stmt *stmts;
-    uint32_t n;
-    vg_error_clear(err);
-    if (vg_parse(src, arena, &stmts, &n, err) < 0)
-        return -1;
-    return vg_plan_build(stmts, n, &r->plan, err);
-}
-
-/* A DAG of r's plan, late rows recorded. */
-static vg_dag *dag_open(run *r, vg_error *err)
-{
-    vg_dag *d = vg_dag_open(r->plan, err);
-    if (d)
-        vg_dag_on_late(d, on_late, r);
-    return d;
-}
-
-/* The plan of sql with every node's TTL ttl_ms, and its DAG. */
-static bool opened_ttl(run *r, const char *sql, int64_t ttl_ms)
-{
-    vg_error err;
-    if (plan_of(r, sql, &err) < 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return false;
-    }
-    for (uint32_t i = 0; i < r->plan->nnodes; i++)
-        r->plan->nodes[i]->ttl_ms = ttl_ms;
-    if (!(r->dag = dag_open(r, &err))) {
-        vg_plan_free(r->plan);
-        return false;
-    }
-    return true;
-}
-
-static bool opened(run *r, const char *sql) { return opened_ttl(r, sql, 0); }
-
-static void run_close(run *r)
-{
-    vg_dag_close(r->dag);
-    vg_plan_free(r->plan);
-}
-
-static void push(run *r, const char *k, int64_t x, int64_t ts)
-{
-    vg_value row[3] = {k ? vg_str(k, (uint32_t)strlen(k)) : vg_null(), vg_int(x), vg_int(ts)};
-    vg_dag_push(r->dag, 0, row);
-}
-
-/* What the sink holds (and forget it). */
-static const char *out(run *r)
-{
-    vg_buf *b = &vg_dag_channel(r->dag, 0)->buf;
-    const char *s = vg_arena_strndup(arena, b->len ? b->p : "", b->len);
-    vg_buf_clear(b);
-    return s;
-}
-
-static vg_op *rank_op(run *r)
-{
-    for (uint32_t i = 0; i < r->plan->nnodes; i++)
-        if (r->plan->nodes[i]->kind == VG_PLAN_RANK)
-            return vg_dag_op(r->dag, i);
-    return NULL;
-}
-
-static const char *cat(const char *a, const char *b)
-{
-    return vg_arena_printf(arena, "%s%s", a, b);
-}
+static vg_op *rank_op(run *r) { return op_of(r, VG_PLAN_RANK); }
 
 #define RANKED(ORDER, SELECT, BOUND)                                                               \
     "SELECT " SELECT " FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY " ORDER          \
@@ -301,16 +199,11 @@ static void test_ttl(void)
     push(&r, "a", 1, 1200);
     CHECK_STR(out(&r), "{\"op\":\"+I\",\"k\":\"a\",\"x\":5,\"rn\":1}\n"
                        "{\"op\":\"+I\",\"k\":\"a\",\"x\":1,\"rn\":1}\n");
-    CHECK_INT(((rk_state *)rank_op(&r)->state)->map.n, 1);
+    CHECK_INT(((rk_state *)rank_op(&r)->state)->map.keys.n, 1);
     run_close(&r);
 }
 
 /* ---- state ---- */
-
-typedef struct ev {
-    const char *k;
-    int64_t x, ts;
-} ev;
 
 static const ev events[] = {
     {"a", 1, 10},  {"b", 2, 20},  {"a", 3, 8},   {NULL, 4, 35},   {"c", 5, 40},   {"a", 6, 300},
@@ -345,32 +238,11 @@ static const char *feed(run *r, size_t from, size_t to)
 static void test_snapshot_restore(void)
 {
     for (size_t q = 0; q < sizeof state_sqls / sizeof state_sqls[0]; q++)
-        for (int64_t ttl = 0; ttl <= 200; ttl += 200) {
-            run whole;
-            CHECK(opened_ttl(&whole, state_sqls[q], ttl));
-            const char *want = feed(&whole, 0, NEVENTS);
-            const char *want_late = vg_arena_strndup(arena, whole.late, strlen(whole.late));
-            run_close(&whole);
-            for (size_t at = 0; at <= NEVENTS; at++) {
-                run a;
-                vg_error err;
-                CHECK(opened_ttl(&a, state_sqls[q], ttl));
-                const char *got = feed(&a, 0, at);
-                vg_buf snap;
-                vg_buf_init(&snap, VG_MEM_STATE);
-                CHECK(vg_dag_snapshot(a.dag, &snap, &err) == 0);
-                vg_dag_close(a.dag);
-                CHECK((a.dag = dag_open(&a, &err)) != NULL);
-                CHECK(vg_dag_restore(a.dag, snap.p, snap.len, &err) == 0);
-                got = cat(got, feed(&a, at, NEVENTS));
-                CHECK_STR(got, want);
-                CHECK_STR(a.late, want_late);
-                vg_buf_free(&snap);
-                run_close(&a);
-            }
-        }
+        for (int64_t ttl = 0; ttl <= 200; ttl += 200)
+            check_restarts(state_sqls[q], ttl, feed, NEVENTS);
 }
 
+/* Restore refuses the state of another rank and damaged bytes. */
 static void test_restore_refuses(void)
 {
     run a, b;
@@ -378,26 +250,17 @@ static void test_restore_refuses(void)
     CHECK(opened(&a, FIRST_ROW));
     push(&a, "a", 1, 1);
     push(&a, "b", 2, 2);
-    vg_dag_watermark(a.dag, 1);
-    vg_op *ra = rank_op(&a);
-    vg_buf snap;
-    vg_buf_init(&snap, VG_MEM_STATE);
-    CHECK(ra->kind->snapshot(ra, &snap, &err) == 0);
+    vg_dag_watermark(a.dag, 1); /* a's row out, b's waiting */
+    vg_buf snap = op_snapshot(&a, VG_PLAN_RANK);
+    run_close(&a);
     CHECK(opened(&b, LAST_ROW));
     vg_op *rb = rank_op(&b);
     vg_error_clear(&err);
     CHECK(rb->kind->restore(rb, snap.p, snap.len, &err) < 0);
     CHECK_STR(err.msg, "the rank state is of another rank");
     run_close(&b);
-    for (size_t cut = 1; cut < snap.len; cut++) {
-        CHECK(opened(&b, FIRST_ROW));
-        rb = rank_op(&b);
-        vg_error_clear(&err);
-        CHECK(rb->kind->restore(rb, snap.p, cut, &err) < 0);
-        run_close(&b);
-    }
+    check_truncations(FIRST_ROW, VG_PLAN_RANK, &snap);
     vg_buf_free(&snap);
-    run_close(&a);
 }
 
 typedef struct visit {
@@ -433,16 +296,6 @@ static void test_iterate(void)
 
 static void test_explain(void)
 {
-    run r;
-    CHECK(opened(&r,
-                 "INSERT INTO o1 " FIRST_ROW "INSERT INTO o2 " LAST_ROW "INSERT INTO o3 " TOP3_RN
-                 "INSERT INTO o4 SELECT x FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY x, k DESC)\n"
-                 "  AS rn FROM s) WHERE rn < 5;\n"));
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    CHECK(vg_plan_explain(r.plan, VG_EXPLAIN_TEXT, f) == 0);
-    fclose(f);
     const char *want = "sink o1  [k STRING, x BIGINT]\n"
                        "  project  [k := k, x := x]\n"
                        "    rank  partition by k  order by ts  keep first row\n"
@@ -459,55 +312,19 @@ static void test_explain(void)
                        "  project  [x := x]\n"
                        "    rank  order by x, k DESC  top 4\n"
                        "      -> source s (see above)\n";
-    CHECK_STR(text, want);
-    free(text);
-    run_close(&r);
-}
-
-/* One run of sql over the events with a snapshot and restore after half
- * of them; its output, or NULL when something reported an error. */
-static const char *run_restarted(run *r, vg_error *err)
-{
-    if (!(r->dag = dag_open(r, err)))
-        return NULL;
-    const char *got = feed(r, 0, NEVENTS / 2);
-    vg_buf snap;
-    vg_buf_init(&snap, VG_MEM_STATE);
-    int rc = vg_dag_error(r->dag) ? -1 : vg_dag_snapshot(r->dag, &snap, err);
-    vg_dag_close(r->dag);
-    r->dag = rc == 0 ? dag_open(r, err) : NULL;
-    if (r->dag && vg_dag_restore(r->dag, snap.p, snap.len, err) == 0)
-        got = cat(got, feed(r, NEVENTS / 2, NEVENTS));
-    else
-        got = NULL;
-    vg_buf_free(&snap);
-    return got && !vg_dag_error(r->dag) ? got : NULL;
+    CHECK_STR(explain_of("INSERT INTO o1 " FIRST_ROW "INSERT INTO o2 " LAST_ROW
+                         "INSERT INTO o3 " TOP3_RN
+                         "INSERT INTO o4 SELECT x FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY x, "
+                         "k DESC)\n  AS rn FROM s) WHERE rn < 5;\n"),
+              want);
 }
 
 /* Every allocation made to fail in turn, for every mode: an error or the
  * right output, never a crash or a leak. */
 static void test_alloc_failures(void)
 {
-    for (size_t q = 0; q < sizeof state_sqls / sizeof state_sqls[0]; q++) {
-        run r;
-        vg_error err;
-        CHECK(opened(&r, state_sqls[q]));
-        const char *want = feed(&r, 0, NEVENTS);
-        run_close(&r);
-        bool done = false;
-        for (uint64_t n = 1; n < 20000 && !done; n++) {
-            if (plan_of(&r, state_sqls[q], &err) < 0)
-                break;
-            vg_alloc_fail_at(n, 0);
-            const char *got = run_restarted(&r, &err);
-            done = !vg_alloc_failed();
-            vg_alloc_fail_at(0, 0);
-            CHECK(done ? got && strcmp(got, want) == 0 : !got || strcmp(got, want) == 0);
-            run_close(&r);
-        }
-        CHECK(done);
-    }
-    CHECK_INT(vg_mem_in_use(VG_MEM_STATE), 0);
+    for (size_t q = 0; q < sizeof state_sqls / sizeof state_sqls[0]; q++)
+        check_alloc_failures(state_sqls[q], feed, NEVENTS);
 }
 
 int main(void)

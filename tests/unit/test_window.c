@@ -6,16 +6,8 @@
  * many keys, snapshot and restore in the middle of a stream, iterate, and
  * allocation failures. Operators run in a real DAG planned from SQL.
  */
-#include <stdlib.h>
-#include <string.h>
-
-#include "engine/dag.h"
 #include "engine/window_int.h"
-#include "sql/parser.h"
-#include "sql/plan.h"
-#include "tests/unit/check.h"
-
-static vg_arena *arena;
+#include "tests/unit/op_test.h"
 
 /* ---- assignment ---- */
 
@@ -90,73 +82,6 @@ static void test_assign(void)
 
 /* ---- running SQL ---- */
 
-/* One running pipeline: its plan, DAG, and the late rows it reported. */
-typedef struct run {
-    vg_plan *plan;
-    vg_dag *dag;
-    char late[1024]; /* "ts ts ..." of late rows */
-} run;
-
-static void on_late(void *arg, const vg_op *op, const vg_value *row, int64_t ts)
-{
-    (void)op, (void)row;
-    run *r = arg;
-    size_t n = strlen(r->late);
-    snprintf(r->late + n, sizeof r->late - n, "%s%lld", n ? " " : "", (long long)ts);
-}
-
-/* The stream every test reads: k STRING, x BIGINT, ts; watermark = ts. */
-static const char stream_sql[] =
-    "CREATE STREAM s (k STRING, x BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts);\n";
-
-static int run_open(run *r, const char *sql, vg_error *err)
-{
-    memset(r, 0, sizeof *r);
-    vg_source *src = vg_arena_alloc(arena, sizeof *src);
-    src->name = "w.sql";
-    src->text = vg_arena_printf(arena, "%s%s", stream_sql, sql);
-    src->len = (uint32_t)strlen(src->text);
-    vg_ast_stmt *stmts;
-    uint32_t n;
-    vg_error_clear(err);
-    if (vg_parse(src, arena, &stmts, &n, err) < 0 || vg_plan_build(stmts, n, &r->plan, err) < 0)
-        return -1;
-    if (!(r->dag = vg_dag_open(r->plan, err))) {
-        vg_plan_free(r->plan);
-        return -1;
-    }
-    vg_dag_on_late(r->dag, on_late, r);
-    return 0;
-}
-
-/* run_open with its error checked away (the tests that want it call run_open). */
-static bool opened(run *r, const char *sql)
-{
-    vg_error err;
-    return run_open(r, sql, &err) == 0;
-}
-
-static void run_close(run *r)
-{
-    vg_dag_close(r->dag);
-    vg_plan_free(r->plan);
-}
-
-static void push(run *r, const char *k, int64_t x, int64_t ts)
-{
-    vg_value row[3] = {k ? vg_str(k, (uint32_t)strlen(k)) : vg_null(), vg_int(x), vg_int(ts)};
-    vg_dag_push(r->dag, 0, row);
-}
-
-/* What the sink holds (and forget it). */
-static const char *out(run *r)
-{
-    vg_buf *b = &vg_dag_channel(r->dag, 0)->buf;
-    const char *s = vg_arena_strndup(arena, b->len ? b->p : "", b->len);
-    vg_buf_clear(b);
-    return s;
-}
-
 /* A sink row {"ws":...,"we":...,REST} with the window's bounds written as
  * the sink writes timestamps. */
 static const char *R(int64_t ws, int64_t we, const char *rest)
@@ -165,11 +90,6 @@ static const char *R(int64_t ws, int64_t we, const char *rest)
     vg_ts_format(ws, a);
     vg_ts_format(we, b);
     return vg_arena_printf(arena, "{\"ws\":\"%s\",\"we\":\"%s\",%s}\n", a, b, rest);
-}
-
-static const char *cat(const char *a, const char *b)
-{
-    return vg_arena_printf(arena, "%s%s", a, b);
 }
 
 #define GROUPED(TVF)                                                                               \
@@ -388,11 +308,6 @@ static void test_bare(void)
 
 /* ---- state ---- */
 
-typedef struct ev {
-    const char *k;
-    int64_t x, ts;
-} ev;
-
 /* Every kind of window, over a stream with disorder and late rows. */
 static const char *const state_sqls[] = {
     GROUPED("TUMBLE(TABLE s, DESCRIPTOR(ts), INTERVAL '0.010' SECOND)"),
@@ -411,66 +326,41 @@ static const ev events[] = {
 };
 #define NEVENTS (sizeof events / sizeof events[0])
 
-/* Replay the events, the watermark at ts - 3 after each; with a restore
- * into a fresh DAG after event `cut` (0: none). All output and late rows. */
-static const char *replay(const char *sql, size_t cut)
+/* Events from..to, the watermark at ts - 3 after each and at +infinity
+ * after the last; the output. */
+static const char *feed(run *r, size_t from, size_t to)
 {
-    run r;
-    vg_error err;
-    if (run_open(&r, sql, &err) < 0)
-        return "(open failed)";
-    const char *all = "";
-    for (size_t i = 0; i < NEVENTS; i++) {
-        push(&r, events[i].k, events[i].x, events[i].ts);
-        vg_dag_watermark(r.dag, events[i].ts - 3);
-        all = cat(all, out(&r));
-        if (i + 1 != cut)
-            continue;
-        vg_buf snap;
-        vg_buf_init(&snap, VG_MEM_STATE);
-        CHECK(vg_dag_snapshot(r.dag, &snap, &err) == 0);
-        vg_dag *fresh = vg_dag_open(r.plan, &err);
-        CHECK(fresh != NULL);
-        CHECK(vg_dag_restore(fresh, snap.p, snap.len, &err) == 0);
-        vg_buf_free(&snap);
-        vg_dag_on_late(fresh, on_late, &r);
-        vg_dag_close(r.dag);
-        r.dag = fresh;
+    for (size_t i = from; i < to; i++) {
+        push(r, events[i].k, events[i].x, events[i].ts);
+        vg_dag_watermark(r->dag, events[i].ts - 3);
     }
-    vg_dag_watermark(r.dag, VG_WM_MAX);
-    all = vg_arena_printf(arena, "%slate: %s\n", cat(all, out(&r)), r.late);
-    run_close(&r);
-    return all;
+    if (to == NEVENTS)
+        vg_dag_watermark(r->dag, VG_WM_MAX);
+    return out(r);
 }
 
 static void test_snapshot_restore(void)
 {
     for (size_t q = 0; q < sizeof state_sqls / sizeof state_sqls[0]; q++) {
-        const char *want = replay(state_sqls[q], 0);
-        CHECK(strstr(want, "late: ") != NULL && strlen(want) > 100);
-        for (size_t cut = 1; cut <= NEVENTS; cut++)
-            CHECK_STR(replay(state_sqls[q], cut), want);
+        run r;
+        CHECK(opened(&r, state_sqls[q]));
+        CHECK(strlen(feed(&r, 0, NEVENTS)) > 100 && r.late[0]); /* rows fire, some are late */
+        run_close(&r);
+        check_restarts(state_sqls[q], 0, feed, NEVENTS);
     }
 }
 
+/* Every truncation of a window's state is refused, cleanly. */
 static void test_restore_damaged(void)
 {
     run r;
-    vg_error err;
     CHECK(opened(&r, SESSION_SQL("0.004")));
     push(&r, "a", 1, 1);
     push(&r, "b", 2, 2);
-    vg_buf snap;
-    vg_buf_init(&snap, VG_MEM_STATE);
-    CHECK(vg_dag_snapshot(r.dag, &snap, &err) == 0);
-    /* every truncation is refused, cleanly */
-    for (size_t n = 0; n < snap.len; n++) {
-        vg_dag *d = vg_dag_open(r.plan, &err);
-        CHECK(vg_dag_restore(d, snap.p, n, &err) < 0);
-        vg_dag_close(d);
-    }
-    vg_buf_free(&snap);
+    vg_buf snap = op_snapshot(&r, VG_PLAN_WINDOW);
     run_close(&r);
+    check_truncations(SESSION_SQL("0.004"), VG_PLAN_WINDOW, &snap);
+    vg_buf_free(&snap);
 }
 
 static int count_row(void *arg, const vg_value *row)
@@ -487,64 +377,18 @@ static void test_iterate(void)
     push(&r, "a", 1, 1);
     push(&r, "a", 1, 2);
     push(&r, "b", 1, 15);
-    vg_op *op = NULL;
-    for (uint32_t i = 0; i < r.plan->nnodes; i++)
-        if (r.plan->nodes[i]->kind == VG_PLAN_WINDOW)
-            op = vg_dag_op(r.dag, i);
+    vg_op *op = op_of(&r, VG_PLAN_WINDOW);
     int64_t sum = 0;
     CHECK(op && op->kind->iterate(op, count_row, &sum) == 0);
     CHECK_INT(sum, 2 * 1000 + 0 + 1 * 1000 + 10);
     run_close(&r);
 }
 
-/* Every allocation of a run made to fail in turn: a clean error, no leak. */
-static void test_alloc_failures(void)
-{
-    const char *want = replay(state_sqls[3], 0);
-    bool done = false;
-    for (uint64_t n = 1; n < 5000 && !done; n++) {
-        run r;
-        vg_error err;
-        vg_alloc_fail_at(n, 0);
-        if (run_open(&r, SESSION_SQL("0.004"), &err) < 0) {
-            CHECK(err.code == VG_ERR_NOMEM);
-            continue;
-        }
-        for (size_t i = 0; i < NEVENTS; i++) {
-            push(&r, events[i].k, events[i].x, events[i].ts);
-            vg_dag_watermark(r.dag, events[i].ts - 3);
-        }
-        vg_dag_watermark(r.dag, VG_WM_MAX);
-        done = !vg_alloc_failed();
-        vg_alloc_fail_at(0, 0);
-        if (done)
-            CHECK(strncmp(out(&r), want, 20) == 0);
-        else
-            CHECK(vg_dag_error(r.dag) != NULL);
-        run_close(&r);
-    }
-    vg_alloc_fail_at(0, 0);
-    CHECK(done);
-}
+/* Every allocation of planning, opening, rows, snapshot and restore made
+ * to fail in turn: a clean error, no leak. */
+static void test_alloc_failures(void) { check_alloc_failures(SESSION_SQL("0.004"), feed, NEVENTS); }
 
 /* ---- EXPLAIN ---- */
-
-static const char *explain_of(const char *sql)
-{
-    run r;
-    vg_error err;
-    if (run_open(&r, sql, &err) < 0)
-        return vg_arena_printf(arena, "%s", err.msg);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    int rc = vg_plan_explain(r.plan, VG_EXPLAIN_TEXT, f);
-    fclose(f);
-    const char *s = rc == 0 ? vg_arena_strndup(arena, buf, len) : "(failed)";
-    free(buf);
-    run_close(&r);
-    return s;
-}
 
 static void test_explain(void)
 {
