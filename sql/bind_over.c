@@ -40,10 +40,10 @@
 /* A window after validation, in the plan's terms. */
 typedef struct win {
     uint32_t nkeys;
-    uint32_t *keys;      /* PARTITION BY slots of the input */
-    int32_t order_col;   /* the event-time column */
+    uint32_t *keys;    /* PARTITION BY slots of the input */
+    int32_t order_col; /* the event-time column */
     vg_frame_kind frame;
-    int64_t preceding;   /* ms (RANGE) or rows (ROWS); -1 UNBOUNDED */
+    int64_t preceding; /* ms (RANGE) or rows (ROWS); -1 UNBOUNDED */
 } win;
 
 /* A WINDOW clause entry, validated when first referenced. */
@@ -53,135 +53,35 @@ typedef struct named_win {
     win w;
 } named_win;
 
-/* One aggregate of a window. */
-typedef struct group_agg {
-    vg_plan_agg agg;
-    const char *name; /* its column's name */
-    const char *sig;  /* its text, to share identical calls */
-} group_agg;
-
 /* The aggregates of one distinct window: one frame of its key set's OVER
  * relation. */
 typedef struct group {
     win w;
-    group_agg *aggs;  /* naggs, in order of first appearance */
-    uint32_t naggs, cap;
-    uint32_t first;   /* slot of the first aggregate column in the final row */
+    bind_aggs aggs; /* its aggregates and the calls of the select list they compute */
+    uint32_t first; /* slot of the first aggregate column in the final row */
 } group;
 
-/* An aggregate call of the select list and the aggregate that computes it. */
-typedef struct call_ref {
-    const vg_ast *call;
-    uint32_t group, index;
-} call_ref;
-
 struct bind_over {
-    bind_ctx *c;               /* c->scope: the input's columns */
-    const vg_ast *q;           /* the SELECT */
-    int32_t time_col;          /* the input's event-time column, or -1 */
-    named_win *named;          /* q's WINDOW clause */
+    bind_ctx *c;      /* c->scope: the input's columns */
+    const vg_ast *q;  /* the SELECT */
+    int32_t time_col; /* the input's event-time column, or -1 */
+    named_win *named; /* q's WINDOW clause */
     group *groups;
     uint32_t ngroups, gcap;
-    call_ref *calls;
-    uint32_t ncalls, ccap;
-    vg_schema scope_schema;    /* the input's columns, then the hidden ones */
-    bind_scope scope;          /* what the select list is bound in */
+    vg_schema scope_schema; /* the input's columns, then the hidden ones */
+    bind_scope scope;       /* what the select list is bound in */
 };
-
-static int nomem(bind_ctx *c)
-{
-    vg_error_set(c->err, VG_ERR_NOMEM, "out of memory");
-    return -1;
-}
 
 /* Set a positioned error and give -1: `return FAIL(c, code, span, fmt, ...)`. */
 #define FAIL(...) (vg_bind_fail(__VA_ARGS__), -1)
 
-/* Grow an arena array of *cap elements of size sz to hold n + 1. */
-static void *grow(bind_ctx *c, void *arr, uint32_t n, uint32_t *cap, size_t sz)
+/* ---- what a SELECT needs ---- */
+
+/* An aggregate call, or a call with OVER or FILTER: what this file binds
+ * (or explains why not). */
+static bool is_over_call(const vg_ast *e)
 {
-    if (n < *cap)
-        return arr;
-    uint32_t ncap = *cap ? *cap * 2 : 8;
-    void *na = vg_arena_alloc(c->b->arena, ncap * sz);
-    if (!na)
-        return NULL;
-    if (n)
-        memcpy(na, arr, n * sz);
-    *cap = ncap;
-    return na;
-}
-
-/* ---- walking expressions ---- */
-
-typedef int (*child_fn)(void *arg, vg_ast *const *slot);
-
-/* Call fn on the slot of each child expression of e; stops at a nonzero
- * return and gives it back. Window specs are not expressions: not visited. */
-static int each_child(const vg_ast *e, child_fn fn, void *arg)
-{
-    vg_ast *const *one[4] = {NULL, NULL, NULL, NULL};
-    const vg_ast_list *lists[2] = {NULL, NULL};
-    switch (e->kind) {
-    case VG_AST_UNARY: one[0] = &e->u.unary.arg; break;
-    case VG_AST_BINARY: one[0] = &e->u.binary.left; one[1] = &e->u.binary.right; break;
-    case VG_AST_IS: one[0] = &e->u.is.arg; break;
-    case VG_AST_IN: one[0] = &e->u.in.arg; lists[0] = &e->u.in.list; break;
-    case VG_AST_BETWEEN:
-        one[0] = &e->u.between.arg; one[1] = &e->u.between.lo; one[2] = &e->u.between.hi;
-        break;
-    case VG_AST_LIKE:
-        one[0] = &e->u.like.arg; one[1] = &e->u.like.pattern; one[2] = &e->u.like.escape;
-        break;
-    case VG_AST_CASE:
-        one[0] = &e->u.kase.operand; one[1] = &e->u.kase.else_;
-        lists[0] = &e->u.kase.whens; lists[1] = &e->u.kase.thens;
-        break;
-    case VG_AST_CAST: one[0] = &e->u.cast.arg; break;
-    case VG_AST_CALL: lists[0] = &e->u.call.args; one[0] = &e->u.call.filter; break;
-    default: break;
-    }
-    for (int i = 0; i < 4; i++)
-        if (one[i] && *one[i]) {
-            int rc = fn(arg, one[i]);
-            if (rc)
-                return rc;
-        }
-    for (int l = 0; l < 2; l++)
-        for (uint32_t i = 0; lists[l] && i < lists[l]->n; i++) {
-            int rc = fn(arg, &lists[l]->items[i]);
-            if (rc)
-                return rc;
-        }
-    return 0;
-}
-
-static const vg_agg *aggregate_of(const vg_ast *e)
-{
-    return e->kind == VG_AST_CALL ? vg_agg_lookup(e->u.call.name.name) : NULL;
-}
-
-/* An aggregate call (with or without OVER), or a call with OVER. */
-static bool is_agg_call(const vg_ast *e)
-{
-    return e->kind == VG_AST_CALL && (aggregate_of(e) || e->u.call.over);
-}
-
-/* Whether e holds an aggregate call, or a call with OVER or FILTER: what
- * this file binds (or explains why not). */
-static int needs_over_fn(void *arg, vg_ast *const *slot);
-
-static bool needs_over(const vg_ast *e)
-{
-    if (is_agg_call(e) || (e->kind == VG_AST_CALL && e->u.call.filter))
-        return true;
-    return each_child(e, needs_over_fn, NULL) != 0;
-}
-
-static int needs_over_fn(void *arg, vg_ast *const *slot)
-{
-    (void)arg;
-    return needs_over(*slot);
+    return vg_bind_is_agg_or_over(e) || (e->kind == VG_AST_CALL && e->u.call.filter);
 }
 
 bool vg_bind_over_wanted(const vg_ast *q)
@@ -189,54 +89,12 @@ bool vg_bind_over_wanted(const vg_ast *q)
     if (q->u.select.nwindows)
         return true;
     for (uint32_t i = 0; i < q->u.select.nitems; i++)
-        if (needs_over(q->u.select.items[i].expr))
+        if (vg_bind_find(q->u.select.items[i].expr, is_over_call))
             return true;
     return false;
 }
 
-/* The first aggregate call in e, or NULL. */
-static int first_aggregate_fn(void *arg, vg_ast *const *slot);
-
-static const vg_ast *first_aggregate(const vg_ast *e)
-{
-    if (is_agg_call(e))
-        return e;
-    const vg_ast *found = NULL;
-    each_child(e, first_aggregate_fn, &found);
-    return found;
-}
-
-static int first_aggregate_fn(void *arg, vg_ast *const *slot)
-{
-    const vg_ast **found = arg;
-    *found = first_aggregate(*slot);
-    return *found != NULL;
-}
-
-int vg_bind_no_aggregates(bind_ctx *c, const vg_ast *e, const char *clause)
-{
-    const vg_ast *a = e ? first_aggregate(e) : NULL;
-    if (!a)
-        return 0;
-    return FAIL(c, VG_ERR_SEMANTIC, a->span, "aggregate functions are not allowed in %s", clause);
-}
-
 /* ---- windows ---- */
-
-/* The event-time attribute of r: a stream's WATERMARK FOR column, still one
- * when passed through unchanged by projections and OVER; -1 when none. */
-int32_t vg_bind_time_col(const vg_rel *r)
-{
-    if (r->kind == VG_REL_SOURCE)
-        return r->u.source.time_col;
-    int32_t t = vg_bind_time_col(r->input);
-    if (r->kind == VG_REL_OVER || t < 0)
-        return t;
-    for (uint32_t i = 0; i < r->schema.ncols; i++)
-        if (vg_expr_column_slot(r->u.project.exprs[i]) == t)
-            return (int32_t)i;
-    return -1;
-}
 
 static int order_error(bind_over *ov, vg_span sp)
 {
@@ -245,7 +103,8 @@ static int order_error(bind_over *ov, vg_span sp)
         return FAIL(c, VG_ERR_SEMANTIC, sp,
                     "OVER windows must be ordered by an event-time column, and the input has "
                     "none (declare one with WATERMARK FOR)");
-    return FAIL(c, VG_ERR_SEMANTIC, sp, "OVER windows must be ordered by the event-time column '%s'",
+    return FAIL(c, VG_ERR_SEMANTIC, sp,
+                "OVER windows must be ordered by the event-time column '%s'",
                 c->scope->schema->cols[ov->time_col].name);
 }
 
@@ -255,7 +114,7 @@ static int bind_partition(bind_over *ov, const vg_ast_window *a, win *w)
     w->nkeys = a->partition_by.n;
     w->keys = vg_arena_alloc(c->b->arena, (w->nkeys ? w->nkeys : 1) * sizeof *w->keys);
     if (!w->keys)
-        return nomem(c);
+        return vg_bind_nomem(c);
     for (uint32_t i = 0; i < w->nkeys; i++) {
         const vg_ast *k = a->partition_by.items[i];
         if (k->kind != VG_AST_COLUMN)
@@ -291,6 +150,10 @@ static int bind_order(bind_over *ov, const vg_ast_window *a, win *w)
     return 0;
 }
 
+#define NOT_CONSTANT "a frame bound must be a constant: an integer for ROWS, an INTERVAL for RANGE"
+
+static bool is_column(const vg_ast *e) { return e->kind == VG_AST_COLUMN; }
+
 /* The PRECEDING bound: a constant INTERVAL for RANGE, a constant row count
  * for ROWS, never negative. */
 static int bind_bound(bind_over *ov, const vg_ast_window *a, win *w)
@@ -298,6 +161,8 @@ static int bind_bound(bind_over *ov, const vg_ast_window *a, win *w)
     bind_ctx k = *ov->c;
     k.scope = NULL; /* a bound names no column */
     const vg_ast *b = a->frame_start;
+    if (vg_bind_find(b, is_column))
+        return FAIL(&k, VG_ERR_SEMANTIC, b->span, "%s", NOT_CONSTANT);
     vg_expr *x = vg_bind_expr(&k, b);
     if (!x)
         return -1;
@@ -306,12 +171,13 @@ static int bind_bound(bind_over *ov, const vg_ast_window *a, win *w)
     if (w->frame == VG_FRAME_RANGE && t != VG_T_INTERVAL)
         return FAIL(&k, VG_ERR_TYPE, b->span,
                     "a RANGE frame over event time needs an INTERVAL bound, e.g. INTERVAL '1' "
-                    "HOUR PRECEDING; got %s", vg_type_name(t));
+                    "HOUR PRECEDING; got %s",
+                    vg_type_name(t));
     if (w->frame == VG_FRAME_ROWS && t != VG_T_INT && t != VG_T_BIGINT)
         return FAIL(&k, VG_ERR_TYPE, b->span, "a ROWS frame needs a row count, got %s",
                     vg_type_name(t));
     if (!v)
-        return FAIL(&k, VG_ERR_SEMANTIC, b->span, "a frame bound must be a constant");
+        return FAIL(&k, VG_ERR_SEMANTIC, b->span, "%s", NOT_CONSTANT);
     if (v->null || v->u.i < 0)
         return FAIL(&k, VG_ERR_SEMANTIC, b->span, "a frame bound must not be %s",
                     v->null ? "NULL" : "negative");
@@ -340,7 +206,7 @@ static int resolve_window(bind_over *ov, const vg_ast_window *a, const win **out
     if (!a->is_ref) {
         win *w = vg_arena_alloc(ov->c->b->arena, sizeof *w);
         if (!w)
-            return nomem(ov->c);
+            return vg_bind_nomem(ov->c);
         *out = w;
         return validate_window(ov, a, w);
     }
@@ -364,7 +230,7 @@ static int check_named(bind_over *ov)
     uint32_t n = ov->q->u.select.nwindows;
     ov->named = vg_arena_calloc(ov->c->b->arena, (n ? n : 1) * sizeof *ov->named);
     if (!ov->named)
-        return nomem(ov->c);
+        return vg_bind_nomem(ov->c);
     for (uint32_t i = 0; i < n; i++) {
         const vg_ast_window *w = ov->q->u.select.windows[i];
         ov->named[i].ast = w;
@@ -403,163 +269,52 @@ static group *group_for(bind_over *ov, const win *w, uint32_t *gi)
             *gi = i;
             return &ov->groups[i];
         }
-    ov->groups = grow(ov->c, ov->groups, ov->ngroups, &ov->gcap, sizeof *ov->groups);
+    ov->groups = vg_bind_grow(ov->c, ov->groups, ov->ngroups, &ov->gcap, sizeof *ov->groups);
     if (!ov->groups) {
-        nomem(ov->c);
+        vg_bind_nomem(ov->c);
         return NULL;
     }
     group *g = &ov->groups[ov->ngroups];
     memset(g, 0, sizeof *g);
     g->w = *w;
+    if (!(g->aggs.prefix = vg_arena_printf(ov->c->b->arena, "w%u$o", ov->ngroups))) {
+        vg_bind_nomem(ov->c);
+        return NULL;
+    }
     *gi = ov->ngroups++;
     return g;
 }
 
 /* ---- aggregate calls ---- */
 
-/* x as type t, with an implicit cast when it is not already. */
-static vg_expr *cast_to(bind_ctx *c, vg_expr *x, vg_type t, vg_span sp)
+/* An aggregate nested in an argument or FILTER of another
+ * (vg_bind_part_fn). */
+static int check_not_nested(void *arg, const vg_ast *e)
 {
-    if (vg_expr_type(x) == t || t == VG_T_NULL)
-        return x;
-    vg_error cerr;
-    vg_error_clear(&cerr);
-    vg_expr *r = vg_expr_new_cast(c->b->pool, x, t, false, true, &cerr);
-    return r ? r : vg_bind_fail_from(c, &cerr, sp);
-}
-
-static vg_span arg_span(const vg_ast *e, int i)
-{
-    return i >= 0 && (uint32_t)i < e->u.call.args.n ? e->u.call.args.items[i]->span : e->span;
-}
-
-/* An aggregate nested in an argument or FILTER of another. */
-static int check_not_nested(bind_over *ov, const vg_ast *e)
-{
-    const vg_ast *inner = first_aggregate(e);
+    bind_over *ov = arg;
+    const vg_ast *inner = vg_bind_find(e, vg_bind_is_agg_or_over);
     if (!inner)
         return 0;
     return FAIL(ov->c, VG_ERR_SEMANTIC, inner->span, "aggregate functions cannot be nested");
-}
-
-static int bind_agg_args(bind_over *ov, const vg_ast *e, const vg_agg *a, vg_agg_bind *b,
-                         vg_expr **args)
-{
-    bind_ctx *c = ov->c;
-    uint32_t n = e->u.call.args.n;
-    b->nargs = n;
-    b->distinct = e->u.call.distinct;
-    if (n == 1 && e->u.call.args.items[0]->kind == VG_AST_STAR) {
-        if (!a->count_star)
-            return FAIL(c, VG_ERR_SEMANTIC, e->u.call.args.items[0]->span,
-                        "'*' is only allowed in COUNT(*)");
-        b->nargs = 0;
-        return 0;
-    }
-    for (uint32_t i = 0; i < n && i < VG_AGG_MAXARGS; i++) {
-        const vg_ast *x = e->u.call.args.items[i];
-        if (x->kind == VG_AST_STAR)
-            return FAIL(c, VG_ERR_SEMANTIC, x->span, "'*' is only allowed in COUNT(*)");
-        if (check_not_nested(ov, x) < 0 || !(args[i] = vg_bind_expr(c, x)))
-            return -1;
-        b->argt[i] = vg_expr_type(args[i]);
-    }
-    return 0;
-}
-
-static int bind_filter(bind_over *ov, const vg_ast *f, vg_expr **out)
-{
-    bind_ctx *c = ov->c;
-    *out = NULL;
-    if (!f)
-        return 0;
-    vg_expr *x;
-    if (check_not_nested(ov, f) < 0 || !(x = vg_bind_expr(c, f)))
-        return -1;
-    vg_type t = vg_expr_type(x);
-    if (t != VG_T_BOOL && t != VG_T_NULL)
-        return FAIL(c, VG_ERR_TYPE, f->span, "FILTER expects a BOOLEAN condition, got %s",
-                    vg_type_name(t));
-    const vg_value *v = vg_expr_const_value(x);
-    if (v && !v->null && v->u.i)
-        return 0; /* FILTER (WHERE TRUE) filters nothing */
-    *out = cast_to(c, x, VG_T_BOOL, f->span);
-    return *out ? 0 : -1;
-}
-
-static int bind_agg(bind_over *ov, const vg_ast *e, const vg_agg *a, vg_plan_agg *pa)
-{
-    bind_ctx *c = ov->c;
-    vg_agg_bind b;
-    memset(&b, 0, sizeof b);
-    memset(pa, 0, sizeof *pa);
-    pa->span = e->span;
-    if (bind_agg_args(ov, e, a, &b, pa->args) < 0)
-        return -1;
-    if (vg_agg_bind_call(a, &b, &pa->call) < 0)
-        return FAIL(c, VG_ERR_TYPE, arg_span(e, b.bad_arg), "%s", b.msg);
-    for (uint32_t i = 0; i < pa->call.nargs; i++)
-        if (!(pa->args[i] = cast_to(c, pa->args[i], pa->call.argt[i], arg_span(e, (int)i))))
-            return -1;
-    return bind_filter(ov, e->u.call.filter, &pa->filter);
-}
-
-/* The text of a call without its OVER clause, to share identical calls of
- * one window. */
-static const char *signature(bind_over *ov, const vg_ast *e)
-{
-    const char *text = ov->c->src->text;
-    const vg_ast *f = e->u.call.filter;
-    uint32_t end = e->u.call.args.n ? e->u.call.args.items[e->u.call.args.n - 1]->span.off +
-                                          e->u.call.args.items[e->u.call.args.n - 1]->span.len
-                                    : e->u.call.name.span.off + e->u.call.name.span.len;
-    uint32_t from = e->u.call.name.span.off;
-    return vg_arena_printf(ov->c->b->arena, "%s|%d|%.*s|%.*s", e->u.call.name.name,
-                           e->u.call.distinct, (int)(end - from), text + from,
-                           f ? (int)f->span.len : 0, f ? text + f->span.off : "");
 }
 
 /* Add aggregate call e (an OVER call of the select list) to its window's
  * group; alias names its column when the call is a whole select item. */
 static int add_call(bind_over *ov, const vg_ast *e, const vg_agg *a, const char *alias)
 {
-    bind_ctx *c = ov->c;
     const win *w = NULL;
     uint32_t gi;
-    if (resolve_window(ov, e->u.call.over, &w) < 0)
+    group *g;
+    if (resolve_window(ov, e->u.call.over, &w) < 0 || !(g = group_for(ov, w, &gi)))
         return -1;
-    group *g = group_for(ov, w, &gi);
-    const char *sig = g ? signature(ov, e) : NULL;
-    ov->calls = sig ? grow(c, ov->calls, ov->ncalls, &ov->ccap, sizeof *ov->calls) : NULL;
-    if (!ov->calls)
-        return g ? nomem(c) : -1;
-    call_ref *r = &ov->calls[ov->ncalls++];
-    r->call = e;
-    r->group = gi;
-    for (uint32_t i = 0; i < g->naggs; i++)
-        if (strcmp(g->aggs[i].sig, sig) == 0) {
-            r->index = i;
-            return 0;
-        }
-    if (!(g->aggs = grow(c, g->aggs, g->naggs, &g->cap, sizeof *g->aggs)))
-        return nomem(c);
-    group_agg *ga = &g->aggs[g->naggs];
-    r->index = g->naggs;
-    if (bind_agg(ov, e, a, &ga->agg) < 0)
-        return -1;
-    ga->sig = sig;
-    ga->name = alias ? alias : vg_arena_printf(c->b->arena, "w%u$o%u", gi, g->naggs);
-    if (!ga->name)
-        return nomem(c);
-    g->naggs++;
-    return 0;
+    return vg_bind_aggs_add(ov->c, &g->aggs, e, a, alias, check_not_nested, ov);
 }
 
 /* The call of a non-aggregate with OVER, or FILTER on one. */
 static int not_aggregate(bind_over *ov, const vg_ast *e)
 {
-    static const char *const window_only[] = {"ROW_NUMBER", "RANK", "DENSE_RANK", "LAG",
-                                              "LEAD", "NTILE", "PERCENT_RANK", "CUME_DIST"};
+    static const char *const window_only[] = {"ROW_NUMBER", "RANK",  "DENSE_RANK",   "LAG",
+                                              "LEAD",       "NTILE", "PERCENT_RANK", "CUME_DIST"};
     const vg_ident *name = &e->u.call.name;
     if (!e->u.call.over)
         return FAIL(ov->c, VG_ERR_SEMANTIC, e->u.call.filter->span,
@@ -585,10 +340,11 @@ static int collect_fn(void *arg, vg_ast *const *slot);
 static int collect(bind_over *ov, const vg_ast *e, const char *alias)
 {
     if (e->kind == VG_AST_CALL) {
-        const vg_agg *a = aggregate_of(e);
+        const vg_agg *a = vg_bind_aggregate_of(e);
         if (a && !e->u.call.over)
             return FAIL(ov->c, VG_ERR_SEMANTIC, e->span,
-                        "aggregate %s needs an OVER clause (GROUP BY is not supported yet)",
+                        "aggregate %s needs an OVER clause: a SELECT with OVER or a WINDOW "
+                        "clause cannot also aggregate without one",
                         e->u.call.name.name);
         if (!a && (e->u.call.over || e->u.call.filter))
             return not_aggregate(ov, e);
@@ -596,7 +352,7 @@ static int collect(bind_over *ov, const vg_ast *e, const char *alias)
             return add_call(ov, e, a, alias);
     }
     collect_arg ca = {ov, NULL};
-    return each_child(e, collect_fn, &ca) ? -1 : 0;
+    return vg_bind_each_child(e, collect_fn, &ca) ? -1 : 0;
 }
 
 static int collect_fn(void *arg, vg_ast *const *slot)
@@ -610,24 +366,9 @@ static int collect_fn(void *arg, vg_ast *const *slot)
 /* WHERE as a projection that passes every column through. */
 static vg_rel *where_rel(bind_ctx *c, const vg_ast *q, vg_rel *in, vg_expr *filter)
 {
-    vg_rel *r = vg_bind_rel_new(c, VG_REL_PROJECT, NULL, q->span, 0);
-    uint32_t n = in->schema.ncols;
-    vg_expr **exprs = r ? vg_arena_alloc(c->b->arena, (n ? n : 1) * sizeof *exprs) : NULL;
-    if (!exprs) {
-        nomem(c);
-        return NULL;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        vg_error cerr;
-        vg_error_clear(&cerr);
-        exprs[i] = vg_expr_new_column(c->b->pool, i, in->schema.cols[i].type, &cerr);
-        if (!exprs[i])
-            return vg_bind_fail_from(c, &cerr, q->span);
-    }
-    r->input = in;
-    r->schema = in->schema;
-    r->u.project.filter = filter;
-    r->u.project.exprs = exprs;
+    vg_rel *r = vg_bind_pass_rel(c, in, 0, q->span);
+    if (r)
+        r->u.project.filter = filter;
     return r;
 }
 
@@ -641,21 +382,20 @@ static bool same_keys(const win *a, const win *b)
 
 /* The columns one aggregate appends: its own at col of r, and its hidden
  * name in the select list's scope at the same slot. -1 when out of memory. */
-static int agg_column(bind_over *ov, vg_rel *r, uint32_t col, const group_agg *ga,
+static int agg_column(bind_over *ov, vg_rel *r, uint32_t col, const bind_agg_col *ga,
                       vg_column *hidden)
 {
     r->schema.cols[col].name = ga->name;
     r->schema.cols[col].type = ga->agg.call.ret;
     hidden[col].type = ga->agg.call.ret;
-    hidden[col].name = vg_arena_printf(ov->c->b->arena, "\xff\xff\xff%u", col);
-    return hidden[col].name ? 0 : nomem(ov->c);
+    hidden[col].name = vg_bind_hidden_name(ov->c, col);
+    return hidden[col].name ? 0 : vg_bind_nomem(ov->c);
 }
 
 /* The OVER relation of window group g0's key set over prev: one frame per
  * window of those keys (g0 and the later groups partitioned alike, marked
  * done), in order of first use, each appending its aggregates. */
-static vg_rel *key_set_rel(bind_over *ov, vg_rel *prev, uint32_t g0, bool *done,
-                           vg_column *hidden)
+static vg_rel *key_set_rel(bind_over *ov, vg_rel *prev, uint32_t g0, bool *done, vg_column *hidden)
 {
     bind_ctx *c = ov->c;
     const win *w = &ov->groups[g0].w;
@@ -663,13 +403,13 @@ static vg_rel *key_set_rel(bind_over *ov, vg_rel *prev, uint32_t g0, bool *done,
     for (uint32_t g = g0; g < ov->ngroups; g++)
         if (same_keys(&ov->groups[g].w, w)) {
             nframes++;
-            naggs += ov->groups[g].naggs;
+            naggs += ov->groups[g].aggs.naggs;
         }
     vg_rel *r = vg_bind_rel_new(c, VG_REL_OVER, NULL, ov->q->span, n + naggs);
     struct vg_plan_frame *frames =
         r ? vg_arena_calloc(c->b->arena, nframes * sizeof *frames) : NULL;
     if (!frames) {
-        nomem(c);
+        vg_bind_nomem(c);
         return NULL;
     }
     memcpy(r->schema.cols, prev->schema.cols, n * sizeof *r->schema.cols);
@@ -682,16 +422,16 @@ static vg_rel *key_set_rel(bind_over *ov, vg_rel *prev, uint32_t g0, bool *done,
         gr->first = col;
         frames[f].frame = gr->w.frame;
         frames[f].preceding = gr->w.preceding;
-        frames[f].naggs = gr->naggs;
-        frames[f].aggs = vg_arena_alloc(c->b->arena, (gr->naggs ? gr->naggs : 1) *
+        frames[f].naggs = gr->aggs.naggs;
+        frames[f].aggs = vg_arena_alloc(c->b->arena, (gr->aggs.naggs ? gr->aggs.naggs : 1) *
                                                          sizeof *frames[f].aggs);
         if (!frames[f].aggs) {
-            nomem(c);
+            vg_bind_nomem(c);
             return NULL;
         }
-        for (uint32_t i = 0; i < gr->naggs; i++, col++) {
-            frames[f].aggs[i] = gr->aggs[i].agg;
-            if (agg_column(ov, r, col, &gr->aggs[i], hidden) < 0)
+        for (uint32_t i = 0; i < gr->aggs.naggs; i++, col++) {
+            frames[f].aggs[i] = gr->aggs.aggs[i].agg;
+            if (agg_column(ov, r, col, &gr->aggs.aggs[i], hidden) < 0)
                 return NULL;
         }
         f++;
@@ -713,11 +453,11 @@ static vg_rel *over_rels(bind_over *ov, vg_rel *base)
     bind_ctx *c = ov->c;
     uint32_t nbase = base->schema.ncols, total = nbase;
     for (uint32_t g = 0; g < ov->ngroups; g++)
-        total += ov->groups[g].naggs;
+        total += ov->groups[g].aggs.naggs;
     vg_column *hidden = vg_arena_alloc(c->b->arena, (total ? total : 1) * sizeof *hidden);
     bool *done = vg_arena_calloc(c->b->arena, ov->ngroups + 1);
     if (!hidden || !done) {
-        nomem(c);
+        vg_bind_nomem(c);
         return NULL;
     }
     memcpy(hidden, base->schema.cols, nbase * sizeof *hidden);
@@ -736,12 +476,12 @@ vg_rel *vg_bind_over(bind_ctx *c, const vg_ast *q, vg_rel *in, vg_expr *filter, 
     *out = NULL;
     bind_over *ov = vg_arena_calloc(c->b->arena, sizeof *ov);
     if (!ov) {
-        nomem(c);
+        vg_bind_nomem(c);
         return NULL;
     }
     ov->c = c;
     ov->q = q;
-    ov->time_col = vg_bind_time_col(in);
+    ov->time_col = vg_bind_window_time_col(in); /* bind_window.c */
     ov->scope.alias = c->scope->alias;
     if (check_named(ov) < 0)
         return NULL;
@@ -763,75 +503,20 @@ const bind_scope *vg_bind_over_scope(const bind_over *ov) { return &ov->scope; }
 
 /* ---- rewriting the select list ---- */
 
-/* The final slot of aggregate call e, or -1 when e is not one. */
-static int64_t call_slot(const bind_over *ov, const vg_ast *e)
+/* The final slot of aggregate call e, or -1 when e is not one
+ * (vg_bind_slot_fn). */
+static int64_t call_slot(const void *arg, const vg_ast *e)
 {
-    for (uint32_t i = 0; i < ov->ncalls; i++)
-        if (ov->calls[i].call == e)
-            return ov->groups[ov->calls[i].group].first + ov->calls[i].index;
+    const bind_over *ov = arg;
+    for (uint32_t g = 0; g < ov->ngroups; g++) {
+        int64_t i = vg_bind_aggs_find(&ov->groups[g].aggs, e);
+        if (i >= 0)
+            return ov->groups[g].first + i;
+    }
     return -1;
 }
 
-static int has_call_fn(void *arg, vg_ast *const *slot);
-
-static bool has_call(const bind_over *ov, const vg_ast *e)
-{
-    return call_slot(ov, e) >= 0 || each_child(e, has_call_fn, (void *)ov) != 0;
-}
-
-static int has_call_fn(void *arg, vg_ast *const *slot) { return has_call(arg, *slot); }
-
-/* Copy list l into the arena (its items array only). */
-static int copy_list(bind_ctx *c, vg_ast_list *l)
-{
-    if (!l->n)
-        return 0;
-    vg_ast **items = vg_arena_alloc(c->b->arena, l->n * sizeof *items);
-    if (!items)
-        return -1;
-    memcpy(items, l->items, l->n * sizeof *items);
-    l->items = items;
-    return 0;
-}
-
-static int rewrite_fn(void *arg, vg_ast *const *slot);
-
 const vg_ast *vg_bind_over_rewrite(bind_over *ov, const vg_ast *e)
 {
-    bind_ctx *c = ov->c;
-    int64_t slot = call_slot(ov, e);
-    if (slot < 0 && !has_call(ov, e))
-        return e;
-    vg_ast *n = vg_arena_alloc(c->b->arena, sizeof *n);
-    if (!n) {
-        nomem(c);
-        return NULL;
-    }
-    if (slot >= 0) { /* the call becomes its hidden column, at the call's place */
-        memset(n, 0, sizeof *n);
-        n->kind = VG_AST_COLUMN;
-        n->span = e->span;
-        n->u.column.name.name = ov->scope_schema.cols[slot].name;
-        n->u.column.name.span = e->span;
-        return n;
-    }
-    *n = *e;
-    if ((n->kind == VG_AST_IN && copy_list(c, &n->u.in.list) < 0) ||
-        (n->kind == VG_AST_CASE &&
-         (copy_list(c, &n->u.kase.whens) < 0 || copy_list(c, &n->u.kase.thens) < 0)) ||
-        (n->kind == VG_AST_CALL && copy_list(c, &n->u.call.args) < 0)) {
-        nomem(c);
-        return NULL;
-    }
-    return each_child(n, rewrite_fn, ov) ? NULL : n;
-}
-
-/* Children of a node copy are that copy's own: safe to replace. */
-static int rewrite_fn(void *arg, vg_ast *const *slot)
-{
-    const vg_ast *r = vg_bind_over_rewrite(arg, *slot);
-    if (!r)
-        return 1;
-    *(vg_ast **)slot = (vg_ast *)r;
-    return 0;
+    return vg_bind_rewrite(ov->c, e, call_slot, ov, &ov->scope_schema);
 }

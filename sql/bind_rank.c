@@ -37,8 +37,6 @@
     "SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) AS rn FROM "   \
     "t) WHERE rn <= N"
 
-static int nomem(bind_ctx *c) { return vg_error_set(c->err, VG_ERR_NOMEM, "out of memory"); }
-
 static bool is_row_number(const vg_ast *e)
 {
     return e->kind == VG_AST_CALL && strcasecmp(e->u.call.name.name, "ROW_NUMBER") == 0;
@@ -46,24 +44,8 @@ static bool is_row_number(const vg_ast *e)
 
 /* ---- finding ROW_NUMBER ---- */
 
-static int first_rn_fn(void *arg, vg_ast *const *slot);
-
 /* The first ROW_NUMBER call in e (NULL: none). */
-static const vg_ast *first_rn(const vg_ast *e)
-{
-    if (!e)
-        return NULL;
-    if (is_row_number(e))
-        return e;
-    const vg_ast *found = NULL;
-    vg_bind_each_child(e, first_rn_fn, &found);
-    return found;
-}
-
-static int first_rn_fn(void *arg, vg_ast *const *slot)
-{
-    return (*(const vg_ast **)arg = first_rn(*slot)) != NULL;
-}
+static const vg_ast *first_rn(const vg_ast *e) { return vg_bind_find(e, is_row_number); }
 
 static const vg_ast *first_rn_in_list(const vg_ast_list *l)
 {
@@ -168,7 +150,7 @@ static int bind_cols(rank *r, const vg_ast_list *l, const char *clause, uint32_t
     bind_ctx *c = r->c;
     *out = vg_arena_alloc(c->b->arena, (l->n ? l->n : 1) * sizeof **out);
     if (!*out)
-        return nomem(c);
+        return vg_bind_nomem(c);
     for (uint32_t i = 0; i < l->n; i++) {
         const vg_ast *e = l->items[i];
         if (e->kind != VG_AST_COLUMN)
@@ -214,7 +196,7 @@ static int bind_window(rank *r)
     r->norder = w->order_by.n;
     r->desc = vg_arena_calloc(c->b->arena, r->norder * sizeof *r->desc);
     if (!r->desc)
-        return nomem(c);
+        return vg_bind_nomem(c);
     for (uint32_t i = 0; i < r->norder; i++)
         r->desc[i] = w->order_desc && w->order_desc[i];
     if (bind_cols(r, &w->partition_by, "PARTITION BY", &r->keys) < 0)
@@ -290,7 +272,7 @@ static const vg_ast *and_of(rank *r, const vg_ast *rest, const vg_ast *e)
         return e;
     vg_ast *n = vg_arena_calloc(r->c->b->arena, sizeof *n);
     if (!n) {
-        nomem(r->c);
+        vg_bind_nomem(r->c);
         return NULL;
     }
     n->kind = VG_AST_BINARY;
@@ -357,32 +339,12 @@ static vg_rel *where_rel(rank *r)
     const vg_ast *w = r->sq->u.select.where;
     if (!w)
         return r->in;
-    if (vg_bind_no_aggregates(c, w, "WHERE") < 0)
+    vg_expr *x;
+    if (vg_bind_no_aggregates(c, w, "WHERE") < 0 || !(x = vg_bind_condition(c, w, "WHERE")))
         return NULL;
-    vg_expr *x = vg_bind_expr(c, w);
-    if (!x)
-        return NULL;
-    vg_type t = vg_expr_type(x);
-    if (t != VG_T_BOOL && t != VG_T_NULL)
-        return vg_bind_fail(c, VG_ERR_TYPE, w->span, "WHERE expects a BOOLEAN expression, got %s",
-                            vg_type_name(t));
-    uint32_t n = r->in->schema.ncols;
-    vg_rel *p = vg_bind_rel_new(c, VG_REL_PROJECT, NULL, r->sq->span, 0);
-    vg_expr **exprs = p ? vg_arena_alloc(c->b->arena, (n ? n : 1) * sizeof *exprs) : NULL;
-    if (!exprs) {
-        nomem(c);
-        return NULL;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        vg_error cerr;
-        vg_error_clear(&cerr);
-        if (!(exprs[i] = vg_expr_new_column(c->b->pool, i, r->in->schema.cols[i].type, &cerr)))
-            return vg_bind_fail_from(c, &cerr, w->span);
-    }
-    p->input = r->in;
-    p->schema = r->in->schema;
-    p->u.project.filter = x;
-    p->u.project.exprs = exprs;
+    vg_rel *p = vg_bind_pass_rel(c, r->in, 0, r->sq->span);
+    if (p)
+        p->u.project.filter = x;
     return p;
 }
 
@@ -429,7 +391,7 @@ static int out_add(rank *r, outlist *o, const char *name, vg_expr *x)
         vg_column *cols = vg_arena_alloc(c->b->arena, cap * sizeof *cols);
         vg_expr **exprs = vg_arena_alloc(c->b->arena, cap * sizeof *exprs);
         if (!cols || !exprs)
-            return nomem(c);
+            return vg_bind_nomem(c);
         if (o->n) {
             memcpy(cols, o->cols, o->n * sizeof *cols);
             memcpy(exprs, o->exprs, o->n * sizeof *exprs);
@@ -480,7 +442,7 @@ static int bind_item(rank *r, const vg_ast_select_item *it, outlist *o, uint32_t
     if (!name && e->kind == VG_AST_COLUMN)
         name = e->u.column.name.name;
     if (!name && !(name = vg_arena_printf(r->c->b->arena, "EXPR$%u", pos)))
-        return nomem(r->c);
+        return vg_bind_nomem(r->c);
     return out_add(r, o, name, x);
 }
 
@@ -553,7 +515,7 @@ vg_rel *vg_bind_rank_from(bind_ctx *c, const vg_ast *q, const char **alias, cons
         return NULL;
     vg_ast *nq = vg_arena_alloc(c->b->arena, sizeof *nq);
     if (!nq) {
-        nomem(c);
+        vg_bind_nomem(c);
         return NULL;
     }
     *nq = *q;

@@ -218,38 +218,16 @@ static int bind_item(bind_ctx *c, bind_ctx *star_ctx, bind_over *ov, const vg_as
     return out_add(c, o, name, x, sp);
 }
 
-/* Refuse two output columns of one name (views and sinks). */
-static int check_unique(bind_ctx *c, const outlist *o)
-{
-    for (uint32_t i = 1; i < o->n; i++)
-        for (uint32_t j = 0; j < i; j++)
-            if (strcmp(o->cols[i].name, o->cols[j].name) == 0) {
-                vg_bind_fail(c, VG_ERR_NAME, o->spans[i], "duplicate output column '%s'",
-                             o->cols[i].name);
-                return -1;
-            }
-    return 0;
-}
-
 /* WHERE: a BOOLEAN; NULL when it is the constant TRUE (no filter). */
 static int bind_where(bind_ctx *c, const vg_ast *w, vg_expr **out)
 {
     *out = NULL;
     if (!w)
         return 0;
-    if (vg_bind_no_aggregates(c, w, "WHERE") < 0)
+    vg_expr *x;
+    if (vg_bind_no_aggregates(c, w, "WHERE") < 0 || !(x = vg_bind_condition(c, w, "WHERE")))
         return -1;
-    vg_expr *x = vg_bind_expr(c, w);
-    if (!x)
-        return -1;
-    vg_type t = vg_expr_type(x);
-    if (t != VG_T_BOOL && t != VG_T_NULL) {
-        vg_bind_fail(c, VG_ERR_TYPE, w->span, "WHERE expects a BOOLEAN expression, got %s",
-                     vg_type_name(t));
-        return -1;
-    }
-    const vg_value *v = vg_expr_const_value(x);
-    if (!(v && !v->null && v->u.i))
+    if (!vg_bind_is_true(x))
         *out = x;
     return 0;
 }
@@ -291,7 +269,7 @@ static vg_rel *bind_query(bind_ctx *c, const vg_ast *q, bool unique_names)
     for (uint32_t i = 0; i < q->u.select.nitems; i++)
         if (bind_item(&items, &inner, ov, &q->u.select.items[i], &o) < 0)
             return NULL;
-    if (unique_names && check_unique(c, &o) < 0)
+    if (unique_names && vg_bind_check_unique(c, o.cols, o.spans, o.n) < 0)
         return NULL;
     vg_rel *r = vg_bind_rel_new(c, VG_REL_PROJECT, NULL, q->span, 0);
     if (!r)

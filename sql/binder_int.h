@@ -1,13 +1,15 @@
 /*
  * binder_int.h — what binder.c (catalog, statements, SELECT), bind_expr.c
  * (expressions), bind_over.c (OVER aggregates), bind_window.c and
- * bind_wgroup.c (window TVFs), bind_group.c (updating GROUP BY, DISTINCT)
- * and bind_rank.c (deduplication, Top-N) share.
+ * bind_wgroup.c (window TVFs), bind_group.c (updating GROUP BY, DISTINCT),
+ * bind_rank.c (deduplication, Top-N) and bind_agg.c (what the aggregate
+ * binders have in common) share.
  */
 #ifndef VG_BINDER_INT_H
 #define VG_BINDER_INT_H
 
 #include "sql/binder.h"
+#include "udf/agg.h"
 
 /* One catalog entry: a stream or a view. */
 typedef struct bind_entry {
@@ -60,6 +62,135 @@ vg_rel *vg_bind_rel_new(bind_ctx *c, vg_rel_kind kind, const char *name, vg_span
  * with c->err set. */
 vg_rel *vg_bind_from(bind_ctx *c, const vg_ast *f, const char **alias);
 
+/* ---- what the aggregate binders share (bind_agg.c) ---- */
+
+/* "out of memory" in c->err; returns -1. */
+int vg_bind_nomem(bind_ctx *c);
+/* Grow an arena array of *cap elements of size sz to hold n + 1: arr
+ * itself, or a larger copy in the binder's arena; NULL when out of memory
+ * (no error set). */
+void *vg_bind_grow(bind_ctx *c, void *arr, uint32_t n, uint32_t *cap, size_t sz);
+
+/* Calls fn on the slot of each child expression of e (operands, arguments,
+ * FILTER; not OVER specs); stops at a nonzero return and gives it back. */
+typedef int (*vg_bind_child_fn)(void *arg, vg_ast *const *slot);
+int vg_bind_each_child(const vg_ast *e, vg_bind_child_fn fn, void *arg);
+/* The aggregate that call e names, or NULL (e not a call, or not of one). */
+const vg_agg *vg_bind_aggregate_of(const vg_ast *e);
+/* The first node of e (e itself, then its children depth first) for
+ * which pred holds; NULL when none or e is NULL. */
+typedef bool (*vg_bind_pred_fn)(const vg_ast *e);
+const vg_ast *vg_bind_find(const vg_ast *e, vg_bind_pred_fn pred);
+/* Predicates for vg_bind_find: an aggregate call or a call with OVER; a
+ * call with OVER. */
+bool vg_bind_is_agg_or_over(const vg_ast *e);
+bool vg_bind_is_over(const vg_ast *e);
+
+/* x as type t, with an implicit cast when it is not already; NULL with
+ * c->err set (at sp) on error. */
+vg_expr *vg_bind_cast_to(bind_ctx *c, vg_expr *x, vg_type t, vg_span sp);
+
+/* One aggregate column: a distinct call of the query. */
+typedef struct bind_agg_col {
+    vg_plan_agg agg;
+    const char *name; /* its column's name: the select item's alias, or prefix + N */
+    const char *sig;  /* the call's text, to share identical calls */
+} bind_agg_col;
+
+/* An aggregate call of the query and the column that computes it. */
+typedef struct bind_agg_call {
+    const vg_ast *call;
+    uint32_t index; /* into aggs */
+} bind_agg_call;
+
+/* The aggregate calls of a query (or of one OVER window), in order of
+ * first appearance; all arrays in the binder's arena. */
+typedef struct bind_aggs {
+    const char *prefix; /* the name of an unaliased column: prefix, then its index */
+    bind_agg_col *aggs;
+    uint32_t naggs, acap;
+    bind_agg_call *calls;
+    uint32_t ncalls, ccap;
+} bind_aggs;
+
+/* Checks an argument or FILTER of an aggregate call before it is bound
+ * (no nested aggregate, ...): 0, or -1 with the error set. */
+typedef int (*vg_bind_part_fn)(void *arg, const vg_ast *part);
+/* Add aggregate call e (of aggregate a) to s: bound (check on each
+ * argument and FILTER first, then implicit casts; FILTER (WHERE TRUE)
+ * dropped) unless an identical call is there already, whose column it
+ * shares; alias names the column when e is a whole select item. 0, or -1
+ * with c->err set. */
+int vg_bind_aggs_add(bind_ctx *c, bind_aggs *s, const vg_ast *e, const vg_agg *a,
+                     const char *alias, vg_bind_part_fn check, void *arg);
+/* The index of the column of call e in s, or -1 when e is not one of its
+ * calls. */
+int64_t vg_bind_aggs_find(const bind_aggs *s, const vg_ast *call);
+/* The hidden name of column slot (never valid UTF-8, so no SQL names it),
+ * in the binder's arena; NULL when out of memory (no error set). */
+const char *vg_bind_hidden_name(bind_ctx *c, uint32_t slot);
+
+/* The hidden slot that stands for node e, or -1. */
+typedef int64_t (*vg_bind_slot_fn)(const void *arg, const vg_ast *e);
+/* e with each node that slot maps to a column replaced by a reference to
+ * that column (named by names), at the node's span: e itself when there is
+ * none, else a copy in the binder's arena. NULL with c->err set when out
+ * of memory. */
+const vg_ast *vg_bind_rewrite(bind_ctx *c, const vg_ast *e, vg_bind_slot_fn slot, const void *arg,
+                              const vg_schema *names);
+
+/* Whether x is the constant TRUE. */
+bool vg_bind_is_true(const vg_expr *x);
+/* e (WHERE or HAVING, named by clause) bound in c as a BOOLEAN: "CLAUSE
+ * expects a BOOLEAN expression" otherwise. NULL with c->err set. */
+vg_expr *vg_bind_condition(bind_ctx *c, const vg_ast *e, const char *clause);
+/* A projection over `in` that passes its columns through at their slots,
+ * then `extra` columns whose names, types and expressions the caller sets;
+ * no filter. NULL with c->err set. */
+vg_rel *vg_bind_pass_rel(bind_ctx *c, vg_rel *in, uint32_t extra, vg_span span);
+/* "duplicate output column" at spans[i] for the first of n columns whose
+ * name an earlier one has. 0 or -1. */
+int vg_bind_check_unique(bind_ctx *c, const vg_column *cols, const vg_span *spans, uint32_t n);
+/* The slot of c->scope that column reference e names, or -1 with the error
+ * set ("unknown table alias", "unknown column", "ambiguous"). */
+int vg_bind_resolve_column(bind_ctx *c, const vg_ast *e);
+
+/* A grouped SELECT (GROUP BY, HAVING or aggregates without OVER) while its
+ * select list and HAVING are bound over its grouped relation. Embedded
+ * first in the binder's own state, which the ops' callbacks cast it to. */
+typedef struct bind_grouped bind_grouped;
+
+/* What differs between grouped SELECTs. */
+typedef struct bind_grouped_ops {
+    const char *over_msg; /* the error for OVER in the select list or HAVING */
+    const char *star_msg; /* the error for SELECT * */
+    /* Check an argument or FILTER of an aggregate (vg_bind_part_fn). */
+    int (*check_part)(bind_grouped *g, const vg_ast *e);
+    /* The hidden slot of a grouped expression (not a column), or -1; NULL
+     * when only columns are grouped. */
+    int64_t (*key_slot)(const bind_grouped *g, const vg_ast *e);
+    /* Whether column slot of the input is grouped. */
+    bool (*grouped_col)(const bind_grouped *g, int slot);
+} bind_grouped_ops;
+
+struct bind_grouped {
+    const bind_grouped_ops *ops;
+    bind_ctx *c;          /* c->scope: the input's columns */
+    const vg_ast *q;      /* the SELECT */
+    bind_aggs aggs;       /* its aggregate calls */
+    uint32_t first_agg;   /* slot of the first aggregate column in the grouped relation */
+    vg_schema out_schema; /* the grouped relation's columns as the select list sees them */
+    bind_scope out_scope; /* what the select list and HAVING bind in */
+};
+
+/* Find and bind the aggregate calls of g's select list and HAVING, then
+ * check that every other column they use is grouped. 0 or -1. */
+int vg_bind_grouped_items(bind_grouped *g);
+/* The select list, with HAVING as its filter, bound over `grouped` (whose
+ * columns g->out_scope names): a projection, output names unique when
+ * unique_names. NULL with g->c->err set. */
+vg_rel *vg_bind_grouped_select(bind_grouped *g, vg_rel *grouped, bool unique_names);
+
 /* ---- OVER aggregates (bind_over.c) ---- */
 
 /* The OVER aggregates of one SELECT, while its select list is bound. */
@@ -71,9 +202,6 @@ bool vg_bind_over_wanted(const vg_ast *q);
 /* An error at the first aggregate call in e (NULL: none), for clauses that
  * cannot hold one: "aggregate functions are not allowed in CLAUSE". 0 or -1. */
 int vg_bind_no_aggregates(bind_ctx *c, const vg_ast *e, const char *clause);
-/* The event-time attribute of r (a WATERMARK FOR column passed through
- * unchanged), or -1. */
-int32_t vg_bind_time_col(const vg_rel *r);
 /* Bind q's windows and aggregate calls over `in` (c->scope holds in's
  * columns), WHERE being `filter` (NULL: none). Returns the relation the
  * select list reads: WHERE as a projection, then one OVER relation per
@@ -105,21 +233,16 @@ bool vg_bind_window_wanted(const vg_ast *q);
 vg_rel *vg_bind_window_select(bind_ctx *c, const vg_ast *q, vg_rel *in, const char *alias,
                               bool unique_names);
 /* Refuse what a SELECT without GROUP BY cannot do over its FROM item `in`
- * when that is a window TVF (SESSION, aggregates, OVER) or reads one (OVER
- * aggregates, until vg_bind_time_col knows window relations). 0 or -1
- * with c->err set. */
+ * when that is a bare window TVF (SESSION, aggregates, OVER). 0 or -1 with
+ * c->err set. */
 int vg_bind_window_check(bind_ctx *c, const vg_ast *q, const vg_rel *in);
 /* The event-time attribute of r, or -1: a stream's WATERMARK FOR column,
  * a window TVF's window_time, passed through unchanged by projections and
- * OVER. */
+ * OVER. What OVER windows are ordered by. */
 int32_t vg_bind_window_time_col(const vg_rel *r);
 
 /* ---- updating aggregates: GROUP BY without a window, DISTINCT (bind_group.c) ---- */
 
-/* Calls fn on the slot of each child expression of e (operands, arguments,
- * FILTER; not OVER specs); stops at a nonzero return and gives it back. */
-typedef int (*vg_bind_child_fn)(void *arg, vg_ast *const *slot);
-int vg_bind_each_child(const vg_ast *e, vg_bind_child_fn fn, void *arg);
 /* Whether SELECT q (no GROUP BY, no HAVING) is an aggregate without GROUP
  * BY, Flink's global aggregate: its list calls an aggregate and has no
  * OVER, and q has no WINDOW clause. */
