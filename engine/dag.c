@@ -145,6 +145,27 @@ void vg_dag_push(vg_dag *d, uint32_t source, const vg_value *row)
     op->kind->push(op, 0, row, VG_ROW_INSERT);
 }
 
+/* The source forwards each row unchanged (op_source.c) after noting its
+ * watermark: when the operator after it takes batches, the source does its
+ * bookkeeping row by row with its edges unhooked, and the batch goes on
+ * whole. */
+void vg_dag_push_batch(vg_dag *d, uint32_t source, const vg_op_batch *b)
+{
+    vg_op *op = vg_dag_source(d, source);
+    bool whole = op->kind == &vg_op_source_kind && op->nout == 1 && op->out[0].to->kind->push_batch;
+    uint32_t nout = op->nout;
+    if (whole)
+        op->nout = 0;
+    op->rows_in += b->n;
+    for (uint32_t i = 0; i < b->n; i++) {
+        d->env.partition = b->parts[i];
+        op->kind->push(op, 0, b->rows + (size_t)i * b->width, VG_ROW_INSERT);
+    }
+    op->nout = nout;
+    if (whole)
+        vg_op_push_batch(op->out[0].to, op->out[0].port, b);
+}
+
 void vg_dag_set_partition(vg_dag *d, int32_t partition) { d->env.partition = partition; }
 
 void vg_dag_watermark(vg_dag *d, int64_t wm)

@@ -27,6 +27,10 @@ vg_op *vg_dag_source(vg_dag *d, uint32_t i);
 /* Push one row of source i. Errors that are not about the row (out of
  * memory) are latched in vg_dag_error. */
 void vg_dag_push(vg_dag *d, uint32_t source, const vg_value *row);
+/* Push a batch of rows of source i (each with its source partition, which
+ * vg_dag_set_partition is left at the last row's): the same as pushing them
+ * one by one, but operators that take batches get them whole. */
+void vg_dag_push_batch(vg_dag *d, uint32_t source, const vg_op_batch *b);
 /* The source partition of the rows pushed from now on (the kcat envelope's
  * partition; 0 when the log has none). Sources track a watermark per
  * partition, and keyed operators keep their state per partition. */

@@ -42,12 +42,27 @@ typedef struct vg_op vg_op;
  * columns then the current values, in the schema that iterate documents. */
 typedef int (*vg_op_visit_fn)(void *arg, const vg_value *row);
 
+/* A run of inserted rows (VG_ROW_INSERT) of one input, in arrival order,
+ * borrowed for the duration of the call. Pushing a batch is pushing its
+ * rows one after the other, each with its source partition; a kind that
+ * takes batches whole can work across rows (prefetch the state of the
+ * rows ahead). */
+typedef struct vg_op_batch {
+    uint32_t n;            /* rows */
+    uint32_t width;        /* values per row: row i is rows + i * width */
+    const vg_value *rows;  /* n * width values */
+    const int32_t *parts;  /* the source partition of each row (vg_op_env.partition) */
+} vg_op_batch;
+
 typedef struct vg_op_kind {
     const char *name; /* "source", "project", "sink", ... */
     /* Allocate op->state for op->node; 0 or -1 with err set. */
     int (*open)(vg_op *op, vg_error *err);
     /* Take one row (in the input's schema) from input port `port`. */
     void (*push)(vg_op *op, uint32_t port, const vg_value *row, vg_row_kind kind);
+    /* Take a batch of rows from input port `port`, as push would one after
+     * the other. NULL: vg_op_push_batch pushes them one by one. */
+    void (*push_batch)(vg_op *op, uint32_t port, const vg_op_batch *b);
     /* Event time has advanced to wm on every input: fire what is due, then
      * forward the watermark (vg_op_emit_watermark). NULL: just forward. */
     void (*watermark)(vg_op *op, int64_t wm);
@@ -118,6 +133,37 @@ static inline void vg_op_emit(vg_op *op, const vg_value *row, vg_row_kind kind)
         vg_op *to = op->out[i].to;
         to->rows_in++;
         to->kind->push(to, op->out[i].port, row, kind);
+    }
+}
+
+/* Push batch b into input port `port` of op: whole when its kind takes
+ * batches, else row by row (setting each row's source partition). */
+static inline void vg_op_push_batch(vg_op *op, uint32_t port, const vg_op_batch *b)
+{
+    op->rows_in += b->n;
+    if (op->kind->push_batch) {
+        op->kind->push_batch(op, port, b);
+        return;
+    }
+    for (uint32_t i = 0; i < b->n; i++) {
+        op->env->partition = b->parts[i];
+        op->kind->push(op, port, b->rows + (size_t)i * b->width, VG_ROW_INSERT);
+    }
+}
+
+/* Send a batch of inserted rows downstream. With more than one downstream
+ * operator, row by row (each row to every operator before the next row),
+ * so that their outputs interleave as with vg_op_emit. */
+static inline void vg_op_emit_batch(vg_op *op, const vg_op_batch *b)
+{
+    if (op->nout == 1) {
+        op->rows_out += b->n;
+        vg_op_push_batch(op->out[0].to, op->out[0].port, b);
+        return;
+    }
+    for (uint32_t i = 0; i < b->n; i++) {
+        op->env->partition = b->parts[i];
+        vg_op_emit(op, b->rows + (size_t)i * b->width, VG_ROW_INSERT);
     }
 }
 

@@ -210,16 +210,6 @@ static int64_t arrival_due(const over_state *st, const over_part *p)
     return due;
 }
 
-/* The map slot of the partition of key st->key (hash h), found or made;
- * -1 when out of memory. */
-static int64_t partition_of(over_state *st, uint64_t h)
-{
-    const char *key = st->key.p;
-    uint32_t klen = (uint32_t)st->key.len;
-    int64_t i = over_map_find(st, key, klen, h);
-    return i >= 0 ? i : over_map_add(st, key, klen, h);
-}
-
 /* ---- warming the caches ----
  *
  * The partitions of a large state are far from the processor's caches, and
@@ -275,45 +265,49 @@ static void warm_partition(const over_state *xs)
     }
 }
 
-static void over_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_kind kind)
+/* Copy the STRING results of the row in st->out into the scratch arena:
+ * they may point into records or states that a later row of the batch
+ * moves or frees before the batch goes on. -1 when out of memory. */
+static int keep_strings(over_state *st, vg_eval_ctx *ctx)
 {
-    (void)port;
+    vg_value *out = st->out + st->nin;
+    for (uint32_t i = 0; i < st->naggs; i++) {
+        if (st->aggs[i].call->ret != VG_T_STRING || out[i].null || !out[i].len)
+            continue;
+        char *c = vg_arena_alloc(ctx->scratch, out[i].len);
+        if (!c)
+            return -1;
+        memcpy(c, out[i].u.s, out[i].len);
+        out[i].u.s = c;
+    }
+    return 0;
+}
+
+/* A row not late, at event time t, of key key[0..klen) (hash h): its
+ * features into st->out. Emitted at once, or with `batch` left in st->out
+ * for the caller to emit (true when it is to be emitted). */
+static bool arrive(vg_op *op, const vg_value *row, int64_t t, const char *key, uint32_t klen,
+                   uint64_t h, bool batch)
+{
     over_state *st = op->state;
     vg_eval_ctx *ctx = &op->env->eval;
-    const vg_value *tv = &row[st->node->u.over.order_col];
-    if (kind != VG_ROW_INSERT) {
-        vg_error_set(ctx->err, VG_ERR_RUNTIME, "OVER aggregates need an append-only input");
-        return;
-    }
-    if (tv->null || tv->u.i < st->wm) {
-        vg_op_late(op, row, tv->null ? VG_WM_MIN : tv->u.i);
-        return;
-    }
-    if (!st->chain_known)
-        find_chain(op, st);
-    int64_t t = tv->u.i;
-    uint64_t h = st->pf_hash;
-    if (!st->pf_ready) {
-        if (over_key_encode(st, st->env->partition, row) < 0) {
-            nomem(ctx->err);
-            return;
-        }
-        h = over_hash(st->key.p, st->key.len);
-    }
-    st->pf_ready = false;
     /* Start the loads of the row's map slot (and the next operators'), then
      * do the work that needs no partition while they come. */
-    __builtin_prefetch(&st->map[h & (st->mcap - 1)]);
-    for (uint32_t i = 0; i < st->nnext && !st->warmed; i++)
-        warm_slot(st->next[i], row);
+    if (!batch) {
+        __builtin_prefetch(&st->map[h & (st->mcap - 1)]);
+        for (uint32_t i = 0; i < st->nnext && !st->warmed; i++)
+            warm_slot(st->next[i], row);
+    }
     if (over_rec_build(st, row, t, ctx) < 0) {
         nomem(ctx->err);
-        return;
+        return false;
     }
     memcpy(st->out, row, st->nin * sizeof *row);
-    int64_t slot = partition_of(st, h);
+    int64_t slot = over_map_find(st, key, klen, h);
+    if (slot < 0)
+        slot = over_map_add(st, key, klen, h);
     over_ent *e = slot >= 0 ? &st->map[slot] : NULL;
-    for (uint32_t i = 0; i < st->nnext && !st->warmed; i++)
+    for (uint32_t i = 0; i < st->nnext && !st->warmed && !batch; i++)
         warm_partition(st->next[i]);
     if (e && over_expired(st, e->p))
         over_part_reset(st, e->p);
@@ -324,7 +318,7 @@ static void over_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_kind
             e->due = over_due(st, e->p);
         over_rec_release(st, st->rec);
         nomem(ctx->err);
-        return;
+        return false;
     }
     over_part *p = e->p;
     st->since_sweep++;
@@ -333,15 +327,160 @@ static void over_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_kind
         if (t > p->newest)
             p->newest = t;
         e->due = arrival_due(st, p);
+        e->warm = over_warm_mask(st, p);
+        if (batch)
+            return !st->bstr || keep_strings(st, ctx) == 0 || (nomem(ctx->err), false);
         vg_op_emit(op, st->out, VG_ROW_INSERT);
-        return;
+        return true;
     }
     uint32_t j = insert(st, p, t);
     for (uint32_t fi = 0; fi < st->nframes; fi++)
         frame_out_of_order(st, p, fi, j, ctx->err);
     e->due = over_due(st, p);
-    vg_op_emit(op, st->out, VG_ROW_INSERT);
+    e->warm = over_warm_mask(st, p);
+    bool kept = true;
+    if (batch && st->bstr && keep_strings(st, ctx) < 0) {
+        nomem(ctx->err);
+        kept = false;
+    }
+    if (!batch)
+        vg_op_emit(op, st->out, VG_ROW_INSERT);
     after_out_of_order(st, p, j, ctx->err);
+    return kept;
+}
+
+/* Whether row is late (reported so), or has no event time. */
+static bool late(vg_op *op, const vg_value *row)
+{
+    over_state *st = op->state;
+    const vg_value *tv = &row[st->node->u.over.order_col];
+    if (tv->null || tv->u.i < st->wm) {
+        vg_op_late(op, row, tv->null ? VG_WM_MIN : tv->u.i);
+        return true;
+    }
+    return false;
+}
+
+static void over_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_kind kind)
+{
+    (void)port;
+    over_state *st = op->state;
+    vg_eval_ctx *ctx = &op->env->eval;
+    if (kind != VG_ROW_INSERT) {
+        vg_error_set(ctx->err, VG_ERR_RUNTIME, "OVER aggregates need an append-only input");
+        return;
+    }
+    if (late(op, row))
+        return;
+    if (!st->chain_known)
+        find_chain(op, st);
+    uint64_t h = st->pf_hash;
+    if (!st->pf_ready) {
+        if (over_key_encode(st, st->env->partition, row) < 0) {
+            nomem(ctx->err);
+            return;
+        }
+        h = over_hash(st->key.p, st->key.len);
+    }
+    st->pf_ready = false;
+    arrive(op, row, row[st->node->u.over.order_col].u.i, st->key.p, (uint32_t)st->key.len, h,
+           false);
+}
+
+/* ---- batches ----
+ *
+ * A batch's rows are taken OVER_BATCH at a time: their keys are encoded
+ * and hashed first (no memory far away is read), then, while row i is
+ * worked on, the map slot of row i + BATCH_SLOT_AHEAD and the partition of
+ * row i + BATCH_PART_AHEAD (found by its hash alone: a slot of another
+ * partition with the same hash only costs a wasted load) are loaded, so
+ * that a row finds both in the cache. The rows go on as one batch. */
+
+#define BATCH_SLOT_AHEAD 8
+#define BATCH_PART_AHEAD 4
+
+/* Start loading the partition whose hash is h (its map slot loaded). */
+static void warm_hash(const over_state *st, uint64_t h)
+{
+    uint32_t mask = st->mcap - 1;
+    for (uint32_t i = (uint32_t)h & mask, k = 0; k < 4; i = (i + 1) & mask, k++) {
+        const over_ent *e = &st->map[i];
+        if (!e->p)
+            return;
+        if (e->hash == (uint32_t)h) {
+            over_warm(e);
+            return;
+        }
+    }
+}
+
+/* Encode and hash the keys of rows [0, n) of b (from row `from`); rows
+ * late or with no time get no key (bklen UINT32_MAX). -1 when out of memory. */
+static int batch_keys(over_state *st, const vg_op_batch *b, uint32_t from, uint32_t n)
+{
+    const int32_t tcol = st->node->u.over.order_col;
+    vg_buf_clear(&st->bkeys);
+    for (uint32_t i = 0; i < n; i++) {
+        const vg_value *row = b->rows + (size_t)(from + i) * b->width;
+        st->bklen[i] = UINT32_MAX;
+        if (row[tcol].null || row[tcol].u.i < st->wm)
+            continue;
+        if (over_key_encode(st, b->parts[from + i], row) < 0)
+            return -1;
+        st->bkoff[i] = (uint32_t)st->bkeys.len;
+        st->bklen[i] = (uint32_t)st->key.len;
+        st->bhash[i] = over_hash(st->key.p, st->key.len);
+        if (vg_buf_append(&st->bkeys, st->key.p, st->key.len) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Rows [from, from + n) of b (n <= OVER_BATCH). */
+static void push_run(vg_op *op, const vg_op_batch *b, uint32_t from, uint32_t n)
+{
+    over_state *st = op->state;
+    vg_eval_ctx *ctx = &op->env->eval;
+    uint32_t w = st->nin + st->naggs, nout = 0;
+    if (batch_keys(st, b, from, n) < 0) {
+        nomem(ctx->err);
+        return;
+    }
+    vg_value *saved = st->out;
+    uint32_t mask = st->mcap - 1;
+    for (uint32_t i = 0; i < BATCH_SLOT_AHEAD && i < n; i++)
+        if (st->bklen[i] != UINT32_MAX)
+            __builtin_prefetch(&st->map[st->bhash[i] & mask]);
+    for (uint32_t i = 0; i < n; i++) {
+        const vg_value *row = b->rows + (size_t)(from + i) * b->width;
+        mask = st->mcap - 1; /* (the map may have grown) */
+        uint32_t s = i + BATCH_SLOT_AHEAD, q = i + BATCH_PART_AHEAD;
+        if (s < n && st->bklen[s] != UINT32_MAX)
+            __builtin_prefetch(&st->map[st->bhash[s] & mask]);
+        if (q < n && st->bklen[q] != UINT32_MAX)
+            warm_hash(st, st->bhash[q]);
+        if (st->bklen[i] == UINT32_MAX) {
+            late(op, row);
+            continue;
+        }
+        st->out = st->bout + (size_t)nout * w;
+        if (arrive(op, row, row[st->node->u.over.order_col].u.i, st->bkeys.p + st->bkoff[i],
+                   st->bklen[i], st->bhash[i], true))
+            st->bparts[nout++] = b->parts[from + i];
+    }
+    st->out = saved;
+    vg_op_batch ob = {nout, w, st->bout, st->bparts};
+    if (nout)
+        vg_op_emit_batch(op, &ob);
+}
+
+static void over_push_batch(vg_op *op, uint32_t port, const vg_op_batch *b)
+{
+    (void)port;
+    over_state *st = op->state;
+    st->pf_ready = false;
+    for (uint32_t from = 0; from < b->n; from += OVER_BATCH)
+        push_run(op, b, from, b->n - from < OVER_BATCH ? b->n - from : OVER_BATCH);
 }
 
 /* ---- watermarks ---- */
@@ -369,6 +508,7 @@ static void sweep(over_state *st, vg_error *err)
             }
             over_part_shrink(st, e);
             e->due = over_due(st, e->p);
+            e->warm = over_warm_mask(st, e->p);
         }
         st->sweep_at = (i + 1) & (st->mcap - 1);
     }
@@ -389,6 +529,7 @@ const vg_op_kind vg_op_over_kind = {
     .name = "over",
     .open = over_open,
     .push = over_push,
+    .push_batch = over_push_batch,
     .watermark = over_watermark,
     .snapshot = over_snapshot,
     .restore = over_restore,

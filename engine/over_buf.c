@@ -119,11 +119,22 @@ int64_t over_map_find(const over_state *st, const char *key, uint32_t len, uint6
     }
 }
 
-/* Cache lines of p's block (at most OVER_WARM_LINES). */
-static uint32_t block_lines(const over_state *st, const over_part *p)
+/* Bits [from, to) of a line mask, of the first 32. */
+static uint32_t line_bits(size_t from, size_t to)
 {
-    size_t lines = (p->rec_off + (size_t)p->cap * st->rec_size + 63) / 64;
-    return lines < OVER_WARM_LINES ? (uint32_t)lines : OVER_WARM_LINES;
+    if (from >= 32 || to <= from)
+        return 0;
+    uint64_t upto = to >= 32 ? 0xffffffffull : (1ull << to) - 1;
+    return (uint32_t)(upto & ~((1ull << from) - 1));
+}
+
+uint32_t over_warm_mask(const over_state *st, const over_part *p)
+{
+    size_t at = (uintptr_t)p & 63, rs = st->rec_size;
+    uint32_t last = p->head + p->n + 1 < p->cap ? p->head + p->n + 1 : p->cap;
+    size_t from = at + p->rec_off + p->head * rs, to = at + p->rec_off + last * rs;
+    size_t front = p->big ? p->rec_off : p->rec_off - (st->states_size - st->hot_size);
+    return line_bits(0, (at + front + 63) / 64) | line_bits(from / 64, (to + 63) / 64);
 }
 
 /* Put e's partition in a free slot of map; its slot. */
@@ -180,7 +191,7 @@ int64_t over_map_add(over_state *st, const char *key, uint32_t len, uint64_t h)
     if (map_grow(st) < 0)
         return -1;
     uint32_t cap = over_class_cap(0);
-    over_part *p = vg_malloc(VG_MEM_STATE, block_size(st, len, cap));
+    over_part *p = over_block_alloc(&st->mem, block_size(st, len, cap));
     if (!p)
         return -1;
     memset(p, 0, st->key_off);
@@ -193,7 +204,7 @@ int64_t over_map_add(over_state *st, const char *key, uint32_t len, uint64_t h)
         memcpy((char *)over_part_key(st, p), key, len);
     init_states(st, over_part_states(st, p));
     st->nparts++;
-    over_ent e = {(uint32_t)h, block_lines(st, p), p, INT64_MAX};
+    over_ent e = {(uint32_t)h, over_warm_mask(st, p), p, INT64_MAX};
     return map_put(st->map, st->mcap, &e);
 }
 
@@ -205,11 +216,15 @@ static void drop_records(over_state *st, over_part *p)
     p->n = p->head = 0;
 }
 
-static void free_part(over_state *st, over_part *p)
+/* Release what p holds and give back its block; with `chunks_go`, only a
+ * block that is not cut from a chunk (over_mem_free frees the others). */
+static void free_part(over_state *st, over_part *p, bool chunks_go)
 {
+    size_t size = block_size(st, p->keylen, p->cap);
     drop_records(st, p);
     destroy_states(st, over_part_states(st, p));
-    vg_free(p);
+    if (!chunks_go || size > OVER_BLOCK_MAX)
+        over_block_free(&st->mem, p, size);
 }
 
 void over_part_reset(over_state *st, over_part *p)
@@ -226,7 +241,7 @@ void over_part_reset(over_state *st, over_part *p)
 void over_map_remove(over_state *st, uint32_t i)
 {
     uint32_t mask = st->mcap - 1, j = i;
-    free_part(st, st->map[i].p);
+    free_part(st, st->map[i].p, false);
     /* Backward shift: pull later entries of the probe run into the hole. */
     for (;;) {
         j = (j + 1) & mask;
@@ -249,8 +264,9 @@ void over_map_free(over_state *st)
         if (i + 8 < st->mcap && st->map[i + 8].p)
             __builtin_prefetch(st->map[i + 8].p); /* partitions are cold by now */
         if (st->map[i].p)
-            free_part(st, st->map[i].p);
+            free_part(st, st->map[i].p, true); /* (the chunks go below) */
     }
+    over_mem_free(&st->mem);
     vg_free(st->map);
     st->map = NULL;
     st->mcap = st->nparts = 0;
@@ -275,7 +291,7 @@ static void slide(over_state *st, over_part *p)
 /* Move e's partition to a block with room for cap (>= n) records. */
 static int move_part(over_state *st, over_ent *e, uint32_t cap)
 {
-    over_part *p = e->p, *q = vg_malloc(VG_MEM_STATE, block_size(st, p->keylen, cap));
+    over_part *p = e->p, *q = over_block_alloc(&st->mem, block_size(st, p->keylen, cap));
     if (!q)
         return -1;
     memcpy(q, p, p->rec_off);
@@ -286,9 +302,9 @@ static int move_part(over_state *st, over_ent *e, uint32_t cap)
     }
     q->head = 0;
     q->cap = cap;
-    vg_free(p);
+    over_block_free(&st->mem, p, block_size(st, p->keylen, p->cap));
     e->p = q;
-    e->lines = block_lines(st, q);
+    e->warm = over_warm_mask(st, q);
     return 0;
 }
 

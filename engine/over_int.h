@@ -73,7 +73,8 @@ typedef struct over_agg {
     int8_t scan;       /* SCAN: FIRST_VALUE +1, LAST_VALUE -1; SMALL: MAX +1,
                           MIN -1, COUNT(DISTINCT x) 2 */
     size_t off;        /* its state's offset in a state block (SHARED: the
-                          owner's) */
+                          owner's); SMALL ones after all the others */
+    uint32_t owner;    /* SHARED: the index of the aggregate whose state it reads */
     vg_agg_call deque; /* SMALL MIN and MAX: the call bound again with fifo
                           (rows leave in the order they came); call points
                           here */
@@ -120,18 +121,18 @@ typedef struct over_part {
 } over_part;
 
 /* A slot of the map: the partition's hash beside its address, so that a
- * probe reads no partition but the one it finds; the size of its block, so
- * that a lookup can fetch it all at once (over_map_find); and when the
+ * probe reads no partition but the one it finds; the cache lines of its
+ * block that a row reads, so that a lookup can fetch them all at once
+ * (over_map_find, over_warm_mask); and when the
  * sweep has work in it, so that the sweep reads no partition that has none. */
 typedef struct over_ent {
     uint32_t hash;  /* of the encoded key (its low bits) */
-    uint32_t lines; /* cache lines of the partition's block, at most OVER_WARM_LINES */
+    uint32_t warm;  /* the cache lines of the partition's block that a row reads: bit l
+                       for the l-th line from the one its first byte is in (over_warm_mask;
+                       only a hint: a stale one costs time, never results) */
     over_part *p;   /* NULL: empty */
     int64_t due;    /* the watermark from which the sweep has work in it (over_due) */
 } over_ent;
-
-/* The most cache lines of a partition block a lookup fetches ahead. */
-#define OVER_WARM_LINES 16
 
 /* A string argument value, shared by every record that holds it. */
 typedef struct over_str {
@@ -155,6 +156,31 @@ typedef struct over_strs {
  * and a new one has room for a few. */
 static inline uint32_t over_class_cap(uint32_t c) { return (4u + 2 * (c & 1)) << (c >> 1); }
 
+/* The largest partition block cut from the chunks of over_mem (over_mem.c). */
+#define OVER_BLOCK_MAX 4096
+
+/* Where partition blocks come from (over_mem.c). */
+typedef struct over_mem {
+    struct over_chunk *chunks;               /* every chunk, the newest first */
+    char *cur;                               /* the unused rest of the newest */
+    size_t left;                             /* its bytes */
+    void *free[OVER_BLOCK_MAX / 64];         /* freed blocks by size class: (i + 1) * 64
+                                                bytes; each starts with the next */
+} over_mem;
+
+/* A block of n bytes (cache-line aligned when n <= OVER_BLOCK_MAX); NULL
+ * when out of memory. */
+void *over_block_alloc(over_mem *m, size_t n);
+/* Give back block p of n bytes (the n it was allocated with). */
+void over_block_free(over_mem *m, void *p, size_t n);
+/* Free every chunk (every block cut from them goes with them). */
+void over_mem_free(over_mem *m);
+
+/* The most rows of a batch an OVER operator takes at once (op_over.c):
+ * their keys are encoded first, and the map slots and partitions of the
+ * rows ahead are loaded while a row is worked on. */
+#define OVER_BATCH 64
+
 /* The most operators an OVER operator warms the caches of. */
 #define OVER_MAX_NEXT 8
 
@@ -176,6 +202,9 @@ typedef struct over_state {
     int64_t grace;       /* the largest RANGE preceding: the sweep leaves alone a
                             partition that had a row more recently (over_due) */
     size_t states_size;  /* bytes of one state block (every aggregate's state) */
+    size_t hot_size;     /* bytes of its front part, the states of the aggregates
+                            that are not SMALL: a partition none of whose frames is
+                            big reads no others (over_warm_mask) */
     size_t key_off;      /* offset of the key in a partition */
     size_t rec_size;     /* bytes of a record: ts, nslots values, flags */
     uint32_t flag_bytes; /* 0, 1, 2, 4 or 8 */
@@ -184,6 +213,7 @@ typedef struct over_state {
     uint32_t mcap; /* a power of two */
     uint32_t nparts;
     over_strs strs;
+    over_mem mem; /* where the partition blocks come from */
     /* event time */
     int64_t wm;           /* the watermark: rows older are late */
     uint32_t sweep_at;    /* next map slot the eviction sweep visits */
@@ -202,6 +232,14 @@ typedef struct over_state {
     char *rec;     /* the row's record being built */
     vg_value *out; /* the output row: input columns, then the aggregates */
     char *tmp;     /* a state block for frames computed afresh */
+    /* batches (op_over.c) */
+    vg_value *bout;                 /* OVER_BATCH output rows of nin + naggs values */
+    int32_t bparts[OVER_BATCH];     /* their source partitions */
+    vg_buf bkeys;                   /* the encoded keys of a batch's rows, one after another */
+    uint32_t bkoff[OVER_BATCH];     /* row i's key: bkeys.p + bkoff[i], bklen[i] bytes */
+    uint32_t bklen[OVER_BATCH];
+    uint64_t bhash[OVER_BATCH];     /* its hash */
+    bool bstr;                      /* some aggregate's result is a STRING */
 } over_state;
 
 /* ---- records ---- */
@@ -347,12 +385,21 @@ void over_key_decode(const over_state *st, const over_part *p, int32_t *partitio
 /* The map slot of key (hash h), or -1. Fetches the partition's block into
  * the cache ahead of its use (over_warm). */
 int64_t over_map_find(const over_state *st, const char *key, uint32_t len, uint64_t h);
-/* Start loading the block of the partition of map slot e into the cache. */
+/* Start loading the lines of the partition of map slot e that a row reads. */
 static inline void over_warm(const over_ent *e)
 {
-    for (uint32_t l = 0; l < e->lines; l++)
-        __builtin_prefetch((const char *)e->p + 64 * (size_t)l);
+    const char *line = (const char *)((uintptr_t)e->p & ~(uintptr_t)63);
+    uint64_t m = e->warm;
+    /* (not a loop over __builtin_ctz: gcc 12 drops the prefetches of that one) */
+    for (uint32_t l = 0; m >> l; l++)
+        if (m >> l & 1)
+            __builtin_prefetch(line + 64 * (size_t)l);
 }
+/* The lines of p's block that a row reads, for over_ent.warm: its header,
+ * frame positions, key and states (not those of SMALL aggregates while no
+ * frame is big), and its records from the first to the room after the last
+ * (where the next one goes); those of the first 32. */
+uint32_t over_warm_mask(const over_state *st, const over_part *p);
 /* A new empty partition for key (absent from the map): running states
  * initialised. Its map slot, or -1 when out of memory (the map unchanged). */
 int64_t over_map_add(over_state *st, const char *key, uint32_t len, uint64_t h);

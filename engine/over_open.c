@@ -123,14 +123,30 @@ static void place(over_state *st, uint32_t fi, over_agg *a)
             if (b->how == OVER_STATE && same_steps(a, b)) {
                 a->how = OVER_SHARED;
                 a->has_state = false;
-                a->off = b->off;
+                a->owner = (uint32_t)(b - st->aggs);
                 break;
             }
     }
-    if (a->has_state) {
-        a->off = st->states_size;
-        st->states_size += (a->call->state_size + 7) & ~(size_t)7;
+}
+
+/* The offsets of the aggregates' states in a state block: the SMALL ones
+ * last, so that the lines of the others come first (over_warm_mask). */
+static void place_states(over_state *st)
+{
+    for (int small = 0; small <= 1; small++) {
+        for (uint32_t i = 0; i < st->naggs; i++) {
+            over_agg *a = &st->aggs[i];
+            if (!a->has_state || (a->how == OVER_SMALL) != small)
+                continue;
+            a->off = st->states_size;
+            st->states_size += (a->call->state_size + 7) & ~(size_t)7;
+        }
+        if (!small)
+            st->hot_size = st->states_size;
     }
+    for (uint32_t i = 0; i < st->naggs; i++)
+        if (st->aggs[i].how == OVER_SHARED)
+            st->aggs[i].off = st->aggs[st->aggs[i].owner].off;
 }
 
 /* The frames and aggregates of the node, the slots and filters of their
@@ -170,6 +186,7 @@ static void layout_aggs(over_state *st, vg_arena *scratch)
             f->has_small |= st->aggs[i].how == OVER_SMALL;
         }
     }
+    place_states(st);
 }
 
 /* Everything open derives from the plan node. */
@@ -222,6 +239,8 @@ void over_close(vg_op *op)
     vg_free(st->rec);
     vg_free(st->out);
     vg_free(st->tmp);
+    vg_free(st->bout);
+    vg_buf_free(&st->bkeys);
     vg_free(st);
     op->state = NULL;
 }
@@ -238,6 +257,7 @@ int over_open(vg_op *op, vg_error *err)
     st->nin = op->node->inputs[0]->schema.ncols;
     st->wm = VG_WM_MIN;
     vg_buf_init(&st->key, VG_MEM_STATE);
+    vg_buf_init(&st->bkeys, VG_MEM_STATE);
     if (layout(st, err) < 0) {
         over_close(op);
         return -1;
@@ -247,7 +267,10 @@ int over_open(vg_op *op, vg_error *err)
     st->rec = vg_malloc(VG_MEM_STATE, st->rec_size);
     st->out = vg_calloc(VG_MEM_STATE, st->nin + st->naggs + 1, sizeof *st->out);
     st->tmp = vg_malloc(VG_MEM_STATE, st->states_size + 16);
-    if (!st->map || !st->rec || !st->out || !st->tmp) {
+    st->bout = vg_calloc(VG_MEM_STATE, (size_t)OVER_BATCH * (st->nin + st->naggs), sizeof *st->bout);
+    for (uint32_t i = 0; i < st->naggs; i++)
+        st->bstr |= st->aggs[i].call->ret == VG_T_STRING;
+    if (!st->map || !st->rec || !st->out || !st->tmp || !st->bout) {
         over_close(op);
         return nomem(err);
     }

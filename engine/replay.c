@@ -14,12 +14,28 @@
 #include "engine/lines.h"
 #include "engine/op_source.h"
 
+/* Lines are read and decoded CHUNK at a time, and their rows pushed as one
+ * batch (vg_dag_push_batch), so that operators can work across rows. */
+#define CHUNK 64
+
+/* One line of a chunk: where its copy is in stream_in.text. */
+typedef struct chunk_line {
+    size_t off, len;
+    uint64_t lineno;
+    bool too_long;
+} chunk_line;
+
 /* One stream being read. */
 typedef struct stream_in {
     const vg_plan_node *node; /* the source node */
     vg_lines *lines;          /* open log */
     vg_decoder *dec;          /* schema-driven decoder */
-    vg_value *row;            /* decoded row, node->schema.ncols values */
+    vg_value *row;            /* decoded rows not yet pushed: CHUNK of node->schema.ncols values */
+    int32_t parts[CHUNK];     /* their source partitions */
+    uint32_t nrows;           /* how many */
+    vg_buf text;              /* the chunk's lines, copied (a line the reader returns lasts
+                                 until its next one; decoded strings point into them) */
+    chunk_line cl[CHUNK];     /* the chunk's lines */
     bool done;                /* log exhausted */
 } stream_in;
 
@@ -124,7 +140,8 @@ static int open_inputs(replay *r, vg_error *err)
         if (!s->lines)
             return -1;
         s->dec = vg_decoder_new(&s->node->schema);
-        s->row = vg_calloc(VG_MEM_IO, s->node->schema.ncols + 1, sizeof(vg_value));
+        vg_buf_init(&s->text, VG_MEM_IO);
+        s->row = vg_calloc(VG_MEM_IO, (size_t)CHUNK * (s->node->schema.ncols + 1), sizeof(vg_value));
         if (!s->dec || !s->row)
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
@@ -210,14 +227,25 @@ static void late_row(void *arg, const vg_op *op, const vg_value *row, int64_t ts
     }
 }
 
-/* Decode and push up to batch_size lines of stream si. */
-static int read_batch(replay *r, uint32_t si, vg_error *err)
+/* Push the rows of stream si decoded so far, as one batch. */
+static void push_rows(replay *r, uint32_t si)
 {
     stream_in *s = &r->in[si];
-    uint32_t batch = r->opts->batch_size ? r->opts->batch_size : 1024;
-    int32_t tcol = s->node->u.source.time_col;
-    char reason[256];
-    for (uint32_t k = 0; k < batch; k++) {
+    vg_op_batch b = {s->nrows, s->node->schema.ncols, s->row, s->parts};
+    if (s->nrows)
+        vg_dag_push_batch(r->dag, si, &b);
+    s->nrows = 0;
+}
+
+/* Read up to max lines of stream si into its chunk (blank ones skipped):
+ * how many lines were read (blank ones too), or -1. */
+static int read_chunk(replay *r, uint32_t si, uint32_t max, uint32_t *nl, vg_error *err)
+{
+    stream_in *s = &r->in[si];
+    uint32_t k = 0;
+    *nl = 0;
+    vg_buf_clear(&s->text);
+    for (; k < max; k++) {
         const char *line;
         size_t len;
         uint64_t lineno;
@@ -227,33 +255,66 @@ static int read_batch(replay *r, uint32_t si, vg_error *err)
             return -1;
         if (rc == 0) {
             s->done = true;
-            return 0;
+            break;
         }
         if (!too_long && is_blank(line, len))
             continue; /* a blank line is not an event */
-        r->stats->events_read[si]++;
-        if (too_long) {
-            snprintf(reason, sizeof reason, "event longer than %zu bytes", len);
-        } else {
-            int drc = vg_decoder_decode(s->dec, line, len, s->row, vg_dag_scratch(r->dag), reason,
-                                        sizeof reason);
-            if (drc == VG_DECODE_NOMEM)
-                return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-            if (drc == VG_DECODE_OK) {
-                if (tcol < 0 || !s->row[tcol].null) {
-                    int32_t part = 0;
-                    int64_t offset;
-                    vg_decoder_last_envelope(s->dec, &part, &offset);
-                    vg_dag_set_partition(r->dag, part < 0 ? 0 : part);
-                    vg_dag_push(r->dag, si, s->row);
-                    continue;
-                }
-                snprintf(reason, sizeof reason, "event time column '%s' is null",
-                         s->node->schema.cols[tcol].name);
+        s->cl[*nl] = (chunk_line){s->text.len, len, lineno, too_long};
+        if (vg_buf_append(&s->text, line, len) < 0)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        (*nl)++;
+    }
+    return (int)k;
+}
+
+/* Decode line l of stream si's chunk into its next row, or dead-letter it
+ * (after pushing the rows before it, so that dead letters keep their order). */
+static int decode_line(replay *r, uint32_t si, const chunk_line *l, vg_error *err)
+{
+    stream_in *s = &r->in[si];
+    int32_t tcol = s->node->u.source.time_col;
+    const char *line = s->text.p + l->off;
+    vg_value *row = s->row + (size_t)s->nrows * s->node->schema.ncols;
+    char reason[256];
+    r->stats->events_read[si]++;
+    if (l->too_long) {
+        snprintf(reason, sizeof reason, "event longer than %zu bytes", l->len);
+    } else {
+        int drc = vg_decoder_decode(s->dec, line, l->len, row, vg_dag_scratch(r->dag), reason,
+                                    sizeof reason);
+        if (drc == VG_DECODE_NOMEM)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        if (drc == VG_DECODE_OK) {
+            if (tcol < 0 || !row[tcol].null) {
+                int32_t part = 0;
+                int64_t offset;
+                vg_decoder_last_envelope(s->dec, &part, &offset);
+                s->parts[s->nrows++] = part < 0 ? 0 : part;
+                return 0;
             }
+            snprintf(reason, sizeof reason, "event time column '%s' is null",
+                     s->node->schema.cols[tcol].name);
         }
-        if (dead_letter(r, si, lineno, reason, line, len, err) < 0)
+    }
+    push_rows(r, si);
+    return dead_letter(r, si, l->lineno, reason, line, l->len, err);
+}
+
+/* Decode and push up to batch_size lines of stream si, CHUNK at a time. */
+static int read_batch(replay *r, uint32_t si, vg_error *err)
+{
+    stream_in *s = &r->in[si];
+    uint32_t batch = r->opts->batch_size ? r->opts->batch_size : 1024;
+    for (uint32_t k = 0; k < batch && !s->done;) {
+        uint32_t nl;
+        int got = read_chunk(r, si, batch - k < CHUNK ? batch - k : CHUNK, &nl, err);
+        if (got < 0)
             return -1;
+        k += (uint32_t)got;
+        for (uint32_t i = 0; i < nl; i++)
+            if (decode_line(r, si, &s->cl[i], err) < 0)
+                return -1;
+        push_rows(r, si);
     }
     return 0;
 }
@@ -418,6 +479,7 @@ static void cleanup(replay *r)
             vg_lines_close(r->in[i].lines);
             vg_decoder_free(r->in[i].dec);
             vg_free(r->in[i].row);
+            vg_buf_free(&r->in[i].text);
         }
         vg_free(r->in);
     }

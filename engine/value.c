@@ -318,6 +318,48 @@ static int put_digits_back(uint64_t u, int min, char *end)
     return (int)(end - p);
 }
 
+/* format_fixed's text of m / 10^k (its digits with a point before the last
+ * k, at least one after it and one before), written backwards into place. */
+static int put_scaled(bool neg, uint64_t u, int k, char *buf)
+{
+    int nd = 1;
+    for (uint64_t x = u; x >= 10; x /= 10)
+        nd++;
+    int frac = k ? k : 1, whole = nd > k ? nd - k : 1, len = neg + whole + 1 + frac;
+    char *p = buf + len;
+    *p = 0;
+    if (!k)
+        *--p = '0';
+    for (int i = 0; i < k; i++, u /= 10)
+        *--p = (char)('0' + u % 10);
+    *--p = '.';
+    put_digits_back(u, whole, p);
+    if (neg)
+        buf[0] = '-';
+    return len;
+}
+
+/* format_fixed for 0 <= k <= 3 in one step, when |d| * 1000 < 2^50: if
+ * d = m / 10^k for some such k, then m * 10^(3 - k) is |d| * 1000 rounded
+ * (|d| is within half an ulp of m / 10^k, and 1000 times that is far below
+ * one half), and its division by 1000 is the same correctly rounded
+ * quotient; conversely a quotient that equals d gives its smallest k once
+ * its zeros are dropped. -1 when it cannot tell (a larger |d|). */
+static int format_fixed3(double d, char *buf)
+{
+    double a = fabs(d), t = a * 1000;
+    if (!(a >= 1e-4 && t < 0x1p50))
+        return a >= 1e-4 && a < 1e15 ? -1 : 0;
+    double m = (t + 0x1p52) - 0x1p52; /* nearbyint(t) */
+    if (m / 1000 != a)
+        return 0;
+    uint64_t u = (uint64_t)m;
+    int k = 3;
+    for (; k > 0 && u % 10 == 0; k--)
+        u /= 10;
+    return put_scaled(d < 0, u, k, buf);
+}
+
 /* The common case without printf: 1e-4 <= |d| < 1e15 (where %g writes no
  * exponent) and d = m / 10^k for an integer m < 2^53. The smallest such k
  * gives the shortest text; m / 10^k is one correctly rounded division, so
@@ -338,24 +380,7 @@ static int format_fixed(double d, char *buf, int from, int to)
         /* m / p10 == a puts t within a few ulps of m: the cheap test first */
         if (fabs(t - m) > m * 0x1p-48 || m / p10 != a)
             continue;
-        /* m's digits with a point before the last k (at least one after it
-         * and one before), written backwards into place */
-        uint64_t u = (uint64_t)m;
-        int nd = 1;
-        for (uint64_t x = u; x >= 10; x /= 10)
-            nd++;
-        int frac = k ? k : 1, whole = nd > k ? nd - k : 1, len = (d < 0) + whole + 1 + frac;
-        char *p = buf + len;
-        *p = 0;
-        if (!k)
-            *--p = '0';
-        for (int i = 0; i < k; i++, u /= 10)
-            *--p = (char)('0' + u % 10);
-        *--p = '.';
-        put_digits_back(u, whole, p);
-        if (d < 0)
-            buf[0] = '-';
-        return len;
+        return put_scaled(d < 0, (uint64_t)m, k, buf);
     }
     return 0;
 }
@@ -447,7 +472,8 @@ static int format_exact_fast(double d, char *buf, bool *sure)
     memcpy(&bits, &a, sizeof bits);
     uint64_t m = (bits & (((uint64_t)1 << 52) - 1)) | (uint64_t)1 << 52;
     int s = 1075 - (int)(bits >> 52);
-    int e = (int)floor(log10(a)); /* the decimal exponent of a, maybe one off */
+    /* the decimal exponent of a, maybe one off: floor(log2(a) * log10(2)) */
+    int e = (int)(((int64_t)(bits >> 52) - 1023) * 78913 >> 18);
     u128 num;
     for (;;) {
         num = (u128)m * pow10_u128[14 - e]; /* a * 10^(14 - e) * 2^s */
@@ -522,7 +548,9 @@ static int format_uncached(double d, char *buf)
         memcpy(buf, "null", 5);
         return 4;
     }
-    int len = format_fixed(d, buf, 0, 3); /* money, counts, most short decimals */
+    int len = format_fixed3(d, buf); /* money, counts, most short decimals */
+    if (len < 0)
+        len = format_fixed(d, buf, 0, 3);
     if (len > 0)
         return len;
     char exact[32];
@@ -534,6 +562,8 @@ static int format_uncached(double d, char *buf)
         /* as the printf path below would have written it */
         memcpy(buf, exact, (size_t)elen + 1);
         len = elen;
+        if (memchr(buf, '.', (size_t)len)) /* (put_fixed writes no exponent) */
+            return len;
     } else if (d != 0 && fabs(d) < DBL_MIN) {
         /* Subnormals carry fewer digits: search up from 1 for the shortest. */
         for (int prec = 1; prec <= 17 && !format_exact(d, prec, buf, &len); prec++)
