@@ -901,3 +901,23 @@ int vg_parse(const vg_source *src, vg_arena *arena, vg_ast_stmt **stmts_out, uin
     *nstmts_out = 0;
     return -1;
 }
+
+int vg_parse_expr(const vg_source *src, vg_arena *arena, vg_ast **out, vg_error *err)
+{
+    vg_parser p;
+    memset(&p, 0, sizeof p);
+    p.src = src;
+    p.arena = arena;
+    p.err = err;
+    vg_lexer_init(&p.lx, src);
+    *out = vg_parser_expr(&p);
+    if (*out && vg_parser_peek(&p, 0)->kind != VG_TOK_EOF) {
+        vg_parser_syntax(&p, vg_parser_peek(&p, 0), "an operator or end of expression");
+        *out = NULL;
+    }
+    if (*out)
+        return 0;
+    if (!vg_error_is_set(err))
+        vg_error_set(err, VG_ERR_SYNTAX, "syntax error");
+    return -1;
+}

@@ -65,6 +65,11 @@
 int vg_parse(const vg_source *src, vg_arena *arena, vg_ast_stmt **stmts_out, uint32_t *nstmts_out,
              vg_error *err);
 
+/* Parse src as one lone expression (a rule's condition), the whole text:
+ * anything after it is a syntax error. On success returns 0 with *out in
+ * arena; on failure -1 with *out NULL and err set as vg_parse sets it. */
+int vg_parse_expr(const vg_source *src, vg_arena *arena, vg_ast **out, vg_error *err);
+
 /* ---- S-expression dump (sql/ast_dump.c) ---- */
 
 /* A compact, stable, one-line S-expression of node and everything below it,

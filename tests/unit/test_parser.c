@@ -1123,6 +1123,34 @@ static void test_alloc_failures(void)
     CHECK_INT(vg_mem_in_use(VG_MEM_SQL), before);
 }
 
+/* A lone expression (a rule's condition): its dump, or "error L:C message". */
+static const char *lone(const char *text)
+{
+    static char buf[1024];
+    src.name = "rules.yaml";
+    src.text = text;
+    src.len = (uint32_t)strlen(text);
+    vg_error_clear(&perr);
+    vg_ast *e;
+    if (vg_parse_expr(&src, A, &e, &perr) < 0) {
+        snprintf(buf, sizeof buf, "error %u:%u %s", perr.line, perr.col, perr.msg);
+        return buf;
+    }
+    return vg_ast_to_sexpr(e, A);
+}
+
+static void test_lone_expressions(void)
+{
+    CHECK_STR(lone("amount > 500 AND card_n_1h >= 3"),
+              "(and (> (col amount) (int 500)) (>= (col card_n_1h) (int 3)))");
+    CHECK_STR(lone("  status IS NULL  "), "(is (col status) null)");
+    CHECK_STR(lone("amount > 500 card"),
+              "error 1:14 syntax error at 'card': expected an operator or end of expression");
+    CHECK_STR(lone("amount >"), "error 1:9 syntax error at end of input: expected an expression");
+    CHECK_STR(lone("a > 1;"), "error 1:6 syntax error at ';': expected an operator or end of expression");
+    CHECK_STR(lone(""), "error 1:1 syntax error at end of input: expected an expression");
+}
+
 int main(void)
 {
     A = vg_arena_new(VG_MEM_SQL, 0);
@@ -1151,6 +1179,7 @@ int main(void)
     RUN(test_error_positions);
     RUN(test_depth_limit);
     RUN(test_alloc_failures);
+    RUN(test_lone_expressions);
     vg_arena_free(A);
     return CHECK_DONE();
 }
