@@ -91,6 +91,7 @@ $(PROG_BIN): $(BUILD)/%: tests/%.c $(BUILD)/libvigil.a | $(DEPS_STAMP)
 unit: $(UNIT_BIN)
 
 test: $(BUILD)/vigil $(UNIT_BIN) $(REPLAY_BIN) $(PROG_BIN)
+	@sh scripts/deps test
 	@BUILD=$(BUILD) bash scripts/run-tests
 
 # The same suite, built with sanitizers into its own directory.
@@ -98,6 +99,7 @@ check:
 	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) OPT=-O1 EXTRA_CFLAGS='$(SANITIZE)' \
 	    $(ASAN_BUILD)/vigil unit $(FUZZ_NAMES:%=$(ASAN_BUILD)/fuzz/replay_%) \
 	    $(PROG_SRC:tests/%.c=$(ASAN_BUILD)/%)
+	@sh scripts/deps test
 	@BUILD=$(ASAN_BUILD) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 bash scripts/run-tests
 

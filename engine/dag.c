@@ -73,6 +73,11 @@ static int make_channels(vg_dag *d, vg_error *err)
 
 vg_dag *vg_dag_open(const vg_plan *plan, vg_error *err)
 {
+    return vg_dag_open_with(plan, NULL, err);
+}
+
+vg_dag *vg_dag_open_with(const vg_plan *plan, struct vg_registry *registry, vg_error *err)
+{
     vg_dag *d = vg_calloc(VG_MEM_STATE, 1, sizeof *d);
     if (!d) {
         vg_error_set(err, VG_ERR_NOMEM, "out of memory");
@@ -80,6 +85,7 @@ vg_dag *vg_dag_open(const vg_plan *plan, vg_error *err)
     }
     d->plan = plan;
     d->env.eval.err = &d->err;
+    d->env.registry = registry;
     d->env.eval.scratch = vg_arena_new(VG_MEM_EXPR, 64 * 1024);
     d->ops = vg_calloc(VG_MEM_STATE, plan->nnodes ? plan->nnodes : 1, sizeof(vg_op));
     if (!d->env.eval.scratch || !d->ops) {

@@ -20,6 +20,10 @@ typedef struct vg_dag vg_dag;
 
 /* Open an operator for every node of plan. NULL with err set on failure. */
 vg_dag *vg_dag_open(const vg_plan *plan, vg_error *err);
+/* The same, for a plan with models or rulesets: registry holds them
+ * (borrowed; it outlives the DAG). */
+struct vg_registry;
+vg_dag *vg_dag_open_with(const vg_plan *plan, struct vg_registry *registry, vg_error *err);
 void vg_dag_close(vg_dag *d);
 
 /* The operator of plan->sources[i]. */

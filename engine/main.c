@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine/pipeline.h"
+#include "engine/registry.h"
 #include "engine/replay.h"
 #include "engine/testcase.h"
 #include "udf/func.h"
@@ -157,8 +158,21 @@ static int cmd_check(int argc, char **argv)
     if (!p)
         return print_error(&err);
     const vg_plan *plan = vg_pipeline_plan(p);
-    printf("%s: ok: %u streams, %u operators, %u sinks\n", argv[1], plan->nsources,
+    /* model files and rules files load as they would for a run */
+    vg_registry *reg = vg_registry_new(plan);
+    if (!reg || vg_registry_load(reg, NULL, &err) < 0) {
+        if (!reg)
+            vg_error_set(&err, VG_ERR_NOMEM, "out of memory");
+        vg_registry_free(reg);
+        vg_pipeline_free(p);
+        return print_error(&err);
+    }
+    vg_registry_free(reg);
+    printf("%s: ok: %u streams, %u operators, %u sinks", argv[1], plan->nsources,
            plan->nnodes - plan->nsources - plan->nsinks, plan->nsinks);
+    if (plan->nmodels || plan->nrulesets)
+        printf(", %u models, %u rulesets", plan->nmodels, plan->nrulesets);
+    printf("\n");
     vg_pipeline_free(p);
     return 0;
 }

@@ -89,6 +89,8 @@ typedef struct vg_op_env {
                               source partition: the partition is part of every state key,
                               so that a partition's state can move on its own
                               (DESIGN.md, "Scale-out") */
+    struct vg_registry *registry; /* the models and rulesets ML_PREDICT and APPLY_RULES read
+                                     (engine/registry.h); NULL when the plan has none */
 } vg_op_env;
 
 /* The output of one sink name. Every sink operator of that name (two
@@ -185,6 +187,8 @@ extern const vg_op_kind vg_op_over_kind; /* op_over.c */
 extern const vg_op_kind vg_op_window_kind; /* op_window.c */
 extern const vg_op_kind vg_op_group_kind; /* op_group.c */
 extern const vg_op_kind vg_op_rank_kind; /* op_rank.c */
+extern const vg_op_kind vg_op_predict_kind; /* op_predict.c */
+extern const vg_op_kind vg_op_rules_kind; /* op_rules.c */
 
 /* The operator kind that runs a plan node kind; NULL when there is none. */
 const vg_op_kind *vg_op_kind_for(vg_plan_kind k);

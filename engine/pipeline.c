@@ -179,5 +179,6 @@ int vg_pipeline_bind(vg_pipeline *p, const vg_replay_input *in, uint32_t nin,
     opts->ninputs = ni;
     opts->outputs = p->outputs;
     opts->noutputs = no;
+    opts->store_path = p->cfg->state.store;
     return 0;
 }

@@ -33,7 +33,8 @@ size_t vg_pipeline_max_event_bytes(const vg_pipeline *p);
 /* The folder the pipeline's relative paths are resolved against. */
 const char *vg_pipeline_dir(const vg_pipeline *p);
 
-/* Fill opts->inputs and opts->outputs: the given bindings first, then
+/* Fill opts->inputs and opts->outputs (and opts->store_path from
+ * state.store): the given bindings first, then
  * pipeline.yaml's file bindings for every stream and sink not given.
  * The arrays live in the pipeline until the next call or vg_pipeline_free.
  * -1 with err set when pipeline.yaml binds a stream to something replay

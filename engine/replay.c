@@ -13,6 +13,7 @@
 #include "engine/json_out.h"
 #include "engine/lines.h"
 #include "engine/op_source.h"
+#include "engine/registry.h"
 
 /* Lines are read and decoded CHUNK at a time, and their rows pushed as one
  * batch (vg_dag_push_batch), so that operators can work across rows. */
@@ -58,6 +59,8 @@ typedef struct replay {
     vg_buf dead_buf;     /* encoded dead letters not yet written */
     int64_t started_ms;
     int64_t last_progress_ms;
+    vg_registry *registry; /* the models and rulesets: opts->registry, or owned */
+    bool owns_registry;
 } replay;
 
 static const vg_replay_output *find_output(const vg_replay_opts *o, const char *name)
@@ -393,7 +396,7 @@ static int restart(replay *r, vg_error *err)
     uint64_t late = vg_dag_late_rows(r->dag);
     int rc = vg_dag_snapshot(r->dag, &snap, err);
     if (rc == 0) {
-        vg_dag *fresh = vg_dag_open(r->plan, err);
+        vg_dag *fresh = vg_dag_open_with(r->plan, r->registry, err);
         if (!fresh) {
             rc = -1;
         } else if (vg_dag_restore(fresh, snap.p, snap.len, err) < 0) {
@@ -433,6 +436,9 @@ static int run(replay *r, vg_error *err)
             if (restart(r, err) < 0)
                 return -1;
         }
+        if (r->opts->between &&
+            r->opts->between(r->opts->between_arg, r->registry, events_so_far(r), err) < 0)
+            return -1;
         show_progress(r, false);
         if (!any)
             break;
@@ -442,6 +448,19 @@ static int run(replay *r, vg_error *err)
         return -1;
     show_progress(r, true);
     return 0;
+}
+
+/* The caller's registry, else one of its own with every model and ruleset
+ * of the plan loaded (none when the plan has none). */
+static int open_registry(replay *r, vg_error *err)
+{
+    r->registry = r->opts->registry;
+    if (r->registry || (!r->plan->nmodels && !r->plan->nrulesets))
+        return 0;
+    if (!(r->registry = vg_registry_new(r->plan)))
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    r->owns_registry = true;
+    return vg_registry_load(r->registry, r->opts->store_path, err);
 }
 
 static int stats_init(vg_replay_stats *st, const vg_plan *p)
@@ -496,6 +515,8 @@ static void cleanup(replay *r)
     fflush(stdout);
     vg_buf_free(&r->dead_buf);
     vg_dag_close(r->dag);
+    if (r->owns_registry)
+        vg_registry_free(r->registry);
 }
 
 int vg_replay_run(const vg_plan *plan, const vg_replay_opts *opts, vg_replay_stats *stats,
@@ -509,7 +530,9 @@ int vg_replay_run(const vg_plan *plan, const vg_replay_opts *opts, vg_replay_sta
         vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         goto done;
     }
-    r.dag = vg_dag_open(plan, err);
+    if (open_registry(&r, err) < 0)
+        goto done;
+    r.dag = vg_dag_open_with(plan, r.registry, err);
     if (!r.dag)
         goto done;
     vg_dag_on_late(r.dag, late_row, &r);

@@ -45,6 +45,16 @@ typedef struct vg_replay_opts {
                                have been read, snapshot the DAG, close it, open a new
                                one, restore and go on (0 = never); the output must
                                not change */
+    struct vg_registry *registry; /* the models and rulesets (engine/registry.h), borrowed;
+                                     NULL: replay loads the plan's own */
+    const char *store_path; /* the metadata store replay's own registry records model and
+                               rules versions in (state.store); NULL: one in memory */
+    /* Called between batches (every stream has had its turn, the watermark has moved
+     * and the outputs are written), with the registry and the events read so far:
+     * where a new model or ruleset version is activated. -1 (err set) stops the run. */
+    int (*between)(void *arg, struct vg_registry *registry, uint64_t events_read,
+                   vg_error *err);
+    void *between_arg;
 } vg_replay_opts;
 
 /* Counts for the summary; arrays are owned by the stats. */

@@ -28,6 +28,12 @@ features, patterns and rules of later issues:
 --malformed N replaces N events by broken lines (bad JSON, an amount that
 is not a number, a timestamp that is not one) to exercise the dead-letter
 path. The same seed and arguments always give the same bytes.
+
+--labels FILE also writes `payment_id,label` (a header line, then one line
+per event written, in log order, malformed ones included): 1 for the
+events made by a burst function above, 0 for the others. It changes
+nothing in the log itself, so models can be trained on the generated
+payments (pipelines/payments/model/train.py).
 """
 
 import argparse
@@ -198,7 +204,10 @@ def generate(rng, count, start_ms):
         t += max(1, int(rng.expovariate(1.0) * 1000))
         if burst_at and t >= burst_at[0]:
             burst_at.pop(0)
-            events += rng.choice(BURSTS)(world, t)
+            burst = rng.choice(BURSTS)(world, t)
+            for e in burst:
+                e["label"] = 1  # made by a burst: fraud-like
+            events += burst
         else:
             events.append(world.payment(t))
     events.sort(key=lambda e: e["t"])
@@ -259,6 +268,7 @@ def main():
     ap.add_argument("--malformed", type=int, default=0,
                     help="replace this many events by malformed lines")
     ap.add_argument("--out", help="write here instead of standard output")
+    ap.add_argument("--labels", help="also write payment_id,label (1 = made by a burst) here")
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
@@ -272,6 +282,10 @@ def main():
     out.write("".join(line + "\n" for line in lines))
     if args.out:
         out.close()
+    if args.labels:
+        with open(args.labels, "w", encoding="utf-8") as f:
+            f.write("payment_id,label\n")
+            f.write("".join(f"{e['payment_id']},{e.get('label', 0)}\n" for e in events))
 
 
 if __name__ == "__main__":

@@ -63,6 +63,8 @@ typedef enum vg_ast_kind {
     VG_AST_CREATE_VIEW,   /* create_view */
     VG_AST_INSERT,        /* insert: INSERT INTO sink query */
     VG_AST_QUERY,         /* query: a bare SELECT statement (to stdout) */
+    VG_AST_CREATE_MODEL,  /* create_model: CREATE MODEL name INPUT (..) OUTPUT (..) WITH (..) */
+    VG_AST_CREATE_RULESET, /* create_ruleset: CREATE RULESET name [WITH (..)] */
 } vg_ast_kind;
 
 typedef enum vg_ast_op {
@@ -244,6 +246,11 @@ struct vg_ast {
             vg_ident descriptor;      /* DESCRIPTOR(c): the time column */
             vg_ast_list args;         /* the arguments after DESCRIPTOR (size, slide, gap) */
             vg_ident alias;           /* alias.name == NULL when none */
+            vg_ident model;           /* ML_PREDICT: MODEL m; else name NULL */
+            vg_ident ruleset;         /* APPLY_RULES: RULESET r; else name NULL */
+            vg_ident *columns;        /* ML_PREDICT: every DESCRIPTOR column (descriptor
+                                         is the first) */
+            uint32_t ncolumns;
         } tablefn;
 
         struct {
@@ -266,6 +273,22 @@ struct vg_ast {
         struct {
             vg_ast *query; /* VG_AST_SELECT */
         } query;
+        struct {
+            vg_ident name;
+            vg_ast_column_def *inputs;  /* INPUT (...): the features, in order */
+            uint32_t ninputs;
+            vg_ast_column_def *outputs; /* OUTPUT (...): the scores */
+            uint32_t noutputs;
+            vg_span input_span;         /* INPUT (...) */
+            vg_span output_span;        /* OUTPUT (...) */
+            vg_ast_option *opts;        /* WITH (...) */
+            uint32_t nopts;
+        } create_model;
+        struct {
+            vg_ident name;
+            vg_ast_option *opts; /* WITH (...); none when absent */
+            uint32_t nopts;
+        } create_ruleset;
     } u;
 };
 

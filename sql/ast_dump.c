@@ -363,11 +363,70 @@ static void tablefn(sbuf *b, const vg_ast *n)
     put_ident(b, &n->u.tablefn.table);
     puts_(b, ")");
     tagged_list(b, "partition", &n->u.tablefn.partition_by);
-    puts_(b, " (descriptor ");
-    put_ident(b, &n->u.tablefn.descriptor);
-    puts_(b, ")");
+    if (n->u.tablefn.model.name) {
+        puts_(b, " (model ");
+        put_ident(b, &n->u.tablefn.model);
+        puts_(b, ")");
+    }
+    if (n->u.tablefn.ruleset.name) {
+        puts_(b, " (ruleset ");
+        put_ident(b, &n->u.tablefn.ruleset);
+        puts_(b, ")");
+    }
+    if (n->u.tablefn.descriptor.name) {
+        puts_(b, " (descriptor");
+        for (uint32_t i = 0; i < (n->u.tablefn.ncolumns ? n->u.tablefn.ncolumns : 1); i++) {
+            puts_(b, " ");
+            put_ident(b, n->u.tablefn.ncolumns ? &n->u.tablefn.columns[i]
+                                               : &n->u.tablefn.descriptor);
+        }
+        puts_(b, ")");
+    }
     list(b, &n->u.tablefn.args);
     alias(b, &n->u.tablefn.alias);
+    puts_(b, ")");
+}
+
+/* " (TAG (name TYPE) ...)" */
+static void column_defs(sbuf *b, const char *tag, const vg_ast_column_def *cols, uint32_t n)
+{
+    putf(b, " (%s", tag);
+    for (uint32_t i = 0; i < n; i++) {
+        puts_(b, " (");
+        put_ident(b, &cols[i].name);
+        putf(b, " %s)", type_names[cols[i].type.type]);
+    }
+    puts_(b, ")");
+}
+
+/* " (with ('k' 'v') ...)" when there are options. */
+static void options(sbuf *b, const vg_ast_option *opts, uint32_t n)
+{
+    if (!n)
+        return;
+    puts_(b, " (with");
+    for (uint32_t i = 0; i < n; i++) {
+        puts_(b, " (");
+        put_string(b, opts[i].key.name, (uint32_t)strlen(opts[i].key.name));
+        puts_(b, " ");
+        put_string(b, opts[i].value.name, (uint32_t)strlen(opts[i].value.name));
+        puts_(b, ")");
+    }
+    puts_(b, ")");
+}
+
+static void create_model(sbuf *b, const vg_ast *n)
+{
+    bool model = n->kind == VG_AST_CREATE_MODEL;
+    puts_(b, model ? "(create-model " : "(create-ruleset ");
+    put_ident(b, model ? &n->u.create_model.name : &n->u.create_ruleset.name);
+    if (model) {
+        column_defs(b, "input", n->u.create_model.inputs, n->u.create_model.ninputs);
+        column_defs(b, "output", n->u.create_model.outputs, n->u.create_model.noutputs);
+        options(b, n->u.create_model.opts, n->u.create_model.nopts);
+    } else {
+        options(b, n->u.create_ruleset.opts, n->u.create_ruleset.nopts);
+    }
     puts_(b, ")");
 }
 
@@ -375,14 +434,7 @@ static void create_stream(sbuf *b, const vg_ast *n)
 {
     puts_(b, "(create-stream ");
     put_ident(b, &n->u.create_stream.name);
-    puts_(b, " (columns");
-    for (uint32_t i = 0; i < n->u.create_stream.ncols; i++) {
-        const vg_ast_column_def *c = &n->u.create_stream.cols[i];
-        puts_(b, " (");
-        put_ident(b, &c->name);
-        putf(b, " %s)", type_names[c->type.type]);
-    }
-    puts_(b, ")");
+    column_defs(b, "columns", n->u.create_stream.cols, n->u.create_stream.ncols);
     if (n->u.create_stream.wm_expr) {
         puts_(b, " (watermark ");
         put_ident(b, &n->u.create_stream.wm_column);
@@ -390,18 +442,7 @@ static void create_stream(sbuf *b, const vg_ast *n)
         node(b, n->u.create_stream.wm_expr);
         puts_(b, ")");
     }
-    if (n->u.create_stream.nopts) {
-        puts_(b, " (with");
-        for (uint32_t i = 0; i < n->u.create_stream.nopts; i++) {
-            const vg_ast_option *o = &n->u.create_stream.opts[i];
-            puts_(b, " (");
-            put_string(b, o->key.name, (uint32_t)strlen(o->key.name));
-            puts_(b, " ");
-            put_string(b, o->value.name, (uint32_t)strlen(o->value.name));
-            puts_(b, ")");
-        }
-        puts_(b, ")");
-    }
+    options(b, n->u.create_stream.opts, n->u.create_stream.nopts);
     puts_(b, ")");
 }
 
@@ -503,6 +544,10 @@ static void node(sbuf *b, const vg_ast *n)
         break;
     case VG_AST_INSERT:
         named_query(b, "insert", &n->u.insert.sink, n->u.insert.query);
+        break;
+    case VG_AST_CREATE_MODEL:
+    case VG_AST_CREATE_RULESET:
+        create_model(b, n);
         break;
     case VG_AST_QUERY: {
         const vg_ast *args[] = {n->u.query.query};

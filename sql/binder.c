@@ -123,7 +123,8 @@ vg_rel *vg_bind_from(bind_ctx *c, const vg_ast *f, const char **alias)
         *alias = f->u.subquery.alias.name;
         return bind_select(c, f->u.subquery.query, false);
     case VG_AST_TABLEFN:
-        return vg_bind_tablefn(c, f, alias);
+        return vg_bind_model_tvf(f) ? vg_bind_model_from(c, f, alias)
+                                    : vg_bind_tablefn(c, f, alias);
     case VG_AST_JOIN:
         unsupported(c, f->span, "JOIN");
         return NULL;
@@ -408,6 +409,9 @@ int vg_binder_bind(vg_binder *b, const vg_ast_stmt *stmt, vg_bound_stmt *out, vg
         out->name = "stdout";
         out->is_stdout = 1;
         return (out->rel = bind_select(&c, st->u.query.query, true)) ? 0 : -1;
+    case VG_AST_CREATE_MODEL:
+    case VG_AST_CREATE_RULESET:
+        return vg_bind_create_model(&c, st, out);
     default:
         vg_bind_fail(&c, VG_ERR_SEMANTIC, st->span, "not a statement");
         return -1;

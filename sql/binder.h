@@ -39,6 +39,10 @@ typedef enum vg_rel_kind {
                        table (sql/bind_group.c) */
     VG_REL_RANK,    /* ROW_NUMBER() deduplication and Top-N: the input row [then the row
                        number] (sql/bind_rank.c) */
+    VG_REL_PREDICT, /* ML_PREDICT: the input row, then the model's outputs
+                       (sql/bind_model.c) */
+    VG_REL_RULES,   /* APPLY_RULES: the input row, then the decision columns
+                       (sql/bind_model.c) */
     /* later: MATCH_RECOGNIZE, joins */
 } vg_rel_kind;
 
@@ -92,6 +96,13 @@ struct vg_rel {
             bool with_rn;        /* the row number is output column input.ncols */
             int32_t time_col;    /* the input's event-time column, or -1 */
         } rank;
+        struct {
+            const vg_plan_model *model; /* the CREATE MODEL */
+            uint32_t *cols;      /* the DESCRIPTOR columns' slots in the input row */
+        } predict;
+        struct {
+            const vg_plan_ruleset *ruleset; /* the CREATE RULESET */
+        } rules;
     } u;
     void *planned; /* the planner's node for this relation (NULL until planned) */
 };
@@ -101,6 +112,8 @@ typedef enum vg_bound_kind {
     VG_BOUND_VIEW,   /* CREATE VIEW: rel is the view's (named) relation */
     VG_BOUND_INSERT, /* INSERT INTO name: rel is the query */
     VG_BOUND_QUERY,  /* a bare SELECT: rel is the query, written to stdout */
+    VG_BOUND_MODEL,  /* CREATE MODEL: model is set, rel NULL */
+    VG_BOUND_RULESET, /* CREATE RULESET: ruleset is set, rel NULL */
 } vg_bound_kind;
 
 /* One bound statement. */
@@ -109,6 +122,8 @@ typedef struct vg_bound_stmt {
     const char *name; /* stream, view or sink name; "stdout" for a bare SELECT */
     int is_stdout;    /* a bare SELECT, or INSERT INTO stdout */
     vg_rel *rel;
+    vg_plan_model *model;     /* VG_BOUND_MODEL */
+    vg_plan_ruleset *ruleset; /* VG_BOUND_RULESET */
 } vg_bound_stmt;
 
 typedef struct vg_binder vg_binder;

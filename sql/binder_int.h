@@ -22,6 +22,10 @@ struct vg_binder {
     vg_arena *arena;     /* the pool's */
     bind_entry *entries; /* declaration order */
     uint32_t nentries, cap;
+    vg_plan_model **models; /* CREATE MODEL, in declaration order (bind_model.c) */
+    uint32_t nmodels, mcap;
+    vg_plan_ruleset **rulesets; /* CREATE RULESET, likewise */
+    uint32_t nrulesets, rcap;
 };
 
 /* The columns an expression may name: the FROM item's. */
@@ -275,5 +279,15 @@ vg_rel *vg_bind_rank_from(bind_ctx *c, const vg_ast *q, const char **alias, cons
 /* Refuse ROW_NUMBER anywhere in q's own clauses (the Top-N form binds its
  * subquery itself): a positioned error naming the supported form. 0 or -1. */
 int vg_bind_rank_misplaced(bind_ctx *c, const vg_ast *q);
+
+/* ---- models and rules (bind_model.c) ---- */
+
+/* CREATE MODEL and CREATE RULESET: out->model or out->ruleset, added to the
+ * catalog. -1 with c->err set. */
+int vg_bind_create_model(bind_ctx *c, const vg_ast *st, vg_bound_stmt *out);
+/* Whether FROM item f is ML_PREDICT or APPLY_RULES. */
+bool vg_bind_model_tvf(const vg_ast *f);
+/* Its relation, or NULL with c->err set. */
+vg_rel *vg_bind_model_from(bind_ctx *c, const vg_ast *f, const char **alias);
 
 #endif

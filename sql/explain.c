@@ -64,7 +64,9 @@ static const char *const kind_names[] = {[VG_PLAN_SOURCE] = "source",
                                          [VG_PLAN_OVER] = "over",
                                          [VG_PLAN_WINDOW] = "window",
                                          [VG_PLAN_GROUP] = "group",
-                                         [VG_PLAN_RANK] = "rank"};
+                                         [VG_PLAN_RANK] = "rank",
+                                         [VG_PLAN_PREDICT] = "predict",
+                                         [VG_PLAN_RULES] = "rules"};
 
 static void put(ex *x, const char *s) { x->rc |= vg_buf_puts(&x->buf, s); }
 
@@ -372,6 +374,28 @@ static void describe_rank(ex *x, const vg_plan_node *n, describe *d)
     d->parts[d->n++] = take(x);
 }
 
+/* ML_PREDICT: "model m(a, b) shadow s", then the output columns. */
+static void describe_predict(ex *x, const vg_plan_node *n, describe *d)
+{
+    const vg_plan_model *m = n->u.predict.model;
+    const vg_schema *in = &n->inputs[0]->schema;
+    put(x, "model ");
+    put_name(x, m->name);
+    put(x, "(");
+    for (uint32_t i = 0; i < m->input.ncols; i++) {
+        if (i)
+            put(x, ", ");
+        put_name(x, in->cols[n->u.predict.cols[i]].name);
+    }
+    put(x, ")");
+    if (m->shadow) {
+        put(x, " shadow ");
+        put_name(x, m->shadow->name);
+    }
+    d->parts[d->n++] = take(x);
+    d->parts[d->n++] = columns(x, &n->schema);
+}
+
 static void describe_node(ex *x, const vg_plan_node *n, describe *d)
 {
     d->n = 0;
@@ -411,6 +435,13 @@ static void describe_node(ex *x, const vg_plan_node *n, describe *d)
         describe_group(x, n, d);
     } else if (n->kind == VG_PLAN_RANK) {
         describe_rank(x, n, d);
+    } else if (n->kind == VG_PLAN_PREDICT) {
+        describe_predict(x, n, d);
+    } else if (n->kind == VG_PLAN_RULES) {
+        put(x, "ruleset ");
+        put_name(x, n->u.rules.ruleset->name);
+        d->parts[d->n++] = take(x);
+        d->parts[d->n++] = columns(x, &n->schema);
     } else {
         d->parts[d->n++] = columns(x, &n->schema);
     }

@@ -524,35 +524,48 @@ static int tvf_partition(vg_parser *p, vg_ast *n)
     return vg_parser_close(p, open);
 }
 
-/* TABLE ( f ( TABLE t [PARTITION BY k | (k, ...)], DESCRIPTOR(c) [, arg ...] ) ) */
-static vg_ast *table_function(vg_parser *p)
+/* f ( TABLE t [PARTITION BY k | (k, ...)], DESCRIPTOR(c) [, arg ...] ), at f; the model
+ * and rules functions take their own arguments (parse_model.c). */
+static int tvf_call(vg_parser *p, vg_ast *n)
 {
-    vg_ast *n = vg_parser_node(p, VG_AST_TABLEFN, vg_parser_peek(p, 0)->span.off);
-    if (!n)
-        return NULL;
-    vg_parser_advance(p); /* TABLE */
-    vg_span outer = vg_parser_peek(p, 0)->span;
-    if (vg_parser_expect(p, VG_TOK_LPAREN, "'('") < 0 ||
-        vg_parser_ident(p, &n->u.tablefn.fn, "a table function name") < 0)
-        return NULL;
+    if (vg_parser_ident(p, &n->u.tablefn.fn, "a table function name") < 0)
+        return -1;
     vg_span inner = vg_parser_peek(p, 0)->span;
     if (vg_parser_expect(p, VG_TOK_LPAREN, "'('") < 0 ||
         vg_parser_expect(p, VG_TOK_TABLE, "TABLE") < 0 ||
         vg_parser_ident(p, &n->u.tablefn.table, "a stream name") < 0)
-        return NULL;
+        return -1;
+    if (vg_parser_model_tvf(n->u.tablefn.fn.name))
+        return vg_parser_model_args(p, n) < 0 ? -1 : vg_parser_close(p, inner);
     if (vg_parser_accept(p, VG_TOK_PARTITION) && tvf_partition(p, n) < 0)
-        return NULL;
+        return -1;
     if (vg_parser_expect(p, VG_TOK_COMMA, "','") < 0 ||
         vg_parser_expect(p, VG_TOK_DESCRIPTOR, "DESCRIPTOR") < 0)
-        return NULL;
+        return -1;
     vg_span dopen = vg_parser_peek(p, 0)->span;
     if (vg_parser_expect(p, VG_TOK_LPAREN, "'('") < 0 ||
         vg_parser_ident(p, &n->u.tablefn.descriptor, "a column name") < 0 ||
         vg_parser_close(p, dopen) < 0)
-        return NULL;
+        return -1;
     if (vg_parser_accept(p, VG_TOK_COMMA) && vg_parser_expr_list(p, &n->u.tablefn.args) < 0)
+        return -1;
+    return vg_parser_close(p, inner);
+}
+
+/* TABLE ( f ( ... ) ) [[AS] a] when wrapped, else f ( ... ) [[AS] a] (as Flink writes
+ * ML_PREDICT). */
+static vg_ast *table_function(vg_parser *p, bool wrapped)
+{
+    vg_ast *n = vg_parser_node(p, VG_AST_TABLEFN, vg_parser_peek(p, 0)->span.off);
+    if (!n)
         return NULL;
-    if (vg_parser_close(p, inner) < 0 || vg_parser_close(p, outer) < 0 ||
+    vg_span outer = vg_parser_peek(p, 1)->span;
+    if (wrapped) {
+        vg_parser_advance(p); /* TABLE */
+        if (vg_parser_expect(p, VG_TOK_LPAREN, "'('") < 0)
+            return NULL;
+    }
+    if (tvf_call(p, n) < 0 || (wrapped && vg_parser_close(p, outer) < 0) ||
         opt_alias(p, &n->u.tablefn.alias, after_from) < 0)
         return NULL;
     return vg_parser_finish(p, n);
@@ -562,7 +575,10 @@ static vg_ast *from_item(vg_parser *p)
 {
     const vg_token *t = vg_parser_peek(p, 0);
     if (t->kind == VG_TOK_TABLE)
-        return table_function(p);
+        return table_function(p, true);
+    if (vg_parser_is_name(t) && vg_parser_peek(p, 1)->kind == VG_TOK_LPAREN &&
+        vg_parser_peek(p, 2)->kind == VG_TOK_TABLE)
+        return table_function(p, false);
     vg_ast *n;
     if (t->kind == VG_TOK_LPAREN) {
         vg_span open = t->span;
@@ -770,24 +786,23 @@ static int string_ident(vg_parser *p, vg_ident *out)
     return 0;
 }
 
-/* WITH ('key' = 'value', ...) */
-static int with_options(vg_parser *p, vg_ast *cs)
+/* WITH ('key' = 'value', ...), after WITH, into *opts (*n of them). */
+int vg_parser_options(vg_parser *p, vg_ast_option **opts, uint32_t *n)
 {
     uint32_t cap = 0;
     vg_span open = vg_parser_peek(p, 0)->span;
     if (vg_parser_expect(p, VG_TOK_LPAREN, "'('") < 0)
         return -1;
     do {
-        vg_ast_option *opts = vg_parser_grow(p, cs->u.create_stream.opts, cs->u.create_stream.nopts,
-                                             &cap, sizeof *opts);
-        if (!opts)
+        vg_ast_option *o = vg_parser_grow(p, *opts, *n, &cap, sizeof *o);
+        if (!o)
             return -1;
-        cs->u.create_stream.opts = opts;
-        vg_ast_option *o = &opts[cs->u.create_stream.nopts];
+        *opts = o;
+        o += *n;
         if (string_ident(p, &o->key) < 0 || vg_parser_expect(p, VG_TOK_EQ, "'='") < 0 ||
             string_ident(p, &o->value) < 0)
             return -1;
-        cs->u.create_stream.nopts++;
+        ++*n;
     } while (vg_parser_accept(p, VG_TOK_COMMA));
     return vg_parser_close(p, open);
 }
@@ -798,7 +813,8 @@ static vg_ast *create_stream(vg_parser *p, uint32_t start)
     if (!cs || vg_parser_ident(p, &cs->u.create_stream.name, "a stream name") < 0 ||
         column_list(p, cs) < 0)
         return NULL;
-    if (vg_parser_accept(p, VG_TOK_WITH) && with_options(p, cs) < 0)
+    if (vg_parser_accept(p, VG_TOK_WITH) &&
+        vg_parser_options(p, &cs->u.create_stream.opts, &cs->u.create_stream.nopts) < 0)
         return NULL;
     return vg_parser_finish(p, cs);
 }
@@ -823,7 +839,10 @@ static vg_ast *create(vg_parser *p)
         return create_stream(p, start);
     if (vg_parser_accept(p, VG_TOK_VIEW))
         return create_view(p, start);
-    vg_parser_syntax(p, vg_parser_peek(p, 0), "STREAM, TABLE or VIEW");
+    const vg_token *t = vg_parser_peek(p, 0);
+    if (vg_parser_is_word(p, t, "MODEL") || vg_parser_is_word(p, t, "RULESET"))
+        return vg_parser_create_model(p, start);
+    vg_parser_syntax(p, t, "STREAM, TABLE, VIEW, MODEL or RULESET");
     return NULL;
 }
 

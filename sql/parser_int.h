@@ -109,6 +109,19 @@ int vg_parser_type(vg_parser *p, vg_ast_type *out);
 /* ORDER BY items (after ORDER BY) into list and their DESC flags. */
 int vg_parser_order_by(vg_parser *p, vg_ast_list *list, bool **desc);
 
+/* WITH ('key' = 'value', ...), after WITH: appended to *opts, *n of them. */
+int vg_parser_options(vg_parser *p, vg_ast_option **opts, uint32_t *n);
+
+/* ---- models and rules (parse_model.c) ---- */
+
+/* CREATE [TEMPORARY] MODEL ... or RULESET ..., at MODEL or RULESET; start is CREATE's. */
+vg_ast *vg_parser_create_model(vg_parser *p, uint32_t start);
+/* Whether table function fn (as written) takes model or rules arguments. */
+bool vg_parser_model_tvf(const char *fn);
+/* ML_PREDICT's ", MODEL m, DESCRIPTOR(c, ...)" or APPLY_RULES's ", RULESET r", after
+ * TABLE t, into n. */
+int vg_parser_model_args(vg_parser *p, vg_ast *n);
+
 /* ---- expressions (parse_expr.c) ---- */
 
 /* A whole expression. */

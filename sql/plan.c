@@ -30,6 +30,7 @@ typedef struct plan_owner {
     vg_plan plan;             /* first: vg_plan_free finds the owner from the plan */
     vg_expr_pool *pool;       /* releases prepared function state */
     uint32_t cap, scap, kcap; /* capacities of nodes, sources, sinks */
+    uint32_t mcap, rcap;      /* of models, rulesets */
 } plan_owner;
 
 static int nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
@@ -153,6 +154,15 @@ static vg_plan_node *plan_rel(plan_owner *o, vg_rel *r, vg_error *err)
         } else if (r->kind == VG_REL_GROUP || r->kind == VG_REL_RANK) {
             if (!(p = plan_keyed(o, r, in, err)))
                 return NULL;
+        } else if (r->kind == VG_REL_PREDICT) {
+            if (!(p = node_new(o, VG_PLAN_PREDICT, r, in, err)))
+                return NULL;
+            p->u.predict.model = r->u.predict.model;
+            p->u.predict.cols = r->u.predict.cols;
+        } else if (r->kind == VG_REL_RULES) {
+            if (!(p = node_new(o, VG_PLAN_RULES, r, in, err)))
+                return NULL;
+            p->u.rules.ruleset = r->u.rules.ruleset;
         } else if (r->kind == VG_REL_OVER) {
             if (!(p = node_new(o, VG_PLAN_OVER, r, in, err)))
                 return NULL;
@@ -245,6 +255,12 @@ static int plan_stmt(plan_owner *o, vg_binder *b, const vg_ast_stmt *st, vg_erro
     switch (bs.kind) {
     case VG_BOUND_STREAM:
         return plan_rel(o, bs.rel, err) ? 0 : -1;
+    case VG_BOUND_MODEL:
+        return push(o->plan.arena, (vg_plan_node ***)&o->plan.models, &o->plan.nmodels, &o->mcap,
+                    (vg_plan_node *)bs.model) < 0 ? nomem(err) : 0;
+    case VG_BOUND_RULESET:
+        return push(o->plan.arena, (vg_plan_node ***)&o->plan.rulesets, &o->plan.nrulesets,
+                    &o->rcap, (vg_plan_node *)bs.ruleset) < 0 ? nomem(err) : 0;
     case VG_BOUND_VIEW:
         if (!plan_rel(o, bs.rel, err))
             return -1;

@@ -38,8 +38,45 @@ typedef enum vg_plan_kind {
                         aggregate, changed on arrival (engine/op_group.c) */
     VG_PLAN_RANK,    /* ROW_NUMBER() deduplication and Top-N: the input row [then the
                         row number], per PARTITION BY key (engine/op_rank.c) */
-    /* later: VG_PLAN_MATCH, VG_PLAN_JOIN, VG_PLAN_PREDICT, VG_PLAN_RULES */
+    VG_PLAN_PREDICT, /* ML_PREDICT: the input row, then the model's OUTPUT columns, then
+                        its shadow model's (engine/op_predict.c) */
+    VG_PLAN_RULES,   /* APPLY_RULES: the input row, then decision, rule_id, matched_rules,
+                        shadow_rules, rules_version (engine/op_rules.c) */
+    /* later: VG_PLAN_MATCH, VG_PLAN_JOIN */
 } vg_plan_kind;
+
+/* A CREATE MODEL: what ML_PREDICT scores with. The runtime loads the file
+ * (engine/registry.h) before the DAG opens. */
+typedef struct vg_plan_model {
+    const char *name;
+    int type;                /* vg_model_type (udf/model.h) */
+    const char *path;        /* WITH 'path', resolved against the SQL file's folder */
+    vg_schema input;         /* INPUT (...): the features, in order */
+    vg_schema output;        /* OUTPUT (...): the scores, all DOUBLE */
+    const struct vg_plan_model *shadow; /* WITH 'shadow': a model scored beside this one,
+                                           its scores appended as <column>_shadow; or NULL */
+    const char *version_column; /* WITH 'version_column': a BIGINT column after the scores
+                                   with the version that scored the row (and <name>_shadow
+                                   after the shadow's scores); or NULL */
+    const vg_source *src;    /* the statement's source */
+    vg_span span;            /* the statement */
+    vg_span path_span;       /* the 'path' value: where a file that does not load points */
+    vg_span output_span;     /* OUTPUT (...): where a model with other outputs points */
+} vg_plan_model;
+
+/* A CREATE RULESET: what APPLY_RULES decides with (engine/rules.h). */
+typedef struct vg_plan_ruleset {
+    const char *name;
+    const char *default_action; /* WITH 'default' (the decision when no rule matches),
+                                   else "allow" */
+    const char *file;        /* WITH 'file': rules loaded at start, resolved against the SQL
+                                file's folder; NULL: the store's active version */
+    const vg_schema *input;  /* the columns of the tables it is applied to (conditions bind
+                                over them); NULL while no APPLY_RULES uses it */
+    const vg_source *src;    /* the statement's source */
+    vg_span span;            /* the statement */
+    vg_span file_span;       /* the 'file' value */
+} vg_plan_ruleset;
 
 typedef struct vg_plan_node vg_plan_node;
 
@@ -164,6 +201,14 @@ struct vg_plan_node {
             int32_t time_col;    /* the input's event-time column, or -1 (TOP_N
                                     without one: TTL by the watermark) */
         } rank;
+        struct {
+            const vg_plan_model *model; /* the model scored */
+            uint32_t *cols;      /* DESCRIPTOR(...): the input slots of its features, one
+                                    per model->input column */
+        } predict;
+        struct {
+            const vg_plan_ruleset *ruleset;
+        } rules;
     } u;
 };
 
@@ -176,6 +221,10 @@ typedef struct vg_plan {
     uint32_t nsinks;
     vg_plan_node **sinks;   /* the VG_PLAN_SINK nodes, in statement order; two
                                INSERTs into one sink are two nodes of one name */
+    uint32_t nmodels;
+    vg_plan_model **models; /* every CREATE MODEL, in statement order */
+    uint32_t nrulesets;
+    vg_plan_ruleset **rulesets; /* every CREATE RULESET, in statement order */
 } vg_plan;
 
 /* Bind and plan the statements (in order; later statements see earlier

@@ -216,9 +216,9 @@ static void test_create_stream_errors(void)
     CHECK_STR(parse("CREATE STREAM s (a INT) WITH 'k'"),
               "error 1:30 syntax error at ''k'': expected '('");
     CHECK_STR(parse("CREATE INDEX i"),
-              "error 1:8 syntax error at 'INDEX': expected STREAM, TABLE or VIEW");
+              "error 1:8 syntax error at 'INDEX': expected STREAM, TABLE, VIEW, MODEL or RULESET");
     CHECK_STR(parse("CREATE"),
-              "error 1:7 syntax error at end of input: expected STREAM, TABLE or VIEW");
+              "error 1:7 syntax error at end of input: expected STREAM, TABLE, VIEW, MODEL or RULESET");
 }
 
 static void test_create_view_insert(void)
@@ -1151,6 +1151,44 @@ static void test_lone_expressions(void)
     CHECK_STR(lone(""), "error 1:1 syntax error at end of input: expected an expression");
 }
 
+static void test_models_and_rules(void)
+{
+    CHECK_STR(parse("CREATE MODEL m INPUT (a DOUBLE, b BIGINT) OUTPUT (score DOUBLE)\n"
+                    "  COMMENT 'fraud' WITH ('type' = 'xgboost', 'path' = 'm.json')"),
+              "(create-model m (input (a DOUBLE) (b BIGINT)) (output (score DOUBLE)) "
+              "(with ('type' 'xgboost') ('path' 'm.json')))");
+    CHECK_STR(parse("CREATE TEMPORARY RULESET r WITH ('default' = 'review')"),
+              "(create-ruleset r (with ('default' 'review')))");
+    CHECK_STR(parse("CREATE RULESET r"), "(create-ruleset r)");
+    CHECK_STR(query("SELECT * FROM ML_PREDICT(TABLE f, MODEL m, DESCRIPTOR(a, b))"),
+              "(select (items *) (from (tablefn ML_PREDICT (table f) (model m) (descriptor a b))))");
+    CHECK_STR(query("SELECT * FROM TABLE(ML_PREDICT(TABLE f, MODEL m, DESCRIPTOR(a))) AS s"),
+              "(select (items *) (from (tablefn ML_PREDICT (table f) (model m) (descriptor a) "
+              "(alias s))))");
+    CHECK_STR(query("SELECT * FROM apply_rules(TABLE s, RULESET r)"),
+              "(select (items *) (from (tablefn apply_rules (table s) (ruleset r))))");
+    CHECK_STR(query("SELECT * FROM TUMBLE(TABLE s, DESCRIPTOR(ts), INTERVAL '1' MINUTE)"),
+              "(select (items *) (from (tablefn TUMBLE (table s) (descriptor ts) (interval 60000))))");
+    /* errors */
+    CHECK_STR(parse("CREATE MODEL m OUTPUT (s DOUBLE) WITH ('type' = 'linear')"),
+              "error 1:16 syntax error at 'OUTPUT': expected INPUT (...)");
+    CHECK_STR(parse("CREATE MODEL m INPUT (a DOUBLE) WITH ('type' = 'linear')"),
+              "error 1:33 syntax error at 'WITH': expected OUTPUT (...)");
+    CHECK_STR(parse("CREATE MODEL m INPUT (a DOUBLE) OUTPUT (s DOUBLE)"),
+              "error 1:50 syntax error at end of input: expected WITH");
+    CHECK_STR(parse("CREATE MODEL m INPUT (a) OUTPUT (s DOUBLE) WITH ('type' = 'linear')"),
+              "error 1:24 syntax error at ')': expected a type");
+    CHECK_STR(parse("SELECT * FROM ML_PREDICT(TABLE f, m, DESCRIPTOR(a))"),
+              "error 1:35 syntax error at 'm': expected MODEL");
+    CHECK_STR(parse("SELECT * FROM ML_PREDICT(TABLE f, MODEL m)"),
+              "error 1:42 syntax error at ')': expected ','");
+    CHECK_STR(parse("SELECT * FROM ML_PREDICT(TABLE f, MODEL m, DESCRIPTOR(a), MAP['k', 'v'])"),
+              "error 1:57 syntax error at ',': ML_PREDICT's config argument is not supported "
+              "(set options in CREATE MODEL)");
+    CHECK_STR(parse("SELECT * FROM APPLY_RULES(TABLE s, MODEL r)"),
+              "error 1:36 syntax error at 'MODEL': expected RULESET");
+}
+
 int main(void)
 {
     A = vg_arena_new(VG_MEM_SQL, 0);
@@ -1180,6 +1218,7 @@ int main(void)
     RUN(test_depth_limit);
     RUN(test_alloc_failures);
     RUN(test_lone_expressions);
+    RUN(test_models_and_rules);
     vg_arena_free(A);
     return CHECK_DONE();
 }

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# vigil's model scorer against Debian's python3-xgboost (1.7). Trains the
+# reference models with tests/models/train.py into a temporary directory,
+# scores XGBoost's rows with $BUILD/models/score (tests/models/score.c) from
+# the JSON and from the UBJSON file, and compares with XGBoost's own
+# predictions: within 1e-6, absolute for probabilities and relative (to
+# max(1, |y|)) for regression; it also counts how many are bit-equal as
+# float32. Then malformed and unsupported files, each with its exact error
+# text, and a linear and a logistic model against numpy.
+# One "ok ..." or "FAIL ..." line per case; last line: N passed, N failed.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+BUILD=${BUILD:-build}
+PY=/usr/bin/python3
+SCORE=$BUILD/models/score
+pass=0
+fail=0
+ok() { echo "ok $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+finish() {
+    echo "$pass passed, $fail failed"
+    exit $((fail > 0))
+}
+
+if [ ! -x "$SCORE" ]; then
+    bad "$SCORE is not built"
+    finish
+fi
+if ! "$PY" -c 'import xgboost' 2>/dev/null; then
+    bad "python3-xgboost is not installed (apt-get install python3-xgboost)"
+    finish
+fi
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+if ! "$PY" tests/models/train.py "$T" >"$T/train.log" 2>&1; then
+    bad "tests/models/train.py failed: $(tail -n 1 "$T/train.log")"
+    finish
+fi
+
+# ---- scores against XGBoost's ----
+while read -r name kind _; do
+    for ext in json ubj; do
+        if ! "$SCORE" xgboost "$T/$name.$ext" "$T/$name.rows" >"$T/$name.$ext.out" \
+            2>"$T/$name.$ext.err"; then
+            bad "$name.$ext: score failed: $(head -n 1 "$T/$name.$ext.err")"
+            continue
+        fi
+        echo "$name.$ext $kind $T/$name.$ext.out $T/$name.pred"
+    done
+done <"$T/manifest" >"$T/compare"
+while read -r line; do
+    case "$line" in
+    ok\ *) ok "${line#ok }" ;;
+    *) bad "${line#FAIL }" ;;
+    esac
+done < <("$PY" - "$T/compare" <<'EOF'
+import struct, sys
+for line in open(sys.argv[1]):
+    label, kind, got_file, want_file = line.split()
+    got = [l.split() for l in open(got_file)]
+    want = [l.split() for l in open(want_file)]
+    if len(got) != len(want):
+        print("FAIL %s: %d rows scored, %d expected" % (label, len(got), len(want)))
+        continue
+    equal, worst, first = 0, 0.0, None
+    for i, (g, w) in enumerate(zip(got, want)):
+        if len(g) != len(w):
+            first = first or "row %d: %d outputs, %d expected" % (i + 1, len(g), len(w))
+            continue
+        for a, b in zip(map(float, g), map(float, w)):
+            d = abs(a - b) if kind == "prob" else abs(a - b) / max(1.0, abs(b))
+            if struct.pack("f", a) == struct.pack("f", b):
+                equal += 1
+            if not d <= 1e-6:
+                first = first or "row %d: %r, XGBoost %r" % (i + 1, a, b)
+            worst = max(worst, d) if d == d else float("inf")
+    outputs = sum(len(w) for w in want)
+    if first:
+        print("FAIL %s: %s" % (label, first))
+    else:
+        print("ok %s: %d rows, %d outputs within 1e-6 (%s), %d bit-equal in float32"
+              % (label, len(want), outputs, "absolute" if kind == "prob" else "relative", equal))
+EOF
+)
+[ -s "$T/compare" ] || bad "no model was scored"
+
+# ---- malformed and unsupported files: the exact error ----
+#   file|message (after "model file 'FILE': ")
+while IFS='|' read -r file want; do
+    if "$SCORE" xgboost "$T/$file" "$T/binary.rows" >/dev/null 2>"$T/err"; then
+        bad "$file: loaded, expected \"$want\""
+        continue
+    fi
+    got=$(head -n 1 "$T/err")
+    if [ "$got" = "model file '$T/$file': $want" ]; then
+        ok "$file: $want"
+    else
+        bad "$file: got \"$got\", expected \"model file '$T/$file': $want\""
+    fi
+done <<'EOF'
+bad_truncated.json|not a model file: invalid token near '4.7979745E' at line 1 column 4000
+bad_cut.ubj|not a model file: UBJSON data ends early at byte 4000
+bad_rank.json|objective 'rank:pairwise' is not supported (binary:logistic, reg:squarederror, multi:softprob)
+bad_dart.json|booster 'dart' is not supported (gbtree)
+bad_gblinear.ubj|booster 'gblinear' is not supported (gbtree)
+bad_cat.json|tree 0 node 0: categorical splits are not supported
+missing.json|cannot read: No such file or directory
+EOF
+
+# ---- linear and logistic, against numpy in double over float32 inputs ----
+cat >"$T/lin.json" <<'EOF'
+{"coefficients": [0.5, -1.25, 3e-3, 2], "intercept": -0.75, "features": ["a", "b", "c", "d"]}
+EOF
+"$PY" - "$T" <<'EOF'
+import sys, numpy as np
+t = sys.argv[1]
+rng = np.random.default_rng(5)
+rows = rng.normal(size=(500, 4)) * [1, 10, 1000, 0.1]
+rows[rng.random(rows.shape) < 0.05] = np.nan
+w, b = np.array([0.5, -1.25, 3e-3, 2]), -0.75
+with open(t + "/lin.rows", "w") as f, open(t + "/linear.want", "w") as fl, \
+        open(t + "/logistic.want", "w") as fg:
+    for r in rows:
+        f.write(",".join(repr(float(v)) for v in r) + "\n")
+        z = b
+        for wi, xi in zip(w, r.astype(np.float32).astype(np.float64)):
+            z += wi * xi
+        fl.write(repr(float(z)) + "\n")
+        fg.write(repr(float(1.0 / (1.0 + np.exp(-z)))) + "\n")
+EOF
+for type in linear logistic; do
+    if ! "$SCORE" "$type" "$T/lin.json" "$T/lin.rows" >"$T/$type.out" 2>"$T/err"; then
+        bad "$type: score failed: $(head -n 1 "$T/err")"
+    elif r=$(paste -d' ' "$T/$type.out" "$T/$type.want" | "$PY" -c '
+import math, sys
+bad = [l for l in sys.stdin if not (lambda a, b: (math.isnan(a) and math.isnan(b)) or
+       abs(a - b) <= 1e-12 * max(1, abs(b)))(*map(float, l.split()))]
+nan = sum(1 for l in open(sys.argv[1]) if math.isnan(float(l)))
+print("%d rows (%d NaN, from a NaN feature)" % (500, nan) if not bad else "differs: " + bad[0])
+' "$T/$type.out") && [[ "$r" != differs* ]]; then
+        ok "$type: $r"
+    else
+        bad "$type: $r"
+    fi
+done
+finish
