@@ -14,6 +14,7 @@
 #include "engine/pipeline.h"
 #include "engine/registry.h"
 #include "engine/replay.h"
+#include "engine/rules_cmd.h"
 #include "engine/testcase.h"
 #include "udf/func.h"
 
@@ -226,6 +227,60 @@ static int cmd_test(int argc, char **argv)
     return failed ? 1 : 0;
 }
 
+/* ---- rules ---- */
+
+/* `vigil rules load PIPELINE FILE [--by NAME]`, `vigil rules list PIPELINE [RULESET]`:
+ * the rulesets the pipeline declares, in the store its state.store names. */
+static int cmd_rules(int argc, char **argv)
+{
+    const char *by = NULL, *args[3];
+    int nargs = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--by") == 0) {
+            if (++i == argc)
+                return usage_error("rules", "%s", "--by needs a NAME");
+            by = argv[i];
+        } else if (argv[i][0] == '-' || nargs == 3) {
+            return usage_error("rules", "unexpected argument '%s'", argv[i]);
+        } else {
+            args[nargs++] = argv[i];
+        }
+    }
+    bool load = nargs >= 1 && strcmp(args[0], "load") == 0;
+    bool list = nargs >= 1 && strcmp(args[0], "list") == 0;
+    if (!load && !list)
+        return usage_error("rules", "%s", "expected 'load' or 'list'");
+    if (nargs < 2 || (load && nargs != 3))
+        return usage_error("rules", "%s", nargs < 2 ? "missing PIPELINE" : "missing FILE");
+    vg_error err;
+    vg_error_clear(&err);
+    vg_pipeline *p = vg_pipeline_load(args[1], &err);
+    if (!p)
+        return print_error(&err);
+    const char *store = vg_pipeline_store(p);
+    const vg_plan *plan = vg_pipeline_plan(p);
+    int rc = 0;
+    if (!store) {
+        vg_error_set(&err, VG_ERR_CONFIG,
+                     "pipeline '%s' has no state.store: rules are kept in the metadata store",
+                     args[1]);
+        rc = -1;
+    } else if (list) {
+        rc = vg_rules_cmd_list(store, nargs == 3 ? args[2] : NULL, stdout, &err);
+    } else {
+        vg_rules_target t[64];
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < plan->nrulesets && n < 64; i++) {
+            const vg_plan_ruleset *r = plan->rulesets[i];
+            if (r->input)
+                t[n++] = (vg_rules_target){r->name, r->default_action, r->input};
+        }
+        rc = vg_rules_cmd_load(store, t, n, args[2], by, stdout, &err);
+    }
+    vg_pipeline_free(p);
+    return rc < 0 ? print_error(&err) : 0;
+}
+
 /* ---- functions ---- */
 
 static int cmd_functions(int argc, char **argv)
@@ -268,6 +323,14 @@ static const command commands[] = {
      "each sink with expected/SINK.jsonl (case.yaml: 'ordered: false', 'tolerance: 1e-9').\n"
      "Prints 'ok CASE' or a diff of missing, extra and differing rows, then\n"
      "'N passed, N failed'. Exit 1 if any case fails.\n"},
+    {"rules", cmd_rules, "load|list PIPELINE [FILE|RULESET] [--by NAME]",
+     "Manage the rules of PIPELINE's rulesets in its metadata store (state.store):\n\n"
+     "  load PIPELINE FILE    compile every rule of the rules file FILE (YAML) against the\n"
+     "                        table its ruleset is applied to and store them as the ruleset's\n"
+     "                        next version, made active; a bad rule changes nothing\n"
+     "  list PIPELINE [NAME]  print the active version of each ruleset (or of NAME)\n"
+     "  --by NAME             who changes the rules (recorded with each changed rule)\n\n"
+     "A running pipeline picks the new version up between batches (docs/rules.md).\n"},
     {"functions", cmd_functions, "[--markdown]",
      "List the built-in scalar functions, or write their reference (docs/functions.md)\n"
      "with --markdown.\n"},

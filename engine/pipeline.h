@@ -32,6 +32,8 @@ const vg_plan *vg_pipeline_plan(const vg_pipeline *p);
 size_t vg_pipeline_max_event_bytes(const vg_pipeline *p);
 /* The folder the pipeline's relative paths are resolved against. */
 const char *vg_pipeline_dir(const vg_pipeline *p);
+/* state.store, resolved (the SQLite metadata store), or NULL when none. */
+const char *vg_pipeline_store(const vg_pipeline *p);
 
 /* Fill opts->inputs and opts->outputs (and opts->store_path from
  * state.store): the given bindings first, then

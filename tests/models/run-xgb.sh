@@ -143,4 +143,61 @@ print("%d rows (%d NaN, from a NaN feature)" % (500, nan) if not bad else "diffe
         bad "$type: $r"
     fi
 done
+
+# ---- the same through SQL: vigil replay with ML_PREDICT, from JSON events ----
+# Every model's rows become events (missing = null); CREATE MODEL declares its
+# features and one DOUBLE output per score (per class for multi:softprob);
+# the scores vigil writes must be XGBoost's, as above.
+VIGIL=$BUILD/vigil
+while read -r name kind _; do
+    for ext in json ubj; do
+        "$PY" - "$T" "$name" "$ext" <<'EOF'
+import json, math, sys
+t, name, ext = sys.argv[1:]
+rows = [[float(v) for v in l.strip().split(",")] for l in open("%s/%s.rows" % (t, name))]
+nout = len(open("%s/%s.pred" % (t, name)).readline().split())
+nf = len(rows[0])
+with open("%s/%s.events" % (t, name), "w") as f:
+    for i, r in enumerate(rows):
+        ev = {"id": i}
+        ev.update({"f%d" % j: (None if math.isnan(v) else v) for j, v in enumerate(r)})
+        f.write(json.dumps(ev) + "\n")
+feats = ", ".join("f%d DOUBLE" % j for j in range(nf))
+outs = ", ".join("p%d DOUBLE" % k for k in range(nout))
+with open("%s/%s.%s.sql" % (t, name, ext), "w") as f:
+    f.write("CREATE STREAM ev (id BIGINT, %s);\n" % feats)
+    f.write("CREATE MODEL m INPUT (%s) OUTPUT (%s) WITH ('type' = 'xgboost', 'path' = '%s.%s');\n"
+            % (feats, outs, name, ext))
+    f.write("SELECT %s FROM ML_PREDICT(TABLE ev, MODEL m, DESCRIPTOR(%s));\n"
+            % (", ".join("p%d" % k for k in range(nout)), ", ".join("f%d" % j for j in range(nf))))
+EOF
+        if ! "$VIGIL" replay "$T/$name.$ext.sql" --input "ev=$T/$name.events" --quiet \
+            >"$T/$name.$ext.sqlout" 2>"$T/err"; then
+            bad "$name.$ext through SQL: replay failed: $(head -n 1 "$T/err")"
+            continue
+        fi
+        r=$("$PY" - "$T/$name.$ext.sqlout" "$T/$name.pred" "$kind" <<'EOF'
+import json, sys
+got = [list(json.loads(l).values()) for l in open(sys.argv[1])]
+want = [[float(v) for v in l.split()] for l in open(sys.argv[2])]
+kind = sys.argv[3]
+if len(got) != len(want):
+    print("differs: %d rows, %d expected" % (len(got), len(want)))
+    sys.exit()
+for i, (g, w) in enumerate(zip(got, want)):
+    for a, b in zip(g, w):
+        d = abs(a - b) if kind == "prob" else abs(a - b) / max(1.0, abs(b))
+        if not d <= 1e-6:
+            print("differs: row %d: %r, XGBoost %r" % (i + 1, a, b))
+            sys.exit()
+print("%d rows, %d scores within 1e-6" % (len(want), sum(len(w) for w in want)))
+EOF
+)
+        if [[ "$r" == differs* ]]; then
+            bad "$name.$ext through SQL: $r"
+        else
+            ok "$name.$ext through SQL: $r"
+        fi
+    done
+done <"$T/manifest"
 finish
