@@ -108,15 +108,7 @@ check:
 DEMO := pipelines/payments
 
 demo: $(BUILD)/vigil
-	@rm -rf $(DEMO)/out
-	@echo "== $(BUILD)/vigil replay $(DEMO)"
-	@$(BUILD)/vigil replay $(DEMO)
-	@echo
-	@for f in $(DEMO)/out/*.jsonl; do \
-	    [ -f "$$f" ] || continue; \
-	    echo "== $$f: $$(wc -l < "$$f") rows; the first 3:"; \
-	    head -n 3 "$$f" | cut -c1-200; \
-	done
+	@BUILD=$(BUILD) sh scripts/demo
 
 bench: $(BUILD)/vigil
 	@sh scripts/deps bench

@@ -275,7 +275,7 @@ static int cmd_rules(int argc, char **argv)
             if (r->input)
                 t[n++] = (vg_rules_target){r->name, r->default_action, r->input};
         }
-        rc = vg_rules_cmd_load(store, t, n, args[2], by, stdout, &err);
+        rc = vg_rules_cmd_load(store, t, n, args[2], by ? by : getenv("USER"), stdout, &err);
     }
     vg_pipeline_free(p);
     return rc < 0 ? print_error(&err) : 0;
@@ -329,7 +329,8 @@ static const command commands[] = {
      "                        table its ruleset is applied to and store them as the ruleset's\n"
      "                        next version, made active; a bad rule changes nothing\n"
      "  list PIPELINE [NAME]  print the active version of each ruleset (or of NAME)\n"
-     "  --by NAME             who changes the rules (recorded with each changed rule)\n\n"
+     "  --by NAME             who changes the rules (recorded with each changed rule;\n"
+     "                        default: $USER)\n\n"
      "A running pipeline picks the new version up between batches (docs/rules.md).\n"},
     {"functions", cmd_functions, "[--markdown]",
      "List the built-in scalar functions, or write their reference (docs/functions.md)\n"

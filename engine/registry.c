@@ -144,13 +144,13 @@ int vg_registry_add_model(vg_registry *r, vg_model_slot *s, const char *path, vg
     return 0;
 }
 
-/* Slot s's rules: its file's, stored as a new version when they differ
- * from the active one; else the store's active version; else none. */
+/* Slot s's rules: the store's active version; when the store has none,
+ * the ruleset's 'file' (stored as version 1); else no rules. So 'file'
+ * seeds a store, and from then on `vigil rules load` (or the admin API)
+ * changes the rules: a restart neither adds a version nor undoes a load. */
 static int load_rules(vg_registry *r, vg_ruleset_slot *s, vg_error *err)
 {
     const vg_plan_ruleset *d = s->decl;
-    if (d->file)
-        return vg_registry_add_rules_file(r, s, d->file, "sql", err);
     vg_arena *a = vg_arena_new(VG_MEM_OTHER, 4096);
     if (!a)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
@@ -167,6 +167,10 @@ static int load_rules(vg_registry *r, vg_ruleset_slot *s, vg_error *err)
             vg_registry_activate_rules(s, rs);
         else
             rc = -1;
+    } else if (gerr.code == VG_ERR_NOMEM) {
+        rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    } else if (d->file) {
+        rc = vg_registry_add_rules_file(r, s, d->file, "sql", err);
     }
     vg_arena_free(a);
     return rc;

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "engine/clock.h"
 #include "engine/dag.h"
@@ -13,6 +12,7 @@
 #include "engine/json_out.h"
 #include "engine/lines.h"
 #include "engine/op_source.h"
+#include "engine/path.h"
 #include "engine/registry.h"
 
 /* Lines are read and decoded CHUNK at a time, and their rows pushed as one
@@ -71,20 +71,6 @@ static const vg_replay_output *find_output(const vg_replay_opts *o, const char *
     return NULL;
 }
 
-/* mkdir -p of the folder that will hold path. */
-static void make_parents(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = 0;
-            mkdir(tmp, 0777);
-            *p = '/';
-        }
-    }
-}
-
 static int bind_output(sink_out *so, const char *name, const vg_replay_output *o, FILE *fallback,
                        vg_error *err)
 {
@@ -101,7 +87,7 @@ static int bind_output(sink_out *so, const char *name, const vg_replay_output *o
         so->f = stdout;
         return 0;
     }
-    make_parents(o->path);
+    vg_path_make_parents(o->path);
     so->f = fopen(o->path, "w");
     if (!so->f)
         return vg_error_set(err, VG_ERR_IO, "cannot create '%s': %s", o->path, strerror(errno));

@@ -242,6 +242,8 @@ vg_ruleset *vg_ruleset_compile(const char *name, int64_t version, const char *de
                                const vg_rule *rules, uint32_t n, const vg_schema *input,
                                vg_error *err)
 {
+    if (!name)
+        name = "";
     if (!default_action || !*default_action) {
         vg_error_set(err, VG_ERR_SEMANTIC, "ruleset '%s' has no default action", name);
         return NULL;
@@ -255,7 +257,7 @@ vg_ruleset *vg_ruleset_compile(const char *name, int64_t version, const char *de
     }
     rs->arena = a;
     rs->version = version;
-    rs->name = copy_str(a, name ? name : "");
+    rs->name = copy_str(a, name);
     rs->default_action = copy_str(a, default_action);
     rs->pool = vg_expr_pool_new(a);
     if (!rs->name || !rs->default_action || !rs->pool) {

@@ -10,6 +10,7 @@
  * Statements are prepared per call: this is metadata, written a few times
  * a day and read when a pipeline starts or swaps, never per event.
  */
+#include "engine/path.h"
 #include "engine/store.h"
 
 #include <errno.h>
@@ -194,6 +195,7 @@ vg_store *vg_store_open(const char *path, vg_error *err)
         return NULL;
     }
     st->now = real_clock;
+    vg_path_make_parents(path);
     int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
         if (st->db)

@@ -4,8 +4,8 @@
  * Rules of the shapes fraud analysts write (thresholds on features, a
  * country or merchant category, a score band, combinations with AND/OR,
  * IN lists, BETWEEN, IS NULL checks) over a feature row like the one
- * pipelines/payments scores, with thresholds drawn so that a few percent
- * of events match at least one rule, as in production. The rows (65,536
+ * pipelines/payments scores, with thresholds drawn so that a minority
+ * of events (about 15%) match at least one rule. The rows (65,536
  * of them, some features NULL) are generated up front; the loop calls
  * vg_ruleset_apply for each, resetting the scratch arena every 1,024 rows
  * as the operator does per batch.

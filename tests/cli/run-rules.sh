@@ -36,7 +36,7 @@ CREATE RULESET r WITH ('default' = 'allow');
 SELECT id, decision, rule_id, matched_rules, shadow_rules, rules_version
 FROM APPLY_RULES(TABLE ev, RULESET r);
 SQL
-mkdir -p state  # (the store makes its folder: checked below)
+
 printf 'sql: [p.sql]\nstate: {store: state/meta.db}\n' > pipeline.yaml
 printf '{"id":1,"a":3,"s":"x","ts":1}\n{"id":2,"a":1,"s":"y","ts":2}\n{"id":3,"a":null,"s":"x","ts":3}\n' > ev.jsonl
 cat > v1.yaml <<'YAML'
@@ -84,6 +84,24 @@ expect "rules list v2: changed by bo" 0 "big            10  active  true     blo
 expect "rules list v2: unchanged rule kept by ana" 0 "xs              0  shadow  true     review  ana" \
     -- "$V" rules list . r
 expect "rules list unknown" 2 "ruleset 'nope' has no rules" -- "$V" rules list . nope
+
+# 'file' seeds the store once: restarts keep the version, a load replaces it
+mkdir -p seeded
+printf 'rules:\n  - rule_id: big\n    condition: a > 1\n    action: block\n' > seeded/r.yaml
+cat > seeded/p.sql <<'SQL'
+CREATE STREAM ev (id BIGINT, a DOUBLE, s STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts);
+CREATE RULESET r WITH ('file' = 'r.yaml');
+SELECT id, decision, rules_version FROM APPLY_RULES(TABLE ev, RULESET r);
+SQL
+printf 'sql: [p.sql]\nstate: {store: state/meta.db}\n' > seeded/pipeline.yaml
+for run in 1 2 3; do
+    expect "seeded by file, run $run" 0 '{"id":1,"decision":"block","rules_version":1}' \
+        -- "$V" replay seeded --input ev=ev.jsonl --quiet
+done
+sed 's/a > 1/a > 5/' seeded/r.yaml > seeded/r2.yaml
+expect "seeded: load v2" 0 "r: version 2, 1 rule" -- "$V" rules load seeded seeded/r2.yaml
+expect "seeded: the load wins over the file" 0 '{"id":1,"decision":"allow","rules_version":2}' \
+    -- "$V" replay seeded --input ev=ev.jsonl --quiet
 
 # models at the command line
 cat > m.sql <<'SQL'

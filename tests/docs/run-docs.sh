@@ -6,7 +6,13 @@
 #
 # followed by a ```sql block (the pipeline), a ```json block (STREAM's
 # events) and a second ```json block (the exact rows on standard output);
-# other blocks in between are ignored. Last line: N passed, N failed.
+# other blocks in between are ignored. A fenced block after
+#
+#   <!-- file: NAME -->
+#
+# (any language) is a file that the examples after it in the same Markdown
+# file find beside example.sql (a model, a rules file): write it before the
+# example's marker. Last line: N passed, N failed.
 set -u
 BUILD=${BUILD:-build}
 exec /usr/bin/python3 - "$BUILD/vigil" README.md docs/*.md <<'PY'
@@ -14,6 +20,7 @@ import os, re, subprocess, sys, tempfile
 
 vigil = os.path.abspath(sys.argv[1])
 MARK = re.compile(r"<!-- example: (\S+) input=(\S+) -->")
+FILE = re.compile(r"<!-- file: (\S+) -->")
 FENCE = re.compile(r"^```(\w*)\s*$")
 
 def blocks(lines, start):
@@ -32,7 +39,12 @@ def blocks(lines, start):
 passed = failed = 0
 for path in sys.argv[2:]:
     lines = open(path, encoding="utf-8").read().split("\n")
+    files = {}
     for no, line in enumerate(lines):
+        f = FILE.search(line)
+        if f:
+            files[f.group(1)] = next(blocks(lines, no + 1), (None, ""))[1]
+            continue
         m = MARK.search(line)
         if not m:
             continue
@@ -54,6 +66,8 @@ for path in sys.argv[2:]:
         with tempfile.TemporaryDirectory() as d:
             open(os.path.join(d, "example.sql"), "w").write(sql)
             open(os.path.join(d, "events.jsonl"), "w").write(events)
+            for fname, text in files.items():
+                open(os.path.join(d, fname), "w").write(text)
             r = subprocess.run([vigil, "replay", "example.sql", "--input",
                                 f"{stream}=events.jsonl", "--output",
                                 "dead_letter=dead.jsonl"],

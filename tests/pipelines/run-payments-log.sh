@@ -13,6 +13,8 @@ for sink in features high_value flagged card_velocity velocity_alerts merchant_m
     card_sessions dead_letter; do
     args+=(--output "$sink=$tmp/$sink.jsonl")
 done
+# (decisions and feature_log are checked by run-feature-log.sh)
+args+=(--output "decisions=$tmp/decisions.jsonl" --output "feature_log=$tmp/feature_log.jsonl")
 if ! "$BUILD/vigil" replay "$P" "${args[@]}" --quiet 2>"$tmp/stderr"; then
     echo "FAIL vigil replay $P: $(head -n 3 "$tmp/stderr")"
     echo "0 passed, 1 failed"

@@ -114,8 +114,8 @@ static void test_open(void)
     CHECK_STR(err.msg, want);
 
     vg_error_clear(&err);
-    CHECK(vg_store_open("/nonexistent/dir/x.db", &err) == NULL);
-    CHECK_STR(err.msg, "store '/nonexistent/dir/x.db': unable to open database file");
+    CHECK(vg_store_open("/dev/null/dir/x.db", &err) == NULL);
+    CHECK_STR(err.msg, "store '/dev/null/dir/x.db': unable to open database file");
 }
 
 typedef struct model_seen {
