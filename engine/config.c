@@ -6,11 +6,10 @@
  * a name the user picked), and looks it up in the key table
  * (config_keys.c). An unknown key, a duplicate key or a value of the wrong
  * type stops the walk with an error at the node's line and column, with
- * the YAML line and a caret. This is the only file in vigil that includes
- * yaml.h.
+ * the YAML line and a caret.
  *
  * libyaml's marks count characters; node_span turns them into byte
- * offsets, which vg_error_at expects.
+ * offsets (engine/yaml_pos.h), which vg_error_at expects.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "engine/alloc.h"
 #include "engine/config_int.h"
+#include "engine/yaml_pos.h"
 
 #define PATH_BUF 256 /* key patterns and shown key paths; longer keys are unknown anyway */
 
@@ -34,29 +34,14 @@ static int nomem(loader *ld) { return vg_error_set(ld->err, VG_ERR_NOMEM, "out o
 
 /* ---- positions and messages ---- */
 
-/* Byte offset of a libyaml mark (its line and column count characters). */
-static uint32_t mark_offset(const vg_source *src, yaml_mark_t m)
-{
-    uint32_t off = 0;
-    for (size_t line = 0; line < m.line && off < src->len; off++)
-        if (src->text[off] == '\n')
-            line++;
-    for (size_t col = 0; col < m.column && off < src->len && src->text[off] != '\n'; col++) {
-        off++;
-        while (off < src->len && ((unsigned char)src->text[off] & 0xC0) == 0x80)
-            off++;
-    }
-    return off;
-}
-
 /* A node's span: to its end when that is on the same line, else to the
  * end of its first line. */
 static vg_span node_span(const loader *ld, const yaml_node_t *node)
 {
-    uint32_t off = mark_offset(ld->src, node->start_mark);
+    uint32_t off = vg_yaml_offset(ld->src, node->start_mark);
     uint32_t end = off;
     if (node->end_mark.line == node->start_mark.line)
-        end = mark_offset(ld->src, node->end_mark);
+        end = vg_yaml_offset(ld->src, node->end_mark);
     else
         while (end < ld->src->len && ld->src->text[end] != '\n')
             end++;
@@ -447,7 +432,7 @@ static int yaml_fail(loader *ld, yaml_parser_t *p)
     if (p->error == YAML_MEMORY_ERROR)
         return nomem(ld);
     uint32_t off = p->error == YAML_READER_ERROR ? (uint32_t)p->problem_offset
-                                                 : mark_offset(ld->src, p->problem_mark);
+                                                 : vg_yaml_offset(ld->src, p->problem_mark);
     vg_span sp = {off > ld->src->len ? ld->src->len : off, 1};
     const char *problem = p->problem ? p->problem : "error";
     if (p->context)

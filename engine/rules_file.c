@@ -10,8 +10,6 @@
  * the value to the byte of the file it came from, built by walking the
  * value and the raw text side by side.
  */
-#include "engine/rules_file.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -19,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+
+#include "engine/rules_file.h"
+#include "engine/yaml_pos.h"
 
 typedef struct walker {
     const vg_source *src;
@@ -32,27 +33,12 @@ static int nomem(walker *w) { return vg_error_set(w->err, VG_ERR_NOMEM, "out of 
 
 /* ---- positions ---- */
 
-/* Byte offset of a libyaml mark (its line and column count characters). */
-static uint32_t mark_offset(const vg_source *src, yaml_mark_t m)
-{
-    uint32_t off = 0;
-    for (size_t line = 0; line < m.line && off < src->len; off++)
-        if (src->text[off] == '\n')
-            line++;
-    for (size_t col = 0; col < m.column && off < src->len && src->text[off] != '\n'; col++) {
-        off++;
-        while (off < src->len && ((unsigned char)src->text[off] & 0xC0) == 0x80)
-            off++;
-    }
-    return off;
-}
-
 /* A node's span, clipped to its first line. */
 static vg_span node_span(const walker *w, const yaml_node_t *node)
 {
-    uint32_t off = mark_offset(w->src, node->start_mark), end = off;
+    uint32_t off = vg_yaml_offset(w->src, node->start_mark), end = off;
     if (node->end_mark.line == node->start_mark.line)
-        end = mark_offset(w->src, node->end_mark);
+        end = vg_yaml_offset(w->src, node->end_mark);
     else
         while (end < w->src->len && w->src->text[end] != '\n')
             end++;
@@ -175,7 +161,7 @@ static uint32_t *align(walker *w, uint32_t from, uint32_t to, const char *val, u
 static int locate_condition(walker *w, const yaml_node_t *node, vg_rule *r)
 {
     const vg_source *src = w->src;
-    uint32_t start = mark_offset(src, node->start_mark), end = mark_offset(src, node->end_mark);
+    uint32_t start = vg_yaml_offset(src, node->start_mark), end = vg_yaml_offset(src, node->end_mark);
     uint32_t n = (uint32_t)node->data.scalar.length;
     r->src = src;
     r->cond_off = start;
@@ -356,7 +342,7 @@ static int yaml_fail(walker *w, yaml_parser_t *p)
     if (p->error == YAML_MEMORY_ERROR)
         return nomem(w);
     uint32_t off = p->error == YAML_READER_ERROR ? (uint32_t)p->problem_offset
-                                                 : mark_offset(w->src, p->problem_mark);
+                                                 : vg_yaml_offset(w->src, p->problem_mark);
     vg_span sp = {off > w->src->len ? w->src->len : off, 1};
     const char *problem = p->problem ? p->problem : "error";
     if (p->context)
