@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "engine/registry.h"
-#include "engine/rules_file.h"
+#include "engine/rules_cmd.h"
 #include "engine/store.h"
 
 struct vg_registry {
@@ -180,39 +180,12 @@ int vg_registry_add_rules_file(vg_registry *r, vg_ruleset_slot *s, const char *p
                                const char *changed_by, vg_error *err)
 {
     const vg_plan_ruleset *d = s->decl;
-    vg_arena *a = vg_arena_new(VG_MEM_OTHER, 16384);
-    if (!a)
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    vg_source src;
-    vg_rules_file f;
-    int64_t version = 0;
-    vg_ruleset *rs = NULL;
-    int rc = -1;
-    if (vg_rules_file_read(path, a, &src, err) < 0 || vg_rules_file_parse(&src, a, &f, err) < 0)
-        goto done;
-    if (f.ruleset && strcmp(f.ruleset, d->name) != 0) {
-        vg_error_at(err, VG_ERR_CONFIG, &src, f.ruleset_at,
-                    "the file holds the rules of '%s', not of ruleset '%s'", f.ruleset, d->name);
-        goto done;
-    }
-    const char *def = f.default_action ? f.default_action : d->default_action;
-    /* compiled first: a bad rule changes nothing, not even the store */
-    if (!(rs = vg_ruleset_compile(d->name, 0, def, f.rules, f.nrules, d->input, err)) ||
-        vg_store_rules_put(r->store, d->name, def, f.rules, f.nrules, changed_by, path, &version,
-                           err) < 0 ||
-        vg_store_rules_activate(r->store, d->name, version, err) < 0)
-        goto done;
-    vg_ruleset_free(rs);
-    rs = vg_ruleset_compile(d->name, version, def, f.rules, f.nrules, d->input, err);
-    if (!rs)
-        goto done;
-    vg_registry_activate_rules(s, rs);
-    rs = NULL;
-    rc = 0;
-done:
-    vg_ruleset_free(rs);
-    vg_arena_free(a);
-    return rc;
+    vg_rules_target t = {d->name, d->default_action, d->input};
+    vg_rules_stored stored;
+    if (vg_rules_store_file(r->store, &t, 1, path, changed_by, &stored, err) < 0)
+        return -1;
+    vg_registry_activate_rules(s, stored.compiled);
+    return 0;
 }
 
 int vg_registry_load(vg_registry *r, const char *store_path, vg_error *err)

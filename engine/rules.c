@@ -361,6 +361,8 @@ void vg_ruleset_apply(const vg_ruleset *rs, const vg_value *row, vg_eval_ctx *ct
 
 const char *vg_ruleset_name(const vg_ruleset *rs) { return rs->name; }
 int64_t vg_ruleset_version(const vg_ruleset *rs) { return rs->version; }
+
+void vg_ruleset_set_version(vg_ruleset *rs, int64_t version) { rs->version = version; }
 const char *vg_ruleset_default_action(const vg_ruleset *rs) { return rs->default_action; }
 uint32_t vg_ruleset_nrules(const vg_ruleset *rs) { return rs->nrules; }
 

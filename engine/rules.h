@@ -101,6 +101,9 @@ void vg_ruleset_apply(const vg_ruleset *rs, const vg_value *row, vg_eval_ctx *ct
 
 const char *vg_ruleset_name(const vg_ruleset *rs);
 int64_t vg_ruleset_version(const vg_ruleset *rs);
+/* Number rs as version `version`: for the one who compiled it, before the
+ * version is known (it is checked, then stored) and before anyone shares it. */
+void vg_ruleset_set_version(vg_ruleset *rs, int64_t version);
 const char *vg_ruleset_default_action(const vg_ruleset *rs);
 /* Rules in priority order (disabled ones included); the pointers are rs's.
  * A returned rule's src is NULL. */

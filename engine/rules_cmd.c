@@ -51,48 +51,56 @@ static const vg_rules_target *pick_target(const vg_rules_file *f, const vg_sourc
     return NULL;
 }
 
-/* Parse, pick, compile, store; the arena holds the file and its rules. */
-static int load(vg_arena *a, const char *store_path, const vg_rules_target *targets,
-                uint32_t ntargets, const char *path, const char *by, FILE *out, vg_error *err)
+int vg_rules_store_file(vg_store *st, const vg_rules_target *targets, uint32_t ntargets,
+                        const char *path, const char *by, vg_rules_stored *out, vg_error *err)
 {
+    memset(out, 0, sizeof *out);
+    vg_arena *a = vg_arena_new(CMD_TAG, 4096);
+    if (!a)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     vg_source src;
     vg_rules_file f;
-    if (vg_rules_file_read(path, a, &src, err) < 0 || vg_rules_file_parse(&src, a, &f, err) < 0)
-        return -1;
-    const vg_rules_target *t = pick_target(&f, &src, targets, ntargets, err);
-    if (!t)
-        return -1;
+    const vg_rules_target *t = NULL;
+    vg_ruleset *rs = NULL;
+    int rc = -1;
+    if (vg_rules_file_read(path, a, &src, err) < 0 || vg_rules_file_parse(&src, a, &f, err) < 0 ||
+        !(t = pick_target(&f, &src, targets, ntargets, err)))
+        goto done;
     const char *def = f.default_action   ? f.default_action
                       : t->default_action ? t->default_action
                                           : "allow";
-    vg_ruleset *rs = vg_ruleset_compile(t->ruleset, 0, def, f.rules, f.nrules, t->input, err);
-    if (!rs)
-        return -1;
-    vg_ruleset_free(rs); /* compiled only to check; the pipeline compiles its own */
-    vg_store *st = vg_store_open(store_path, err);
-    if (!st)
-        return -1;
-    int64_t version;
-    int rc = vg_store_rules_put(st, t->ruleset, def, f.rules, f.nrules, by ? by : "unknown", path,
-                                &version, err);
-    vg_store_close(st);
-    if (rc < 0)
-        return -1;
-    fprintf(out, "%s: version %" PRId64 ", %" PRIu32 " rule%s (%" PRIu32 " shadow, %" PRIu32
-                 " disabled)\n",
-            t->ruleset, version, f.nrules, f.nrules == 1 ? "" : "s", f.nshadow, f.ndisabled);
-    return 0;
+    /* compiled first: a bad rule changes nothing, not even the store */
+    if (!(rs = vg_ruleset_compile(t->ruleset, 0, def, f.rules, f.nrules, t->input, err)) ||
+        vg_store_rules_put(st, t->ruleset, def, f.rules, f.nrules, by ? by : "unknown", path,
+                           &out->version, err) < 0)
+        goto done;
+    vg_ruleset_set_version(rs, out->version);
+    *out = (vg_rules_stored){t, out->version, f.nrules, f.nshadow, f.ndisabled, rs};
+    rs = NULL;
+    rc = 0;
+done:
+    vg_ruleset_free(rs);
+    vg_arena_free(a);
+    return rc;
 }
 
 int vg_rules_cmd_load(const char *store_path, const vg_rules_target *targets, uint32_t ntargets,
                       const char *path, const char *by, FILE *out, vg_error *err)
 {
-    vg_arena *a = vg_arena_new(CMD_TAG, 4096);
-    if (!a)
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    int rc = load(a, store_path, targets, ntargets, path, by, out, err);
-    vg_arena_free(a);
-    return rc;
+    vg_store *st = vg_store_open(store_path, err);
+    if (!st)
+        return -1;
+    vg_rules_stored r;
+    int rc = vg_rules_store_file(st, targets, ntargets, path, by, &r, err);
+    vg_store_close(st);
+    if (rc < 0)
+        return -1;
+    vg_ruleset_free(r.compiled); /* compiled only to check; a pipeline compiles its own */
+    fprintf(out, "%s: version %" PRId64 ", %" PRIu32 " rule%s (%" PRIu32 " shadow, %" PRIu32
+                 " disabled)\n",
+            r.target->ruleset, r.version, r.nrules, r.nrules == 1 ? "" : "s", r.nshadow,
+            r.ndisabled);
+    return 0;
 }
 
 /* ---- list ---- */

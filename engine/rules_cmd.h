@@ -17,6 +17,8 @@
 #include <stdio.h>
 
 #include "engine/error.h"
+#include "engine/rules.h"
+#include "engine/store.h"
 #include "engine/value.h"
 
 /* A ruleset the pipeline declares. */
@@ -25,6 +27,22 @@ typedef struct vg_rules_target {
     const char *default_action; /* its 'default' option, or NULL (then "allow") */
     const vg_schema *input;     /* the columns its conditions may use */
 } vg_rules_target;
+
+/* A rules file stored by vg_rules_store_file. */
+typedef struct vg_rules_stored {
+    const vg_rules_target *target; /* the ruleset it is for (one of the targets) */
+    int64_t version;               /* the version it is stored as, made active */
+    uint32_t nrules, nshadow, ndisabled;
+    vg_ruleset *compiled;          /* its rules compiled, numbered `version` (the caller's) */
+} vg_rules_stored;
+
+/* What `rules load` and a running pipeline's registry do with a rules file:
+ * read and parse it, pick its target (as below), compile every rule (a
+ * bad one: its error, positioned in the file, and nothing stored), and
+ * store them in st as the target's next version, made active. 0 with *out
+ * filled, or -1 with err set. */
+int vg_rules_store_file(vg_store *st, const vg_rules_target *targets, uint32_t ntargets,
+                        const char *path, const char *by, vg_rules_stored *out, vg_error *err);
 
 /* Load the rules file at path into the store at store_path: parse it,
  * pick its ruleset (the file's `ruleset:`, which must be one of targets,

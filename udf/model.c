@@ -14,7 +14,6 @@
 
 #include "engine/alloc.h"
 #include "udf/model_int.h"
-#include "udf/ubjson.h"
 
 /* The types by name, indexed by vg_model_type. */
 static const char *const type_names[] = {

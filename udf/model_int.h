@@ -2,7 +2,8 @@
  * model_int.h — what the model files share: the loaded model's layout, the
  * error helper that names the file, and the per-type builders and scorers.
  *
- * model.c reads the file, parses JSON (Jansson) or UBJSON (ubjson.c) into one
+ * The udf model module is the one that includes Jansson, here. model.c
+ * reads the file, parses JSON (Jansson) or UBJSON (ubjson.c) into one
  * json_t tree and hands it to the type's builder (model_xgb.c,
  * model_linear.c), which fills a vg_model. Scoring dispatches on the type.
  */
@@ -11,6 +12,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "udf/model.h"
 
@@ -73,5 +75,37 @@ int vg_model_linear_build(vg_model *m, json_t *root, const vg_model_ctx *c);
 
 void vg_model_xgb_predict(const vg_model *m, const float *x, double *out);
 void vg_model_linear_predict(const vg_model *m, const float *x, double *out);
+
+/* * ---- UBJSON (ubjson.c) ----
+ *
+ * A small UBJSON (Universal Binary JSON, draft 12) reader that
+ * builds a Jansson tree, so that one model loader serves JSON and UBJSON.
+ *
+ * Reads what XGBoost's save_model writes and the rest of the format: null
+ * (Z), no-op (N, skipped), true/false (T/F), integers (i int8, U uint8,
+ * I int16, l int32, L int64; big-endian), floats (d float32, D float64),
+ * char (C), strings (S), arrays and objects, plain or optimized with a count
+ * (`#`) and optionally one type for every element (`$`). A float that is
+ * not finite (NaN, infinity) becomes JSON null, which Jansson cannot hold as
+ * a number. High-precision numbers (H) are refused. Nesting is limited to
+ * VG_UBJSON_MAX_DEPTH. A count or length larger than the bytes left is an
+ * error (but see VG_UBJSON_MAX_EMPTY).
+ *
+ * Jansson allocates the tree with its own allocator.
+ */
+#define VG_UBJSON_MAX_DEPTH 64    /* containers nested deeper are refused */
+#define VG_UBJSON_MAX_EMPTY 65536 /* a count may exceed the bytes left by this much only in a
+                                     container typed null, true or false (no bytes each) */
+
+/* Why a parse failed. */
+typedef struct vg_ubjson_error {
+    char text[128]; /* e.g. "data ends early", "unknown type marker 'q'" */
+    size_t offset;  /* byte offset where the problem was found */
+} vg_ubjson_error;
+
+/* Parse bytes[0..n) (one value; trailing bytes other than no-ops are an error) into a new
+ * tree owned by the caller (json_decref). NULL with *e filled on malformed input or when
+ * out of memory (text "out of memory"). */
+json_t *vg_ubjson_parse(const void *bytes, size_t n, vg_ubjson_error *e);
 
 #endif

@@ -8,7 +8,6 @@
  * a container typed null/true/false, which may hold VG_UBJSON_MAX_EMPTY
  * more), so a malformed count cannot make the reader allocate without limit.
  */
-#include "udf/ubjson.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -16,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "udf/model_int.h"
 
 /* The cursor. */
 typedef struct reader {

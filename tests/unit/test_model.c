@@ -14,7 +14,7 @@
 #include "engine/alloc.h"
 #include "tests/unit/check.h"
 #include "udf/model.h"
-#include "udf/ubjson.h"
+#include "udf/model_int.h"
 
 /* Two trees over (amount, count). Tree 0: amount < 1.5 (missing left) ? 0.25 : -0.5.
  * Tree 1: count < 0 (missing right) ? node 2 = -0.125 : node 1 = 0.375. */
