@@ -253,3 +253,22 @@ void vg_model_predict(const vg_model *m, const float *x, double *out)
     else
         vg_model_linear_predict(m, x, out);
 }
+
+int vg_model_take_names(vg_model *m, json_t *names, const vg_model_ctx *c)
+{
+    m->feature_names = vg_model_alloc(m, m->nfeatures * sizeof *m->feature_names);
+    if (!m->feature_names)
+        return vg_model_nomem(c);
+    memset(m->feature_names, 0, m->nfeatures * sizeof *m->feature_names);
+    for (uint32_t i = 0; i < m->nfeatures; i++) {
+        const char *s = json_string_value(json_array_get(names, i));
+        if (!s)
+            return vg_model_fail(c, VG_ERR_SEMANTIC, "feature %u is not a string", i);
+        size_t len = strlen(s);
+        m->feature_names[i] = vg_model_alloc(m, len + 1);
+        if (!m->feature_names[i])
+            return vg_model_nomem(c);
+        memcpy(m->feature_names[i], s, len + 1);
+    }
+    return 0;
+}

@@ -67,6 +67,9 @@ int vg_model_fail(const vg_model_ctx *c, vg_errcode code, const char *fmt, ...)
 int vg_model_nomem(const vg_model_ctx *c);
 /* vg_malloc'ed memory counted into m->bytes; NULL when out of memory. */
 void *vg_model_alloc(vg_model *m, size_t n);
+/* Copy the m->nfeatures strings of JSON array names into m->feature_names
+ * ("feature N is not a string" otherwise). 0, or -1 with the error set. */
+int vg_model_take_names(vg_model *m, json_t *names, const vg_model_ctx *c);
 
 /* Fill m (type set, everything else zero) from the parsed file root. 0, or -1 with the
  * error set; m is then freed by the caller with whatever it holds. */

@@ -70,21 +70,7 @@ static int read_features(vg_model *m, json_t *root, const vg_model_ctx *c)
     if (json_array_size(a) != m->nfeatures)
         return vg_model_fail(c, VG_ERR_SEMANTIC, "'features' has %zu names for %u coefficients",
                              json_array_size(a), m->nfeatures);
-    m->feature_names = vg_model_alloc(m, m->nfeatures * sizeof *m->feature_names);
-    if (!m->feature_names)
-        return vg_model_nomem(c);
-    memset(m->feature_names, 0, m->nfeatures * sizeof *m->feature_names);
-    for (uint32_t i = 0; i < m->nfeatures; i++) {
-        const char *s = json_string_value(json_array_get(a, i));
-        if (!s)
-            return vg_model_fail(c, VG_ERR_SEMANTIC, "feature %u is not a string", i);
-        size_t len = strlen(s);
-        m->feature_names[i] = vg_model_alloc(m, len + 1);
-        if (!m->feature_names[i])
-            return vg_model_nomem(c);
-        memcpy(m->feature_names[i], s, len + 1);
-    }
-    return 0;
+    return vg_model_take_names(m, a, c);
 }
 
 int vg_model_linear_build(vg_model *m, json_t *root, const vg_model_ctx *c)

@@ -184,21 +184,7 @@ static int read_feature_names(vg_model *m, json_t *root, const vg_model_ctx *c)
     if (json_array_size(names) != m->nfeatures)
         return vg_model_fail(c, VG_ERR_SEMANTIC, "%zu feature names for num_feature %u",
                              json_array_size(names), m->nfeatures);
-    m->feature_names = vg_model_alloc(m, m->nfeatures * sizeof *m->feature_names);
-    if (!m->feature_names)
-        return vg_model_nomem(c);
-    memset(m->feature_names, 0, m->nfeatures * sizeof *m->feature_names);
-    for (uint32_t i = 0; i < m->nfeatures; i++) {
-        const char *s = json_string_value(json_array_get(names, i));
-        if (!s)
-            return vg_model_fail(c, VG_ERR_SEMANTIC, "feature name %u is not a string", i);
-        size_t len = strlen(s);
-        m->feature_names[i] = vg_model_alloc(m, len + 1);
-        if (!m->feature_names[i])
-            return vg_model_nomem(c);
-        memcpy(m->feature_names[i], s, len + 1);
-    }
-    return 0;
+    return vg_model_take_names(m, names, c);
 }
 
 /* ---- trees ---- */
