@@ -218,7 +218,11 @@ vg_expr *vg_expr_new_binary(vg_expr_pool *p, vg_expr_op op, vg_type type, vg_exp
     e->args[0] = l;
     e->args[1] = r;
     bool logic = op == VG_XOP_AND || op == VG_XOP_OR;
-    return finish(p, e, logic ? 0 : 2, err);
+    e = finish(p, e, logic ? 0 : 2, err);
+    if (e && e->kind == VG_XK_BINARY && l->kind == VG_XK_COLUMN && r->kind == VG_XK_CONST &&
+        !r->u.value.null && vg_expr_compare_const_fn(op, repr))
+        e->eval = vg_expr_compare_const_fn(op, repr);
+    return e;
 }
 
 vg_expr *vg_expr_new_is(vg_expr_pool *p, vg_expr *arg, vg_expr_is what, bool negated, vg_error *err)

@@ -169,6 +169,48 @@ BINARY(le_str, *out = vg_bool(str_cmp(&a, &b) <= 0))
 BINARY(gt_str, *out = vg_bool(str_cmp(&a, &b) > 0))
 BINARY(ge_str, *out = vg_bool(str_cmp(&a, &b) >= 0))
 
+/* A column compared with a non-NULL constant, the shape of most WHERE
+ * and rule conditions: both operands are read in place, without the leaf
+ * dispatch of vg_expr_arg. */
+#define CMP_CONST(name, test)                                                                      \
+    static VG_EXPR_EVAL_DECL(name)                                                                 \
+    {                                                                                              \
+        (void)ctx;                                                                                 \
+        const vg_value *a = &row[e->args[0]->u.slot], *b = &e->args[1]->u.value;                   \
+        *out = a->null ? vg_null() : vg_bool(test);                                                \
+    }
+
+CMP_CONST(eqc_i64, a->u.i == b->u.i)
+CMP_CONST(nec_i64, a->u.i != b->u.i)
+CMP_CONST(ltc_i64, a->u.i < b->u.i)
+CMP_CONST(lec_i64, a->u.i <= b->u.i)
+CMP_CONST(gtc_i64, a->u.i > b->u.i)
+CMP_CONST(gec_i64, a->u.i >= b->u.i)
+CMP_CONST(eqc_f64, a->u.d == b->u.d)
+CMP_CONST(nec_f64, a->u.d != b->u.d)
+CMP_CONST(ltc_f64, a->u.d < b->u.d)
+CMP_CONST(lec_f64, a->u.d <= b->u.d)
+CMP_CONST(gtc_f64, a->u.d > b->u.d)
+CMP_CONST(gec_f64, a->u.d >= b->u.d)
+CMP_CONST(eqc_str, str_eq(a, b))
+CMP_CONST(nec_str, !str_eq(a, b))
+CMP_CONST(ltc_str, str_cmp(a, b) < 0)
+CMP_CONST(lec_str, str_cmp(a, b) <= 0)
+CMP_CONST(gtc_str, str_cmp(a, b) > 0)
+CMP_CONST(gec_str, str_cmp(a, b) >= 0)
+
+/* [op - VG_XOP_EQ][repr]: I32, I64, F64, STR. */
+static const vg_expr_eval_fn compare_const_fns[VG_XOP_GE - VG_XOP_EQ + 1][4] = {
+    {eqc_i64, eqc_i64, eqc_f64, eqc_str}, {nec_i64, nec_i64, nec_f64, nec_str},
+    {ltc_i64, ltc_i64, ltc_f64, ltc_str}, {lec_i64, lec_i64, lec_f64, lec_str},
+    {gtc_i64, gtc_i64, gtc_f64, gtc_str}, {gec_i64, gec_i64, gec_f64, gec_str},
+};
+
+vg_expr_eval_fn vg_expr_compare_const_fn(vg_expr_op op, vg_repr r)
+{
+    return op >= VG_XOP_EQ && op <= VG_XOP_GE ? compare_const_fns[op - VG_XOP_EQ][r] : NULL;
+}
+
 /* Three-valued AND: FALSE wins over NULL. */
 static VG_EXPR_EVAL_DECL(and_bool)
 {

@@ -102,6 +102,9 @@ void vg_expr_oom(vg_eval_ctx *ctx, vg_value *out);
  * operator has none for the representation. */
 vg_expr_eval_fn vg_expr_binary_fn(vg_expr_op op, vg_repr r);
 vg_expr_eval_fn vg_expr_unary_fn(vg_expr_op op, vg_repr r);
+/* The evaluator of column `op` non-NULL constant, for a comparison in
+ * representation r; NULL for other operators. */
+vg_expr_eval_fn vg_expr_compare_const_fn(vg_expr_op op, vg_repr r);
 #define VG_EXPR_EVAL_DECL(name)                                                                    \
     void name(const vg_expr *e, const vg_value *row, vg_eval_ctx *ctx, vg_value *out)
 VG_EXPR_EVAL_DECL(vg_expr_eval_const);

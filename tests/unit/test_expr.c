@@ -193,6 +193,43 @@ static void test_compare(void)
     IS_NULL(ev(bin(VG_XOP_NE, VG_T_BOOL, col(D2), col(C))));
 }
 
+/* A column against a constant has its own evaluators: the same answers,
+ * NULL column included, for every operator and representation. */
+static void test_compare_const(void)
+{
+    static const vg_expr_op ops[6] = {VG_XOP_EQ, VG_XOP_NE, VG_XOP_LT,
+                                      VG_XOP_LE, VG_XOP_GT, VG_XOP_GE};
+    static const int want[3][6] = {{0, 1, 1, 1, 0, 0}, {1, 0, 0, 1, 0, 1}, {0, 1, 0, 0, 1, 1}};
+    const char *strs[3] = {"a", "b", "c"};
+    for (int o = 0; o < 6; o++) {
+        vg_expr *ei = bin(ops[o], VG_T_BOOL, col(A), cint(2));
+        vg_expr *eb = bin(ops[o], VG_T_BOOL, col(C), cbig(2));
+        vg_expr *ed = bin(ops[o], VG_T_BOOL, col(X), cdbl(2.0));
+        vg_expr *es = bin(ops[o], VG_T_BOOL, col(S), cstr("b"));
+        for (int k = 0; k < 3; k++) {
+            row[A] = vg_int(k + 1);
+            row[C] = vg_int(k + 1);
+            row[X] = vg_double(k + 1.0);
+            row[S] = vg_str(strs[k], 1);
+            IS_BOOL(ev(ei), want[k][o]);
+            IS_BOOL(ev(eb), want[k][o]);
+            IS_BOOL(ev(ed), want[k][o]);
+            IS_BOOL(ev(es), want[k][o]);
+        }
+        row[A] = row[C] = row[X] = row[S] = vg_null();
+        IS_NULL(ev(ei));
+        IS_NULL(ev(eb));
+        IS_NULL(ev(ed));
+        IS_NULL(ev(es));
+    }
+    /* against a NULL constant the comparison folds to NULL */
+    IS_NULL(ev(bin(VG_XOP_EQ, VG_T_BOOL, col(A), cnull(VG_T_INT))));
+    row[S] = vg_str("abc", 3);
+    IS_BOOL(ev(bin(VG_XOP_LT, VG_T_BOOL, col(S), cstr("abd"))), 1);
+    IS_BOOL(ev(bin(VG_XOP_EQ, VG_T_BOOL, col(S), cstr("abc"))), 1);
+    IS_BOOL(ev(bin(VG_XOP_GT, VG_T_BOOL, col(S), cstr("ab"))), 1);
+}
+
 /* Truth values for the logic tables: FALSE, TRUE, NULL. */
 static vg_value tv(int k) { return k == 2 ? vg_null() : vg_bool(k); }
 
@@ -717,6 +754,7 @@ int main(void)
     RUN(test_bigint_arith);
     RUN(test_double_arith);
     RUN(test_compare);
+    RUN(test_compare_const);
     RUN(test_logic);
     RUN(test_in);
     RUN(test_between);
