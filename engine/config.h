@@ -51,6 +51,8 @@ typedef struct vg_binding {
                               pipeline's name); NULL for sinks and files */
     vg_config_prop *props; /* KAFKA: extra librdkafka properties, in file order */
     uint32_t nprops;       /* entries in props */
+    int64_t idle_timeout_ms; /* KAFKA source: a partition silent this long stops holding the
+                                watermark back */
     vg_span at;            /* the binding's name in cfg->yaml (len 0: from the command line) */
 } vg_binding;
 

@@ -40,6 +40,8 @@ const vg_cfg_key vg_cfg_keys[] = {
      NULL, "Bootstrap servers, `host:port[,host:port...]`."},
     {P, "sources.*.kafka.group", VG_CFG_STRING, BND(group), 0, NULL, "`vigil-NAME`", NULL, NULL,
      "Consumer group; the processes of one group share the topic's partitions."},
+    {P, "sources.*.kafka.idle_timeout", VG_CFG_DURATION, BND(idle_timeout_ms), 0, "5s", NULL, "1ms",
+     NULL, "A partition silent this long stops holding the watermark back until it sends again."},
     {P, "sources.*.kafka.properties", VG_CFG_PROPS, BND(props), BND(nprops), NULL, "none", NULL,
      NULL, "Further librdkafka consumer properties, passed through as written."},
     {P, "sinks", VG_CFG_NAMED, CFG(sinks), CFG(nsinks), NULL, "none", NULL, NULL,

@@ -122,5 +122,6 @@ void grp_row(const grp_state *st, const vg_keymap_entry *e, vg_value *out);
 int grp_snapshot(vg_op *op, vg_buf *out, vg_error *err);
 int grp_restore(vg_op *op, const void *p, size_t n, vg_error *err);
 int grp_iterate(vg_op *op, vg_op_visit_fn fn, void *arg);
+int grp_lookup(vg_op *op, int32_t partition, const vg_value *key, vg_op_visit_fn fn, void *arg);
 
 #endif

@@ -12,7 +12,8 @@
  *
  * iterate visits each key's current row, as the operator would emit it:
  * the GROUP BY columns, then the aggregates' values (node->schema). Keys
- * of different source partitions are different rows.
+ * of different source partitions are different rows. lookup visits the
+ * row of one key of one source partition.
  */
 #include <string.h>
 
@@ -116,4 +117,26 @@ int grp_iterate(vg_op *op, vg_op_visit_fn fn, void *arg)
 {
     iter_arg a = {op->state, fn, arg};
     return vg_keymap_each(&a.st->map.keys, visit, &a);
+}
+
+/* The row of one key (key: the GROUP BY columns in order) of source
+ * partition `partition`, as grp_iterate gives it, or nothing. */
+int grp_lookup(vg_op *op, int32_t partition, const vg_value *key, vg_op_visit_fn fn, void *arg)
+{
+    const grp_state *st = op->state;
+    const uint32_t *keys = st->node->u.group.keys;
+    vg_value *in = vg_calloc(VG_MEM_STATE, st->in->ncols + 1, sizeof *in);
+    vg_buf b;
+    vg_buf_init(&b, VG_MEM_STATE);
+    int rc = in ? 0 : -1;
+    for (uint32_t k = 0; k < st->nkeys && !rc; k++)
+        in[keys[k]] = key[k];
+    if (!rc && vg_keymap_encode(&b, partition, st->in, keys, st->nkeys, in) < 0)
+        rc = -1;
+    vg_keymap_entry *e = rc ? NULL : vg_keymap_find(&st->map.keys, b.p, (uint32_t)b.len);
+    if (e)
+        rc = visit(&(iter_arg){st, fn, arg}, e);
+    vg_buf_free(&b);
+    vg_free(in);
+    return rc;
 }

@@ -6,15 +6,20 @@
  * that prints errors. Exit status: 0 success, 1 run-time failure, 2 usage
  * or SQL/config errors (DESIGN.md).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/admin.h"
+#include "engine/broker.h"
+#include "engine/config.h"
 #include "engine/pipeline.h"
 #include "engine/registry.h"
 #include "engine/replay.h"
 #include "engine/rules_cmd.h"
+#include "engine/run.h"
 #include "engine/testcase.h"
 #include "udf/func.h"
 
@@ -65,6 +70,79 @@ static char *split_binding(char *arg)
     return eq + 1;
 }
 
+/* ---- the admin API of a replay (--admin ...) ---- */
+
+/* What replay's admin options say, and what they start. */
+typedef struct admin_args {
+    const char *listen; /* --admin HOST:PORT; NULL: no admin API */
+    const char *token;  /* --admin-token; NULL: pipeline.yaml's admin.token */
+    const char *ready;  /* --admin-ready FILE: the URL is written there when it listens
+                           (with --hold: when it holds) */
+    bool hold;          /* --hold: serve at the end of the input until SIGINT/SIGTERM */
+    vg_admin *admin;    /* the API started */
+    vg_metrics metrics; /* the replay's counters, which /metrics shows */
+} admin_args;
+
+static volatile sig_atomic_t hold_stop;
+
+static void on_hold_signal(int sig)
+{
+    (void)sig;
+    hold_stop = 1;
+}
+
+/* Take argv[*i] (and its value) when it is an admin option: 1; 0 when it
+ * is not one; -1 when its value is missing. */
+static int admin_option(int argc, char **argv, int *i, admin_args *aa)
+{
+    const char *a = argv[*i];
+    const char **dst = strcmp(a, "--admin") == 0         ? &aa->listen
+                       : strcmp(a, "--admin-token") == 0 ? &aa->token
+                       : strcmp(a, "--admin-ready") == 0 ? &aa->ready
+                                                         : NULL;
+    if (strcmp(a, "--hold") == 0) {
+        aa->hold = true;
+        return 1;
+    }
+    if (!dst)
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *dst = argv[++*i];
+    return 1;
+}
+
+/* Start the admin API of the pipeline at path (token: --admin-token, else
+ * pipeline.yaml's admin.token) and hook it and its metrics into opts. */
+static int admin_begin(const char *path, const vg_plan *plan, admin_args *aa,
+                       vg_replay_opts *opts, bool quiet, vg_error *err)
+{
+    vg_config *cfg = NULL;
+    if (!aa->token && vg_config_load(path, &cfg, err) < 0)
+        return -1;
+    vg_admin_opts ao = {.listen = aa->listen,
+                        .token = aa->token ? aa->token : cfg->admin.token,
+                        .ready_file = aa->ready,
+                        .ready_on_hold = aa->hold};
+    aa->admin = vg_admin_start(plan, &ao, err);
+    vg_config_free(cfg);
+    if (!aa->admin)
+        return -1;
+    vg_metrics_init(&aa->metrics);
+    opts->metrics = &aa->metrics;
+    opts->admin = aa->admin;
+    if (aa->hold) {
+        struct sigaction sa = {.sa_handler = on_hold_signal};
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        opts->hold = &hold_stop;
+    }
+    if (!quiet)
+        fprintf(stderr, "vigil: admin API at %s%s\n", vg_admin_url(aa->admin),
+                aa->hold ? " (kept at the end of the input until interrupted)" : "");
+    return 0;
+}
+
 /* ---- replay ---- */
 
 #define MAX_BINDINGS 64
@@ -78,8 +156,14 @@ static int cmd_replay(int argc, char **argv)
     bool quiet = false, progress = isatty(2);
     uint32_t batch_size = 0;
     uint64_t restart_at = 0;
+    admin_args aa = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int took = admin_option(argc, argv, &i, &aa);
+        if (took < 0)
+            return usage_error("replay", "%s needs a value", a);
+        if (took)
+            continue;
         if (strcmp(a, "--input") == 0 || strcmp(a, "--output") == 0) {
             if (i + 1 >= argc)
                 return usage_error("replay", "%s needs NAME=FILE", a);
@@ -117,6 +201,8 @@ static int cmd_replay(int argc, char **argv)
     }
     if (!path)
         return usage_error("replay", "%s", "missing PIPELINE");
+    if ((aa.hold || aa.token || aa.ready) && !aa.listen)
+        return usage_error("replay", "%s", "--hold, --admin-token and --admin-ready need --admin");
 
     vg_error err;
     vg_error_clear(&err);
@@ -131,10 +217,13 @@ static int cmd_replay(int argc, char **argv)
     };
     vg_replay_stats stats;
     int rc = vg_pipeline_bind(p, inputs, nin, outputs, nout, &opts, &err);
+    if (rc == 0 && aa.listen)
+        rc = admin_begin(path, vg_pipeline_plan(p), &aa, &opts, quiet, &err);
     if (rc == 0)
         rc = vg_replay_run(vg_pipeline_plan(p), &opts, &stats, &err);
     else
         memset(&stats, 0, sizeof stats);
+    vg_admin_stop(aa.admin);
     if (rc < 0) {
         vg_replay_stats_free(&stats);
         vg_pipeline_free(p);
@@ -144,6 +233,218 @@ static int cmd_replay(int argc, char **argv)
         vg_replay_stats_print(&stats, stderr);
     vg_replay_stats_free(&stats);
     vg_pipeline_free(p);
+    return 0;
+}
+
+/* ---- run ---- */
+
+/* The value of option argv[*i] (advancing *i), or NULL when it is missing. */
+static const char *option_value(int argc, char **argv, int *i)
+{
+    return *i + 1 < argc ? argv[++*i] : NULL;
+}
+
+/* A positive count from s, at most max; 0 when s is not one. */
+static unsigned long long parse_count(const char *s, unsigned long long max)
+{
+    char *end = NULL;
+    unsigned long long n = s ? strtoull(s, &end, 10) : 0;
+    return s && *s && !*end && n <= max ? n : 0;
+}
+
+/* Run the pipeline with the stop descriptor, print the summary. */
+static int run_pipeline(const char *path, vg_run_opts *opts, bool quiet)
+{
+    vg_error err;
+    vg_error_clear(&err);
+    vg_pipeline *p = vg_pipeline_load(path, &err);
+    if (!p)
+        return print_error(&err);
+    const vg_config *cfg = vg_pipeline_config(p);
+    opts->max_event_bytes = vg_pipeline_max_event_bytes(p);
+    opts->store_path = vg_pipeline_store(p);
+    opts->commit_interval_ms = cfg->state.checkpoint_interval_ms;
+    opts->log = stderr;
+    int rc = -1;
+    if ((opts->stop_fd = vg_run_stop_fd(&err)) >= 0) {
+        if (!quiet)
+            fprintf(stderr, "vigil: running %s until interrupted (Ctrl-C)\n", path);
+        vg_run_metrics m;
+        rc = vg_run(vg_pipeline_plan(p), cfg, opts, &m, &err);
+        if (!quiet && rc == 0)
+            vg_run_metrics_print(&m, stderr);
+        vg_run_metrics_free(&m);
+        close(opts->stop_fd);
+    }
+    vg_pipeline_free(p);
+    return rc < 0 ? print_error(&err) : 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    vg_run_opts opts = {.stop_fd = -1};
+    const char *path = NULL;
+    bool quiet = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--idle-timeout") == 0) {
+            const char *v = option_value(argc, argv, &i);
+            if (!v || vg_config_parse_duration(v, strlen(v), &opts.idle_timeout_ms) < 0 ||
+                opts.idle_timeout_ms <= 0)
+                return usage_error("run", "%s needs a duration such as 500ms or 5s", a);
+        } else if (strcmp(a, "--batch-size") == 0) {
+            if (!(opts.batch_size = (uint32_t)parse_count(option_value(argc, argv, &i), 1000000)))
+                return usage_error("run", "%s needs a positive number", a);
+        } else if (strcmp(a, "--max-events") == 0) {
+            if (!(opts.max_events = parse_count(option_value(argc, argv, &i), UINT64_MAX)))
+                return usage_error("run", "%s needs a positive number", a);
+        } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+            opts.log_level = 6;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = true;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("run", "unknown option '%s'", a);
+        } else if (path) {
+            return usage_error("run", "unexpected argument '%s'", a);
+        } else {
+            path = a;
+        }
+    }
+    if (!path)
+        return usage_error("run", "%s", "missing PIPELINE");
+    return run_pipeline(path, &opts, quiet);
+}
+
+/* ---- dev-broker ---- */
+
+#define MAX_TOPICS 64
+
+/* "NAME[:PARTS]" into t (name pointing into s, which is cut at the colon
+ * when it is good, and left whole when not). */
+static bool parse_topic(char *s, int32_t parts, vg_kafka_topic_spec *t)
+{
+    char *colon = strrchr(s, ':');
+    t->name = s;
+    t->partitions = colon ? (int32_t)parse_count(colon + 1, 10000) : parts;
+    if (colon == s || t->partitions <= 0 || !s[0])
+        return false;
+    if (colon)
+        *colon = 0;
+    return true;
+}
+
+static int cmd_dev_broker(int argc, char **argv)
+{
+    vg_kafka_topic_spec topics[MAX_TOPICS];
+    char *topic_args[MAX_TOPICS];
+    uint32_t ntopics = 0;
+    int port = 9092, brokers = 1, partitions = 1;
+    const char *ready = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--port") == 0) {
+            const char *v = option_value(argc, argv, &i);
+            port = v && strcmp(v, "0") == 0 ? 0 : (int)parse_count(v, 65535);
+            if (port == 0 && !(v && strcmp(v, "0") == 0))
+                return usage_error("dev-broker", "%s needs a port number (0: any free port)", a);
+        } else if (strcmp(a, "--brokers") == 0) {
+            if (!(brokers = (int)parse_count(option_value(argc, argv, &i), 16)))
+                return usage_error("dev-broker", "%s needs a number from 1 to 16", a);
+        } else if (strcmp(a, "--partitions") == 0) {
+            if (!(partitions = (int)parse_count(option_value(argc, argv, &i), 10000)))
+                return usage_error("dev-broker", "%s needs a positive number", a);
+        } else if (strcmp(a, "--topic") == 0) {
+            if (!(topic_args[ntopics] = (char *)option_value(argc, argv, &i)) ||
+                ntopics == MAX_TOPICS)
+                return usage_error("dev-broker", "%s needs NAME[:PARTITIONS]", a);
+            ntopics++;
+        } else if (strcmp(a, "--ready-file") == 0) {
+            if (!(ready = option_value(argc, argv, &i)))
+                return usage_error("dev-broker", "%s needs a FILE", a);
+        } else {
+            return usage_error("dev-broker", "unknown option '%s'", a);
+        }
+    }
+    for (uint32_t t = 0; t < ntopics; t++)
+        if (!parse_topic(topic_args[t], partitions, &topics[t]))
+            return usage_error("dev-broker", "expected --topic NAME[:PARTITIONS], got '%s'",
+                               topic_args[t]);
+    vg_error err;
+    vg_error_clear(&err);
+    vg_broker_cmd_opts o = {
+        .broker = {.port = port, .brokers = brokers, .ntopics = ntopics, .topics = topics},
+        .ready_file = ready,
+        .control_fd = 0,
+        .out = stdout,
+        .log = stderr,
+    };
+    if ((o.stop_fd = vg_run_stop_fd(&err)) < 0)
+        return print_error(&err);
+    int rc = vg_broker_cmd_run(&o, &err);
+    close(o.stop_fd);
+    return rc < 0 ? print_error(&err) : 0;
+}
+
+/* ---- query ---- */
+
+/* The SQL of `vigil query`: the argument, or standard input for "-". */
+static char *query_text(const char *arg)
+{
+    if (strcmp(arg, "-") != 0)
+        return vg_strdup(VG_MEM_OTHER, arg);
+    vg_buf b;
+    vg_buf_init(&b, VG_MEM_OTHER);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+        if (vg_buf_append(&b, chunk, n) < 0)
+            break;
+    char *s = vg_strndup(VG_MEM_OTHER, b.len ? b.p : "", b.len);
+    vg_buf_free(&b);
+    return s;
+}
+
+static int cmd_query(int argc, char **argv)
+{
+    const char *url = getenv("VIGIL_ADMIN"), *token = getenv("VIGIL_ADMIN_TOKEN"), *sql = NULL;
+    vg_admin_format fmt = isatty(1) ? VG_ADMIN_TABLE : VG_ADMIN_JSON_LINES;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--admin") == 0 || strcmp(a, "--token") == 0 || strcmp(a, "--format") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("query", "%s needs a value", a);
+            const char *v = argv[++i];
+            if (a[2] == 'a')
+                url = v;
+            else if (a[2] == 't')
+                token = v;
+            else if (strcmp(v, "json") == 0 || strcmp(v, "table") == 0)
+                fmt = v[0] == 'j' ? VG_ADMIN_JSON_LINES : VG_ADMIN_TABLE;
+            else
+                return usage_error("query", "unknown format '%s' (json or table)", v);
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("query", "unknown option '%s'", a);
+        } else if (sql) {
+            return usage_error("query", "unexpected argument '%s' (quote the SQL)", a);
+        } else {
+            sql = a;
+        }
+    }
+    if (!sql)
+        return usage_error("query", "%s", "missing SQL");
+    char *text = query_text(sql);
+    if (!text) {
+        fprintf(stderr, "vigil: error: out of memory\n");
+        return 1;
+    }
+    vg_error err;
+    vg_error_clear(&err);
+    int rc = vg_admin_client_query(url ? url : VG_ADMIN_LISTEN, token, text, fmt, stdout, &err);
+    vg_free(text);
+    if (rc != 0) {
+        vg_error_print(&err, stderr);
+        return rc < 0 && err.code == VG_ERR_USAGE ? 2 : 1;
+    }
     return 0;
 }
 
@@ -310,8 +611,53 @@ static const command commands[] = {
      "  --batch-size N        lines each stream reads per turn (default 1024)\n"
      "  --restart-at N        testing aid: after the batch in which N events have been read,\n"
      "                        snapshot all operator state, start a fresh DAG from the\n"
-     "                        snapshot and go on; the output must be the same\n\n"
+     "                        snapshot and go on; the output must be the same\n"
+     "  --admin HOST:PORT     serve the admin API (docs/operations.md) while replaying,\n"
+     "                        between batches; port 0 picks a free port\n"
+     "  --admin-token T       the bearer token it requires (default: pipeline.yaml's\n"
+     "                        admin.token)\n"
+     "  --admin-ready FILE    write the admin API's URL to FILE once it listens (with\n"
+     "                        --hold: once it holds, so that queries see the final state)\n"
+     "  --hold                at the end of the input (before the final watermark fires\n"
+     "                        the last windows), keep serving the admin API until SIGINT or\n"
+     "                        SIGTERM, then finish\n\n"
      "PIPELINE is a .sql file, a pipeline.yaml, or a folder holding one.\n"},
+    {"run", cmd_run, "PIPELINE [--idle-timeout DURATION] [--max-events N] [--quiet] [--verbose]",
+     "Run PIPELINE against Kafka until interrupted (SIGINT or SIGTERM): every stream reads\n"
+     "its topic (pipeline.yaml sources.NAME.kafka), every sink writes its topic or file.\n"
+     "Malformed or oversized messages and late rows go to the dead_letter sink, counted.\n"
+     "Offsets are committed once the rows a batch produced are delivered (at-least-once).\n"
+     "On a stop, waits for every delivery, commits, prints a summary and exits 0.\n\n"
+     "  --idle-timeout D   a source partition silent for D (e.g. 500ms, 5s; default 5s)\n"
+     "                     stops holding the watermark back, so its silence does not\n"
+     "                     stall every window\n"
+     "  --max-events N     stop cleanly once N events have been read (tests, benchmarks)\n"
+     "  --batch-size N     messages each stream reads per turn (default 1024)\n"
+     "  --quiet            no start line and no summary\n"
+     "  --verbose          also show partition assignments and Kafka client notices\n\n"
+     "docs/kafka.md tells more; `vigil dev-broker` serves a local broker to try it on.\n"},
+    {"dev-broker", cmd_dev_broker,
+     "[--port N] [--brokers N] [--topic NAME[:PARTS]]... [--ready-file F]",
+     "Serve a local Kafka-protocol broker (librdkafka's mock cluster, all in memory) on\n"
+     "127.0.0.1 until interrupted; prints 'dev-broker: listening on 127.0.0.1:9092'.\n\n"
+     "  --port N           port of broker 1 (default 9092; the others follow); 0: any free\n"
+     "  --brokers N        number of brokers (default 1)\n"
+     "  --topic NAME[:P]   create topic NAME with P partitions (default: --partitions N, 1);\n"
+     "                     other topics are created with 4 partitions when first asked for\n"
+     "  --ready-file F     write the bootstrap list to F once serving (removed at the stop)\n\n"
+     "Fault control: one command per line on standard input, one answer line ('ok ...' or\n"
+     "'error: ...') on standard output: down ID, up ID, rtt ID MS, errors API COUNT ERROR,\n"
+     "clear API, leader TOPIC PARTITION ID, topic NAME PARTITIONS, bootstrap, help.\n"
+     "Try: kcat -b 127.0.0.1:9092 -t demo -P, then kcat -b 127.0.0.1:9092 -t demo -C -e.\n"},
+    {"query", cmd_query, "[--admin URL] [--token T] [--format json|table] SQL",
+     "Run one SELECT over the live state of a running engine (vigil run, or vigil replay\n"
+     "--admin) through its admin API, and print the rows: JSON lines, or a table when\n"
+     "standard output is a terminal. SQL '-' reads it from standard input.\n\n"
+     "  --admin URL           the admin API (default $VIGIL_ADMIN, else 127.0.0.1:8470)\n"
+     "  --token T             its bearer token (default $VIGIL_ADMIN_TOKEN)\n"
+     "  --format json|table   force the output format\n\n"
+     "Every view and stateful operator is a table (SELECT * FROM vigil_tables lists\n"
+     "them); errors point into the SQL. Exit 1 when the query fails.\n"},
     {"check", cmd_check, "PIPELINE",
      "Parse, bind and plan PIPELINE; print 'ok' or the first error as\n"
      "file:line:col: error: message, with the source line and a caret. Exit 2 on error.\n"},
@@ -350,7 +696,7 @@ static void print_overview(FILE *out)
     fprintf(out, "vigil — a streaming SQL engine for real-time risk and fraud features\n\n"
                  "usage: vigil COMMAND [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  vigil %-8s %s\n", commands[i].name, commands[i].usage);
+        fprintf(out, "  vigil %-10s %s\n", commands[i].name, commands[i].usage);
     fprintf(out, "\n'vigil COMMAND --help' tells more. Docs: README.md and docs/.\n");
 }
 

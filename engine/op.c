@@ -36,6 +36,7 @@ static const vg_op_kind *const kind_for_plan[] = {
     [VG_PLAN_RANK] = &vg_op_rank_kind,
     [VG_PLAN_PREDICT] = &vg_op_predict_kind,
     [VG_PLAN_RULES] = &vg_op_rules_kind,
+    [VG_PLAN_MATCH] = &vg_op_match_kind,
 };
 
 const vg_op_kind *vg_op_kind_for(vg_plan_kind k)

@@ -73,6 +73,14 @@ typedef struct vg_op_kind {
     int (*iterate)(vg_op *op, vg_op_visit_fn fn, void *arg);
     /* Free op->state. */
     void (*close)(vg_op *op);
+    /* Visit the entry of one key of state in source partition `partition`, as iterate
+     * would visit it (fn gets the same row), or nothing when there is none: key holds
+     * the values of the kind's key columns (its PARTITION BY or GROUP BY columns, in
+     * order, each of its column's type). For live queries (engine/live.h), which find
+     * a key without a scan. Returns fn's nonzero result, -1 when out of memory, else 0.
+     * NULL: no lookup (live queries scan with iterate). */
+    int (*lookup)(vg_op *op, int32_t partition, const vg_value *key, vg_op_visit_fn fn,
+                  void *arg);
 } vg_op_kind;
 
 /* Receives rows that came too late for an operator (see vg_op_late). */
@@ -189,6 +197,7 @@ extern const vg_op_kind vg_op_group_kind; /* op_group.c */
 extern const vg_op_kind vg_op_rank_kind; /* op_rank.c */
 extern const vg_op_kind vg_op_predict_kind; /* op_predict.c */
 extern const vg_op_kind vg_op_rules_kind; /* op_rules.c */
+extern const vg_op_kind vg_op_match_kind; /* op_match.c */
 
 /* The operator kind that runs a plan node kind; NULL when there is none. */
 const vg_op_kind *vg_op_kind_for(vg_plan_kind k);

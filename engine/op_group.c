@@ -257,4 +257,5 @@ const vg_op_kind vg_op_group_kind = {
     .restore = grp_restore,
     .iterate = grp_iterate,
     .close = group_close,
+    .lookup = grp_lookup,
 };

@@ -535,4 +535,5 @@ const vg_op_kind vg_op_over_kind = {
     .restore = over_restore,
     .iterate = over_iterate,
     .close = over_close,
+    .lookup = over_lookup,
 };

@@ -4,7 +4,7 @@
  * over_frame.c (a frame's running states: adding, retracting, eviction,
  * results), over_open.c (the layout of records and states, open and close),
  * over_buf.c (the map of partitions, their records, interned strings) and
- * over_snap.c (snapshot, restore, iterate, memory figures).
+ * over_snap.c (snapshot, restore, iterate, lookup, memory figures).
  *
  * An OVER node holds every window of one PARTITION BY key set; each window
  * is a frame (RANGE, ROWS or UNBOUNDED) with its aggregates. The state is
@@ -466,9 +466,10 @@ void over_close(vg_op *op);
 
 /* ---- the operator's state as bytes and rows (over_snap.c) ---- */
 
-/* vg_op_kind's snapshot, restore and iterate for OVER. */
+/* vg_op_kind's snapshot, restore, iterate and lookup for OVER. */
 int over_snapshot(vg_op *op, vg_buf *out, vg_error *err);
 int over_restore(vg_op *op, const void *p, size_t n, vg_error *err);
 int over_iterate(vg_op *op, vg_op_visit_fn fn, void *arg);
+int over_lookup(vg_op *op, int32_t partition, const vg_value *key, vg_op_visit_fn fn, void *arg);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * over_snap.c — the OVER operator's state as bytes (snapshot, restore), as
- * rows (iterate), and as memory figures.
+ * rows (iterate, and one key's row: lookup), and as memory figures.
  *
  * A snapshot holds a header with the layout (argument types, counts, each
  * frame), which lets restore refuse the bytes of a different node, and the
@@ -300,7 +300,30 @@ int over_restore(vg_op *op, const void *bytes, size_t n, vg_error *err)
     return vg_error_set(err, VG_ERR_RUNTIME, "cannot restore OVER state: bad snapshot bytes");
 }
 
-/* ---- iterate ---- */
+/* ---- iterate, lookup ---- */
+
+/* The row of the partition at map slot i (over_iterate's), handed to fn:
+ * what is left of it at the watermark. row has room for it. */
+static int visit_part(vg_op *op, uint32_t i, vg_value *row, vg_op_visit_fn fn, void *arg)
+{
+    over_state *st = op->state;
+    uint32_t nk = st->node->u.over.nkeys;
+    over_part *p = st->map[i].p;
+    over_evict(st, p, op->env->eval.err); /* what is left at the watermark */
+    st->map[i].due = over_due(st, p);
+    int32_t partition;
+    over_key_decode(st, p, &partition, row + 1);
+    row[0] = vg_int(partition);
+    const char *states = over_part_states(st, p);
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        const over_frame *f = &st->frames[fi];
+        uint32_t from = over_frame_from(f, p, fi);
+        for (uint32_t a = f->first; a < f->first + f->naggs; a++)
+            over_result(st, p, f, &st->aggs[a], states, from, p->head + p->n, over_big(p, fi),
+                        &row[1 + nk + a]);
+    }
+    return fn(arg, row);
+}
 
 /* Each live partition as a row: its source partition (INT), its PARTITION
  * BY columns, then the current value of every aggregate of every frame, in
@@ -309,31 +332,42 @@ int over_restore(vg_op *op, const void *bytes, size_t n, vg_error *err)
 int over_iterate(vg_op *op, vg_op_visit_fn fn, void *arg)
 {
     over_state *st = op->state;
-    uint32_t nk = st->node->u.over.nkeys;
-    vg_value *row = vg_calloc(VG_MEM_STATE, 1 + nk + st->naggs, sizeof *row);
+    vg_value *row = vg_calloc(VG_MEM_STATE, 1 + st->node->u.over.nkeys + st->naggs, sizeof *row);
     if (!row)
         return -1;
     int rc = 0;
-    for (uint32_t i = 0; i < st->mcap && !rc; i++) {
-        over_part *p = st->map[i].p;
-        if (!p || over_expired(st, p))
-            continue;
-        over_evict(st, p, op->env->eval.err); /* what is left at the watermark */
-        st->map[i].due = over_due(st, p);
-        int32_t partition;
-        over_key_decode(st, p, &partition, row + 1);
-        row[0] = vg_int(partition);
-        const char *states = over_part_states(st, p);
-        for (uint32_t fi = 0; fi < st->nframes; fi++) {
-            const over_frame *f = &st->frames[fi];
-            uint32_t from = over_frame_from(f, p, fi);
-            for (uint32_t a = f->first; a < f->first + f->naggs; a++)
-                over_result(st, p, f, &st->aggs[a], states, from, p->head + p->n, over_big(p, fi),
-                            &row[1 + nk + a]);
-        }
-        rc = fn(arg, row);
-    }
+    for (uint32_t i = 0; i < st->mcap && !rc; i++)
+        if (st->map[i].p && !over_expired(st, st->map[i].p))
+            rc = visit_part(op, i, row, fn, arg);
     vg_free(row);
+    return rc;
+}
+
+/* The row of one PARTITION BY key (key: its columns in order) of source
+ * partition `partition`, as over_iterate gives it, or nothing. The key is
+ * encoded in a buffer of its own: st->key may hold the next row's key
+ * (warm_slot). */
+int over_lookup(vg_op *op, int32_t partition, const vg_value *key, vg_op_visit_fn fn, void *arg)
+{
+    over_state *st = op->state;
+    uint32_t nk = st->node->u.over.nkeys;
+    vg_value *in = vg_calloc(VG_MEM_STATE, st->nin + 1 + nk + st->naggs, sizeof *in);
+    if (!in)
+        return -1;
+    for (uint32_t k = 0; k < nk; k++)
+        in[st->node->u.over.keys[k]] = key[k];
+    vg_buf saved = st->key;
+    vg_buf_init(&st->key, VG_MEM_STATE);
+    int rc = over_key_encode(st, partition, in) < 0 ? -1 : 0;
+    if (!rc) {
+        int64_t i = over_map_find(st, st->key.p, (uint32_t)st->key.len,
+                                  over_hash(st->key.p, st->key.len));
+        if (i >= 0 && !over_expired(st, st->map[i].p))
+            rc = visit_part(op, (uint32_t)i, in + st->nin, fn, arg);
+    }
+    vg_buf_free(&st->key);
+    st->key = saved;
+    vg_free(in);
     return rc;
 }
 

@@ -145,6 +145,8 @@ size_t vg_pipeline_max_event_bytes(const vg_pipeline *p)
 
 const char *vg_pipeline_dir(const vg_pipeline *p) { return p->cfg->dir; }
 
+const struct vg_config *vg_pipeline_config(const vg_pipeline *p) { return p->cfg; }
+
 const char *vg_pipeline_store(const vg_pipeline *p) { return p->cfg->state.store; }
 
 int vg_pipeline_bind(vg_pipeline *p, const vg_replay_input *in, uint32_t nin,

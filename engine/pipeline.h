@@ -34,6 +34,10 @@ size_t vg_pipeline_max_event_bytes(const vg_pipeline *p);
 const char *vg_pipeline_dir(const vg_pipeline *p);
 /* state.store, resolved (the SQLite metadata store), or NULL when none. */
 const char *vg_pipeline_store(const vg_pipeline *p);
+/* Its settings (pipeline.yaml, or the defaults for a bare SQL file),
+ * borrowed from the pipeline. */
+struct vg_config;
+const struct vg_config *vg_pipeline_config(const vg_pipeline *p);
 
 /* Fill opts->inputs and opts->outputs (and opts->store_path from
  * state.store): the given bindings first, then

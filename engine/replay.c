@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "engine/admin.h"
 #include "engine/clock.h"
 #include "engine/dag.h"
 #include "engine/json_in.h"
@@ -14,6 +15,7 @@
 #include "engine/op_source.h"
 #include "engine/path.h"
 #include "engine/registry.h"
+#include "engine/runner_common.h"
 
 /* Lines are read and decoded CHUNK at a time, and their rows pushed as one
  * batch (vg_dag_push_batch), so that operators can work across rows. */
@@ -61,6 +63,7 @@ typedef struct replay {
     int64_t last_progress_ms;
     vg_registry *registry; /* the models and rulesets: opts->registry, or owned */
     bool owns_registry;
+    int32_t max_part;      /* the largest source partition seen (metrics, live queries) */
 } replay;
 
 static const vg_replay_output *find_output(const vg_replay_opts *o, const char *name)
@@ -187,35 +190,6 @@ static bool is_blank(const char *p, size_t n)
     return true;
 }
 
-/* An operator's late row: a dead letter with the row as decoded (the line
- * it came from is long gone) and the times that made it late. */
-static void late_row(void *arg, const vg_op *op, const vg_value *row, int64_t ts)
-{
-    replay *r = arg;
-    const vg_plan_node *in = op->node->ninputs ? op->node->inputs[0] : op->node;
-    char t1[40], t2[40];
-    vg_ts_format(ts, t1);
-    vg_ts_format(op->wm, t2);
-    vg_buf *b = &r->dead_buf;
-    size_t mark = b->len;
-    if (vg_buf_puts(b, "{\"source\":") < 0 ||
-        vg_json_write_string(b, op->node->name ? op->node->name : op->kind->name,
-                             strlen(op->node->name ? op->node->name : op->kind->name)) < 0 ||
-        vg_buf_printf(b, ",\"reason\":\"late: event time %s is behind the watermark %s\",\"row\":",
-                      t1, t2) < 0 ||
-        vg_json_write_row(b, &in->schema, row) < 0) {
-        b->len = mark;
-        vg_error_set(op->env->eval.err, VG_ERR_NOMEM, "out of memory");
-        return;
-    }
-    /* the row ends in "}\n": close the dead letter around it */
-    b->len--;
-    if (vg_buf_puts(b, "}\n") < 0) {
-        b->len = mark;
-        vg_error_set(op->env->eval.err, VG_ERR_NOMEM, "out of memory");
-    }
-}
-
 /* Push the rows of stream si decoded so far, as one batch. */
 static void push_rows(replay *r, uint32_t si)
 {
@@ -279,6 +253,7 @@ static int decode_line(replay *r, uint32_t si, const chunk_line *l, vg_error *er
                 int64_t offset;
                 vg_decoder_last_envelope(s->dec, &part, &offset);
                 s->parts[s->nrows++] = part < 0 ? 0 : part;
+                r->max_part = part > r->max_part ? part : r->max_part;
                 return 0;
             }
             snprintf(reason, sizeof reason, "event time column '%s' is null",
@@ -304,6 +279,8 @@ static int read_batch(replay *r, uint32_t si, vg_error *err)
             if (decode_line(r, si, &s->cl[i], err) < 0)
                 return -1;
         push_rows(r, si);
+        if (r->opts->admin) /* every chunk is a consistent cut: a query waits less */
+            vg_admin_serve(r->opts->admin);
     }
     return 0;
 }
@@ -394,7 +371,7 @@ static int restart(replay *r, vg_error *err)
                 vg_dag_channel(fresh, i)->rows = vg_dag_channel(r->dag, i)->rows;
             vg_dag_close(r->dag);
             r->dag = fresh;
-            vg_dag_on_late(r->dag, late_row, r);
+            vg_dag_on_late(r->dag, vg_runner_late_row, &r->dead_buf);
             vg_dag_add_late_rows(r->dag, late);
         }
     }
@@ -402,17 +379,74 @@ static int restart(replay *r, vg_error *err)
     return rc;
 }
 
+/* Tell the admin API which DAG runs (NULL: none any more). */
+static void admin_attach(replay *r, vg_dag *dag)
+{
+    if (r->opts->admin)
+        vg_admin_attach(r->opts->admin, dag, dag ? r->registry : NULL, r->opts->metrics);
+}
+
+/* The end of a batch that began at t0 (vg_metrics_now), in the metrics. */
+static void count_batch(replay *r, double t0)
+{
+    vg_metrics *m = r->opts->metrics;
+    if (!m)
+        return;
+    m->batches++;
+    vg_hist_add(&m->batch_seconds, vg_metrics_now() - t0);
+    m->watermark = combined_watermark(r);
+    m->late_rows = vg_dag_late_rows(r->dag);
+    m->partitions = (uint32_t)r->max_part + 1;
+}
+
+/* replay --hold: every input has ended; before the watermark goes to
+ * +infinity (which empties every window), advance it as far as the
+ * streams' own watermarks go and serve the admin API until told to stop,
+ * as a live engine whose input paused would. */
+static int hold(replay *r, double t0, vg_error *err)
+{
+    int64_t wm = VG_WM_MAX;
+    for (uint32_t i = 0; i < r->plan->nsources; i++)
+        if (r->in[i].node->u.source.watermark) {
+            int64_t w = vg_op_source_watermark(vg_dag_source(r->dag, i));
+            wm = w < wm ? w : wm;
+        }
+    if (wm != VG_WM_MAX)
+        vg_dag_watermark(r->dag, wm);
+    if (drain(r, err) < 0)
+        return -1;
+    count_batch(r, t0);
+    if (r->opts->metrics)
+        r->opts->metrics->watermark = wm;
+    return vg_admin_hold(r->opts->admin, r->opts->hold, err);
+}
+
+static bool all_done(const replay *r)
+{
+    for (uint32_t i = 0; i < r->plan->nsources; i++)
+        if (!r->in[i].done)
+            return false;
+    return true;
+}
+
 static int run(replay *r, vg_error *err)
 {
-    bool restarted = false;
+    bool restarted = false, held = !(r->opts->admin && r->opts->hold);
     for (;;) {
         bool any = false;
+        double t0 = r->opts->metrics ? vg_metrics_now() : 0;
         for (uint32_t i = 0; i < r->plan->nsources; i++) {
             if (r->in[i].done)
                 continue;
             any = true;
             if (read_batch(r, i, err) < 0)
                 return -1;
+        }
+        if (!held && all_done(r)) {
+            held = true;
+            if (hold(r, t0, err) < 0)
+                return -1;
+            t0 = r->opts->metrics ? vg_metrics_now() : 0; /* the hold is no batch's time */
         }
         vg_dag_watermark(r->dag, combined_watermark(r));
         if (drain(r, err) < 0)
@@ -421,10 +455,14 @@ static int run(replay *r, vg_error *err)
             restarted = true;
             if (restart(r, err) < 0)
                 return -1;
+            admin_attach(r, r->dag);
         }
         if (r->opts->between &&
             r->opts->between(r->opts->between_arg, r->registry, events_so_far(r), err) < 0)
             return -1;
+        count_batch(r, t0);
+        if (r->opts->admin)
+            vg_admin_serve(r->opts->admin);
         show_progress(r, false);
         if (!any)
             break;
@@ -433,6 +471,10 @@ static int run(replay *r, vg_error *err)
     if (drain(r, err) < 0)
         return -1;
     show_progress(r, true);
+    if (r->opts->metrics) {
+        r->opts->metrics->watermark = VG_WM_MAX;
+        r->opts->metrics->late_rows = vg_dag_late_rows(r->dag);
+    }
     return 0;
 }
 
@@ -521,7 +563,7 @@ int vg_replay_run(const vg_plan *plan, const vg_replay_opts *opts, vg_replay_sta
     r.dag = vg_dag_open_with(plan, r.registry, err);
     if (!r.dag)
         goto done;
-    vg_dag_on_late(r.dag, late_row, &r);
+    vg_dag_on_late(r.dag, vg_runner_late_row, &r.dead_buf);
     r.in = vg_calloc(VG_MEM_IO, plan->nsources + 1, sizeof(stream_in));
     r.out = vg_calloc(VG_MEM_IO, vg_dag_nchannels(r.dag) + 1, sizeof(sink_out));
     if (!r.in || !r.out) {
@@ -530,7 +572,15 @@ int vg_replay_run(const vg_plan *plan, const vg_replay_opts *opts, vg_replay_sta
     }
     if (open_inputs(&r, err) < 0 || open_outputs(&r, err) < 0)
         goto done;
+    if (opts->metrics) {
+        opts->metrics->nsources = plan->nsources;
+        opts->metrics->source_names = stats->stream_names;
+        opts->metrics->events_in = stats->events_read;
+        opts->metrics->events_dead = stats->events_dead;
+    }
+    admin_attach(&r, r.dag);
     rc = run(&r, err);
+    admin_attach(&r, NULL);
     stats_take_sinks(stats, r.dag);
     stats->late_rows = vg_dag_late_rows(r.dag);
 done:

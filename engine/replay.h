@@ -12,6 +12,7 @@
 #ifndef VG_REPLAY_H
 #define VG_REPLAY_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,6 +56,16 @@ typedef struct vg_replay_opts {
     int (*between)(void *arg, struct vg_registry *registry, uint64_t events_read,
                    vg_error *err);
     void *between_arg;
+    struct vg_metrics *metrics; /* counters kept up to date between batches (engine/metrics.h):
+                                   per-stream events point at the stats' arrays; borrowed;
+                                   NULL: none */
+    struct vg_admin *admin;     /* the admin API (engine/admin.h): told of the DAG, and served
+                                   after each chunk of rows a batch pushes (64 events) and
+                                   between batches; borrowed; NULL: none */
+    volatile sig_atomic_t *hold; /* with admin: at the end of the input, before the last
+                                    watermark (+infinity), keep serving admin requests until
+                                    *hold is set (replay --hold; a signal handler sets it),
+                                    then finish; NULL: finish at once */
 } vg_replay_opts;
 
 /* Counts for the summary; arrays are owned by the stats. */

@@ -1,6 +1,7 @@
 /*
- * store.c — the metadata store on SQLite: schema and migrations, the
- * model registry, ruleset versions.
+ * store.c — the metadata store on SQLite: the connection, schema and
+ * migrations, the model registry, ruleset versions. The checkpoint tables
+ * are store_ckpt.c's (store_int.h is what the two share).
  *
  * The schema is a list of migrations, one per schema version; opening a
  * store applies the ones it has not seen, in one transaction, and records
@@ -11,25 +12,17 @@
  * a day and read when a pipeline starts or swaps, never per event.
  */
 #include "engine/path.h"
-#include "engine/store.h"
+#include "engine/store_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #define STORE_TAG VG_MEM_STATE
 
-struct vg_store {
-    sqlite3 *db;            /* the connection */
-    char *path;             /* as given to vg_store_open (vg_malloc'd), for messages */
-    int schema_version;     /* after migration */
-    vg_store_clock_fn now;  /* wall clock, epoch ms */
-    void *now_arg;          /* its argument */
-};
 
 /* ---- schema ---- */
 
@@ -50,6 +43,23 @@ static const char *const migrations[VG_STORE_SCHEMA_VERSION] = {
     "  mode TEXT NOT NULL CHECK (mode IN ('active', 'shadow')), enabled INTEGER NOT NULL,"
     "  changed_by TEXT, changed_at INTEGER NOT NULL,"
     "  PRIMARY KEY (ruleset, version, rule_id));",
+    /* 2: checkpoints (store_ckpt.c, engine/checkpoint.h) */
+    "CREATE TABLE checkpoints ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, pipeline TEXT NOT NULL, epoch INTEGER NOT NULL,"
+    "  plan_fp TEXT NOT NULL, created_at INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+    "  late_rows INTEGER NOT NULL DEFAULT 0, UNIQUE (pipeline, epoch));"
+    "CREATE TABLE checkpoint_ops ("
+    "  checkpoint_id INTEGER NOT NULL, node_fp TEXT NOT NULL, seq INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL, name TEXT, wm INTEGER NOT NULL, state BLOB NOT NULL,"
+    "  PRIMARY KEY (checkpoint_id, node_fp, seq));"
+    "CREATE TABLE checkpoint_offsets ("
+    "  checkpoint_id INTEGER NOT NULL, source TEXT NOT NULL, topic TEXT NOT NULL,"
+    "  partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,"
+    "  PRIMARY KEY (checkpoint_id, source, topic, partition));"
+    "CREATE TABLE checkpoint_sinks ("
+    "  checkpoint_id INTEGER NOT NULL, sink TEXT NOT NULL, position TEXT, rows INTEGER,"
+    "  PRIMARY KEY (checkpoint_id, sink));"
+    "CREATE TABLE checkpoint_epochs (pipeline TEXT PRIMARY KEY, last_epoch INTEGER NOT NULL);",
 };
 
 static int64_t real_clock(void *arg)
@@ -60,38 +70,43 @@ static int64_t real_clock(void *arg)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
+int store_nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
 
-static int db_fail(vg_store *st, vg_error *err)
+int store_fail(vg_store *st, vg_error *err)
 {
     int rc = sqlite3_errcode(st->db);
     if (rc == SQLITE_NOMEM)
-        return nomem(err);
-    return vg_error_set(err, VG_ERR_IO, "store '%s': %s", st->path, sqlite3_errmsg(st->db));
+        return store_nomem(err);
+    if (vg_error_is_set(err))
+        return -1;
+    vg_error_set(err, VG_ERR_IO, "store '%s': %s", st->path, sqlite3_errmsg(st->db));
+    /* a full disk, an I/O error or a lock held too long can pass: the runner may try again */
+    err->retriable = rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_BUSY ||
+                     rc == SQLITE_LOCKED;
+    return -1;
 }
 
-static int exec(vg_store *st, const char *sql, vg_error *err)
+int store_exec(vg_store *st, const char *sql, vg_error *err)
 {
-    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : db_fail(st, err);
+    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : store_fail(st, err);
 }
 
-static sqlite3_stmt *prep(vg_store *st, const char *sql, vg_error *err)
+sqlite3_stmt *store_prep(vg_store *st, const char *sql, vg_error *err)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-        db_fail(st, err);
+        store_fail(st, err);
         sqlite3_finalize(s);
         return NULL;
     }
     return s;
 }
 
-/* Step s to its end and finalize it. */
-static int run(vg_store *st, sqlite3_stmt *s, vg_error *err)
+int store_run(vg_store *st, sqlite3_stmt *s, vg_error *err)
 {
     int rc = sqlite3_step(s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        db_fail(st, err);
+        store_fail(st, err);
         sqlite3_finalize(s);
         return -1;
     }
@@ -104,7 +119,7 @@ static int run(vg_store *st, sqlite3_stmt *s, vg_error *err)
 static int query_int(vg_store *st, const char *sql, const char *a, const char *b, int64_t def,
                      int64_t *out, vg_error *err)
 {
-    sqlite3_stmt *s = prep(st, sql, err);
+    sqlite3_stmt *s = store_prep(st, sql, err);
     if (!s)
         return -1;
     sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
@@ -112,7 +127,7 @@ static int query_int(vg_store *st, const char *sql, const char *a, const char *b
         sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        db_fail(st, err);
+        store_fail(st, err);
         sqlite3_finalize(s);
         return -1;
     }
@@ -125,20 +140,19 @@ static int query_int(vg_store *st, const char *sql, const char *a, const char *b
 /* Run sql with ?1 bound to text t and ?2 to integer i. */
 static int exec_ti(vg_store *st, const char *sql, const char *t, int64_t i, vg_error *err)
 {
-    sqlite3_stmt *s = prep(st, sql, err);
+    sqlite3_stmt *s = store_prep(st, sql, err);
     if (!s)
         return -1;
     sqlite3_bind_text(s, 1, t, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, i);
-    return run(st, s, err);
+    return store_run(st, s, err);
 }
 
-static int begin(vg_store *st, vg_error *err) { return exec(st, "BEGIN IMMEDIATE", err); }
+int store_begin(vg_store *st, vg_error *err) { return store_exec(st, "BEGIN IMMEDIATE", err); }
 
-/* Commit when rc is 0, else roll back; returns rc (or -1 when the commit fails). */
-static int finish(vg_store *st, int rc, vg_error *err)
+int store_finish(vg_store *st, int rc, vg_error *err)
 {
-    if (rc == 0 && exec(st, "COMMIT", err) == 0)
+    if (rc == 0 && store_exec(st, "COMMIT", err) == 0)
         return 0;
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return -1;
@@ -152,7 +166,7 @@ static const char *col_text(sqlite3_stmt *s, int i)
 /* Bring the schema to VG_STORE_SCHEMA_VERSION. */
 static int migrate(vg_store *st, vg_error *err)
 {
-    if (begin(st, err) < 0)
+    if (store_begin(st, err) < 0)
         return -1;
     int64_t has_meta, ntables, version = 0;
     int rc = query_int(st, "SELECT COUNT(*) FROM sqlite_master WHERE name = ?1", "meta", NULL, 0,
@@ -164,7 +178,8 @@ static int migrate(vg_store *st, vg_error *err)
         rc = vg_error_set(err, VG_ERR_IO, "store '%s' is not a vigil store (it has no meta table)",
                           st->path);
     if (rc == 0 && !has_meta)
-        rc = exec(st, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)", err);
+        rc = store_exec(st, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                        err);
     if (rc == 0)
         rc = query_int(st, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?1",
                        "schema_version", NULL, 0, &version, err);
@@ -174,16 +189,16 @@ static int migrate(vg_store *st, vg_error *err)
                           ", newer than this vigil's (%d)",
                           st->path, version, VG_STORE_SCHEMA_VERSION);
     for (int64_t v = version; rc == 0 && v < VG_STORE_SCHEMA_VERSION; v++)
-        rc = exec(st, migrations[v], err);
+        rc = store_exec(st, migrations[v], err);
     if (rc == 0 && version < VG_STORE_SCHEMA_VERSION) {
         char sql[128];
         snprintf(sql, sizeof sql,
                  "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '%d')",
                  VG_STORE_SCHEMA_VERSION);
-        rc = exec(st, sql, err);
+        rc = store_exec(st, sql, err);
     }
     st->schema_version = VG_STORE_SCHEMA_VERSION;
-    return finish(st, rc, err);
+    return store_finish(st, rc, err);
 }
 
 vg_store *vg_store_open(const char *path, vg_error *err)
@@ -191,7 +206,7 @@ vg_store *vg_store_open(const char *path, vg_error *err)
     vg_store *st = vg_calloc(STORE_TAG, 1, sizeof *st);
     if (!st || !(st->path = vg_strdup(STORE_TAG, path))) {
         vg_free(st);
-        nomem(err);
+        store_nomem(err);
         return NULL;
     }
     st->now = real_clock;
@@ -199,15 +214,20 @@ vg_store *vg_store_open(const char *path, vg_error *err)
     int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
         if (st->db)
-            db_fail(st, err);
+            store_fail(st, err);
         else
-            nomem(err);
+            store_nomem(err);
         vg_store_close(st);
         return NULL;
     }
     sqlite3_busy_timeout(st->db, 5000);
-    /* journal_mode answers "memory" for ":memory:"; that is fine */
-    if (exec(st, "PRAGMA journal_mode = WAL", err) < 0 || migrate(st, err) < 0) {
+    /* journal_mode answers "memory" for ":memory:"; that is fine. synchronous = FULL: in WAL
+     * mode NORMAL syncs the log only at WAL checkpoints, so a power cut right after a
+     * commit could take the newest pipeline checkpoint with it while sinks already wrote
+     * past it; FULL syncs the log at every commit, which costs one fsync per checkpoint
+     * (about one a second) and makes a returned commit durable. */
+    if (store_exec(st, "PRAGMA journal_mode = WAL", err) < 0 ||
+        store_exec(st, "PRAGMA synchronous = FULL", err) < 0 || migrate(st, err) < 0) {
         vg_store_close(st);
         return NULL;
     }
@@ -231,6 +251,8 @@ void vg_store_set_clock(vg_store *st, vg_store_clock_fn fn, void *arg)
 
 int vg_store_schema_version(const vg_store *st) { return st->schema_version; }
 
+const char *vg_store_path(const vg_store *st) { return st->path; }
+
 /* ---- models ---- */
 
 static void hex(const unsigned char *md, unsigned n, char *out)
@@ -250,11 +272,11 @@ static int model_hash(const vg_model_rec *rec, char out[65], int64_t *size, vg_e
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
         EVP_MD_CTX_free(md);
-        return nomem(err);
+        return store_nomem(err);
     }
     int rc = 0;
     if (rec->bytes) {
-        rc = EVP_DigestUpdate(md, rec->bytes, rec->size) ? 0 : nomem(err);
+        rc = EVP_DigestUpdate(md, rec->bytes, rec->size) ? 0 : store_nomem(err);
         *size = (int64_t)rec->size;
     } else {
         FILE *f = rec->path ? fopen(rec->path, "rb") : NULL;
@@ -267,7 +289,7 @@ static int model_hash(const vg_model_rec *rec, char out[65], int64_t *size, vg_e
         while (rc == 0 && (n = fread(buf, 1, sizeof buf, f)) > 0) {
             *size += (int64_t)n;
             if (!EVP_DigestUpdate(md, buf, n))
-                rc = nomem(err);
+                rc = store_nomem(err);
         }
         if (rc == 0 && ferror(f))
             rc = vg_error_set(err, VG_ERR_IO, "cannot read model file '%s': read error",
@@ -278,7 +300,7 @@ static int model_hash(const vg_model_rec *rec, char out[65], int64_t *size, vg_e
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     if (rc == 0 && !EVP_DigestFinal_ex(md, digest, &len))
-        rc = nomem(err);
+        rc = store_nomem(err);
     EVP_MD_CTX_free(md);
     if (rc == 0)
         hex(digest, len, out);
@@ -288,7 +310,7 @@ static int model_hash(const vg_model_rec *rec, char out[65], int64_t *size, vg_e
 static int model_insert(vg_store *st, const vg_model_rec *rec, const char *sha, int64_t size,
                         int64_t version, bool active, vg_error *err)
 {
-    sqlite3_stmt *s = prep(st,
+    sqlite3_stmt *s = store_prep(st,
                            "INSERT INTO models (name, version, type, path, sha256, size,"
                            " input_schema, output_schema, loaded_at, active, shadow_of)"
                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -306,7 +328,7 @@ static int model_insert(vg_store *st, const vg_model_rec *rec, const char *sha, 
     sqlite3_bind_int64(s, 9, st->now(st->now_arg));
     sqlite3_bind_int(s, 10, active);
     sqlite3_bind_text(s, 11, rec->shadow_of, -1, SQLITE_STATIC);
-    return run(st, s, err);
+    return store_run(st, s, err);
 }
 
 int vg_store_model_add(vg_store *st, const vg_model_rec *rec, int64_t *version_out,
@@ -314,13 +336,13 @@ int vg_store_model_add(vg_store *st, const vg_model_rec *rec, int64_t *version_o
 {
     char sha[65];
     int64_t size, same, last, nactive;
-    if (model_hash(rec, sha, &size, err) < 0 || begin(st, err) < 0)
+    if (model_hash(rec, sha, &size, err) < 0 || store_begin(st, err) < 0)
         return -1;
     int rc = query_int(st, "SELECT version FROM models WHERE name = ?1 AND sha256 = ?2", rec->name,
                        sha, 0, &same, err);
     if (rc == 0 && same > 0) {
         *version_out = same;
-        return finish(st, 0, err);
+        return store_finish(st, 0, err);
     }
     if (rc == 0)
         rc = query_int(st, "SELECT MAX(version) FROM models WHERE name = ?1", rec->name, NULL, 0,
@@ -330,7 +352,7 @@ int vg_store_model_add(vg_store *st, const vg_model_rec *rec, int64_t *version_o
                        NULL, 0, &nactive, err);
     if (rc == 0)
         rc = model_insert(st, rec, sha, size, last + 1, nactive == 0, err);
-    if (finish(st, rc, err) < 0)
+    if (store_finish(st, rc, err) < 0)
         return -1;
     *version_out = last + 1;
     return 0;
@@ -338,7 +360,7 @@ int vg_store_model_add(vg_store *st, const vg_model_rec *rec, int64_t *version_o
 
 int vg_store_model_activate(vg_store *st, const char *name, int64_t version, vg_error *err)
 {
-    if (begin(st, err) < 0)
+    if (store_begin(st, err) < 0)
         return -1;
     char v[24];
     snprintf(v, sizeof v, "%" PRId64, version);
@@ -350,7 +372,7 @@ int vg_store_model_activate(vg_store *st, const char *name, int64_t version, vg_
     if (rc == 0)
         rc = exec_ti(st, "UPDATE models SET active = (version = ?2) WHERE name = ?1", name,
                      version, err);
-    return finish(st, rc, err);
+    return store_finish(st, rc, err);
 }
 
 #define MODEL_COLS                                                                               \
@@ -367,9 +389,9 @@ static int model_row(sqlite3_stmt *s, vg_model_rec *rec, vg_arena *a, vg_error *
     const char *shadow = col_text(s, 10);
     for (int i = 0; a && i < 5; i++)
         if (text[i] && !(text[i] = vg_arena_strndup(a, text[i], strlen(text[i]))))
-            return nomem(err);
+            return store_nomem(err);
     if (a && shadow && !(shadow = vg_arena_strndup(a, shadow, strlen(shadow))))
-        return nomem(err);
+        return store_nomem(err);
     rec->name = text[0];
     rec->version = sqlite3_column_int64(s, 1);
     rec->type = text[1];
@@ -387,7 +409,7 @@ static int model_row(sqlite3_stmt *s, vg_model_rec *rec, vg_arena *a, vg_error *
 int vg_store_model_active(vg_store *st, const char *name, vg_model_rec *rec, vg_arena *arena,
                           vg_error *err)
 {
-    sqlite3_stmt *s = prep(st, MODEL_COLS " WHERE name = ?1 AND active", err);
+    sqlite3_stmt *s = store_prep(st, MODEL_COLS " WHERE name = ?1 AND active", err);
     if (!s)
         return -1;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -397,14 +419,14 @@ int vg_store_model_active(vg_store *st, const char *name, vg_model_rec *rec, vg_
     else if (rc == SQLITE_DONE)
         rc = 1;
     else
-        rc = db_fail(st, err);
+        rc = store_fail(st, err);
     sqlite3_finalize(s);
     return rc;
 }
 
 int vg_store_model_list(vg_store *st, vg_store_model_fn fn, void *arg, vg_error *err)
 {
-    sqlite3_stmt *s = prep(st, MODEL_COLS " ORDER BY name, version", err);
+    sqlite3_stmt *s = store_prep(st, MODEL_COLS " ORDER BY name, version", err);
     if (!s)
         return -1;
     int rc;
@@ -414,7 +436,7 @@ int vg_store_model_list(vg_store *st, vg_store_model_fn fn, void *arg, vg_error 
         if (fn(&rec, arg))
             break;
     }
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err);
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, err);
     sqlite3_finalize(s);
     return rc;
 }
@@ -439,7 +461,7 @@ static int rule_history(vg_store *st, sqlite3_stmt *s, const char *ruleset, int6
     sqlite3_bind_int(s, 8, r->enabled);
     int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(st, err);
+        return store_fail(st, err);
     *found = rc == SQLITE_ROW;
     if (*found) {
         *by = col_text(s, 0);
@@ -452,12 +474,12 @@ static int rules_insert(vg_store *st, const char *ruleset, int64_t version, int6
                         const vg_rule *rules, uint32_t n, const char *changed_by, int64_t now,
                         vg_error *err)
 {
-    sqlite3_stmt *old = prep(st,
+    sqlite3_stmt *old = store_prep(st,
                              "SELECT changed_by, changed_at FROM rules WHERE ruleset = ?1"
                              " AND version = ?2 AND rule_id = ?3 AND priority = ?4"
                              " AND condition = ?5 AND action = ?6 AND mode = ?7 AND enabled = ?8",
                              err);
-    sqlite3_stmt *ins = old ? prep(st,
+    sqlite3_stmt *ins = old ? store_prep(st,
                                    "INSERT INTO rules (ruleset, version, rule_id, priority,"
                                    " condition, action, mode, enabled, changed_by, changed_at)"
                                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -485,7 +507,7 @@ static int rules_insert(vg_store *st, const char *ruleset, int64_t version, int6
         sqlite3_bind_text(ins, 9, by, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(ins, 10, at);
         if (sqlite3_step(ins) != SQLITE_DONE)
-            rc = db_fail(st, err);
+            rc = store_fail(st, err);
     }
     sqlite3_finalize(old);
     sqlite3_finalize(ins);
@@ -496,13 +518,13 @@ int vg_store_rules_put(vg_store *st, const char *ruleset, const char *default_ac
                        const vg_rule *rules, uint32_t n, const char *changed_by,
                        const char *source, int64_t *version_out, vg_error *err)
 {
-    if (begin(st, err) < 0)
+    if (store_begin(st, err) < 0)
         return -1;
     int64_t prev = 0, now = st->now(st->now_arg);
     int rc = query_int(st, "SELECT MAX(version) FROM rulesets WHERE ruleset = ?1", ruleset, NULL,
                        0, &prev, err);
     sqlite3_stmt *s = NULL;
-    if (rc == 0 && !(s = prep(st,
+    if (rc == 0 && !(s = store_prep(st,
                               "INSERT INTO rulesets (ruleset, version, default_action, changed_by,"
                               " changed_at, source, active) VALUES (?, ?, ?, ?, ?, ?, 1)",
                               err)))
@@ -514,14 +536,14 @@ int vg_store_rules_put(vg_store *st, const char *ruleset, const char *default_ac
         sqlite3_bind_text(s, 4, changed_by, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 5, now);
         sqlite3_bind_text(s, 6, source, -1, SQLITE_STATIC);
-        rc = run(st, s, err);
+        rc = store_run(st, s, err);
     }
     if (rc == 0)
         rc = rules_insert(st, ruleset, prev + 1, prev, rules, n, changed_by, now, err);
     if (rc == 0 && prev > 0)
         rc = exec_ti(st, "UPDATE rulesets SET active = 0 WHERE ruleset = ?1 AND version <> ?2",
                      ruleset, prev + 1, err);
-    if (finish(st, rc, err) < 0)
+    if (store_finish(st, rc, err) < 0)
         return -1;
     *version_out = prev + 1;
     return 0;
@@ -539,7 +561,7 @@ static int ruleset_row(sqlite3_stmt *s, vg_ruleset_rec *rec, vg_arena *a, vg_err
     const char *text[4] = {col_text(s, 0), col_text(s, 2), col_text(s, 3), col_text(s, 5)};
     for (int i = 0; a && i < 4; i++)
         if (text[i] && !(text[i] = vg_arena_strndup(a, text[i], strlen(text[i]))))
-            return nomem(err);
+            return store_nomem(err);
     *rec = (vg_ruleset_rec){.ruleset = text[0],
                             .version = sqlite3_column_int64(s, 1),
                             .default_action = text[1],
@@ -556,7 +578,7 @@ static int ruleset_info(vg_store *st, const char *ruleset, int64_t version, vg_a
                         vg_ruleset_rec *info, vg_error *err)
 {
     sqlite3_stmt *s =
-        prep(st,
+        store_prep(st,
              version ? RULESET_COLS " WHERE ruleset = ?1 AND version = ?2"
                      : RULESET_COLS " WHERE ruleset = ?1 AND active",
              err);
@@ -569,7 +591,7 @@ static int ruleset_info(vg_store *st, const char *ruleset, int64_t version, vg_a
     if (rc == SQLITE_ROW)
         rc = ruleset_row(s, info, arena, err);
     else
-        rc = rc == SQLITE_DONE ? 1 : db_fail(st, err);
+        rc = rc == SQLITE_DONE ? 1 : store_fail(st, err);
     sqlite3_finalize(s);
     return rc;
 }
@@ -580,7 +602,7 @@ static int rule_row(sqlite3_stmt *s, vg_rule *r, vg_arena *a, vg_error *err)
     const char *text[4] = {col_text(s, 0), col_text(s, 2), col_text(s, 3), col_text(s, 6)};
     for (int i = 0; i < 4; i++)
         if (text[i] && !(text[i] = vg_arena_strndup(a, text[i], strlen(text[i]))))
-            return nomem(err);
+            return store_nomem(err);
     const char *mode = col_text(s, 4);
     *r = (vg_rule){.rule_id = text[0],
                    .priority = sqlite3_column_int64(s, 1),
@@ -598,8 +620,8 @@ static int rules_read(vg_store *st, const vg_ruleset_rec *info, vg_arena *arena,
 {
     *rules = vg_arena_calloc(arena, (info->nrules ? info->nrules : 1) * sizeof **rules);
     if (!*rules)
-        return nomem(err);
-    sqlite3_stmt *s = prep(st,
+        return store_nomem(err);
+    sqlite3_stmt *s = store_prep(st,
                            "SELECT rule_id, priority, condition, action, mode, enabled,"
                            " changed_by, changed_at FROM rules WHERE ruleset = ?1 AND"
                            " version = ?2 ORDER BY priority DESC, rule_id",
@@ -613,7 +635,7 @@ static int rules_read(vg_store *st, const vg_ruleset_rec *info, vg_arena *arena,
     while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW && *n < info->nrules)
         rc = rule_row(s, &(*rules)[(*n)++], arena, err);
     if (rc == 0 && step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = db_fail(st, err);
+        rc = store_fail(st, err);
     sqlite3_finalize(s);
     return rc;
 }
@@ -624,7 +646,7 @@ int vg_store_rules_get(vg_store *st, const char *ruleset, int64_t version, vg_ar
     *rules = NULL;
     *n = 0;
     /* one read transaction: the info and the rules of the same version */
-    if (exec(st, "BEGIN", err) < 0)
+    if (store_exec(st, "BEGIN", err) < 0)
         return -1;
     int rc = ruleset_info(st, ruleset, version, arena, info, err);
     if (rc == 0)
@@ -639,7 +661,7 @@ int vg_store_rules_get(vg_store *st, const char *ruleset, int64_t version, vg_ar
 
 int vg_store_rules_activate(vg_store *st, const char *ruleset, int64_t version, vg_error *err)
 {
-    if (begin(st, err) < 0)
+    if (store_begin(st, err) < 0)
         return -1;
     vg_ruleset_rec info;
     int rc = ruleset_info(st, ruleset, version > 0 ? version : -1, NULL, &info, err);
@@ -649,13 +671,13 @@ int vg_store_rules_activate(vg_store *st, const char *ruleset, int64_t version, 
     if (rc == 0)
         rc = exec_ti(st, "UPDATE rulesets SET active = (version = ?2) WHERE ruleset = ?1",
                      ruleset, version, err);
-    return finish(st, rc, err);
+    return store_finish(st, rc, err);
 }
 
 int vg_store_rules_versions(vg_store *st, const char *ruleset, vg_store_ruleset_fn fn, void *arg,
                             vg_error *err)
 {
-    sqlite3_stmt *s = prep(st,
+    sqlite3_stmt *s = store_prep(st,
                            RULESET_COLS " WHERE ?1 IS NULL OR ruleset = ?1"
                                         " ORDER BY ruleset, version",
                            err);
@@ -669,7 +691,7 @@ int vg_store_rules_versions(vg_store *st, const char *ruleset, vg_store_ruleset_
         if (fn(&rec, arg))
             break;
     }
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err);
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, err);
     sqlite3_finalize(s);
     return rc;
 }

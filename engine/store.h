@@ -8,11 +8,35 @@
  * tables here too, so the schema is versioned: a meta(key, value) table
  * holds schema_version, and opening a store creates or migrates it.
  *
+ * Schema version 2 adds the checkpoint tables (engine/checkpoint.h says
+ * what a checkpoint is; the functions at the end of this header read and
+ * write them as plain records):
+ *
+ *   checkpoints(id, pipeline, epoch, plan_fp, created_at, bytes, late_rows)
+ *       one row per checkpoint; id grows with every checkpoint written;
+ *       (pipeline, epoch) is unique
+ *   checkpoint_ops(checkpoint_id, node_fp, seq, kind, name, wm, state)
+ *       one row per stateful operator: its plan node's fingerprint (16 hex
+ *       digits, sql/fingerprint.h), seq 0, 1, ... among the nodes of one
+ *       plan that share a fingerprint (in plan order), its kind and node
+ *       name (for messages), its watermark and its snapshot bytes
+ *   checkpoint_offsets(checkpoint_id, source, topic, partition, next_offset)
+ *       per source partition, the first offset the state has not seen
+ *   checkpoint_sinks(checkpoint_id, sink, position, rows)
+ *       per sink, the runner's resume position (opaque text: a file's byte
+ *       length, a Kafka sink's output sequence) and rows encoded so far
+ *   checkpoint_epochs(pipeline, last_epoch)
+ *       the last epoch each pipeline used: epochs never go back, not even
+ *       when every checkpoint is dropped, so output rows named by epoch
+ *       stay unique
+ *
  * Nothing is updated in place: a model version or a ruleset version, once
- * written, is only ever read (activation flips a flag). Every write is one
- * transaction; the database runs in WAL mode so readers do not block the
- * writer. This is the only file in vigil that includes sqlite3.h for
- * metadata.
+ * written, is only ever read (activation flips a flag); a checkpoint, once
+ * written, is read until it is pruned. Every write is one transaction; the
+ * database runs in WAL mode so readers do not block the writer, with
+ * synchronous = FULL so that a commit that returned survives a power cut
+ * (see vg_store_open). engine/store.c and store_ckpt.c are the only files
+ * in vigil that include sqlite3.h for the store.
  *
  * Errors: every function returns 0 on success and -1 with err set:
  * VG_ERR_IO for SQLite failures ("store 'PATH': MESSAGE"), VG_ERR_NAME for
@@ -32,7 +56,7 @@
 #include "engine/rules.h"
 
 /* The schema version this build creates and understands. */
-#define VG_STORE_SCHEMA_VERSION 1
+#define VG_STORE_SCHEMA_VERSION 2
 
 typedef struct vg_store vg_store;
 
@@ -41,10 +65,14 @@ typedef int64_t (*vg_store_clock_fn)(void *arg);
 
 /* Open (creating when missing) the store at path; ":memory:" gives a
  * private in-memory store (replay without a configured store uses one).
- * Creates or migrates the schema. Returns the store (owned by the caller;
- * vg_store_close) or NULL with err set: VG_ERR_IO when the file cannot be
- * opened or is not a vigil store, or when its schema_version is newer than
- * VG_STORE_SCHEMA_VERSION; VG_ERR_NOMEM. */
+ * Creates or migrates the schema, in one transaction (a store of schema 1
+ * gets the checkpoint tables; nothing else changes). WAL journal,
+ * synchronous = FULL, a busy timeout of 5 s. Returns the store (owned by
+ * the caller; vg_store_close) or NULL with err set: VG_ERR_IO when the
+ * file cannot be opened or is not a vigil store, or when its
+ * schema_version is newer than VG_STORE_SCHEMA_VERSION; VG_ERR_NOMEM.
+ * SQLite errors that may pass (disk full, I/O error, busy) are marked
+ * retriable, here and in every function below. */
 vg_store *vg_store_open(const char *path, vg_error *err);
 /* Close st; NULL does nothing. */
 void vg_store_close(vg_store *st);
@@ -52,6 +80,8 @@ void vg_store_close(vg_store *st);
 void vg_store_set_clock(vg_store *st, vg_store_clock_fn fn, void *arg);
 /* The schema version of the open store. */
 int vg_store_schema_version(const vg_store *st);
+/* The path the store was opened with (owned by the store), for messages. */
+const char *vg_store_path(const vg_store *st);
 
 /* ==== The model registry ==== */
 
@@ -133,5 +163,86 @@ int vg_store_rules_activate(vg_store *st, const char *ruleset, int64_t version, 
 typedef int (*vg_store_ruleset_fn)(const vg_ruleset_rec *rec, void *arg);
 int vg_store_rules_versions(vg_store *st, const char *ruleset, vg_store_ruleset_fn fn, void *arg,
                             vg_error *err);
+
+/* ==== Checkpoints (engine/checkpoint.h builds on these) ==== */
+
+/* One operator's state in a checkpoint. Strings and state are borrowed
+ * (put) or valid during the callback (read). */
+typedef struct vg_store_ckpt_op {
+    const char *node_fp;  /* its plan node's fingerprint, 16 hex digits */
+    uint32_t seq;         /* 0, 1, ... among the nodes that share node_fp, in plan order */
+    const char *kind;     /* the operator kind ("over", ...), for messages */
+    const char *name;     /* the node's name (view, stream), or NULL */
+    int64_t wm;           /* the operator's watermark */
+    const void *state;    /* its snapshot bytes */
+    size_t size;          /* bytes in state */
+} vg_store_ckpt_op;
+
+/* Where a source partition resumes: next_offset is the first offset the
+ * state has not seen. */
+typedef struct vg_store_offset {
+    const char *source;   /* the stream's name */
+    const char *topic;    /* the Kafka topic (or the file) it reads */
+    int32_t partition;    /* the partition */
+    int64_t next_offset;  /* the first offset not in the checkpoint's state */
+} vg_store_offset;
+
+/* A sink's resume information. */
+typedef struct vg_store_sink_pos {
+    const char *sink;     /* the sink's name */
+    const char *position; /* the runner's opaque position, or NULL */
+    int64_t rows;         /* rows encoded for it so far; -1: not counted */
+} vg_store_sink_pos;
+
+/* A checkpoint without its operators. */
+typedef struct vg_store_ckpt {
+    int64_t id;           /* output: grows with every checkpoint of the store */
+    const char *pipeline; /* whose */
+    int64_t epoch;        /* output: 1, 2, ... per pipeline, never reused */
+    const char *plan_fp;  /* the plan's fingerprint, 16 hex digits */
+    int64_t created_at;   /* output: epoch ms (the store's clock) */
+    int64_t bytes;        /* output: state bytes of all operators */
+    uint64_t late_rows;   /* late rows the DAG reported until then */
+    uint32_t nops;        /* output of reads: its operator rows */
+    uint32_t noffsets;    /* source offsets */
+    const vg_store_offset *offsets;
+    uint32_t nsinks;      /* sink positions */
+    const vg_store_sink_pos *sinks;
+} vg_store_ckpt;
+
+/* Write a checkpoint of c->pipeline, in one transaction: the next epoch of
+ * the pipeline, c's plan_fp, late_rows, offsets and sinks, and ops[0..n);
+ * then delete all but the newest `keep` checkpoints of the pipeline (keep
+ * >= 1), *pruned getting how many went (may be NULL). On success c->id,
+ * epoch, created_at and bytes are set; on failure nothing was written
+ * (the previous checkpoints are as they were). Errors: VG_ERR_IO "store
+ * 'PATH': MESSAGE" (disk full, I/O error, a duplicate offset or sink),
+ * VG_ERR_NOMEM. */
+int vg_store_ckpt_put(vg_store *st, vg_store_ckpt *c, const vg_store_ckpt_op *ops, uint32_t n,
+                      uint32_t keep, uint32_t *pruned, vg_error *err);
+
+/* Called for each operator row of a checkpoint; returns 0 to go on, -1
+ * (with err set) to stop the read with that error. */
+typedef int (*vg_store_ckpt_op_fn)(void *arg, const vg_store_ckpt_op *op, vg_error *err);
+
+/* Read checkpoint id (0: the newest of the store, of any pipeline) in one
+ * read transaction: its row and its offsets and sinks into *c (strings and
+ * arrays in arena), then, when fn is not NULL, fn for each operator row in
+ * (node_fp, seq) order. Returns 0, 1 when there is no such checkpoint (err
+ * untouched), or -1. */
+int vg_store_ckpt_get(vg_store *st, int64_t id, vg_arena *arena, vg_store_ckpt *c,
+                      vg_store_ckpt_op_fn fn, void *arg, vg_error *err);
+
+/* Call fn for each checkpoint of pipeline (NULL: of every pipeline), newest
+ * first, without offsets and sinks (noffsets and nsinks counted); c is
+ * valid during the call only; fn returns nonzero to stop. 0 or -1. */
+typedef int (*vg_store_ckpt_fn)(const vg_store_ckpt *c, void *arg);
+int vg_store_ckpt_list(vg_store *st, const char *pipeline, vg_store_ckpt_fn fn, void *arg,
+                       vg_error *err);
+
+/* Delete every checkpoint of pipeline (NULL: of every pipeline), in one
+ * transaction; *dropped gets how many (may be NULL). Epochs are kept:
+ * the next checkpoint continues after the last epoch. 0 or -1. */
+int vg_store_ckpt_drop(vg_store *st, const char *pipeline, uint32_t *dropped, vg_error *err);
 
 #endif

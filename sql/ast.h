@@ -56,7 +56,7 @@ typedef enum vg_ast_kind {
     VG_AST_SUBQUERY, /* subquery: ( select ) [AS alias] */
     VG_AST_TABLEFN,  /* tablefn: TABLE(f(TABLE t, DESCRIPTOR(c), ...)) window TVFs */
     VG_AST_JOIN,     /* join (later) */
-    VG_AST_MATCH,    /* match_recognize (later) */
+    VG_AST_MATCH,    /* match: t MATCH_RECOGNIZE (...) [AS alias] */
 
     /* ---- statements ---- */
     VG_AST_CREATE_STREAM, /* create_stream */
@@ -125,6 +125,67 @@ typedef struct vg_ast_window {
     vg_span end_span;        /* the end bound, "CURRENT ROW" or "... FOLLOWING"; the start
                                 bound again for the short form ROWS n PRECEDING */
 } vg_ast_window;
+
+/* ---- MATCH_RECOGNIZE ---- */
+
+/* A term of a row pattern (PATTERN (...)). Parentheses only group: a group
+ * is its inner term (its span widened to the parentheses), except the empty
+ * pattern "()", which is VG_PAT_EMPTY. */
+typedef enum vg_pat_kind {
+    VG_PAT_VAR,     /* a row pattern variable: var */
+    VG_PAT_SEQ,     /* concatenation: kids in order (n >= 2) */
+    VG_PAT_ALT,     /* alternation kids[0] | kids[1] | ... (n >= 2), left preferred */
+    VG_PAT_PERMUTE, /* PERMUTE(kids...) (n >= 1): every order, in lexicographic preference */
+    VG_PAT_EXCLUDE, /* {- kids[0] -}: matched, but not output by ALL ROWS PER MATCH */
+    VG_PAT_QUANT,   /* kids[0] quantified: min, max, reluctant */
+    VG_PAT_START,   /* ^: the start of the partition */
+    VG_PAT_END,     /* $: the end of the partition */
+    VG_PAT_EMPTY,   /* (): matches the empty sequence */
+} vg_pat_kind;
+
+#define VG_PAT_UNBOUNDED UINT32_MAX /* max of *, + and {n,} */
+
+typedef struct vg_ast_pattern vg_ast_pattern;
+struct vg_ast_pattern {
+    vg_pat_kind kind;
+    vg_span span;           /* the term as written (a quantifier's includes it) */
+    vg_ident var;           /* VAR: the variable */
+    uint32_t nkids;         /* SEQ, ALT, PERMUTE: the terms; EXCLUDE, QUANT: 1 */
+    vg_ast_pattern **kids;
+    uint32_t min, max;      /* QUANT: * {0,UNB}, + {1,UNB}, ? {0,1}, {n} {n,n}, {n,}
+                               {n,UNB}, {,m} {0,m}, {n,m} */
+    bool reluctant;         /* QUANT: written with a trailing ? (*?, +?, ??, {n,m}?) */
+};
+
+/* ONE ROW PER MATCH / ALL ROWS PER MATCH [...]. */
+typedef enum vg_mr_rows {
+    VG_MR_ONE_ROW,            /* ONE ROW PER MATCH (the default) */
+    VG_MR_ALL_ROWS,           /* ALL ROWS PER MATCH [SHOW EMPTY MATCHES] */
+    VG_MR_ALL_ROWS_OMIT_EMPTY, /* ALL ROWS PER MATCH OMIT EMPTY MATCHES */
+    VG_MR_ALL_ROWS_UNMATCHED, /* ALL ROWS PER MATCH WITH UNMATCHED ROWS */
+} vg_mr_rows;
+
+/* AFTER MATCH SKIP ... */
+typedef enum vg_mr_skip {
+    VG_MR_SKIP_PAST_LAST, /* PAST LAST ROW (the default) */
+    VG_MR_SKIP_TO_NEXT,   /* TO NEXT ROW */
+    VG_MR_SKIP_TO_FIRST,  /* TO FIRST v */
+    VG_MR_SKIP_TO_LAST,   /* TO LAST v, and TO v */
+} vg_mr_skip;
+
+/* SUBSET name = (v, ...). */
+typedef struct vg_ast_subset {
+    vg_ident name;
+    vg_ident *vars;
+    uint32_t nvars;
+    vg_span span;           /* name to ')' */
+} vg_ast_subset;
+
+/* DEFINE v AS condition. */
+typedef struct vg_ast_define {
+    vg_ident var;
+    vg_ast *cond;
+} vg_ast_define;
 
 typedef struct vg_ast_column_def {
     vg_ident name;
@@ -252,6 +313,35 @@ struct vg_ast {
                                          is the first) */
             uint32_t ncolumns;
         } tablefn;
+
+        struct {
+            vg_ast *input;             /* the FROM item it reads: TABLEREF or SUBQUERY */
+            vg_ast_list partition_by;  /* PARTITION BY column references (may be empty) */
+            vg_ast_list order_by;      /* ORDER BY: column references */
+            bool *order_desc;          /* order_by.n flags: true for DESC */
+            vg_ast_select_item *measures; /* MEASURES expr AS alias (alias required) */
+            uint32_t nmeasures;
+            vg_mr_rows rows;
+            vg_mr_skip skip;
+            vg_ident skip_var;         /* TO FIRST/LAST v: the variable or subset */
+            vg_ast_pattern *pattern;
+            vg_ast *within;            /* WITHIN INTERVAL ...: an INTERVAL literal, or NULL */
+            bool emit_timeouts;        /* WITHIN ... EMIT TIMEOUTS (vigil's extension) */
+            vg_ast_subset *subsets;    /* SUBSET clauses, in order */
+            uint32_t nsubsets;
+            vg_ast_define *defines;    /* DEFINE clauses, in order */
+            uint32_t ndefines;
+            vg_ident alias;            /* AS alias after the closing ')'; name NULL when none */
+            vg_span keyword_span;      /* the MATCH_RECOGNIZE keyword */
+            vg_span partition_span;    /* PARTITION BY ... (len 0 when absent) */
+            vg_span order_span;        /* ORDER BY ... */
+            vg_span measures_span;     /* MEASURES ... (len 0 when absent) */
+            vg_span rows_span;         /* ONE ROW PER MATCH / ALL ROWS ... (len 0: absent) */
+            vg_span skip_span;         /* AFTER MATCH SKIP ... (len 0: absent) */
+            vg_span pattern_span;      /* PATTERN (...) */
+            vg_span within_span;       /* WITHIN ... [EMIT TIMEOUTS] (len 0: absent) */
+            vg_span define_span;       /* DEFINE ... (len 0: absent) */
+        } match;
 
         struct {
             vg_ident name;

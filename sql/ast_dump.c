@@ -387,6 +387,134 @@ static void tablefn(sbuf *b, const vg_ast *n)
     puts_(b, ")");
 }
 
+/* ---- MATCH_RECOGNIZE ---- */
+
+/* A row pattern: v, (seq p ...), (alt p ...), (permute p ...), (exclude p),
+ * (greedy MIN MAX p) or (reluctant MIN MAX p) with MAX inf when unbounded,
+ * ^, $, and () for the empty pattern. */
+static void pattern(sbuf *b, const vg_ast_pattern *p)
+{
+    static const char *const tags[] = {[VG_PAT_SEQ] = "seq", [VG_PAT_ALT] = "alt",
+                                       [VG_PAT_PERMUTE] = "permute", [VG_PAT_EXCLUDE] = "exclude"};
+    switch (p->kind) {
+    case VG_PAT_VAR:
+        put_ident(b, &p->var);
+        return;
+    case VG_PAT_START:
+        puts_(b, "^");
+        return;
+    case VG_PAT_END:
+        puts_(b, "$");
+        return;
+    case VG_PAT_EMPTY:
+        puts_(b, "()");
+        return;
+    case VG_PAT_QUANT:
+        putf(b, "(%s %u ", p->reluctant ? "reluctant" : "greedy", p->min);
+        if (p->max == VG_PAT_UNBOUNDED)
+            puts_(b, "inf");
+        else
+            putf(b, "%u", p->max);
+        break;
+    default:
+        putf(b, "(%s", tags[p->kind]);
+        break;
+    }
+    for (uint32_t i = 0; i < p->nkids; i++) {
+        puts_(b, " ");
+        pattern(b, p->kids[i]);
+    }
+    puts_(b, ")");
+}
+
+/* " (rows ...)" and " (skip ...)" when written. */
+static void match_modes(sbuf *b, const vg_ast *n)
+{
+    static const char *const rows[] = {[VG_MR_ONE_ROW] = "one",
+                                       [VG_MR_ALL_ROWS] = "all",
+                                       [VG_MR_ALL_ROWS_OMIT_EMPTY] = "all-omit-empty",
+                                       [VG_MR_ALL_ROWS_UNMATCHED] = "all-with-unmatched"};
+    static const char *const skips[] = {[VG_MR_SKIP_PAST_LAST] = "past-last-row",
+                                        [VG_MR_SKIP_TO_NEXT] = "to-next-row",
+                                        [VG_MR_SKIP_TO_FIRST] = "(to-first ",
+                                        [VG_MR_SKIP_TO_LAST] = "(to-last "};
+    if (n->u.match.rows_span.len)
+        putf(b, " (rows %s)", rows[n->u.match.rows]);
+    if (!n->u.match.skip_span.len)
+        return;
+    putf(b, " (skip %s", skips[n->u.match.skip]);
+    if (n->u.match.skip_var.name) {
+        put_ident(b, &n->u.match.skip_var);
+        puts_(b, ")");
+    }
+    puts_(b, ")");
+}
+
+/* " (subsets (s v ...) ...)" and " (define (v e) ...)" when written. */
+static void match_vars(sbuf *b, const vg_ast *n)
+{
+    if (n->u.match.nsubsets)
+        puts_(b, " (subsets");
+    for (uint32_t i = 0; i < n->u.match.nsubsets; i++) {
+        const vg_ast_subset *s = &n->u.match.subsets[i];
+        puts_(b, " (");
+        put_ident(b, &s->name);
+        for (uint32_t j = 0; j < s->nvars; j++) {
+            puts_(b, " ");
+            put_ident(b, &s->vars[j]);
+        }
+        puts_(b, ")");
+    }
+    if (n->u.match.nsubsets)
+        puts_(b, ")");
+    if (n->u.match.ndefines)
+        puts_(b, " (define");
+    for (uint32_t i = 0; i < n->u.match.ndefines; i++) {
+        puts_(b, " (");
+        put_ident(b, &n->u.match.defines[i].var);
+        puts_(b, " ");
+        node(b, n->u.match.defines[i].cond);
+        puts_(b, ")");
+    }
+    if (n->u.match.ndefines)
+        puts_(b, ")");
+}
+
+/* (match INPUT [(partition e ...)] [(order o ...)] [(measures (as e name) ...)]
+ *   [(rows ...)] [(skip ...)] (pattern P) [(within e [emit-timeouts])]
+ *   [(subsets ...)] [(define ...)] [(alias a)]) */
+static void match_(sbuf *b, const vg_ast *n)
+{
+    puts_(b, "(match ");
+    node(b, n->u.match.input);
+    tagged_list(b, "partition", &n->u.match.partition_by);
+    order_list(b, "order", &n->u.match.order_by, n->u.match.order_desc);
+    if (n->u.match.nmeasures)
+        puts_(b, " (measures");
+    for (uint32_t i = 0; i < n->u.match.nmeasures; i++) {
+        puts_(b, " (as ");
+        node(b, n->u.match.measures[i].expr);
+        puts_(b, " ");
+        put_ident(b, &n->u.match.measures[i].alias);
+        puts_(b, ")");
+    }
+    if (n->u.match.nmeasures)
+        puts_(b, ")");
+    match_modes(b, n);
+    puts_(b, " (pattern ");
+    if (n->u.match.pattern)
+        pattern(b, n->u.match.pattern);
+    puts_(b, ")");
+    if (n->u.match.within) {
+        puts_(b, " (within ");
+        node(b, n->u.match.within);
+        puts_(b, n->u.match.emit_timeouts ? " emit-timeouts)" : ")");
+    }
+    match_vars(b, n);
+    alias(b, &n->u.match.alias);
+    puts_(b, ")");
+}
+
 /* " (TAG (name TYPE) ...)" */
 static void column_defs(sbuf *b, const char *tag, const vg_ast_column_def *cols, uint32_t n)
 {
@@ -534,7 +662,7 @@ static void node(sbuf *b, const vg_ast *n)
         puts_(b, "(join)");
         break;
     case VG_AST_MATCH:
-        puts_(b, "(match)");
+        match_(b, n);
         break;
     case VG_AST_CREATE_STREAM:
         create_stream(b, n);

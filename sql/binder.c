@@ -9,8 +9,9 @@
  * relations instead (bind_over.c), GROUP BY over a window TVF a window
  * aggregate (bind_wgroup.c), any other GROUP BY, HAVING or aggregate without
  * OVER an updating GROUP relation (bind_group.c), SELECT DISTINCT a GROUP
- * relation over the rest (bind_group.c), and a FROM subquery that ranks
- * with ROW_NUMBER a deduplication or Top-N (bind_rank.c). Clauses that later
+ * relation over the rest (bind_group.c), a FROM subquery that ranks
+ * with ROW_NUMBER a deduplication or Top-N (bind_rank.c), and a FROM item
+ * with MATCH_RECOGNIZE a MATCH relation over it (bind_match.c). Clauses that later
  * issues implement (joins, ...) are refused here with "... is not supported
  * yet" at the clause, so that each slots in as a new relation kind.
  */
@@ -129,8 +130,7 @@ vg_rel *vg_bind_from(bind_ctx *c, const vg_ast *f, const char **alias)
         unsupported(c, f->span, "JOIN");
         return NULL;
     case VG_AST_MATCH:
-        unsupported(c, f->span, "MATCH_RECOGNIZE");
-        return NULL;
+        return vg_bind_match(c, f, alias);
     default:
         return vg_bind_fail(c, VG_ERR_SEMANTIC, f->span, "not a FROM item");
     }

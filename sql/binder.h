@@ -43,7 +43,9 @@ typedef enum vg_rel_kind {
                        (sql/bind_model.c) */
     VG_REL_RULES,   /* APPLY_RULES: the input row, then the decision columns
                        (sql/bind_model.c) */
-    /* later: MATCH_RECOGNIZE, joins */
+    VG_REL_MATCH,   /* MATCH_RECOGNIZE: the columns sql/plan.h's vg_plan_match lays out
+                       (sql/bind_match.c) */
+    /* later: joins */
 } vg_rel_kind;
 
 typedef struct vg_rel vg_rel;
@@ -103,6 +105,11 @@ struct vg_rel {
         struct {
             const vg_plan_ruleset *ruleset; /* the CREATE RULESET */
         } rules;
+        struct {
+            const vg_plan_match *match; /* the node's definition (sql/plan.h) */
+            int32_t time_col;           /* the output's event-time attribute: ALL ROWS PER
+                                           MATCH, the ORDER BY column; ONE ROW, -1 (none) */
+        } match;
     } u;
     void *planned; /* the planner's node for this relation (NULL until planned) */
 };

@@ -2,8 +2,8 @@
  * binder_int.h — what binder.c (catalog, statements, SELECT), bind_expr.c
  * (expressions), bind_over.c (OVER aggregates), bind_window.c and
  * bind_wgroup.c (window TVFs), bind_group.c (updating GROUP BY, DISTINCT),
- * bind_rank.c (deduplication, Top-N) and bind_agg.c (what the aggregate
- * binders have in common) share.
+ * bind_rank.c (deduplication, Top-N), bind_match.c (MATCH_RECOGNIZE) and
+ * bind_agg.c (what the aggregate binders have in common) share.
  */
 #ifndef VG_BINDER_INT_H
 #define VG_BINDER_INT_H
@@ -279,6 +279,13 @@ vg_rel *vg_bind_rank_from(bind_ctx *c, const vg_ast *q, const char **alias, cons
 /* Refuse ROW_NUMBER anywhere in q's own clauses (the Top-N form binds its
  * subquery itself): a positioned error naming the supported form. 0 or -1. */
 int vg_bind_rank_misplaced(bind_ctx *c, const vg_ast *q);
+
+/* ---- MATCH_RECOGNIZE (bind_match.c) ---- */
+
+/* FROM item f, a VG_AST_MATCH: its input's relation, then the MATCH relation
+ * over it; *alias is f's alias (NULL: none), which qualifies its columns.
+ * NULL with c->err set. */
+vg_rel *vg_bind_match(bind_ctx *c, const vg_ast *f, const char **alias);
 
 /* ---- models and rules (bind_model.c) ---- */
 

@@ -29,7 +29,15 @@
  *   rank  partition by card_id  order by ts DESC  keep last row
  *   rank  partition by merchant  order by amount DESC, ts  top 3, row number
  *
- * A node read by several others (a shared view or stream) is printed in
+ * A MATCH_RECOGNIZE shows its keys, order, pattern and modes, then its
+ * DEFINE conditions and measures, navigation values written as SQL writes
+ * them (v.x is LAST(v.x)):
+ *
+ *   match  partition by card_id  order by ts  pattern (F{3,} S)  within INTERVAL '10'
+ *     MINUTE  one row per match  skip past last row  define [F := (status = 'failed'),
+ *     S := (status = 'captured')]  measures [first_fail := FIRST(F.ts), fails := COUNT(F.*)]
+ *
+ * (on one line). A node read by several others (a shared view or stream) is printed in
  * full the first time and as "-> project high_value (see above)" after.
  * Nodes no sink reads follow, as trees of their own. Both formats are
  * compared verbatim by tests: keep them stable.
@@ -40,23 +48,7 @@
 
 #include "engine/buf.h"
 #include "engine/expr.h"
-#include "sql/plan.h"
-
-/* Where node descriptions are built; rc turns -1 once an allocation fails,
- * so that EXPLAIN reports it instead of printing a partial plan. */
-typedef struct ex {
-    vg_buf buf;  /* the part being built */
-    vg_arena *a; /* parts, names and expression texts */
-    int rc;
-} ex;
-
-/* One node described as a list of parts: "KIND NAME", then details. */
-#define MAX_PARTS 6
-
-typedef struct describe {
-    const char *parts[MAX_PARTS];
-    int n;
-} describe;
+#include "sql/explain_int.h"
 
 static const char *const kind_names[] = {[VG_PLAN_SOURCE] = "source",
                                          [VG_PLAN_PROJECT] = "project",
@@ -66,7 +58,8 @@ static const char *const kind_names[] = {[VG_PLAN_SOURCE] = "source",
                                          [VG_PLAN_GROUP] = "group",
                                          [VG_PLAN_RANK] = "rank",
                                          [VG_PLAN_PREDICT] = "predict",
-                                         [VG_PLAN_RULES] = "rules"};
+                                         [VG_PLAN_RULES] = "rules",
+                                         [VG_PLAN_MATCH] = "match"};
 
 static void put(ex *x, const char *s) { x->rc |= vg_buf_puts(&x->buf, s); }
 
@@ -322,6 +315,18 @@ static void put_cols(ex *x, const vg_plan_node *node, const uint32_t *cols, uint
     }
 }
 
+/* ---- what explain_match.c shares ---- */
+
+void vg_explain_put(ex *x, const char *s) { put(x, s); }
+void vg_explain_put_name(ex *x, const char *name) { put_name(x, name); }
+const char *vg_explain_take(ex *x) { return take(x); }
+void vg_explain_put_interval(ex *x, int64_t ms) { put_interval(x, ms); }
+void vg_explain_put_cols(ex *x, const vg_plan_node *node, const uint32_t *cols, uint32_t n,
+                         const bool *desc)
+{
+    put_cols(x, node, cols, n, desc);
+}
+
 /* "by k1, k2" or "global"; then [name := AGG([DISTINCT] args) [FILTER (WHERE c)], ...]. */
 static void describe_group(ex *x, const vg_plan_node *n, describe *d)
 {
@@ -437,6 +442,8 @@ static void describe_node(ex *x, const vg_plan_node *n, describe *d)
         describe_rank(x, n, d);
     } else if (n->kind == VG_PLAN_PREDICT) {
         describe_predict(x, n, d);
+    } else if (n->kind == VG_PLAN_MATCH) {
+        vg_explain_match(x, n, d);
     } else if (n->kind == VG_PLAN_RULES) {
         put(x, "ruleset ");
         put_name(x, n->u.rules.ruleset->name);

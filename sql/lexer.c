@@ -48,6 +48,13 @@ static const punct puncts[] = {
     {".", VG_TOK_DOT},     {";", VG_TOK_SEMI},
 };
 
+/* Row pattern mode: tried before the table above. "{-" and "-}" are one
+ * token each, as in the SQL standard, so "{--}" is not a comment there. */
+static const punct pattern_puncts[] = {
+    {"{-", VG_TOK_LEXCL}, {"-}", VG_TOK_REXCL},  {"{", VG_TOK_LBRACE}, {"}", VG_TOK_RBRACE},
+    {"|", VG_TOK_BAR},    {"?", VG_TOK_QUESTION}, {"^", VG_TOK_CARET},  {"$", VG_TOK_DOLLAR},
+};
+
 /* Names of the non-keyword kinds, indexed by kind. */
 static const char *const kind_names[VG_TOK_KW_FIRST_] = {
     [VG_TOK_EOF] = "end of input", [VG_TOK_ERROR] = "invalid token",
@@ -61,7 +68,11 @@ static const char *const kind_names[VG_TOK_KW_FIRST_] = {
     [VG_TOK_GT] = "'>'",           [VG_TOK_GE] = "'>='",
     [VG_TOK_LPAREN] = "'('",       [VG_TOK_RPAREN] = "')'",
     [VG_TOK_COMMA] = "','",        [VG_TOK_DOT] = "'.'",
-    [VG_TOK_SEMI] = "';'",
+    [VG_TOK_SEMI] = "';'",         [VG_TOK_BAR] = "'|'",
+    [VG_TOK_QUESTION] = "'?'",     [VG_TOK_LBRACE] = "'{'",
+    [VG_TOK_RBRACE] = "'}'",       [VG_TOK_LEXCL] = "'{-'",
+    [VG_TOK_REXCL] = "'-}'",       [VG_TOK_CARET] = "'^'",
+    [VG_TOK_DOLLAR] = "'$'",
 };
 
 const char *vg_token_kind_name(vg_token_kind kind)
@@ -248,7 +259,7 @@ static int lex_word(vg_lexer *lx, vg_token *tok)
 {
     const unsigned char *s = bytes(lx);
     uint32_t i = lx->pos;
-    while (i < lx->src->len && is_ident(s[i]))
+    while (i < lx->src->len && is_ident(s[i]) && !(lx->pattern && s[i] == '$'))
         i++;
     tok->span.len = i - lx->pos;
     tok->len = tok->span.len;
@@ -410,19 +421,31 @@ static int lex_number(vg_lexer *lx, vg_token *tok, vg_error *err)
     return 0;
 }
 
-static int lex_punct(vg_lexer *lx, vg_token *tok, vg_error *err)
+/* The first entry of table t (n entries) that the text at lx->pos starts
+ * with, as tok; false when none does. */
+static bool match_punct(vg_lexer *lx, vg_token *tok, const punct *t, size_t n)
 {
     const char *s = lx->src->text + lx->pos;
     uint32_t avail = lx->src->len - lx->pos;
-    for (size_t k = 0; k < sizeof puncts / sizeof puncts[0]; k++) {
-        uint32_t len = (uint32_t)strlen(puncts[k].text);
-        if (len <= avail && memcmp(s, puncts[k].text, len) == 0) {
-            tok->kind = puncts[k].kind;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t len = (uint32_t)strlen(t[k].text);
+        if (len <= avail && memcmp(s, t[k].text, len) == 0) {
+            tok->kind = t[k].kind;
             tok->span.len = len;
             lx->pos += len;
-            return 0;
+            return true;
         }
     }
+    return false;
+}
+
+static int lex_punct(vg_lexer *lx, vg_token *tok, vg_error *err)
+{
+    if (lx->pattern &&
+        match_punct(lx, tok, pattern_puncts, sizeof pattern_puncts / sizeof pattern_puncts[0]))
+        return 0;
+    if (match_punct(lx, tok, puncts, sizeof puncts / sizeof puncts[0]))
+        return 0;
     return fail_char(lx, err, lx->pos);
 }
 
@@ -430,6 +453,7 @@ void vg_lexer_init(vg_lexer *lx, const vg_source *src)
 {
     lx->src = src;
     lx->pos = 0;
+    lx->pattern = false;
 }
 
 int vg_lexer_next(vg_lexer *lx, vg_token *tok, vg_error *err)

@@ -14,6 +14,10 @@
  * so a column may be called `status`, `ts`, `year` or `value`. Only the
  * reserved ones (SELECT, FROM, WHERE, ...) must be quoted to be used as names.
  *
+ * Inside MATCH_RECOGNIZE's PATTERN (...) the parser switches the lexer into
+ * row pattern mode (vg_lexer.pattern), where | ? { } {- -} ^ $ are tokens
+ * and '$' ends a bare name; elsewhere they stay unexpected characters.
+ *
  * The lexer never allocates. Decoded text (quotes removed, escapes resolved)
  * is produced on demand by vg_token_decode into an arena.
  */
@@ -70,6 +74,15 @@ typedef enum vg_token_kind {
     VG_TOK_COMMA,   /* , */
     VG_TOK_DOT,     /* . */
     VG_TOK_SEMI,    /* ; */
+    /* row pattern punctuation: only in row pattern mode (vg_lexer.pattern) */
+    VG_TOK_BAR,      /* | */
+    VG_TOK_QUESTION, /* ? */
+    VG_TOK_LBRACE,   /* { */
+    VG_TOK_RBRACE,   /* } */
+    VG_TOK_LEXCL,    /* {- (exclusion start) */
+    VG_TOK_REXCL,    /* -} (exclusion end) */
+    VG_TOK_CARET,    /* ^ */
+    VG_TOK_DOLLAR,   /* $ */
     /* keywords, in table order */
     VG_TOK_KW_FIRST_,
 /* clang-format off */
@@ -95,9 +108,12 @@ typedef struct vg_token {
 typedef struct vg_lexer {
     const vg_source *src; /* borrowed; must outlive the lexer and its tokens */
     uint32_t pos;         /* byte offset of the next unread character */
+    bool pattern;         /* row pattern mode, inside MATCH_RECOGNIZE's PATTERN (...): the
+                             row pattern punctuation above are tokens, and '$' ends a bare
+                             name (A$ is A then $) instead of continuing it */
 } vg_lexer;
 
-/* Start lexing src from its first byte. */
+/* Start lexing src from its first byte, not in row pattern mode. */
 void vg_lexer_init(vg_lexer *lx, const vg_source *src);
 
 /* Read the next token into *tok. Returns 0, or -1 with err set (code

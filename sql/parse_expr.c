@@ -607,9 +607,12 @@ static vg_ast *call(vg_parser *p)
 
 /* ---- primaries ---- */
 
-/* A name at the current token: TIMESTAMP '...', a call, or [t.]column. */
+/* A name at the current token: TIMESTAMP '...', a call, RUNNING or FINAL before a
+ * call (parse_match.c), or [t.]column. */
 static vg_ast *name_expr(vg_parser *p)
 {
+    if (vg_parser_at_semantics(p))
+        return vg_parser_semantics(p);
     const vg_token *t = vg_parser_peek(p, 0);
     vg_token_kind next = vg_parser_peek(p, 1)->kind;
     if (next == VG_TOK_STRING && vg_parser_is_word(p, t, "TIMESTAMP")) {

@@ -49,6 +49,15 @@ bool vg_parser_accept(vg_parser *p, vg_token_kind kind)
     return true;
 }
 
+void vg_parser_relex(vg_parser *p, bool pattern)
+{
+    p->la_count = 0;
+    p->lex_failed = false;
+    vg_error_clear(&p->lex_err);
+    p->lx.pos = p->last_end;
+    p->lx.pattern = pattern;
+}
+
 int vg_parser_expect(vg_parser *p, vg_token_kind kind, const char *what)
 {
     if (vg_parser_accept(p, kind))
@@ -507,6 +516,11 @@ static int opt_alias(vg_parser *p, vg_ident *alias, const char *expected)
 
 static const char after_from[] = "WHERE, GROUP BY or end of query";
 
+int vg_parser_from_alias(vg_parser *p, vg_ident *alias)
+{
+    return opt_alias(p, alias, after_from);
+}
+
 /* After PARTITION: BY k, or BY (k1, k2, ...) as Flink writes several keys. */
 static int tvf_partition(vg_parser *p, vg_ast *n)
 {
@@ -665,7 +679,8 @@ static int unsupported_after_from(vg_parser *p)
                               "a join of several FROM items is not supported yet");
     case VG_TOK_MATCH_RECOGNIZE:
         return vg_parser_fail(p, VG_ERR_SEMANTIC, t->span,
-                              "MATCH_RECOGNIZE is not supported yet");
+                              "MATCH_RECOGNIZE cannot read a MATCH_RECOGNIZE directly: put the "
+                              "first one in a subquery");
     default:
         return 0;
     }
@@ -675,9 +690,13 @@ static int unsupported_after_from(vg_parser *p)
 static int select_clauses(vg_parser *p, vg_ast *sel)
 {
     int k;
-    if (vg_parser_accept(p, VG_TOK_FROM) &&
-        (!(sel->u.select.from = from_item(p)) || unsupported_after_from(p) < 0))
-        return -1;
+    if (vg_parser_accept(p, VG_TOK_FROM)) {
+        vg_ast *f = from_item(p);
+        if (f && vg_parser_peek(p, 0)->kind == VG_TOK_MATCH_RECOGNIZE)
+            f = vg_parser_match(p, f);
+        if (!(sel->u.select.from = f) || unsupported_after_from(p) < 0)
+            return -1;
+    }
     if (vg_parser_accept(p, VG_TOK_WHERE) && !(sel->u.select.where = vg_parser_expr(p)))
         return -1;
     if ((k = clause_keyword(p, VG_TOK_GROUP, true, &sel->u.select.group_span)) < 0 ||

@@ -17,6 +17,10 @@
  *   from   := name [[AS] a] | '(' query ')' [[AS] a]
  *           | TABLE '(' f '(' TABLE t [PARTITION BY k | (k, ...)], DESCRIPTOR '(' c ')'
  *                 [, e ...] ')' ')' [[AS] a]
+ *           | from MATCH_RECOGNIZE '(' [PARTITION BY c, ...] ORDER BY c [MEASURES e AS n, ...]
+ *                 [rows per match] [AFTER MATCH SKIP ...] PATTERN '(' pattern ')'
+ *                 [WITHIN interval [EMIT TIMEOUTS]] [SUBSET s = (v, ...), ...]
+ *                 [DEFINE v AS e, ...] ')' [[AS] a]      (docs/match_recognize.md)
  *
  * Expressions, loosest first: OR; AND; NOT; comparisons (= <> != < <= > >=,
  * IS [NOT] NULL|TRUE|FALSE|UNKNOWN, [NOT] IN, [NOT] BETWEEN [SYMMETRIC],
@@ -104,6 +108,13 @@ int vg_parse_expr(const vg_source *src, vg_arena *arena, vg_ast **out, vg_error 
  *   from items   (table t [(alias a)])  (subquery (select ...) [(alias a)])
  *                (tablefn F (table t) [(partition e ...)] (descriptor c) arg ...
  *                  [(alias a)])
+ *                (match INPUT [(partition ..)] [(order ..)] [(measures (as e n) ..)]
+ *                  [(rows one|all|all-omit-empty|all-with-unmatched)]
+ *                  [(skip past-last-row|to-next-row|(to-first v)|(to-last v))]
+ *                  (pattern P) [(within e [emit-timeouts])] [(subsets (s v ..) ..)]
+ *                  [(define (v e) ..)] [(alias a)])
+ *   patterns     v  (seq P ..)  (alt P ..)  (permute P ..)  (exclude P)
+ *                (greedy|reluctant MIN MAX|inf P)  ^  $  ()
  *   statements   (create-stream s (columns (c TYPE) ...) [(watermark c e)]
  *                  [(with ('k' 'v') ...)])
  *                (create-view v (select ...))  (insert s (select ...))

@@ -3,7 +3,8 @@
  * access with lookahead, error reporting and node construction.
  *
  * parser.c holds these helpers and the statement, query and FROM grammar;
- * parse_expr.c holds expressions, literals and the special call forms.
+ * parse_expr.c holds expressions, literals and the special call forms;
+ * parse_match.c holds MATCH_RECOGNIZE and its row patterns.
  * Parse functions return the node they built, or NULL after setting the
  * error (p->err); int-returning helpers return 0 or -1 the same way.
  */
@@ -43,6 +44,11 @@ const vg_token *vg_parser_peek(vg_parser *p, uint32_t k);
 void vg_parser_advance(vg_parser *p);
 /* Consume the current token if it is of kind; say whether it was. */
 bool vg_parser_accept(vg_parser *p, vg_token_kind kind);
+/* Drop the tokens read ahead and lex again from the end of the last consumed
+ * token, in row pattern mode (sql/lexer.h) when pattern is set: how the
+ * parser enters and leaves MATCH_RECOGNIZE's PATTERN (...). A lexer error
+ * met while reading ahead is forgotten (the text is lexed again). */
+void vg_parser_relex(vg_parser *p, bool pattern);
 /* Consume a token of kind, or fail with "syntax error at 'X': expected WHAT". */
 int vg_parser_expect(vg_parser *p, vg_token_kind kind, const char *what);
 /* Consume the ')' of the '(' at span open, or fail with
@@ -106,6 +112,8 @@ vg_ast *vg_parser_select(vg_parser *p);
 vg_ast_window *vg_parser_window_spec(vg_parser *p);
 /* A type name (column definitions, CAST). */
 int vg_parser_type(vg_parser *p, vg_ast_type *out);
+/* A FROM item's [[AS] alias] into *alias (name NULL when none). */
+int vg_parser_from_alias(vg_parser *p, vg_ident *alias);
 /* ORDER BY items (after ORDER BY) into list and their DESC flags. */
 int vg_parser_order_by(vg_parser *p, vg_ast_list *list, bool **desc);
 
@@ -121,6 +129,17 @@ bool vg_parser_model_tvf(const char *fn);
 /* ML_PREDICT's ", MODEL m, DESCRIPTOR(c, ...)" or APPLY_RULES's ", RULESET r", after
  * TABLE t, into n. */
 int vg_parser_model_args(vg_parser *p, vg_ast *n);
+
+/* ---- MATCH_RECOGNIZE (parse_match.c) ---- */
+
+/* input MATCH_RECOGNIZE ( ... ) [[AS] alias], at MATCH_RECOGNIZE; input is the FROM
+ * item before it (a stream or view name, or a subquery). */
+vg_ast *vg_parser_match(vg_parser *p, vg_ast *input);
+/* True at RUNNING or FINAL before a call (RUNNING LAST(A.x), FINAL COUNT(*)). */
+bool vg_parser_at_semantics(vg_parser *p);
+/* That prefix and its call, as the one-argument call RUNNING(call) or FINAL(call),
+ * the name as written. */
+vg_ast *vg_parser_semantics(vg_parser *p);
 
 /* ---- expressions (parse_expr.c) ---- */
 

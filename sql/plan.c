@@ -11,8 +11,9 @@
  * since its schema is its own. An OVER relation (its aggregates, window
  * and frame) becomes a VG_PLAN_OVER node as it is, a window TVF
  * relation (bare or grouped) a VG_PLAN_WINDOW node, an updating GROUP BY
- * (or DISTINCT) a VG_PLAN_GROUP node and a deduplication or Top-N a
- * VG_PLAN_RANK node.
+ * (or DISTINCT) a VG_PLAN_GROUP node, a deduplication or Top-N a
+ * VG_PLAN_RANK node and a MATCH_RECOGNIZE a VG_PLAN_MATCH node (its
+ * vg_plan_match, in the plan's arena, as the binder built it).
  *
  * Every node says whether its output is updating (a changelog, not only
  * +I rows): its sink then writes each row with its "op". A sink refuses
@@ -163,6 +164,10 @@ static vg_plan_node *plan_rel(plan_owner *o, vg_rel *r, vg_error *err)
             if (!(p = node_new(o, VG_PLAN_RULES, r, in, err)))
                 return NULL;
             p->u.rules.ruleset = r->u.rules.ruleset;
+        } else if (r->kind == VG_REL_MATCH) {
+            if (!(p = node_new(o, VG_PLAN_MATCH, r, in, err)))
+                return NULL;
+            p->u.match = r->u.match.match;
         } else if (r->kind == VG_REL_OVER) {
             if (!(p = node_new(o, VG_PLAN_OVER, r, in, err)))
                 return NULL;

@@ -42,7 +42,9 @@ typedef enum vg_plan_kind {
                         its shadow model's (engine/op_predict.c) */
     VG_PLAN_RULES,   /* APPLY_RULES: the input row, then decision, rule_id, matched_rules,
                         shadow_rules, rules_version (engine/op_rules.c) */
-    /* later: VG_PLAN_MATCH, VG_PLAN_JOIN */
+    VG_PLAN_MATCH,   /* MATCH_RECOGNIZE: rows matched against a row pattern per PARTITION
+                        BY key, in event-time order (engine/op_match.c) */
+    /* later: VG_PLAN_JOIN */
 } vg_plan_kind;
 
 /* A CREATE MODEL: what ML_PREDICT scores with. The runtime loads the file
@@ -120,6 +122,102 @@ typedef enum vg_frame_kind {
     VG_FRAME_RANGE, /* RANGE BETWEEN INTERVAL ... PRECEDING AND CURRENT ROW: by event time */
     VG_FRAME_ROWS,  /* ROWS BETWEEN n PRECEDING AND CURRENT ROW: by row count */
 } vg_frame_kind;
+
+/* ==== MATCH_RECOGNIZE ==== */
+
+/* A row pattern term with its variables resolved: the AST's shape
+ * (vg_pat_kind, sql/ast.h), var an index into vg_plan_match.vars. */
+typedef struct vg_plan_pattern vg_plan_pattern;
+struct vg_plan_pattern {
+    vg_pat_kind kind;
+    uint32_t var;           /* VAR: the primary variable's index */
+    uint32_t nkids;         /* as in vg_ast_pattern */
+    const vg_plan_pattern **kids;
+    uint32_t min, max;      /* QUANT; max VG_PAT_UNBOUNDED for no bound */
+    bool reluctant;         /* QUANT */
+    vg_span span;
+};
+
+/* A set of primary variables, one bit each (bit i: vars[i]); at most 64. */
+typedef uint64_t vg_mr_vars;
+#define VG_MR_MAXVARS 64
+
+/* What a navigation value is. */
+typedef enum vg_mr_nav_kind {
+    VG_MR_NAV_LAST,         /* LAST(v.x, k), and v.x itself (k = 0): arg at the k-th last
+                               row mapped to a variable of `vars`, then moved `physical` */
+    VG_MR_NAV_FIRST,        /* FIRST(v.x, k): the k-th row from the first */
+    VG_MR_NAV_AGG,          /* an aggregate (COUNT, SUM, AVG, MIN, MAX, ARRAY_AGG, ...) of arg
+                               over the rows mapped to a variable of `vars` */
+    VG_MR_NAV_CLASSIFIER,   /* CLASSIFIER(): the variable of the row LAST/FIRST/physical
+                               designate (as for LAST with arg NULL) as a STRING */
+    VG_MR_NAV_MATCH_NUMBER, /* MATCH_NUMBER(): BIGINT, 1 for the first match of the partition */
+    VG_MR_NAV_TIMED_OUT,    /* TIMED_OUT(): BOOLEAN, TRUE on a row of a timed-out partial
+                               match (EMIT TIMEOUTS), else FALSE */
+    VG_MR_NAV_ARRAY_AGG,    /* ARRAY_AGG(arg): arg's values over the rows mapped to a variable
+                               of `vars`, in match order, as a STRING holding a JSON array
+                               (vigil has no ARRAY type); NULLs included as null, an empty
+                               set gives NULL. agg.args[0] == arg, agg.filter its FILTER,
+                               agg.call zeroed (udf/agg.h has no ARRAY_AGG) */
+} vg_mr_nav_kind;
+
+/* A value a DEFINE condition or a measure reads beyond the current row's own
+ * columns: its expressions read it as column input.ncols + index. Out of
+ * range (no such row) gives NULL. */
+typedef struct vg_mr_nav {
+    vg_mr_nav_kind kind;
+    vg_mr_vars vars;        /* the rows it ranges over: the variables (a SUBSET's, or
+                               all of them for the universal variable) */
+    bool universal;         /* vars is every variable: unqualified columns, COUNT(*) */
+    bool final;             /* FINAL semantics (MEASURES only): over the whole match;
+                               else RUNNING: over the rows matched up to the current one */
+    int64_t logical;        /* LAST, FIRST: the offset k >= 0 */
+    int64_t physical;       /* PREV(..., n): -n; NEXT(..., n): +n; 0: none. Applied to the
+                               row the logical step chose (the current row when universal
+                               and logical is 0) */
+    vg_expr *arg;           /* LAST, FIRST, AGG: the expression, over the input row of the
+                               row it is evaluated at; NULL for COUNT(*), CLASSIFIER */
+    bool first;             /* CLASSIFIER: the row is found as FIRST finds it
+                               (FIRST(CLASSIFIER(), k)); else as LAST */
+    vg_plan_agg agg;        /* AGG: the aggregate call (agg.args[0] == arg, its FILTER) */
+    vg_type type;           /* the value's type */
+    vg_span span;           /* the call or column in the SQL */
+} vg_mr_nav;
+
+/* A MATCH_RECOGNIZE node. Output columns, ONE ROW PER MATCH: the PARTITION BY
+ * columns, then the measures. ALL ROWS PER MATCH: the PARTITION BY columns,
+ * the ORDER BY column, the measures, then the input's other columns in order
+ * (as the SQL standard and Trino lay them out). */
+typedef struct vg_plan_match {
+    uint32_t nkeys;         /* PARTITION BY columns (0: one partition) */
+    uint32_t *keys;         /* their slots in the input row */
+    int32_t order_col;      /* ORDER BY: the input's event-time column */
+    uint32_t nvars;         /* primary variables, in order of first appearance in PATTERN */
+    const char **vars;      /* their names */
+    uint32_t nsubsets;      /* SUBSET names */
+    const char **subset_names;
+    vg_mr_vars *subset_vars; /* the variables of each */
+    const vg_plan_pattern *pattern;
+    vg_expr **defines;      /* nvars conditions over the DEFINE row (the current row's
+                               columns, then the navigation values); NULL: always TRUE */
+    bool defines_read_path; /* a condition reads a navigation value that depends on which
+                               variables earlier rows were mapped to (LAST/FIRST or an
+                               aggregate of a variable or SUBSET, CLASSIFIER of a row other
+                               than the current one); PREV/NEXT of the current row,
+                               universal FIRST/LAST/aggregates (every row of the attempt
+                               so far) and MATCH_NUMBER do not */
+    int64_t max_prev;       /* the largest physical offset backwards any navigation uses */
+    int64_t max_next;       /* ... and forwards (rows a condition or measure looks ahead) */
+    uint32_t nnavs;
+    vg_mr_nav *navs;        /* every navigation value, DEFINE's and MEASURES' */
+    uint32_t nmeasures;     /* == the measure columns of the node's schema */
+    vg_expr **measures;     /* over the same layout as defines */
+    vg_mr_rows rows;        /* rows per match */
+    vg_mr_skip skip;        /* AFTER MATCH SKIP */
+    vg_mr_vars skip_vars;   /* TO FIRST / TO LAST: the variable or subset */
+    int64_t within;         /* WITHIN: milliseconds; 0: none */
+    bool emit_timeouts;     /* EMIT TIMEOUTS: partial matches WITHIN ends are output */
+} vg_plan_match;
 
 struct vg_plan_node {
     uint32_t id;          /* index in vg_plan.nodes */
@@ -209,6 +307,7 @@ struct vg_plan_node {
         struct {
             const vg_plan_ruleset *ruleset;
         } rules;
+        const vg_plan_match *match; /* MATCH_RECOGNIZE */
     } u;
 };
 

@@ -145,9 +145,10 @@ static inline vg_op *op_of(run *r, vg_plan_kind k)
     return NULL;
 }
 
+/* a then b; NULL when either is (an allocation of the test's own failed). */
 static inline const char *cat(const char *a, const char *b)
 {
-    return vg_arena_printf(arena, "%s%s", a, b);
+    return a && b ? vg_arena_printf(arena, "%s%s", a, b) : NULL;
 }
 
 /* EXPLAIN (text) of sql's plan, or the error that stopped it. */

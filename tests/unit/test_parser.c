@@ -889,8 +889,9 @@ static void test_not_yet(void)
               "error 1:17 JOIN is not supported yet");
     CHECK_STR(parse("SELECT a FROM s, t"),
               "error 1:16 a join of several FROM items is not supported yet");
-    CHECK_STR(parse("SELECT * FROM s MATCH_RECOGNIZE (PATTERN (A))"),
-              "error 1:17 MATCH_RECOGNIZE is not supported yet");
+    CHECK_STR(parse("SELECT * FROM s MATCH_RECOGNIZE (PATTERN (A)) MATCH_RECOGNIZE (PATTERN (A))"),
+              "error 1:47 MATCH_RECOGNIZE cannot read a MATCH_RECOGNIZE directly: put the first "
+              "one in a subquery");
     CHECK_STR(parse("SELECT a FROM s GROUP a"), "error 1:23 syntax error at 'a': expected BY");
 }
 

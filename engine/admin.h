@@ -1,0 +1,149 @@
+/*
+ * admin.h — the admin HTTP API of a running pipeline, and its client.
+ *
+ *   GET  /health            liveness: {"status":"ok","state":"running",...}
+ *   GET  /metrics           Prometheus text (engine/metrics.h)
+ *   GET  /plan?format=text|dot|json   the running operator DAG
+ *   POST /query             live state in SQL (engine/live.h): the body is the
+ *                           SQL, or JSON {"sql": "..."}; JSON rows back
+ *   GET  /rules, /models    the active rulesets and models (engine/registry.h)
+ *   GET  /checkpoints       the checkpoints kept (none until checkpoints land)
+ *   POST /reload            501 until reload lands
+ *
+ * The server (libmicrohttpd, behind admin.c alone) runs on threads of its
+ * own, but the engine's state is only ever touched on the runner's thread:
+ * a request that needs it is queued, and the runner serves the queue
+ * between batches (vg_admin_serve), so a query sees one consistent cut. The
+ * pipeline pauses for that: at most opts.pause_ms (default 100 ms) before it
+ * stops taking new requests, each query limited to its own time limit
+ * (default 100 ms). A request that waits longer than opts.wait_ms for a
+ * batch boundary gets 503.
+ *
+ * Security: the server binds 127.0.0.1 unless told otherwise; a bearer
+ * token (admin.token, --admin-token) is checked on every request when set,
+ * and is required to listen beyond loopback (start refuses otherwise). The
+ * Host header must name the listen address (127.0.0.1, localhost or [::1]
+ * with the port, on loopback), so that a web page cannot reach the API
+ * through DNS rebinding. Bodies are limited (64 KiB: 413), unknown paths
+ * get 404, wrong methods 405, a wrong or missing token 401, a bad Host 421.
+ *
+ * A runner (replay, `vigil run`) uses it so:
+ *
+ *     a = vg_admin_start(plan, &opts, &err);      before the DAG opens
+ *     vg_admin_attach(a, dag, registry, &metrics); when the DAG opens (again)
+ *     vg_admin_serve(a);                           between batches
+ *     vg_admin_hold(a, &stop, &err);               optional: serve until *stop
+ *     vg_admin_attach(a, NULL, NULL, NULL);        before the DAG closes
+ *     vg_admin_stop(a);
+ */
+#ifndef VG_ADMIN_H
+#define VG_ADMIN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/buf.h"
+#include "engine/dag.h"
+#include "engine/error.h"
+#include "engine/live.h"
+#include "engine/metrics.h"
+#include "sql/plan.h"
+
+struct vg_registry;
+typedef struct vg_admin vg_admin;
+
+/* The default listen address (pipeline.yaml admin.listen's default). */
+#define VG_ADMIN_LISTEN "127.0.0.1:8470"
+
+typedef struct vg_admin_opts {
+    const char *listen;     /* HOST:PORT ([V6]:PORT); port 0 picks a free one; NULL: the
+                               default. Borrowed for vg_admin_start's call */
+    const char *token;      /* bearer token every request must carry; NULL or "": none
+                               (then only loopback addresses are allowed) */
+    vg_live_limits limits;  /* of each POST /query (0 fields: live.h's defaults) */
+    size_t max_body;        /* request body bytes (0: 64 KiB) */
+    int64_t wait_ms;        /* how long a request waits for the runner (0: 30000) */
+    int64_t pause_ms;       /* how long the runner serves requests at one batch boundary
+                               before it goes on (0: 100) */
+    const char *ready_file; /* when not NULL, the URL and a newline are written there (whole,
+                               by a rename) once the API listens, or with ready_on_hold
+                               once vg_admin_hold begins: what tests wait on. Borrowed */
+    bool ready_on_hold;
+} vg_admin_opts;
+
+/* The admin API of plan (borrowed; it outlives the admin), listening on
+ * opts->listen with its own threads. NULL with err set: VG_ERR_USAGE for a
+ * bad address or a non-loopback one without a token, VG_ERR_IO when the
+ * address cannot be bound, VG_ERR_NOMEM. */
+vg_admin *vg_admin_start(const vg_plan *plan, const vg_admin_opts *opts, vg_error *err);
+/* The same without a server: requests come only through vg_admin_handle,
+ * on the runner's thread (tests, fuzzing, other transports). */
+vg_admin *vg_admin_new(const vg_plan *plan, const vg_admin_opts *opts, vg_error *err);
+/* "http://127.0.0.1:8470": where it listens (the port chosen for port 0). */
+const char *vg_admin_url(const vg_admin *a);
+
+/* What the runner runs now (all borrowed; any may be NULL). A DAG NULL
+ * detaches: requests waiting for the runner get 503, later ones wait
+ * for the next attach. */
+void vg_admin_attach(vg_admin *a, vg_dag *dag, struct vg_registry *registry, vg_metrics *metrics);
+/* Serve the requests waiting for the runner: between batches, on the
+ * runner's thread. Costs one atomic read when none waits. */
+void vg_admin_serve(vg_admin *a);
+/* Serve requests as they come until *stop is set (a signal handler sets
+ * it): replay --hold, at the end of its input. 0, or -1 with err set when
+ * the ready file cannot be written. */
+int vg_admin_hold(vg_admin *a, volatile sig_atomic_t *stop, vg_error *err);
+/* Stop the server (requests in flight are answered first) and free a. */
+void vg_admin_stop(vg_admin *a);
+
+/* ---- requests without HTTP (vg_admin_new, tests, fuzzing) ---- */
+
+/* One request, as a transport hands it over; strings NUL-terminated and
+ * borrowed; NULL for an absent header. */
+typedef struct vg_admin_request {
+    const char *method;        /* "GET", "POST", ... */
+    const char *path;          /* "/plan" (no query string) */
+    const char *query;         /* "format=dot", or NULL */
+    const char *host;          /* the Host header */
+    const char *authorization; /* the Authorization header */
+    const char *content_type;  /* the Content-Type header */
+    const char *body;          /* body_len bytes (may hold NULs) */
+    size_t body_len;
+    bool body_too_large; /* the transport stopped reading past opts.max_body */
+} vg_admin_request;
+
+typedef struct vg_admin_response {
+    int status;               /* HTTP status */
+    const char *content_type; /* static string */
+    const char *allow;        /* 405: the methods allowed; else NULL */
+    bool authenticate;        /* 401: send WWW-Authenticate: Bearer */
+    vg_buf body;              /* owned; vg_admin_response_free */
+} vg_admin_response;
+
+/* Answer rq into rs (initialised here). On a server, the HTTP threads call
+ * it and wait for the runner where needed; without one, the caller is the
+ * runner and everything is answered at once. Never fails: out of memory
+ * is a 500 with an empty body. */
+void vg_admin_handle(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+void vg_admin_response_free(vg_admin_response *rs);
+
+/* ---- the client: vigil query ---- */
+
+typedef enum vg_admin_format {
+    VG_ADMIN_JSON_LINES, /* one JSON object per row, keys in column order */
+    VG_ADMIN_TABLE,      /* aligned columns with a header line */
+} vg_admin_format;
+
+/* POST sql to url's /query (url: "http://HOST:PORT" or "HOST:PORT"; token
+ * may be NULL) and write the rows to out in format fmt. 0; 1 when the
+ * engine answered with an error, which is in err, positioned in sql when
+ * the engine said where; -1 with err set when the engine could not be
+ * reached or answered something else (VG_ERR_IO, VG_ERR_USAGE for a bad
+ * url, VG_ERR_NOMEM). */
+int vg_admin_client_query(const char *url, const char *token, const char *sql, vg_admin_format fmt,
+                          FILE *out, vg_error *err);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * admin_int.h — what the admin API's files share: admin.c (the HTTP server,
+ * libmicrohttpd), admin_route.c (checking and routing a request, and the
+ * queue that hands requests to the runner's thread) and admin_pages.c
+ * (what each endpoint answers). admin_client.c (vigil query) needs none of
+ * it.
+ */
+#ifndef VG_ADMIN_INT_H
+#define VG_ADMIN_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "engine/admin.h"
+
+/* Where the runner stands, for GET /health. */
+typedef enum admin_state {
+    ADMIN_STARTING, /* no DAG attached yet: requests wait for one */
+    ADMIN_RUNNING,  /* a DAG is attached: requests are served between batches */
+    ADMIN_HOLDING,  /* the input has ended; serving until stopped (replay --hold) */
+    ADMIN_STOPPED,  /* the DAG is gone: requests for the runner get 503 */
+} admin_state;
+
+typedef struct admin_route admin_route;
+
+/* A request waiting for the runner. It lives on the stack of the HTTP
+ * thread that waits for it; the queue only links it. */
+typedef struct admin_job {
+    const admin_route *route;
+    const vg_admin_request *rq;
+    vg_admin_response *rs;
+    bool done;              /* answered (under the lock) */
+    struct admin_job *next; /* in the queue */
+} admin_job;
+
+struct vg_admin {
+    const vg_plan *plan; /* borrowed */
+    vg_admin_opts opts;  /* defaults filled in; listen and token point below */
+    char *token;         /* owned; NULL: none */
+    char host[256];      /* the listen host, without brackets */
+    unsigned port;       /* the listen port (the one bound, for port 0) */
+    bool loopback;       /* host is 127.0.0.0/8, ::1 or localhost */
+    bool wildcard;       /* host is 0.0.0.0 or :: (every address) */
+    char url[300];       /* http://host:port */
+    char *ready_file;    /* owned copy of opts.ready_file, or NULL */
+    vg_live *live;       /* the live tables of plan */
+    void *http;          /* the server (admin.c); NULL without one */
+    /* what the runner runs: read and used on the runner's thread only */
+    vg_dag *dag;
+    struct vg_registry *registry;
+    vg_metrics *metrics;
+    /* the hand-off between HTTP threads and the runner */
+    pthread_mutex_t mu;
+    pthread_cond_t done_cv; /* a job was answered */
+    pthread_cond_t work_cv; /* a job was queued (vg_admin_hold waits on it) */
+    admin_job *head, *tail; /* jobs not taken by the runner yet */
+    atomic_uint pending;    /* jobs in the queue: the runner's cheap check */
+    atomic_int state;       /* admin_state */
+    atomic_ullong served;   /* requests answered, all threads */
+    int64_t started_ms;     /* vg_clock_ms() at start */
+};
+
+/* An endpoint: its path, methods and handlers (admin_route.c's table). */
+struct admin_route {
+    const char *path;
+    const char *allow; /* the methods it takes, for 405: "GET", "POST", "GET, POST" */
+    bool runner;       /* answered on the runner's thread (it reads the engine) */
+    void (*get)(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+    void (*post)(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+    const char *doc; /* one line for docs/operations.md */
+};
+
+/* ---- the pages (admin_pages.c) ---- */
+
+void admin_page_health(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+void admin_page_metrics(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+void admin_page_plan(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+void admin_page_query(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+void admin_page_rules(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+void admin_page_models(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+void admin_page_checkpoints(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+/* 501: the feature named in the path has not landed yet. */
+void admin_page_not_yet(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+
+/* rs becomes status with body {"error":"message"} (a JSON object). */
+void admin_error(vg_admin_response *rs, int status, const char *message);
+/* rs becomes status with err as a JSON object: message, and where err has
+ * a position, line, column, length and context (the line and carets). */
+void admin_error_of(vg_admin_response *rs, int status, const vg_error *err);
+
+/* ---- the server (admin.c) ---- */
+
+/* Listen on a->host:a->port with MHD's threads; sets a->port when it was 0.
+ * 0, or -1 with err set (VG_ERR_IO). */
+int admin_http_start(vg_admin *a, vg_error *err);
+void admin_http_stop(vg_admin *a);
+
+#endif

@@ -1,0 +1,433 @@
+/*
+ * checkpoint.c — a DAG's state to the store and back, operator by operator.
+ *
+ * dag.h snapshots a whole DAG into one blob whose operators are known by
+ * their place in the plan; a checkpoint needs each operator's bytes on
+ * their own, known by fingerprint. So this file walks the DAG itself,
+ * through the public operator table (vg_dag_op, op->kind->snapshot and
+ * restore), the way vg_dag_snapshot does.
+ *
+ * At open, the plan's stateful nodes are listed with their fingerprints
+ * and, for nodes that share one (two views that compute the same thing
+ * over the same input), a sequence number in plan order; the list is
+ * sorted as the store returns operator rows (node_fp, seq), so loading is
+ * a merge of two sorted lists.
+ */
+#include "engine/checkpoint.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A stateful node of the plan. */
+typedef struct ckpt_node {
+    uint32_t id;        /* its plan node id (vg_dag_op) */
+    uint32_t seq;       /* among the nodes with the same fingerprint, in plan order */
+    char fp[VG_FP_HEX]; /* its fingerprint */
+} ckpt_node;
+
+struct vg_checkpoints {
+    vg_store *st;            /* borrowed */
+    const vg_plan *plan;     /* borrowed */
+    char *pipeline;          /* owned */
+    char plan_fp[VG_FP_HEX]; /* the plan's fingerprint */
+    uint32_t keep;           /* checkpoints kept per pipeline */
+    uint32_t nnodes;         /* stateful nodes */
+    ckpt_node *nodes;        /* sorted by (fp, seq) */
+};
+
+static int nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Whether plan node n runs an operator kind with state. */
+static bool stateful(const vg_plan_node *n)
+{
+    const vg_op_kind *k = vg_op_kind_for(n->kind);
+    return k && k->snapshot;
+}
+
+static int node_cmp(const void *a, const void *b)
+{
+    const ckpt_node *x = a, *y = b;
+    int c = strcmp(x->fp, y->fp);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* c->nodes from the plan's fingerprints fps. */
+static int list_nodes(vg_checkpoints *c, const vg_fp *fps, vg_error *err)
+{
+    const vg_plan *p = c->plan;
+    c->nodes = vg_calloc(VG_MEM_STATE, p->nnodes ? p->nnodes : 1, sizeof *c->nodes);
+    if (!c->nodes)
+        return nomem(err);
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        if (!stateful(p->nodes[i]))
+            continue;
+        ckpt_node *n = &c->nodes[c->nnodes];
+        n->id = i;
+        vg_plan_fp_format(fps[i], n->fp);
+        for (uint32_t j = 0; j < c->nnodes; j++)
+            n->seq += strcmp(c->nodes[j].fp, n->fp) == 0;
+        c->nnodes++;
+    }
+    qsort(c->nodes, c->nnodes, sizeof *c->nodes, node_cmp);
+    return 0;
+}
+
+vg_checkpoints *vg_checkpoint_open(vg_store *st, const char *pipeline, const vg_plan *plan,
+                                   vg_error *err)
+{
+    vg_checkpoints *c = vg_calloc(VG_MEM_STATE, 1, sizeof *c);
+    vg_fp *fps = vg_calloc(VG_MEM_STATE, plan->nnodes ? plan->nnodes : 1, sizeof *fps);
+    if (!c || !fps || !(c->pipeline = vg_strdup(VG_MEM_STATE, pipeline))) {
+        nomem(err);
+        goto fail;
+    }
+    c->st = st;
+    c->plan = plan;
+    c->keep = VG_CHECKPOINT_KEEP;
+    vg_fp plan_fp;
+    if (vg_plan_fingerprint(plan, &plan_fp, fps, err) < 0 || list_nodes(c, fps, err) < 0)
+        goto fail;
+    vg_plan_fp_format(plan_fp, c->plan_fp);
+    vg_free(fps);
+    return c;
+fail:
+    vg_free(fps);
+    vg_checkpoint_close(c);
+    return NULL;
+}
+
+void vg_checkpoint_close(vg_checkpoints *c)
+{
+    if (!c)
+        return;
+    vg_free(c->nodes);
+    vg_free(c->pipeline);
+    vg_free(c);
+}
+
+void vg_checkpoint_set_keep(vg_checkpoints *c, uint32_t keep) { c->keep = keep ? keep : 1; }
+
+const char *vg_checkpoint_plan_fp(const vg_checkpoints *c) { return c->plan_fp; }
+
+/* ---- writing ---- */
+
+/* What a checkpoint write takes from the pipeline, to commit later. */
+struct vg_checkpoint_snap {
+    vg_buf state;          /* every stateful operator's bytes, one after another */
+    vg_store_ckpt_op *ops; /* one per stateful node (c->nodes order), state in state.p */
+    uint32_t nops;
+    vg_store_offset *offsets; /* copies of the caller's */
+    uint32_t noffsets;
+    vg_store_sink_pos *sinks; /* the caller's, then the DAG's other channels, with rows */
+    uint32_t nsinks;
+    uint64_t late_rows;  /* the DAG's */
+    vg_arena *strings;   /* the offsets' and sinks' strings */
+    int64_t snapshot_us; /* how long taking it took */
+};
+
+/* Every stateful operator's snapshot appended to s->state, its row in
+ * s->ops (state as an offset into the buffer until it stops moving). */
+static int snapshot_ops(vg_checkpoints *c, vg_dag *d, vg_checkpoint_snap *s, vg_error *err)
+{
+    for (uint32_t i = 0; i < c->nnodes; i++) {
+        const ckpt_node *n = &c->nodes[i];
+        vg_op *op = vg_dag_op(d, n->id);
+        size_t at = s->state.len;
+        if (op->kind->snapshot(op, &s->state, err) < 0)
+            return -1;
+        s->ops[i] = (vg_store_ckpt_op){.node_fp = n->fp,
+                                       .seq = n->seq,
+                                       .kind = op->kind->name,
+                                       .name = op->node->name,
+                                       .wm = op->wm,
+                                       .state = (const void *)(uintptr_t)at,
+                                       .size = s->state.len - at};
+    }
+    for (uint32_t i = 0; i < c->nnodes; i++)
+        s->ops[i].state = s->state.p + (uintptr_t)s->ops[i].state;
+    s->nops = c->nnodes;
+    return 0;
+}
+
+/* A copy of str in s->strings (NULL stays NULL); *bad set when out of memory. */
+static const char *keep_str(vg_checkpoint_snap *s, const char *str, bool *bad)
+{
+    const char *d = str ? vg_arena_strndup(s->strings, str, strlen(str)) : NULL;
+    *bad |= str && !d;
+    return d;
+}
+
+static int copy_offsets(vg_checkpoint_snap *s, const vg_store_offset *offsets, uint32_t n)
+{
+    bool bad = !(s->offsets = vg_arena_calloc(s->strings, (n ? n : 1) * sizeof *s->offsets));
+    for (uint32_t i = 0; !bad && i < n; i++) {
+        s->offsets[i] = offsets[i];
+        s->offsets[i].source = keep_str(s, offsets[i].source, &bad);
+        s->offsets[i].topic = keep_str(s, offsets[i].topic, &bad);
+    }
+    s->noffsets = n;
+    return bad ? -1 : 0;
+}
+
+/* The caller's sinks with the rows of the DAG's channels, then the
+ * channels the caller did not name. */
+static int copy_sinks(vg_checkpoint_snap *s, vg_dag *d, const vg_store_sink_pos *sinks,
+                      uint32_t nsinks)
+{
+    uint32_t nch = vg_dag_nchannels(d);
+    vg_store_sink_pos *all = vg_arena_calloc(s->strings, (nsinks + nch + 1) * sizeof *all);
+    bool bad = !all;
+    for (uint32_t i = 0; !bad && i < nsinks; i++)
+        all[s->nsinks++] = (vg_store_sink_pos){.sink = keep_str(s, sinks[i].sink, &bad),
+                                               .position = keep_str(s, sinks[i].position, &bad),
+                                               .rows = -1};
+    for (uint32_t i = 0; !bad && i < nch; i++) {
+        const vg_channel *ch = vg_dag_channel(d, i);
+        uint32_t k = 0;
+        while (k < nsinks && strcmp(all[k].sink, ch->name) != 0)
+            k++;
+        if (k == nsinks)
+            all[k = s->nsinks++] = (vg_store_sink_pos){.sink = keep_str(s, ch->name, &bad)};
+        all[k].rows = (int64_t)ch->rows;
+    }
+    s->sinks = all;
+    return bad ? -1 : 0;
+}
+
+vg_checkpoint_snap *vg_checkpoint_take(vg_checkpoints *c, vg_dag *d, const vg_store_offset *offsets,
+                                       uint32_t noffsets, const vg_store_sink_pos *sinks,
+                                       uint32_t nsinks, vg_error *err)
+{
+    int64_t t0 = now_us();
+    vg_checkpoint_snap *s = vg_calloc(VG_MEM_STATE, 1, sizeof *s);
+    if (!s) {
+        nomem(err);
+        return NULL;
+    }
+    vg_buf_init(&s->state, VG_MEM_STATE);
+    s->late_rows = vg_dag_late_rows(d);
+    s->strings = vg_arena_new(VG_MEM_STATE, 1024);
+    s->ops = vg_calloc(VG_MEM_STATE, c->nnodes + 1, sizeof *s->ops);
+    int rc = s->strings && s->ops && copy_offsets(s, offsets, noffsets) == 0 &&
+                     copy_sinks(s, d, sinks, nsinks) == 0
+                 ? 0
+                 : nomem(err);
+    if (rc == 0)
+        rc = snapshot_ops(c, d, s, err);
+    if (rc < 0) {
+        vg_checkpoint_snap_free(s);
+        return NULL;
+    }
+    s->snapshot_us = now_us() - t0;
+    return s;
+}
+
+uint64_t vg_checkpoint_snap_bytes(const vg_checkpoint_snap *s) { return s->state.len; }
+
+void vg_checkpoint_snap_free(vg_checkpoint_snap *s)
+{
+    if (!s)
+        return;
+    vg_buf_free(&s->state);
+    vg_free(s->ops);
+    vg_arena_free(s->strings);
+    vg_free(s);
+}
+
+int vg_checkpoint_commit(vg_checkpoints *c, const vg_checkpoint_snap *s, vg_checkpoint_stats *stats,
+                         vg_error *err)
+{
+    int64_t t0 = now_us();
+    vg_store_ckpt rec = {.pipeline = c->pipeline,
+                         .plan_fp = c->plan_fp,
+                         .late_rows = s->late_rows,
+                         .noffsets = s->noffsets,
+                         .offsets = s->offsets,
+                         .nsinks = s->nsinks,
+                         .sinks = s->sinks};
+    uint32_t pruned = 0;
+    if (vg_store_ckpt_put(c->st, &rec, s->ops, s->nops, c->keep, &pruned, err) < 0)
+        return -1;
+    int64_t commit_us = now_us() - t0;
+    if (stats)
+        *stats = (vg_checkpoint_stats){.id = rec.id,
+                                       .epoch = rec.epoch,
+                                       .bytes = (uint64_t)rec.bytes,
+                                       .nops = s->nops,
+                                       .pruned = pruned,
+                                       .snapshot_us = s->snapshot_us,
+                                       .commit_us = commit_us,
+                                       .total_us = s->snapshot_us + commit_us};
+    return 0;
+}
+
+int vg_checkpoint_write(vg_checkpoints *c, vg_dag *d, const vg_store_offset *offsets,
+                        uint32_t noffsets, const vg_store_sink_pos *sinks, uint32_t nsinks,
+                        vg_checkpoint_stats *stats, vg_error *err)
+{
+    vg_checkpoint_snap *s = vg_checkpoint_take(c, d, offsets, noffsets, sinks, nsinks, err);
+    int rc = s ? vg_checkpoint_commit(c, s, stats, err) : -1;
+    vg_checkpoint_snap_free(s);
+    return rc;
+}
+
+/* ---- loading ---- */
+
+/* Loading's progress through c->nodes, as the store hands operator rows. */
+typedef struct loader {
+    vg_checkpoints *c;         /* whose nodes */
+    vg_dag *d;                 /* restored into */
+    const vg_store_ckpt *info; /* the checkpoint being read */
+    uint32_t next;             /* c->nodes[next] is the next node expected */
+} loader;
+
+/* "over 'name' (fp #seq)" of a node, for messages. */
+static const char *describe(char *buf, size_t n, const char *kind, const char *name, const char *fp,
+                            uint32_t seq)
+{
+    if (name)
+        snprintf(buf, n, "%s '%s' (%s #%u)", kind, name, fp, seq);
+    else
+        snprintf(buf, n, "%s (%s #%u)", kind, fp, seq);
+    return buf;
+}
+
+static int missing(loader *l, vg_error *err)
+{
+    const ckpt_node *n = &l->c->nodes[l->next];
+    const vg_op *op = vg_dag_op(l->d, n->id);
+    char what[160];
+    return vg_error_set(err, VG_ERR_RUNTIME, "checkpoint %" PRId64 " has no state for operator %s",
+                        l->info->id,
+                        describe(what, sizeof what, op->kind->name, op->node->name, n->fp, n->seq));
+}
+
+static int restore_op(void *arg, const vg_store_ckpt_op *row, vg_error *err)
+{
+    loader *l = arg;
+    char what[160];
+    int cmp = 1; /* no node left: the row is one too many */
+    if (l->next < l->c->nnodes) {
+        const ckpt_node *n = &l->c->nodes[l->next];
+        cmp = strcmp(n->fp, row->node_fp);
+        cmp = cmp ? cmp : (n->seq > row->seq) - (n->seq < row->seq);
+    }
+    if (cmp < 0) /* the plan's node sorts before the row: the checkpoint has none for it */
+        return missing(l, err);
+    if (cmp > 0)
+        return vg_error_set(
+            err, VG_ERR_RUNTIME,
+            "checkpoint %" PRId64 " holds state for operator %s, which this plan "
+            "does not have",
+            l->info->id, describe(what, sizeof what, row->kind, row->name, row->node_fp, row->seq));
+    vg_op *op = vg_dag_op(l->d, l->c->nodes[l->next++].id);
+    vg_error inner;
+    vg_error_clear(&inner);
+    if (row->size && op->kind->restore(op, row->state, row->size, &inner) < 0)
+        return inner.code == VG_ERR_NOMEM
+                   ? nomem(err)
+                   : vg_error_set(err, VG_ERR_RUNTIME,
+                                  "checkpoint %" PRId64 ": cannot restore operator %s: %s",
+                                  l->info->id,
+                                  describe(what, sizeof what, op->kind->name, op->node->name,
+                                           row->node_fp, row->seq),
+                                  inner.msg);
+    op->wm = row->wm;
+    return 0;
+}
+
+/* Refuse a checkpoint of another pipeline or plan. */
+static int check_owner(vg_checkpoints *c, const vg_store_ckpt *info, vg_error *err)
+{
+    if (strcmp(info->pipeline, c->pipeline) != 0)
+        return vg_error_set(err, VG_ERR_CONFIG,
+                            "store '%s' holds checkpoints of pipeline '%s' (the newest: checkpoint"
+                            " %" PRId64 ", epoch %" PRId64 "), not of '%s': each pipeline needs a"
+                            " store of its own",
+                            vg_store_path(c->st), info->pipeline, info->id, info->epoch,
+                            c->pipeline);
+    if (strcmp(info->plan_fp, c->plan_fp) != 0)
+        return vg_error_set(err, VG_ERR_CONFIG,
+                            "checkpoint %" PRId64 " (epoch %" PRId64 ") of pipeline '%s' was "
+                            "written by plan %s, and this plan is %s: the SQL has changed since; "
+                            "run the SQL it was written with, or drop the pipeline's checkpoints "
+                            "to start without state",
+                            info->id, info->epoch, c->pipeline, info->plan_fp, c->plan_fp);
+    return 0;
+}
+
+/* Watermarks of stateless operators: what their inputs forwarded to them
+ * (the least, for several inputs), in plan order so inputs come first. */
+static void stateless_watermarks(vg_checkpoints *c, vg_dag *d)
+{
+    for (uint32_t i = 0; i < c->plan->nnodes; i++) {
+        const vg_plan_node *n = c->plan->nodes[i];
+        if (stateful(n) || n->ninputs == 0)
+            continue;
+        int64_t wm = VG_WM_MAX;
+        for (uint32_t j = 0; j < n->ninputs; j++) {
+            int64_t in = vg_dag_op(d, n->inputs[j]->id)->wm;
+            wm = in < wm ? in : wm;
+        }
+        vg_dag_op(d, i)->wm = wm;
+    }
+}
+
+/* The DAG's late rows and its channels' row counts from the checkpoint. */
+static void restore_counts(vg_dag *d, const vg_store_ckpt *info)
+{
+    vg_dag_add_late_rows(d, info->late_rows);
+    for (uint32_t i = 0; i < info->nsinks; i++)
+        for (uint32_t k = 0; k < vg_dag_nchannels(d) && info->sinks[i].rows >= 0; k++)
+            if (strcmp(vg_dag_channel(d, k)->name, info->sinks[i].sink) == 0)
+                vg_dag_channel(d, k)->rows = (uint64_t)info->sinks[i].rows;
+}
+
+/* The newest checkpoint of the store: its id, once check_owner accepts it. */
+typedef struct newest {
+    vg_checkpoints *c; /* who asks */
+    vg_error *err;     /* where check_owner's refusal goes */
+    int64_t id;        /* 0: none */
+    int rc;            /* check_owner's */
+} newest;
+
+static int take_newest(const vg_store_ckpt *info, void *arg)
+{
+    newest *n = arg;
+    n->id = info->id;
+    n->rc = check_owner(n->c, info, n->err);
+    return 1; /* the first is the newest: stop */
+}
+
+int vg_checkpoint_load(vg_checkpoints *c, vg_dag *d, vg_arena *arena, vg_store_ckpt *out,
+                       vg_error *err)
+{
+    memset(out, 0, sizeof *out);
+    /* first the newest checkpoint's row alone, to refuse it before any state is read */
+    newest n = {.c = c, .err = err};
+    if (vg_store_ckpt_list(c->st, NULL, take_newest, &n, err) < 0 || n.rc < 0)
+        return -1;
+    if (!n.id)
+        return 1;
+    loader l = {.c = c, .d = d, .info = out};
+    int rc = vg_store_ckpt_get(c->st, n.id, arena, out, restore_op, &l, err);
+    if (rc == 1) /* deleted in between: another process writes checkpoints to this store */
+        return vg_error_set(err, VG_ERR_RUNTIME,
+                            "checkpoint %" PRId64 " was deleted while it was being read", n.id);
+    if (rc == 0 && l.next < c->nnodes)
+        rc = missing(&l, err);
+    if (rc < 0)
+        return -1;
+    stateless_watermarks(c, d);
+    restore_counts(d, out);
+    return 0;
+}

@@ -1,0 +1,138 @@
+/*
+ * checkpoint.h — checkpoints: a running DAG's state, its source offsets and
+ * its sinks' positions, written to the store in one transaction between
+ * batches, and read back into a fresh DAG when the pipeline starts again.
+ *
+ * A checkpoint holds (tables in engine/store.h):
+ *   - one row per stateful operator (those whose kind snapshots): its
+ *     state bytes and watermark, keyed by its plan node's fingerprint
+ *     (sql/fingerprint.h) and not by its place in the plan, so that a
+ *     reload (issue 8) can match the operators of a new plan with it;
+ *   - per source partition, the next offset to read: the first event the
+ *     state has not seen;
+ *   - per sink, the runner's resume position (opaque text: a file's byte
+ *     length, a Kafka sink's output sequence) and the rows encoded for it;
+ *   - the pipeline's name, an epoch (1, 2, ... per pipeline, never reused,
+ *     even after the checkpoints are dropped), the plan's fingerprint, when
+ *     it was written, its bytes and the late rows counted so far.
+ *
+ * The state and the offsets are one transaction, so they never disagree:
+ * a crash or an I/O error at any point leaves the previous checkpoint
+ * whole, offsets never ahead of (nor behind) their state. The newest K
+ * checkpoints (default 3) are kept; older ones are deleted in the same
+ * transaction. The store commits with synchronous = FULL: once
+ * vg_checkpoint_write returns 0, the checkpoint survives a crash of the
+ * process or of the machine.
+ *
+ * Starting again: vg_checkpoint_load takes the newest checkpoint of the
+ * store. It refuses one written by another pipeline (two pipelines must
+ * not share a store) and one written by a plan with another fingerprint
+ * (the SQL changed: its state may not fit); both errors name the two
+ * sides. Operators are matched by fingerprint; stateless operators get
+ * their watermark from their inputs.
+ *
+ * The caller (the runner) calls write between batches, when every row of
+ * the offsets it passes has been pushed and nothing else has; and load
+ * into a freshly opened DAG before the first row. Nothing here does I/O
+ * but the store's.
+ */
+#ifndef VG_CHECKPOINT_H
+#define VG_CHECKPOINT_H
+
+#include <stdint.h>
+
+#include "engine/alloc.h"
+#include "engine/dag.h"
+#include "engine/error.h"
+#include "engine/store.h"
+#include "sql/fingerprint.h"
+#include "sql/plan.h"
+
+/* Checkpoints kept per pipeline unless vg_checkpoint_set_keep says otherwise. */
+#define VG_CHECKPOINT_KEEP 3
+
+/* One pipeline's checkpoints in a store, for one plan. */
+typedef struct vg_checkpoints vg_checkpoints;
+
+/* What a write did and what it cost. */
+typedef struct vg_checkpoint_stats {
+    int64_t id;          /* the checkpoint's id in the store */
+    int64_t epoch;       /* its epoch */
+    uint64_t bytes;      /* state bytes of all operators */
+    uint32_t nops;       /* operators with state written */
+    uint32_t pruned;     /* older checkpoints deleted */
+    int64_t snapshot_us; /* serialising the operators (the pipeline waits for it) */
+    int64_t commit_us;   /* the transaction, fsync included */
+    int64_t total_us;    /* the whole write */
+} vg_checkpoint_stats;
+
+/* Checkpoints of pipeline (a name: the same on every start; copied) for
+ * plan, in st. st and plan are borrowed and must outlive the result.
+ * Computes the plan's fingerprints. Returns the object (vg_checkpoint_close)
+ * or NULL with err set (VG_ERR_NOMEM). */
+vg_checkpoints *vg_checkpoint_open(vg_store *st, const char *pipeline, const vg_plan *plan,
+                                   vg_error *err);
+/* Free c; NULL does nothing. */
+void vg_checkpoint_close(vg_checkpoints *c);
+/* Keep the newest keep checkpoints of the pipeline (at least 1). */
+void vg_checkpoint_set_keep(vg_checkpoints *c, uint32_t keep);
+/* The plan's fingerprint as 16 hex digits (owned by c). */
+const char *vg_checkpoint_plan_fp(const vg_checkpoints *c);
+
+/* Write a checkpoint of d (a DAG of c's plan) with the sources' offsets
+ * (offsets[0..noffsets), each source partition once) and the sinks'
+ * positions (sinks[0..nsinks); their rows field is ignored: the rows of
+ * the DAG's channel of that name are written, and channels not listed get
+ * a row of their own with no position). Call between batches. On success
+ * fills *stats (may be NULL). Errors (-1): VG_ERR_IO "store 'PATH': ..."
+ * with retriable set for a full disk or an I/O error (the previous
+ * checkpoint stands; try again later), a kind's snapshot error,
+ * VG_ERR_NOMEM. d is not changed either way. */
+int vg_checkpoint_write(vg_checkpoints *c, vg_dag *d, const vg_store_offset *offsets,
+                        uint32_t noffsets, const vg_store_sink_pos *sinks, uint32_t nsinks,
+                        vg_checkpoint_stats *stats, vg_error *err);
+
+/* The same in two steps, so that the pipeline waits only for the first:
+ * take copies what a checkpoint needs out of d (the operators' snapshots,
+ * the offsets, the sinks, the counts) between batches; commit writes it to
+ * the store, and may run on another thread while the pipeline goes on, as
+ * long as nothing else uses the store meanwhile. The runner must hold back
+ * what depends on the checkpoint (committing source offsets elsewhere,
+ * truncating outputs) until commit returned 0. A snapshot borrows c (it
+ * must not outlive it) and nothing of d, offsets or sinks.
+ *
+ * take: the snapshot (vg_checkpoint_snap_free), or NULL with err set (a
+ * kind's snapshot error, VG_ERR_NOMEM). commit: 0 and *stats (may be NULL;
+ * snapshot_us is take's), or -1 with err as vg_checkpoint_write says; the
+ * snapshot stays the caller's either way (commit it again to retry). */
+typedef struct vg_checkpoint_snap vg_checkpoint_snap;
+vg_checkpoint_snap *vg_checkpoint_take(vg_checkpoints *c, vg_dag *d, const vg_store_offset *offsets,
+                                       uint32_t noffsets, const vg_store_sink_pos *sinks,
+                                       uint32_t nsinks, vg_error *err);
+int vg_checkpoint_commit(vg_checkpoints *c, const vg_checkpoint_snap *s, vg_checkpoint_stats *stats,
+                         vg_error *err);
+/* State bytes in s (what commit writes, besides offsets and sinks). */
+uint64_t vg_checkpoint_snap_bytes(const vg_checkpoint_snap *s);
+/* Free s; NULL does nothing. */
+void vg_checkpoint_snap_free(vg_checkpoint_snap *s);
+
+/* Restore the newest checkpoint of the store into d, a DAG of c's plan
+ * freshly opened (no row pushed): every stateful operator's state and
+ * watermark, the DAG's late-row count and its channels' row counts. *out
+ * gets the checkpoint (id, epoch, offsets, sinks' positions; strings and
+ * arrays in arena). Returns 0; 1 when the store has no checkpoint (d and
+ * *out untouched but zeroed); -1 with err set:
+ *   VG_ERR_CONFIG "store 'PATH' holds checkpoints of pipeline 'A' (the
+ *     newest: checkpoint I, epoch E), not of 'B': each pipeline needs a
+ *     store of its own"
+ *   VG_ERR_CONFIG "checkpoint I (epoch E) of pipeline 'B' was written by
+ *     plan FP1, and this plan is FP2: the SQL has changed since; run the
+ *     SQL it was written with, or drop the pipeline's checkpoints to start
+ *     without state"
+ *   VG_ERR_RUNTIME for a damaged checkpoint (state an operator cannot
+ *     read, operators missing), VG_ERR_IO, VG_ERR_NOMEM.
+ * After -1, d holds part of the state: close it. */
+int vg_checkpoint_load(vg_checkpoints *c, vg_dag *d, vg_arena *arena, vg_store_ckpt *out,
+                       vg_error *err);
+
+#endif

@@ -1,0 +1,334 @@
+/*
+ * kafka_source.c — a stream's consumer: one topic, one consumer group,
+ * offsets committed only when the runner says so (enable.auto.commit is
+ * always false: a message counts as read once what it produced is
+ * delivered, which only the runner knows).
+ *
+ * Polling: librdkafka's main queue is forwarded to the consumer queue, so
+ * one poll serves messages, rebalances, logs and errors. The consumer
+ * queue signals a pipe when it goes from empty to not empty, which lets
+ * the runner sleep in poll(2) over all its sources at once and wake on the
+ * first message. Messages are handed out as pointers into librdkafka's own
+ * buffers (no copy) and given back at the next poll.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/alloc.h"
+#include "engine/kafka_int.h"
+
+struct vg_kafka_source {
+    vg_kafka_handle h;         /* the consumer (first member: the callbacks' opaque) */
+    rd_kafka_queue_t *queue;   /* its consumer queue */
+    int pipe[2];               /* the queue writes to [1] when it stops being empty */
+    char *topic;               /* the topic (owned) */
+    rd_kafka_message_t **held; /* the messages of the last poll, until released */
+    uint32_t nheld;
+    uint32_t cap;   /* room in held */
+    int32_t *parts; /* the partitions assigned now */
+    uint32_t nparts;
+    uint32_t capparts;                                     /* room in parts */
+    uint64_t generation;                                   /* bumped on every change of parts */
+    int64_t (*start_offset)(void *arg, int32_t partition); /* see vg_kafka_source_opts */
+    void *start_arg;
+    vg_error err; /* an error latched in a callback (out of memory) */
+};
+
+/* ---- assignment ---- */
+
+static bool has_part(const vg_kafka_source *s, int32_t p)
+{
+    for (uint32_t i = 0; i < s->nparts; i++)
+        if (s->parts[i] == p)
+            return true;
+    return false;
+}
+
+static int add_part(vg_kafka_source *s, int32_t p)
+{
+    if (has_part(s, p))
+        return 0;
+    if (s->nparts == s->capparts) {
+        uint32_t cap = s->capparts ? s->capparts * 2 : 8;
+        int32_t *grown = vg_realloc(VG_MEM_IO, s->parts, cap * sizeof *grown);
+        if (!grown)
+            return vg_error_set(&s->err, VG_ERR_NOMEM, "out of memory");
+        s->parts = grown;
+        s->capparts = cap;
+    }
+    s->parts[s->nparts++] = p;
+    return 0;
+}
+
+static void remove_part(vg_kafka_source *s, int32_t p)
+{
+    for (uint32_t i = 0; i < s->nparts; i++)
+        if (s->parts[i] == p) {
+            s->parts[i] = s->parts[--s->nparts];
+            return;
+        }
+}
+
+static void log_assignment(vg_kafka_source *s, const char *what,
+                           const rd_kafka_topic_partition_list_t *l)
+{
+    char text[256];
+    size_t n = 0;
+    text[0] = 0;
+    for (int i = 0; i < l->cnt && n + 16 < sizeof text; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s%d", i ? "," : "",
+                              l->elems[i].partition);
+    vg_kafka_log(&s->h, 6, "ASSIGN", "%s: %s partitions %s of topic '%s'", s->h.what, what,
+                 l->cnt ? text : "(none)", s->topic);
+}
+
+static void assign(vg_kafka_source *s, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *l,
+                   bool coop)
+{
+    for (int i = 0; i < l->cnt; i++) {
+        int64_t off = s->start_offset ? s->start_offset(s->start_arg, l->elems[i].partition) : -1;
+        if (off >= 0)
+            l->elems[i].offset = off;
+    }
+    if (coop) {
+        rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, l);
+        if (e)
+            rd_kafka_error_destroy(e);
+    } else {
+        rd_kafka_assign(rk, l);
+        s->nparts = 0;
+    }
+    for (int i = 0; i < l->cnt; i++)
+        add_part(s, l->elems[i].partition);
+    log_assignment(s, "assigned", l);
+}
+
+/* The group gives or takes partitions (from inside a poll). */
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *l,
+                         void *opaque)
+{
+    vg_kafka_source *s = opaque;
+    bool coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        assign(s, rk, l, coop);
+    } else if (coop) {
+        rd_kafka_error_t *ue = rd_kafka_incremental_unassign(rk, l);
+        if (ue)
+            rd_kafka_error_destroy(ue);
+        for (int i = 0; i < l->cnt; i++)
+            remove_part(s, l->elems[i].partition);
+        log_assignment(s, "revoked", l);
+    } else {
+        rd_kafka_assign(rk, NULL);
+        s->nparts = 0;
+        log_assignment(s, "revoked", l);
+    }
+    s->generation++;
+}
+
+/* Results of asynchronous commits: a failure is worth a warning only (the
+ * next commit carries the same offsets or later ones). */
+static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *l,
+                      void *opaque)
+{
+    (void)rk;
+    (void)l;
+    vg_kafka_source *s = opaque;
+    if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        vg_kafka_log(&s->h, 4, "COMMIT", "%s: committing offsets failed: %s", s->h.what,
+                     rd_kafka_err2str(e));
+}
+
+/* ---- open, close ---- */
+
+static int open_pipe(vg_kafka_source *s, vg_error *err)
+{
+    if (pipe2(s->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+        s->pipe[0] = s->pipe[1] = -1;
+        return vg_error_set(err, VG_ERR_IO, "%s: cannot create a pipe: %s", s->h.what,
+                            strerror(errno));
+    }
+    return 0;
+}
+
+static int subscribe(vg_kafka_source *s, vg_error *err)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, s->topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(s->h.rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e)
+        return vg_error_set(err, VG_ERR_IO, "%s: cannot subscribe to topic '%s': %s", s->h.what,
+                            s->topic, rd_kafka_err2str(e));
+    return 0;
+}
+
+vg_kafka_source *vg_kafka_source_open(const vg_kafka_source_opts *o, vg_error *err)
+{
+    vg_kafka_source *s = vg_calloc(VG_MEM_IO, 1, sizeof *s);
+    if (!s || !(s->h.what = vg_kafka_what("source", o->name)) ||
+        !(s->topic = vg_strdup(VG_MEM_IO, o->topic))) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        vg_kafka_source_close(s);
+        return NULL;
+    }
+    s->pipe[0] = s->pipe[1] = -1;
+    s->h.log = o->log;
+    s->h.log_arg = o->log_arg;
+    s->start_offset = o->start_offset;
+    s->start_arg = o->start_arg;
+    const vg_kafka_kv defs[] = {
+        {"auto.offset.reset", "earliest"}, {"enable.partition.eof", "false"}, {NULL, NULL}};
+    const vg_kafka_kv forced[] = {{"bootstrap.servers", o->bootstrap},
+                                  {"group.id", o->group},
+                                  {"enable.auto.commit", "false"},
+                                  {NULL, NULL}};
+    rd_kafka_conf_t *conf = vg_kafka_conf(&s->h, defs, o->props, o->nprops, forced, err);
+    if (!conf) {
+        vg_kafka_source_close(s);
+        return NULL;
+    }
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_offset_commit_cb(conf, commit_cb);
+    if (vg_kafka_new(&s->h, RD_KAFKA_CONSUMER, conf, err) < 0 || open_pipe(s, err) < 0) {
+        vg_kafka_source_close(s);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(s->h.rk);
+    s->queue = rd_kafka_queue_get_consumer(s->h.rk);
+    rd_kafka_queue_io_event_enable(s->queue, s->pipe[1], "1", 1);
+    if (subscribe(s, err) < 0) {
+        vg_kafka_source_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void vg_kafka_source_close(vg_kafka_source *s)
+{
+    if (!s)
+        return;
+    vg_kafka_source_release(s);
+    if (s->h.rk)
+        rd_kafka_consumer_close(s->h.rk);
+    if (s->queue) {
+        rd_kafka_queue_io_event_enable(s->queue, -1, NULL, 0);
+        rd_kafka_queue_destroy(s->queue);
+    }
+    if (s->h.rk)
+        rd_kafka_destroy(s->h.rk);
+    for (int i = 0; i < 2; i++)
+        if (s->pipe[i] >= 0)
+            close(s->pipe[i]);
+    vg_free(s->held);
+    vg_free(s->parts);
+    vg_free(s->topic);
+    vg_free((char *)s->h.what);
+    vg_free(s);
+}
+
+/* ---- polling ---- */
+
+void vg_kafka_source_release(vg_kafka_source *s)
+{
+    for (uint32_t i = 0; i < s->nheld; i++)
+        rd_kafka_message_destroy(s->held[i]);
+    s->nheld = 0;
+}
+
+static void drain_pipe(vg_kafka_source *s)
+{
+    char buf[64];
+    while (read(s->pipe[0], buf, sizeof buf) > 0)
+        ;
+}
+
+/* A consumer error in place of a message: -1 when it is fatal. */
+static int consumer_error(vg_kafka_source *s, const rd_kafka_message_t *m, vg_error *err)
+{
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        return 0;
+    if (vg_kafka_check_fatal(&s->h, err) < 0)
+        return -1;
+    vg_kafka_log(&s->h, 4, "CONSUME", "%s: %s", s->h.what, rd_kafka_message_errstr(m));
+    return 0;
+}
+
+static void to_msg(const rd_kafka_message_t *m, vg_kafka_msg *out)
+{
+    rd_kafka_timestamp_type_t tt;
+    *out = (vg_kafka_msg){.value = m->payload,
+                          .len = m->payload ? m->len : 0,
+                          .key = m->key,
+                          .keylen = m->key ? m->key_len : 0,
+                          .partition = m->partition,
+                          .offset = m->offset,
+                          .timestamp_ms = rd_kafka_message_timestamp(m, &tt)};
+}
+
+int vg_kafka_source_poll(vg_kafka_source *s, vg_kafka_msg *out, uint32_t max, int timeout_ms,
+                         vg_error *err)
+{
+    vg_kafka_source_release(s);
+    if (max > s->cap) {
+        rd_kafka_message_t **grown = vg_realloc(VG_MEM_IO, s->held, max * sizeof *grown);
+        if (!grown)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        s->held = grown;
+        s->cap = max;
+    }
+    drain_pipe(s); /* before polling: a message queued after this wakes the pipe again */
+    int wait = timeout_ms;
+    while (s->nheld < max) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(s->h.rk, wait);
+        if (vg_error_is_set(&s->err)) {
+            if (m)
+                rd_kafka_message_destroy(m);
+            *err = s->err;
+            return -1;
+        }
+        if (!m)
+            break;
+        wait = 0;
+        if (m->err) {
+            int rc = consumer_error(s, m, err);
+            rd_kafka_message_destroy(m);
+            if (rc < 0)
+                return -1;
+            continue;
+        }
+        to_msg(m, &out[s->nheld]);
+        s->held[s->nheld++] = m;
+    }
+    return (int)s->nheld;
+}
+
+int vg_kafka_source_fd(const vg_kafka_source *s) { return s->pipe[0]; }
+
+uint32_t vg_kafka_source_assignment(const vg_kafka_source *s, const int32_t **parts)
+{
+    *parts = s->parts;
+    return s->nparts;
+}
+
+uint64_t vg_kafka_source_generation(const vg_kafka_source *s) { return s->generation; }
+
+int vg_kafka_source_commit(vg_kafka_source *s, const int32_t *parts, const int64_t *next,
+                           uint32_t n, bool async, vg_error *err)
+{
+    if (!n)
+        return 0;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
+    for (uint32_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(l, s->topic, parts[i])->offset = next[i];
+    rd_kafka_resp_err_t e = rd_kafka_commit(s->h.rk, l, async ? 1 : 0);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (async || !e || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
+        return 0;
+    vg_error_set(err, VG_ERR_IO, "%s: committing offsets failed: %s", s->h.what,
+                 rd_kafka_err2str(e));
+    err->retriable = e != RD_KAFKA_RESP_ERR__FATAL;
+    return -1;
+}

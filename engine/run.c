@@ -1,0 +1,281 @@
+/*
+ * run.c — the loop of `vigil run`.
+ *
+ * One turn: each stream reads up to a batch of messages (not waiting) and
+ * pushes them; the combined watermark advances; the sinks' rows go to their
+ * producers and files; delivery reports are served; offsets are committed
+ * when every message sent so far is delivered (at most every 100 ms), or,
+ * at the commit interval, after waiting for the deliveries. When no stream
+ * had a full batch, the loop sleeps in poll(2) on the consumers' queue
+ * descriptors and the stop descriptor, until a message, a stop, the next
+ * partition turning idle, or 100 ms (deliveries and commits) — so an idle
+ * pipeline costs nothing and a message is picked up as it arrives.
+ *
+ * Stopping (a signal on stop_fd, or max_events): the rows of the last turn
+ * are already handed over; the run waits for their delivery, commits the
+ * offsets synchronously, leaves the consumer groups and returns 0. Windows
+ * still open are not fired (the watermark does not jump to the end of time
+ * as replay's does): their events are read again after a restart only when
+ * checkpoints are on (docs/kafka.md).
+ */
+#include "engine/run.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "engine/alloc.h"
+#include "engine/clock.h"
+#include "engine/run_int.h"
+#include "engine/runner_common.h"
+
+#define WAIT_MAX_MS   100   /* longest sleep: delivery reports and commits need turns */
+#define COMMIT_GAP_MS 100   /* shortest time between two commits */
+#define FLUSH_TURN_MS 1000  /* a flush at the commit interval gives up after this */
+#define FLUSH_STOP_MS 30000 /* the flush when stopping */
+
+void run_kafka_log(void *arg, int level, const char *facility, const char *msg)
+{
+    (void)facility;
+    const run *r = arg;
+    int max = r->opts->log_level ? r->opts->log_level : 4;
+    if (r->opts->log && level <= max)
+        fprintf(r->opts->log, "vigil: kafka: %s\n", msg);
+}
+
+int vg_run_stop_fd(vg_error *err)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return vg_error_set(err, VG_ERR_IO, "cannot block signals: %s", strerror(errno));
+    int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0)
+        return vg_error_set(err, VG_ERR_IO, "cannot create a signal descriptor: %s",
+                            strerror(errno));
+    return fd;
+}
+
+/* ---- commits ---- */
+
+/* Commit when everything sent is delivered, or at the commit interval
+ * after waiting for the deliveries (a flush that times out, with a broker
+ * down, just postpones the commit). */
+static int maybe_commit(run *r, int64_t now, vg_error *err)
+{
+    uint64_t pending;
+    if (run_sinks_serve(r, &pending, err) < 0)
+        return -1;
+    if (!run_offsets_dirty(r))
+        return 0;
+    int64_t interval = r->opts->commit_interval_ms > 0 ? r->opts->commit_interval_ms : 1000;
+    int64_t gap = interval < COMMIT_GAP_MS ? interval : COMMIT_GAP_MS;
+    int64_t since = now - r->last_commit_ms;
+    if (since < gap || (pending && since < interval))
+        return 0;
+    if (pending) {
+        vg_error ferr;
+        vg_error_clear(&ferr);
+        if (run_sinks_flush(r, FLUSH_TURN_MS, &ferr) < 0) {
+            if (ferr.retriable)
+                return 0;
+            *err = ferr;
+            return -1;
+        }
+    }
+    r->last_commit_ms = now;
+    return run_commit(r, false, err);
+}
+
+/* ---- the loop ---- */
+
+/* One turn; *more when a stream may have messages waiting, *wake_ms the
+ * time until a partition turns idle. */
+static int turn(run *r, bool *more, int64_t *wake_ms, vg_error *err)
+{
+    uint64_t before = r->events;
+    *more = false;
+    for (uint32_t i = 0; i < r->plan->nsources; i++) {
+        if (run_source_turn(r, i, err) < 0)
+            return -1;
+        *more |= r->src[i].full;
+    }
+    int64_t now = vg_clock_ms();
+    int64_t wm = run_watermark(r, now, wake_ms);
+    if (wm != VG_WM_MIN && wm > r->m->watermark) {
+        vg_dag_watermark(r->dag, wm);
+        r->m->watermark = wm;
+    }
+    const vg_error *e = vg_dag_error(r->dag);
+    if (e) {
+        *err = *e;
+        return -1;
+    }
+    if (run_sinks_drain(r, err) < 0)
+        return -1;
+    vg_dag_end_batch(r->dag);
+    r->m->batches += r->events != before;
+    r->m->late_rows = vg_dag_late_rows(r->dag);
+    r->m->seconds = (double)(now - r->started_ms) / 1000.0;
+    return maybe_commit(r, now, err);
+}
+
+/* Sleep until input, a stop or timeout_ms; 1 when asked to stop. */
+static int wait_input(run *r, struct pollfd *fds, int timeout_ms, vg_error *err)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < r->plan->nsources; i++)
+        fds[n++] = (struct pollfd){.fd = vg_kafka_source_fd(r->src[i].ks), .events = POLLIN};
+    if (r->opts->stop_fd >= 0)
+        fds[n++] = (struct pollfd){.fd = r->opts->stop_fd, .events = POLLIN};
+    if (poll(fds, n, timeout_ms) < 0 && errno != EINTR)
+        return vg_error_set(err, VG_ERR_IO, "poll: %s", strerror(errno));
+    if (r->opts->stop_fd >= 0 && (fds[n - 1].revents & POLLIN)) {
+        struct signalfd_siginfo si;
+        if (read(r->opts->stop_fd, &si, sizeof si) < 0) {
+            /* not a signalfd, or already read: stopping all the same */
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static int loop(run *r, vg_error *err)
+{
+    struct pollfd *fds = vg_calloc(VG_MEM_IO, r->plan->nsources + 1, sizeof *fds);
+    if (!fds)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    int rc;
+    for (;;) {
+        bool more;
+        int64_t wake = WAIT_MAX_MS;
+        if ((rc = turn(r, &more, &wake, err)) < 0)
+            break;
+        if (r->opts->max_events && r->events >= r->opts->max_events)
+            break;
+        if ((rc = wait_input(r, fds, more ? 0 : (int)(wake > 0 ? wake : 0), err)) != 0)
+            break;
+    }
+    vg_free(fds);
+    return rc < 0 ? -1 : 0;
+}
+
+/* A clean stop: every row delivered, then the offsets committed. */
+static int finish(run *r, vg_error *err)
+{
+    if (run_sinks_flush(r, FLUSH_STOP_MS, err) < 0)
+        return -1;
+    if (run_offsets_dirty(r) && run_commit(r, true, err) < 0)
+        return -1;
+    r->m->seconds = (double)(vg_clock_ms() - r->started_ms) / 1000.0;
+    return 0;
+}
+
+/* ---- open, close ---- */
+
+static int metrics_init(vg_run_metrics *m, const vg_plan *plan)
+{
+    memset(m, 0, sizeof *m);
+    m->watermark = VG_WM_MIN;
+    m->sources = vg_calloc(VG_MEM_OTHER, plan->nsources + 1, sizeof *m->sources);
+    if (!m->sources)
+        return -1;
+    m->nsources = plan->nsources;
+    for (uint32_t i = 0; i < plan->nsources; i++) {
+        m->sources[i].name = plan->sources[i]->name;
+        m->sources[i].watermark = VG_WM_MIN;
+    }
+    return 0;
+}
+
+/* The caller's registry, else one of the run's own (as replay does). */
+static int open_registry(run *r, vg_error *err)
+{
+    r->registry = r->opts->registry;
+    if (r->registry || (!r->plan->nmodels && !r->plan->nrulesets))
+        return 0;
+    if (!(r->registry = vg_registry_new(r->plan)))
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    r->owns_registry = true;
+    return vg_registry_load(r->registry, r->opts->store_path, err);
+}
+
+static int open_all(run *r, vg_error *err)
+{
+    if (metrics_init(r->m, r->plan) < 0)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    if (open_registry(r, err) < 0 || !(r->dag = vg_dag_open_with(r->plan, r->registry, err)))
+        return -1;
+    vg_dag_on_late(r->dag, vg_runner_late_row, &r->dead_buf);
+    r->eval = (vg_eval_ctx){vg_dag_scratch(r->dag), &r->eval_err};
+    uint32_t nch = vg_dag_nchannels(r->dag);
+    r->src = vg_calloc(VG_MEM_IO, r->plan->nsources + 1, sizeof *r->src);
+    r->out = vg_calloc(VG_MEM_IO, nch + 1, sizeof *r->out);
+    r->m->sinks = vg_calloc(VG_MEM_OTHER, nch + 1, sizeof *r->m->sinks);
+    if (!r->src || !r->out || !r->m->sinks)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    r->m->nsinks = nch + 1;
+    /* every binding is checked before a file is opened or a group joined */
+    if (run_sources_bind(r, err) < 0 || run_sinks_open(r, err) < 0)
+        return -1;
+    return run_sources_open(r, err);
+}
+
+static void close_all(run *r)
+{
+    run_sources_close(r); /* leaves the groups */
+    if (r->dag)
+        run_sinks_close(r);
+    vg_free(r->src);
+    vg_free(r->out);
+    vg_buf_free(&r->dead_buf);
+    vg_dag_close(r->dag);
+    if (r->owns_registry)
+        vg_registry_free(r->registry);
+}
+
+int vg_run(const vg_plan *plan, const vg_config *cfg, const vg_run_opts *opts,
+           vg_run_metrics *metrics, vg_error *err)
+{
+    run r = {.plan = plan, .cfg = cfg, .opts = opts, .m = metrics};
+    vg_buf_init(&r.dead_buf, VG_MEM_IO);
+    vg_error_clear(&r.eval_err);
+    r.max_event = opts->max_event_bytes ? opts->max_event_bytes : (1u << 20);
+    r.started_ms = r.last_commit_ms = vg_clock_ms();
+    int rc = open_all(&r, err);
+    if (rc == 0)
+        rc = loop(&r, err);
+    if (rc == 0)
+        rc = finish(&r, err);
+    close_all(&r);
+    return rc;
+}
+
+void vg_run_metrics_free(vg_run_metrics *m)
+{
+    vg_free(m->sources);
+    vg_free(m->sinks);
+    memset(m, 0, sizeof *m);
+}
+
+void vg_run_metrics_print(const vg_run_metrics *m, FILE *out)
+{
+    for (uint32_t i = 0; i < m->nsources; i++)
+        fprintf(out, "vigil: %s: read %llu events, %llu dead-lettered\n", m->sources[i].name,
+                (unsigned long long)m->sources[i].events_read,
+                (unsigned long long)m->sources[i].events_dead);
+    if (m->late_rows)
+        fprintf(out, "vigil: %llu late rows dead-lettered\n", (unsigned long long)m->late_rows);
+    for (uint32_t i = 0; i + 1 < m->nsinks; i++) {
+        const vg_run_sink_metrics *s = &m->sinks[i];
+        fprintf(out, "vigil: %s: wrote %llu rows", s->name, (unsigned long long)s->rows);
+        if (s->kafka)
+            fprintf(out, ", %llu delivered", (unsigned long long)s->delivered);
+        fputc('\n', out);
+    }
+}

@@ -1,0 +1,104 @@
+/*
+ * run.h — `vigil run`: a pipeline over Kafka, until it is stopped.
+ *
+ * Every stream reads a Kafka topic (one consumer per stream, in the
+ * stream's consumer group); every sink writes a Kafka topic, a JSON-lines
+ * file (appended to) or standard output; malformed and oversized messages
+ * and late rows go to the dead-letter sink (a topic, a file, or standard
+ * error), counted. The loop takes a batch from each stream in turn, pushes
+ * it through the DAG, advances the watermark, hands the sinks' rows to
+ * their producers, and commits the consumed offsets once everything the
+ * batch produced is delivered: at-least-once, until checkpoints make it
+ * exactly-once (docs/kafka.md).
+ *
+ * Event time: a watermark per source partition (the largest WATERMARK
+ * value of its messages), the stream's being the smallest over its active
+ * partitions. A partition that has sent nothing for the idle timeout is
+ * idle and holds nothing back, until it sends again.
+ */
+#ifndef VG_RUN_H
+#define VG_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/config.h"
+#include "engine/error.h"
+#include "sql/plan.h"
+
+typedef struct vg_run_opts {
+    size_t max_event_bytes;       /* longer messages are dead-lettered; 0 = 1 MiB */
+    uint32_t batch_size;          /* messages per stream per turn; 0 = 1024 */
+    int64_t idle_timeout_ms;      /* a source partition silent this long is idle; 0 = 5 s */
+    int64_t commit_interval_ms;   /* longest time between offset commits; 0 = 1 s */
+    struct vg_registry *registry; /* the models and rulesets, borrowed; NULL: the run loads
+                                     the plan's own */
+    const char *store_path;       /* the metadata store of a registry of its own (NULL: one
+                                     in memory) */
+    int stop_fd;                  /* stop cleanly when this becomes readable (a signalfd from
+                                     vg_run_stop_fd); -1: only max_events stops */
+    uint64_t max_events;          /* stop cleanly once this many events are read (0: never);
+                                     for tests and benchmarks */
+    FILE *log;                    /* warnings and Kafka client log lines; NULL: none */
+    int log_level;                /* librdkafka lines this severe or more (syslog levels:
+                                     3 errors, 4 warnings, 6 assignments); 0 = 4 */
+} vg_run_opts;
+
+/* One stream's counters. */
+typedef struct vg_run_source_metrics {
+    const char *name;         /* the stream (borrowed from the plan) */
+    const char *topic;        /* its topic (borrowed from the config) */
+    uint64_t events_read;     /* messages taken from the topic */
+    uint64_t events_dead;     /* of them, dead-lettered */
+    uint64_t bytes_read;      /* their payload bytes */
+    uint32_t partitions;      /* partitions assigned now */
+    uint32_t idle_partitions; /* of them, idle now */
+    int64_t watermark;        /* min over the active partitions; VG_WM_MIN: none yet */
+} vg_run_source_metrics;
+
+/* One sink's counters (a sink of the DAG, or the dead-letter sink). */
+typedef struct vg_run_sink_metrics {
+    const char *name;   /* the sink (borrowed from the plan), or "dead_letter" */
+    bool kafka;         /* bound to a Kafka topic (else a file or a standard stream) */
+    uint64_t rows;      /* rows written to the file or handed to the producer */
+    uint64_t delivered; /* Kafka: acknowledged by the broker */
+    uint64_t failed;    /* Kafka: given up on */
+} vg_run_sink_metrics;
+
+/* What a running pipeline has done: the runner updates it in place between
+ * batches (where the admin API will read it). Arrays owned by the metrics. */
+typedef struct vg_run_metrics {
+    uint32_t nsources;
+    vg_run_source_metrics *sources; /* in the plan's order */
+    uint32_t nsinks;
+    vg_run_sink_metrics *sinks; /* the DAG's channels in order, then dead_letter */
+    uint64_t late_rows;         /* rows operators found too late (dead-lettered) */
+    uint64_t batches;           /* turns of the loop that read something */
+    uint64_t commits;           /* offset commits */
+    int64_t watermark;          /* the DAG's event time; VG_WM_MIN: not moved yet */
+    double seconds;             /* wall time so far */
+} vg_run_metrics;
+
+/* Block SIGINT and SIGTERM in the calling thread (call it before any other
+ * thread starts: librdkafka's threads inherit the mask) and return a
+ * descriptor that becomes readable when one arrives (signalfd), for
+ * opts.stop_fd. -1 with err set. */
+int vg_run_stop_fd(vg_error *err);
+
+/* Run plan with cfg's bindings until stopped. 0 after a clean stop (every
+ * row delivered, offsets committed), or -1 with err set: VG_ERR_USAGE /
+ * VG_ERR_CONFIG when a stream is not bound to a Kafka topic or a sink has
+ * no binding (positioned in pipeline.yaml when the binding is there), a
+ * property librdkafka refuses, VG_ERR_IO for a failed delivery or a fatal
+ * Kafka error, VG_ERR_NOMEM. metrics is filled in either case; free it
+ * with vg_run_metrics_free. */
+int vg_run(const vg_plan *plan, const vg_config *cfg, const vg_run_opts *opts,
+           vg_run_metrics *metrics, vg_error *err);
+void vg_run_metrics_free(vg_run_metrics *m);
+/* The end-of-run summary, as replay's ("vigil: payments: read 5000 events, 3
+ * dead-lettered", "vigil: decisions: wrote 4997 rows, 4997 delivered"). */
+void vg_run_metrics_print(const vg_run_metrics *m, FILE *out);
+
+#endif

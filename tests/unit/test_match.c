@@ -1,0 +1,340 @@
+/*
+ * test_match.c — the MATCH_RECOGNIZE operator (engine/op_match.c,
+ * match_nav.c, match_snap.c) in a real DAG planned from SQL: rows wait for
+ * the watermark and reach the matcher in (event time, arrival) order, late
+ * rows, WITHIN timeouts fired exactly when the watermark passes the
+ * deadline, rows held back for NEXT, memory that does not grow with a
+ * partition's length, iterate, state TTL, snapshot and restore after every
+ * event (for each rows-per-match mode, with timeouts, lookahead and a
+ * DEFINE that reads the path), every truncation of a snapshot refused, the
+ * state of another MATCH_RECOGNIZE refused, and every allocation failing in
+ * turn. The golden cases (tests/sql/match) cover the pattern semantics.
+ */
+#include "engine/match_int.h"
+#include "tests/unit/op_test.h"
+
+static vg_op *match_op(run *r) { return op_of(r, VG_PLAN_MATCH); }
+
+#define MR(BODY) "SELECT * FROM s MATCH_RECOGNIZE (PARTITION BY k ORDER BY ts\n" BODY ");\n"
+
+/* ONE ROW PER MATCH, WITHIN with EMIT TIMEOUTS. */
+#define Q_ONE                                                                                      \
+    MR("  MEASURES FIRST(A.x) AS fa, COUNT(B.*) AS nb, MATCH_NUMBER() AS mn, TIMED_OUT() AS t\n"  \
+       "  PATTERN (A B+ C) WITHIN INTERVAL '5' SECOND EMIT TIMEOUTS\n"                            \
+       "  DEFINE A AS x = 1, B AS x = 2, C AS x = 3\n")
+
+/* ALL ROWS WITH UNMATCHED ROWS, PREV and NEXT (rows held back), aggregates. */
+#define Q_ALL                                                                                      \
+    MR("  MEASURES CLASSIFIER() AS cls, PREV(x) AS px, NEXT(x) AS nx, FINAL COUNT(*) AS fc,\n"     \
+       "    MIN(B.x) AS mb, ARRAY_AGG(x) AS arr\n"                                                 \
+       "  ALL ROWS PER MATCH WITH UNMATCHED ROWS\n"                                                \
+       "  PATTERN (A B+)\n"                                                                        \
+       "  DEFINE A AS x = 1, B AS x > PREV(x)\n")
+
+/* A DEFINE that reads the path, skip to a variable. */
+#define Q_PATH                                                                                     \
+    MR("  MEASURES SUM(A.x) AS sa, LAST(B.ts) AS tb\n"                                             \
+       "  AFTER MATCH SKIP TO LAST A\n"                                                            \
+       "  PATTERN (A+ B)\n"                                                                        \
+       "  DEFINE A AS SUM(A.x) <= 5, B AS NEXT(x) IS NULL OR x >= 3\n")
+
+/* ---- rows and the watermark ---- */
+
+#define Q_AB                                                                                       \
+    MR("  MEASURES A.ts AS ta, B.ts AS tb\n"                                                       \
+       "  PATTERN (A B)\n"                                                                         \
+       "  DEFINE A AS x = 1, B AS x = 2\n")
+
+static const char *ab(const char *k, int ta, int tb)
+{
+    return vg_arena_printf(arena,
+                           "{\"k\":\"%s\",\"ta\":\"1970-01-01T00:00:00.%03dZ\","
+                           "\"tb\":\"1970-01-01T00:00:00.%03dZ\"}\n",
+                           k, ta, tb);
+}
+
+/* Rows wait for the watermark; then in event-time order (out-of-order rows
+ * sorted); a row at or behind the watermark, or without a time, is late. */
+static void test_watermark_order(void)
+{
+    run r;
+    CHECK(opened(&r, Q_AB));
+    push(&r, "a", 1, 10);
+    push(&r, "a", 2, 20);
+    CHECK_STR(out(&r), "");
+    vg_dag_watermark(r.dag, 15);
+    CHECK_STR(out(&r), "");
+    vg_dag_watermark(r.dag, 20);
+    CHECK_STR(out(&r), ab("a", 10, 20));
+    push(&r, "a", 1, 20); /* at the watermark: late */
+    push(&r, "a", 2, 25);
+    push(&r, "a", 1, 22); /* out of order, not late */
+    vg_value nul[3] = {vg_str("a", 1), vg_int(1), vg_null()};
+    vg_dag_push(r.dag, 0, nul);
+    vg_dag_watermark(r.dag, 24);
+    CHECK_STR(out(&r), "");
+    vg_dag_watermark(r.dag, 30);
+    CHECK_STR(out(&r), ab("a", 22, 25));
+    CHECK_STR(r.late, "20 -9223372036854775808");
+    run_close(&r);
+}
+
+/* Rows of one event time go in arrival order, over all partitions. */
+static void test_ties(void)
+{
+    run r;
+    CHECK(opened(&r, Q_AB));
+    push(&r, "b", 1, 10);
+    push(&r, "a", 1, 10);
+    push(&r, "a", 2, 10);
+    push(&r, "b", 2, 10);
+    push(&r, "c", 2, 10);
+    push(&r, "c", 1, 10); /* B before A: no match */
+    vg_dag_watermark(r.dag, VG_WM_MAX);
+    CHECK_STR(out(&r), cat(ab("a", 10, 10), ab("b", 10, 10)));
+    run_close(&r);
+}
+
+#define Q_TIMEOUT                                                                                  \
+    MR("  MEASURES A.ts AS ta, TIMED_OUT() AS t\n"                                                 \
+       "  PATTERN (A B) WITHIN INTERVAL '10' SECOND EMIT TIMEOUTS\n"                              \
+       "  DEFINE A AS x = 1, B AS x = 2\n")
+
+/* An attempt that began at t0 times out when the watermark reaches
+ * t0 + 10 s - 1 ms, not before; at the end of input the others do. */
+static void test_timeout_deadline(void)
+{
+    run r;
+    CHECK(opened(&r, Q_TIMEOUT));
+    push(&r, "a", 1, 1000);
+    push(&r, "b", 1, 1500);
+    vg_dag_watermark(r.dag, 10998);
+    CHECK_STR(out(&r), "");
+    vg_dag_watermark(r.dag, 10999);
+    CHECK_STR(out(&r), "{\"k\":\"a\",\"ta\":\"1970-01-01T00:00:01.000Z\",\"t\":true}\n");
+    vg_dag_watermark(r.dag, VG_WM_MAX);
+    CHECK_STR(out(&r), "{\"k\":\"b\",\"ta\":\"1970-01-01T00:00:01.500Z\",\"t\":true}\n");
+    run_close(&r);
+}
+
+/* An iterate visit as text: "k rows threads matches;" per partition (and
+ * bytes, which must be more than the rows' own). */
+typedef struct visit {
+    char text[512];
+    size_t len;
+} visit;
+
+static int on_part(void *arg, const vg_value *row)
+{
+    visit *v = arg;
+    CHECK(row[4].u.i > row[1].u.i * (int64_t)(3 * sizeof(vg_value)));
+    v->len += (size_t)snprintf(v->text + v->len, sizeof v->text - v->len, "%.*s %lld %lld %lld;",
+                               row[0].null ? 4 : (int)row[0].len, row[0].null ? "NULL" : row[0].u.s,
+                               (long long)row[1].u.i, (long long)row[2].u.i,
+                               (long long)row[3].u.i);
+    return 0;
+}
+
+static const char *iterate_text(run *r)
+{
+    visit v = {"", 0};
+    vg_op *op = match_op(r);
+    CHECK(op->kind->iterate(op, on_part, &v) == 0);
+    return vg_arena_strndup(arena, v.text, v.len);
+}
+
+#define Q_NEXT                                                                                     \
+    MR("  MEASURES COUNT(*) AS c\n"                                                                \
+       "  PATTERN (A+ B)\n"                                                                        \
+       "  DEFINE A AS NEXT(x) > x\n")
+
+/* A DEFINE reading NEXT: a row reaches the matcher only once the row after
+ * it is released (or the input ends). */
+static void test_lookahead(void)
+{
+    run r;
+    CHECK(opened(&r, Q_NEXT));
+    push(&r, "a", 1, 10);
+    push(&r, "a", 2, 20);
+    vg_dag_watermark(r.dag, 10);
+    CHECK_STR(iterate_text(&r), "a 2 0 0;"); /* one row released, held for its NEXT */
+    vg_dag_watermark(r.dag, 20);
+    CHECK_STR(iterate_text(&r), "a 2 2 0;"); /* row 10 in the matcher: A again, or B next */
+    push(&r, "a", 1, 30);
+    vg_dag_watermark(r.dag, 30); /* row 20 (2 > next 1: not A) is B */
+    CHECK_STR(out(&r), "{\"k\":\"a\",\"c\":2}\n");
+    vg_dag_watermark(r.dag, VG_WM_MAX); /* row 30: NEXT is NULL, no A */
+    CHECK_STR(out(&r), "");
+    run_close(&r);
+}
+
+/* A long partition keeps only the rows the open attempt and PREV need. */
+static void test_memory_bounded(void)
+{
+    run r;
+    CHECK(opened(&r, MR("  MEASURES PREV(A.x) AS p\n"
+                        "  PATTERN (A B)\n"
+                        "  DEFINE A AS x = 1, B AS x = 2\n")));
+    size_t most = 0;
+    for (int i = 0; i < 20000; i++) {
+        push(&r, "a", 1 + i % 3, 10 + i);
+        vg_dag_watermark(r.dag, 10 + i);
+        out(&r);
+        mr_part *p = mr_part_of(vg_keymap_find(&((mr_state *)match_op(&r)->state)->map.keys,
+                                               "\0\0\0\0\1\1\0\0\0a", 10));
+        most = p && p->rows.n > most ? p->rows.n : most;
+    }
+    CHECK(most > 0 && most <= 3);
+    CHECK_STR(iterate_text(&r), "a 1 0 6667;"); /* the last row, for PREV */
+    run_close(&r);
+}
+
+/* iterate: per partition its key, rows held, live threads, matches; lookup
+ * the same for one key. */
+static void test_iterate(void)
+{
+    run r;
+    CHECK(opened(&r, Q_AB));
+    push(&r, "a", 1, 10);
+    push(&r, "a", 2, 20);
+    push(&r, NULL, 1, 15);
+    push(&r, "b", 1, 30);
+    vg_dag_watermark(r.dag, 25);
+    out(&r);
+    CHECK_STR(iterate_text(&r), "a 0 0 1;NULL 1 1 0;b 1 0 0;"); /* in hash order */
+    visit v = {"", 0};
+    vg_op *op = match_op(&r);
+    vg_value key = vg_str("b", 1);
+    CHECK(op->kind->lookup(op, 0, &key, on_part, &v) == 0);
+    key = vg_null();
+    CHECK(op->kind->lookup(op, 0, &key, on_part, &v) == 0);
+    key = vg_str("z", 1); /* no such partition */
+    CHECK(op->kind->lookup(op, 0, &key, on_part, &v) == 0);
+    key = vg_str("a", 1); /* another source partition */
+    CHECK(op->kind->lookup(op, 1, &key, on_part, &v) == 0);
+    CHECK_STR(v.text, "b 1 0 0;NULL 1 1 0;");
+    run_close(&r);
+}
+
+/* TTL: an idle partition whose newest row is older than the watermark less
+ * the TTL is dropped (MATCH_NUMBER starts again); one with an open attempt
+ * is kept. */
+static void test_ttl(void)
+{
+    run r;
+    CHECK(opened_ttl(&r,
+                     MR("  MEASURES MATCH_NUMBER() AS mn\n"
+                        "  PATTERN (A B)\n"
+                        "  DEFINE A AS x = 1, B AS x = 2\n"),
+                     100));
+    push(&r, "a", 1, 10);
+    push(&r, "a", 2, 20);
+    push(&r, "b", 1, 30);
+    vg_dag_watermark(r.dag, 30);
+    CHECK_STR(out(&r), "{\"k\":\"a\",\"mn\":1}\n");
+    vg_dag_watermark(r.dag, 135); /* both newest rows 105 old: a dropped, b has an attempt */
+    CHECK_STR(iterate_text(&r), "b 1 1 0;");
+    push(&r, "a", 1, 200);
+    push(&r, "a", 2, 210);
+    push(&r, "b", 2, 220);
+    vg_dag_watermark(r.dag, 300);
+    CHECK_STR(out(&r), "{\"k\":\"a\",\"mn\":1}\n{\"k\":\"b\",\"mn\":1}\n");
+    run_close(&r);
+}
+
+/* ---- state ---- */
+
+static const ev events[] = {
+    {"a", 1, 1000},  {"b", 1, 1500},  {"a", 2, 2000},  {"a", 2, 1800},  {"b", 3, 2500},
+    {"a", 3, 3000},  {"c", 1, 3100},  {"b", 2, 3200},  {"a", 1, 3300},  {"a", 5, 1000},
+    {"c", 2, 5000},  {"b", 3, 6000},  {NULL, 1, 6100}, {"a", 2, 15000}, {"c", 9, 16000},
+    {NULL, 2, 16500}, {"b", 1, 20000}, {"a", 3, 20500}, {"c", 1, 30000}, {"b", 2, 30100},
+};
+#define NEVENTS (sizeof events / sizeof events[0])
+
+/* Events from..to, the watermark after each 1.5 s behind it; the output. */
+static const char *feed(run *r, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        push(r, events[i].k, events[i].x, events[i].ts);
+        vg_dag_watermark(r->dag, events[i].ts - 1500);
+    }
+    if (to == NEVENTS)
+        vg_dag_watermark(r->dag, VG_WM_MAX);
+    return out(r);
+}
+
+static const char *const state_sqls[] = {Q_ONE, Q_ALL, Q_PATH, Q_NEXT};
+#define NSQLS (sizeof state_sqls / sizeof state_sqls[0])
+
+/* The uninterrupted run of Q_ONE: matches, timeouts, late rows. */
+static void test_feed(void)
+{
+    run r;
+    CHECK(opened(&r, Q_ONE));
+    const char *got = feed(&r, 0, NEVENTS);
+    CHECK_STR(got, "{\"k\":\"a\",\"fa\":1,\"nb\":2,\"mn\":1,\"t\":false}\n"
+                   "{\"k\":\"c\",\"fa\":1,\"nb\":1,\"mn\":1,\"t\":true}\n"
+                   "{\"k\":\"a\",\"fa\":1,\"nb\":0,\"mn\":2,\"t\":true}\n"
+                   "{\"k\":null,\"fa\":1,\"nb\":0,\"mn\":1,\"t\":true}\n"
+                   "{\"k\":\"b\",\"fa\":1,\"nb\":0,\"mn\":1,\"t\":true}\n"
+                   "{\"k\":\"c\",\"fa\":1,\"nb\":0,\"mn\":2,\"t\":true}\n");
+    CHECK_STR(r.late, "1000");
+    run_close(&r);
+}
+
+/* Snapshot after every event, restore into a fresh DAG, finish: the same
+ * output and late rows as the uninterrupted run. */
+static void test_snapshot_restore(void)
+{
+    for (size_t q = 0; q < NSQLS; q++)
+        for (int64_t ttl = 0; ttl <= 4000; ttl += 4000)
+            check_restarts(state_sqls[q], ttl, feed, NEVENTS);
+}
+
+/* Restore refuses the state of another MATCH_RECOGNIZE and damaged bytes. */
+static void test_restore_refuses(void)
+{
+    for (size_t q = 0; q < NSQLS; q++) {
+        run a, b;
+        vg_error err;
+        CHECK(opened(&a, state_sqls[q]));
+        feed(&a, 0, NEVENTS / 2);
+        vg_buf snap = op_snapshot(&a, VG_PLAN_MATCH);
+        run_close(&a);
+        CHECK(opened(&b, state_sqls[(q + 1) % NSQLS]));
+        vg_op *op = match_op(&b);
+        vg_error_clear(&err);
+        CHECK(op->kind->restore(op, snap.p, snap.len, &err) < 0);
+        CHECK_STR(err.msg, "the MATCH_RECOGNIZE state is of another MATCH_RECOGNIZE");
+        run_close(&b);
+        check_truncations(state_sqls[q], VG_PLAN_MATCH, &snap);
+        vg_buf_free(&snap);
+    }
+}
+
+/* Every allocation made to fail in turn: an error or the right output,
+ * never a crash or a leak. */
+static void test_alloc_failures(void)
+{
+    for (size_t q = 0; q < NSQLS; q++)
+        check_alloc_failures(state_sqls[q], feed, NEVENTS);
+}
+
+int main(void)
+{
+    arena = vg_arena_new(VG_MEM_OTHER, 1 << 16);
+    RUN(test_watermark_order);
+    RUN(test_ties);
+    RUN(test_timeout_deadline);
+    RUN(test_lookahead);
+    RUN(test_memory_bounded);
+    RUN(test_iterate);
+    RUN(test_ttl);
+    RUN(test_feed);
+    RUN(test_snapshot_restore);
+    RUN(test_restore_refuses);
+    RUN(test_alloc_failures);
+    vg_arena_free(arena);
+    return CHECK_DONE();
+}
