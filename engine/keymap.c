@@ -145,6 +145,20 @@ vg_keymap_entry *vg_keymap_find(const vg_keymap *m, const char *p, uint32_t len)
     return find(m, p, len, vg_keymap_hash(p, len));
 }
 
+int vg_keymap_lookup(const vg_keymap *m, int32_t partition, const vg_schema *in,
+                     const uint32_t *keys, uint32_t nkeys, const vg_value *key,
+                     vg_keymap_entry **out)
+{
+    vg_buf b;
+    vg_buf_init(&b, VG_MEM_STATE);
+    int rc = vg_buf_append(&b, &partition, sizeof partition);
+    for (uint32_t i = 0; i < nkeys && rc == 0; i++)
+        rc = vg_keymap_put_value(&b, in->cols[keys[i]].type, &key[i]);
+    *out = rc < 0 ? NULL : vg_keymap_find(m, b.p, (uint32_t)b.len);
+    vg_buf_free(&b);
+    return rc < 0 ? -1 : 0;
+}
+
 /* Double the buckets (or make the first 16). -1 when out of memory: the
  * table stays as it was, only more loaded. */
 static int grow_buckets(vg_keymap *m)

@@ -104,6 +104,13 @@ static inline const char *vg_keymap_key(const vg_keymap *m, const vg_keymap_entr
 void vg_keymap_init(vg_keymap *m, size_t payload);
 /* The entry of key bytes p[0..len), or NULL. */
 vg_keymap_entry *vg_keymap_find(const vg_keymap *m, const char *p, uint32_t len);
+/* The entry of the key whose columns keys[0..nkeys) of `in` have the values
+ * key[0..nkeys), in source partition `partition` (a live query's lookup:
+ * it has the key, not a row), into *out (NULL when there is none). 0, or
+ * -1 when out of memory. */
+int vg_keymap_lookup(const vg_keymap *m, int32_t partition, const vg_schema *in,
+                     const uint32_t *keys, uint32_t nkeys, const vg_value *key,
+                     vg_keymap_entry **out);
 /* A new entry for key bytes p[0..len), which must not be in the table yet,
  * its payload zeroed. The table owns it. NULL when out of memory (nothing
  * changed). */

@@ -349,19 +349,8 @@ int mr_iterate(vg_op *op, vg_op_visit_fn fn, void *arg)
 int mr_lookup(vg_op *op, int32_t partition, const vg_value *key, vg_op_visit_fn fn, void *arg)
 {
     mr_state *st = op->state;
-    const vg_plan_match *m = st->m;
-    vg_value *in = vg_calloc(VG_MEM_STATE, st->in->ncols + 1, sizeof *in);
-    vg_buf b;
-    vg_buf_init(&b, VG_MEM_STATE);
-    int rc = in ? 0 : -1;
-    for (uint32_t k = 0; k < m->nkeys && !rc; k++)
-        in[m->keys[k]] = key[k];
-    if (!rc && vg_keymap_encode(&b, partition, st->in, m->keys, m->nkeys, in) < 0)
-        rc = -1;
-    vg_keymap_entry *e = rc ? NULL : vg_keymap_find(&st->map.keys, b.p, (uint32_t)b.len);
-    if (e)
-        rc = visit(&(iter_arg){st, fn, arg}, e);
-    vg_buf_free(&b);
-    vg_free(in);
-    return rc;
+    vg_keymap_entry *e;
+    if (vg_keymap_lookup(&st->map.keys, partition, st->in, st->m->keys, st->m->nkeys, key, &e) < 0)
+        return -1;
+    return e ? visit(&(iter_arg){st, fn, arg}, e) : 0;
 }

@@ -478,19 +478,6 @@ static int run(replay *r, vg_error *err)
     return 0;
 }
 
-/* The caller's registry, else one of its own with every model and ruleset
- * of the plan loaded (none when the plan has none). */
-static int open_registry(replay *r, vg_error *err)
-{
-    r->registry = r->opts->registry;
-    if (r->registry || (!r->plan->nmodels && !r->plan->nrulesets))
-        return 0;
-    if (!(r->registry = vg_registry_new(r->plan)))
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    r->owns_registry = true;
-    return vg_registry_load(r->registry, r->opts->store_path, err);
-}
-
 static int stats_init(vg_replay_stats *st, const vg_plan *p)
 {
     memset(st, 0, sizeof *st);
@@ -558,7 +545,8 @@ int vg_replay_run(const vg_plan *plan, const vg_replay_opts *opts, vg_replay_sta
         vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if (open_registry(&r, err) < 0)
+    if (vg_runner_open_registry(r.plan, r.opts->registry, r.opts->store_path, &r.registry,
+                                &r.owns_registry, err) < 0)
         goto done;
     r.dag = vg_dag_open_with(plan, r.registry, err);
     if (!r.dag)

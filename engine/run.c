@@ -193,23 +193,12 @@ static int metrics_init(vg_run_metrics *m, const vg_plan *plan)
     return 0;
 }
 
-/* The caller's registry, else one of the run's own (as replay does). */
-static int open_registry(run *r, vg_error *err)
-{
-    r->registry = r->opts->registry;
-    if (r->registry || (!r->plan->nmodels && !r->plan->nrulesets))
-        return 0;
-    if (!(r->registry = vg_registry_new(r->plan)))
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    r->owns_registry = true;
-    return vg_registry_load(r->registry, r->opts->store_path, err);
-}
-
 static int open_all(run *r, vg_error *err)
 {
     if (metrics_init(r->m, r->plan) < 0)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    if (open_registry(r, err) < 0 || !(r->dag = vg_dag_open_with(r->plan, r->registry, err)))
+    if (vg_runner_open_registry(r->plan, r->opts->registry, r->opts->store_path, &r->registry,
+                                &r->owns_registry, err) < 0 || !(r->dag = vg_dag_open_with(r->plan, r->registry, err)))
         return -1;
     vg_dag_on_late(r->dag, vg_runner_late_row, &r->dead_buf);
     r->eval = (vg_eval_ctx){vg_dag_scratch(r->dag), &r->eval_err};

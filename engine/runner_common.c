@@ -1,5 +1,6 @@
 /*
- * runner_common.c — the late-row dead letter the runners share.
+ * runner_common.c — what the runners share: the late-row dead letter, the
+ * registry a run opens for itself.
  */
 #include "engine/runner_common.h"
 
@@ -7,6 +8,7 @@
 
 #include "engine/buf.h"
 #include "engine/json_out.h"
+#include "engine/registry.h"
 
 void vg_runner_late_row(void *arg, const vg_op *op, const vg_value *row, int64_t ts)
 {
@@ -30,4 +32,18 @@ void vg_runner_late_row(void *arg, const vg_op *op, const vg_value *row, int64_t
 nomem:
     b->len = mark;
     vg_error_set(op->env->eval.err, VG_ERR_NOMEM, "out of memory");
+}
+
+int vg_runner_open_registry(const vg_plan *plan, struct vg_registry *given,
+                            const char *store_path, struct vg_registry **out, bool *owned,
+                            vg_error *err)
+{
+    *out = given;
+    *owned = false;
+    if (given || (!plan->nmodels && !plan->nrulesets))
+        return 0;
+    if (!(*out = vg_registry_new(plan)))
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    *owned = true;
+    return vg_registry_load(*out, store_path, err);
 }
