@@ -18,9 +18,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
-#include "engine/admin.h"
+#include "engine/admin_int.h"
 #include "engine/json_out.h"
 
 #define MAX_ANSWER (64u << 20) /* bytes of an answer read at most */

@@ -2,14 +2,17 @@
  * admin_int.h — what the admin API's files share: admin.c (the HTTP server,
  * libmicrohttpd), admin_route.c (checking and routing a request, and the
  * queue that hands requests to the runner's thread) and admin_pages.c
- * (what each endpoint answers). admin_client.c (vigil query) needs none of
- * it.
+ * (what each endpoint answers), and admin_client.c (vigil query), which
+ * needs only the JSON library. This header is where the admin module
+ * includes Jansson (request and response bodies), once.
  */
 #ifndef VG_ADMIN_INT_H
 #define VG_ADMIN_INT_H
 
 #include <pthread.h>
 #include <stdatomic.h>
+
+#include <jansson.h>
 
 #include "engine/admin.h"
 

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "engine/admin_int.h"
 #include "engine/clock.h"
 #include "engine/json_out.h"

@@ -16,8 +16,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "engine/admin_int.h"
 #include "engine/clock.h"
 
