@@ -6,6 +6,7 @@
 #   make demo     run pipelines/payments over its recorded log
 #   make bench    benchmarks, written to docs/BENCHMARKS.md
 #   make fuzz     run the libFuzzer targets for FUZZ_SECONDS each (default 60)
+#   make soak     exactly-once through SOAK (default 500) random kill -9 scenarios (~11 min)
 #   make docs     regenerate the generated reference pages in docs/
 #   make format   clang-format every source file
 #   make clean    remove every build directory
@@ -47,7 +48,7 @@ PROG_SRC  := $(filter-out tests/unit/% tests/fuzz/% tests/bench/%,$(wildcard tes
 PROG_BIN  := $(PROG_SRC:tests/%.c=$(BUILD)/%)
 DEPS_STAMP := $(BUILD)/.deps-core
 
-.PHONY: all unit test check demo bench fuzz docs format clean deps
+.PHONY: all unit test check demo bench fuzz soak docs format clean deps
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/vigil
@@ -148,6 +149,14 @@ fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 	        -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$n- \
 	        $(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n; \
 	done
+
+# tests/fault/run-crash.sh in its long form: SOAK seeded crash scenarios
+# (vigil killed at random points, restarted, its output checked row for row
+# by an independent consumer), beside the dozens `make test` runs.
+SOAK ?= 500
+soak: $(BUILD)/vigil
+	@sh scripts/deps test
+	@BUILD=$(BUILD) bash tests/fault/run-crash.sh --soak $(SOAK)
 
 # ---- generated docs, formatting, cleaning ----
 

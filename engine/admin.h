@@ -8,7 +8,9 @@
  *                           SQL, or JSON {"sql": "..."}; JSON rows back
  *   GET  /rules, /models    the active rulesets and models (engine/registry.h)
  *   GET  /checkpoints       the checkpoints kept (none until checkpoints land)
- *   POST /reload            501 until reload lands
+ *   POST /reload            compile the pipeline's files again and swap the new plan
+ *                           in between batches (engine/reload.h); 501 when the runner
+ *                           registered no reloader (vg_admin_set_reloader)
  *
  * The server (libmicrohttpd, behind admin.c alone) runs on threads of its
  * own, but the engine's state is only ever touched on the runner's thread:
@@ -50,6 +52,7 @@
 #include "engine/error.h"
 #include "engine/live.h"
 #include "engine/metrics.h"
+#include "engine/reload.h"
 #include "sql/plan.h"
 
 struct vg_registry;
@@ -99,6 +102,11 @@ int vg_admin_hold(vg_admin *a, volatile sig_atomic_t *stop, vg_error *err);
 /* Stop the server (requests in flight are answered first) and free a. */
 void vg_admin_stop(vg_admin *a);
 
+/* POST /reload calls fn (with arg) on the runner's thread, when ready (NULL:
+ * always) says the runner is between batches. Without a reloader /reload
+ * answers 501. */
+void vg_admin_set_reloader(vg_admin *a, vg_reload_service fn, vg_reload_ready ready, void *arg);
+
 /* ---- requests without HTTP (vg_admin_new, tests, fuzzing) ---- */
 
 /* One request, as a transport hands it over; strings NUL-terminated and
@@ -130,7 +138,7 @@ typedef struct vg_admin_response {
 void vg_admin_handle(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
 void vg_admin_response_free(vg_admin_response *rs);
 
-/* ---- the client: vigil query ---- */
+/* ---- the client: vigil query, vigil reload ---- */
 
 typedef enum vg_admin_format {
     VG_ADMIN_JSON_LINES, /* one JSON object per row, keys in column order */
@@ -145,5 +153,17 @@ typedef enum vg_admin_format {
  * url, VG_ERR_NOMEM). */
 int vg_admin_client_query(const char *url, const char *token, const char *sql, vg_admin_format fmt,
                           FILE *out, vg_error *err);
+
+/* POST /reload to url ({"dry_run": ..., "confirm": ...}) and write the
+ * engine's answer to out: its summary line and state plan (raw: the JSON
+ * answer as it came). 0 when applied or shown; 1 when the engine refused,
+ * with err set: VG_ERR_SEMANTIC for new SQL that does not compile
+ * (positioned in its file), VG_ERR_RUNTIME for a reload that failed; 2
+ * for a reload refused because it drops state and confirm was not given
+ * (the plan it would apply is written to out first; err says what would be
+ * lost); -1 with err set when the engine could not be reached or
+ * answered something else (VG_ERR_IO, VG_ERR_USAGE, VG_ERR_NOMEM). */
+int vg_admin_client_reload(const char *url, const char *token, bool dry_run, bool confirm,
+                           bool raw, FILE *out, vg_error *err);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * admin_client.c — `vigil query`: POST /query to a running engine's admin
- * API and print the rows.
+ * admin_client.c — the admin API's client: `vigil query` (POST /query,
+ * print the rows) and `vigil reload` (POST /reload, print the state plan).
  *
  * A small HTTP/1.1 client over a socket (one request, Connection: close,
  * the whole answer read): the admin API listens on loopback, so there is
@@ -98,20 +98,22 @@ static int send_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-/* Send the POST and read the whole answer into ans. */
-static int exchange(int fd, const char *host, const char *port, const char *token, const char *sql,
-                    vg_buf *ans, vg_error *err)
+/* Send a POST of body (of content type ctype) to path and read the whole
+ * answer into ans. */
+static int exchange(int fd, const char *host, const char *port, const char *token,
+                    const char *path, const char *ctype, const char *body, vg_buf *ans,
+                    vg_error *err)
 {
     vg_buf rq;
     vg_buf_init(&rq, VG_MEM_IO);
     bool v6 = strchr(host, ':') != NULL;
     int rc = vg_buf_printf(&rq,
-                           "POST /query HTTP/1.1\r\nHost: %s%s%s:%s\r\nContent-Type: "
-                           "application/sql\r\nContent-Length: %zu\r\nConnection: close\r\n",
-                           v6 ? "[" : "", host, v6 ? "]" : "", port, strlen(sql));
+                           "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nContent-Type: %s\r\n"
+                           "Content-Length: %zu\r\nConnection: close\r\n",
+                           path, v6 ? "[" : "", host, v6 ? "]" : "", port, ctype, strlen(body));
     if (token && token[0])
         rc |= vg_buf_printf(&rq, "Authorization: Bearer %s\r\n", token);
-    rc |= vg_buf_puts(&rq, "\r\n") | vg_buf_puts(&rq, sql);
+    rc |= vg_buf_puts(&rq, "\r\n") | vg_buf_puts(&rq, body);
     if (rc < 0) {
         vg_buf_free(&rq);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
@@ -119,7 +121,7 @@ static int exchange(int fd, const char *host, const char *port, const char *toke
     rc = send_all(fd, rq.p, rq.len);
     vg_buf_free(&rq);
     if (rc < 0)
-        return vg_error_set(err, VG_ERR_IO, "cannot send the query: %s", strerror(errno));
+        return vg_error_set(err, VG_ERR_IO, "cannot send the request: %s", strerror(errno));
     for (;;) {
         if (vg_buf_reserve(ans, 65536) < 0)
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
@@ -149,6 +151,25 @@ static int split_answer(const vg_buf *ans, int *status, const char **body, size_
     *body = end + 4;
     *len = ans->len - (size_t)(*body - p);
     return 0;
+}
+
+/* POST body to path of the engine at url: the answer's status, and its body
+ * (*body, *len: in ans, which the caller frees). */
+static int request(const char *url, const char *token, const char *path, const char *ctype,
+                   const char *body, vg_buf *ans, int *status, const char **out, size_t *len,
+                   vg_error *err)
+{
+    char host[256], port[16];
+    if (parse_url(url, host, sizeof host, port, sizeof port, err) < 0)
+        return -1;
+    int fd = dial(host, port, err);
+    if (fd < 0)
+        return -1;
+    int rc = exchange(fd, host, port, token, path, ctype, body, ans, err);
+    close(fd);
+    if (rc == 0 && split_answer(ans, status, out, len) < 0)
+        rc = vg_error_set(err, VG_ERR_IO, "the admin API at %s did not answer in HTTP", url);
+    return rc;
 }
 
 /* ---- printing ---- */
@@ -291,23 +312,110 @@ static int read_answer(const char *body, size_t len, int status, const char *sql
 int vg_admin_client_query(const char *url, const char *token, const char *sql, vg_admin_format fmt,
                           FILE *out, vg_error *err)
 {
-    char host[256], port[16];
-    if (parse_url(url, host, sizeof host, port, sizeof port, err) < 0)
-        return -1;
-    int fd = dial(host, port, err);
-    if (fd < 0)
-        return -1;
     vg_buf ans;
     vg_buf_init(&ans, VG_MEM_IO);
-    int rc = exchange(fd, host, port, token, sql, &ans, err);
-    close(fd);
     int status = 0;
     const char *body = NULL;
     size_t len = 0;
-    if (rc == 0 && split_answer(&ans, &status, &body, &len) < 0)
-        rc = vg_error_set(err, VG_ERR_IO, "the admin API at %s did not answer in HTTP", url);
+    int rc = request(url, token, "/query", "application/sql", sql, &ans, &status, &body, &len, err);
     if (rc == 0)
         rc = read_answer(body, len, status, sql, fmt, out, err);
+    vg_buf_free(&ans);
+    return rc;
+}
+
+/* ---- the client: vigil reload ---- */
+
+/* The state plan's lines, as the engine prints them (vg_reload_report_print). */
+static void print_plan(json_t *doc, FILE *out)
+{
+    json_t *ops = json_object_get(doc, "operators"), *e;
+    size_t i;
+    json_array_foreach(ops, i, e)
+    {
+        const char *why = json_string_value(json_object_get(e, "why"));
+        fprintf(out, "%-8s %s %s%s%s\n", json_string_value(json_object_get(e, "action")),
+                json_string_value(json_object_get(e, "kind")),
+                json_string_value(json_object_get(e, "name")), why && why[0] ? ": " : "",
+                why ? why : "");
+    }
+}
+
+/* The engine's refusal as err (code), positioned in the file it names. */
+static int reload_error(json_t *doc, vg_errcode code, vg_error *err)
+{
+    const char *msg = json_string_value(json_object_get(doc, "error"));
+    const char *file = json_string_value(json_object_get(doc, "file"));
+    const char *ctx = json_string_value(json_object_get(doc, "context"));
+    json_t *line = json_object_get(doc, "line"), *col = json_object_get(doc, "column");
+    vg_error_set(err, code, "%s", msg ? msg : "(no message)");
+    if (!file || !ctx || !json_is_integer(line) || !json_is_integer(col))
+        return 1;
+    err->has_pos = true;
+    snprintf(err->file, sizeof err->file, "%s", file);
+    err->line = (uint32_t)json_integer_value(line);
+    err->col = (uint32_t)json_integer_value(col);
+    err->mark_len = (uint32_t)json_integer_value(json_object_get(doc, "length"));
+    snprintf(err->source_line, sizeof err->source_line, "%.*s", (int)strcspn(ctx, "\n"), ctx);
+    return 1;
+}
+
+/* Print a 200 answer's summary and plan to out. */
+static void print_reloaded(json_t *doc, FILE *out)
+{
+    const char *what = json_string_value(json_object_get(doc, "status"));
+    fprintf(out, "%s %s (%s): %lld kept, %lld rebuilt, %lld empty, %lld dropped\n",
+            strcmp(what, "dry_run") == 0 ? "dry run of" : "reloaded",
+            json_string_value(json_object_get(doc, "path")),
+            json_string_value(json_object_get(doc, "plan")),
+            json_integer_value(json_object_get(doc, "kept")),
+            json_integer_value(json_object_get(doc, "rebuilt")),
+            json_integer_value(json_object_get(doc, "empty")),
+            json_integer_value(json_object_get(doc, "dropped")));
+    print_plan(doc, out);
+}
+
+static int reload_answer(const char *body, size_t len, int status, bool raw, FILE *out,
+                         vg_error *err)
+{
+    json_set_alloc_funcs(json_alloc, vg_free);
+    json_t *doc = json_loadb(body, len, 0, NULL);
+    const char *what = json_string_value(json_object_get(doc, "status"));
+    int rc = status == 200 ? 0 : 1;
+    if (raw && doc) {
+        fwrite(body, 1, len, out);
+        if (rc)
+            vg_error_set(err, status == 400 ? VG_ERR_SEMANTIC : VG_ERR_RUNTIME,
+                         "the engine refused the reload (HTTP %d)", status);
+    } else if (status == 200 && what) {
+        print_reloaded(doc, out);
+    } else if (json_is_object(doc) && json_object_get(doc, "error")) {
+        print_plan(doc, out); /* refused: what it would have done */
+        reload_error(doc, status == 400 ? VG_ERR_SEMANTIC : VG_ERR_RUNTIME, err);
+        rc = status == 409 && what && strcmp(what, "unconfirmed") == 0 ? 2 : 1;
+    } else {
+        rc = vg_error_set(err, VG_ERR_IO, "the admin API answered HTTP %d: %.*s", status,
+                          (int)(len < 200 ? len : 200), body);
+    }
+    json_decref(doc);
+    return rc;
+}
+
+int vg_admin_client_reload(const char *url, const char *token, bool dry_run, bool confirm,
+                           bool raw, FILE *out, vg_error *err)
+{
+    char rq[64];
+    snprintf(rq, sizeof rq, "{\"dry_run\":%s,\"confirm\":%s}\n", dry_run ? "true" : "false",
+             confirm ? "true" : "false");
+    vg_buf ans;
+    vg_buf_init(&ans, VG_MEM_IO);
+    int status = 0;
+    const char *body = NULL;
+    size_t len = 0;
+    int rc = request(url, token, "/reload", "application/json", rq, &ans, &status, &body, &len,
+                     err);
+    if (rc == 0)
+        rc = reload_answer(body, len, status, raw, out, err);
     vg_buf_free(&ans);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "engine/admin.h"
+#include "engine/reload.h"
 
 /* Where the runner stands, for GET /health. */
 typedef enum admin_state {
@@ -61,6 +62,10 @@ struct vg_admin {
     atomic_int state;       /* admin_state */
     atomic_ullong served;   /* requests answered, all threads */
     int64_t started_ms;     /* vg_clock_ms() at start */
+    /* POST /reload: the runner's service (engine/reload.h), on the runner's thread */
+    vg_reload_service reload;     /* NULL: none (501) */
+    vg_reload_ready reload_ready; /* whether the runner is between batches; NULL: always */
+    void *reload_arg;             /* handed to both */
 };
 
 /* An endpoint: its path, methods and handlers (admin_route.c's table). */
@@ -71,6 +76,8 @@ struct admin_route {
     void (*get)(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
     void (*post)(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
     const char *doc; /* one line for docs/operations.md */
+    bool batch_end;  /* served only when the runner stands between batches (the runner's
+                        reload_ready): a reload swaps the DAG */
 };
 
 /* ---- the pages (admin_pages.c) ---- */
@@ -82,6 +89,8 @@ void admin_page_query(vg_admin *a, const vg_admin_request *rq, vg_admin_response
 void admin_page_rules(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
 void admin_page_models(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
 void admin_page_checkpoints(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+/* POST /reload: the runner's reload service (engine/reload.h). */
+void admin_page_reload(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
 /* 501: the feature named in the path has not landed yet. */
 void admin_page_not_yet(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
 

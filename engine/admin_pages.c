@@ -135,7 +135,8 @@ static int put_node(vg_admin *a, vg_buf *b, const vg_plan_node *n)
               put_str(b, n->schema.cols[i].name) | vg_buf_puts(b, ",\"type\":") |
               put_str(b, vg_type_name(n->schema.cols[i].type)) | vg_buf_putc(b, '}');
     rc |= vg_buf_printf(b, "],\"updating\":%s,\"table\":", n->updating ? "true" : "false");
-    return rc | put_str_or_null(b, vg_live_table_of(a->live, n->id)) | vg_buf_putc(b, '}');
+    return rc | put_str_or_null(b, a->live ? vg_live_table_of(a->live, n->id) : NULL) |
+           vg_buf_putc(b, '}');
 }
 
 static int plan_json(vg_admin *a, vg_buf *b)
@@ -248,6 +249,11 @@ void admin_page_query(vg_admin *a, const vg_admin_request *rq, vg_admin_response
     }
     vg_error err;
     vg_error_clear(&err);
+    if (!a->live) { /* a reload could not open the new plan's tables */
+        admin_error(rs, 503, "live tables are not available: out of memory");
+        vg_free(owned);
+        return;
+    }
     vg_live_attach(a->live, a->dag, a->metrics ? a->metrics->partitions : 1);
     ok(rs, "application/json");
     if (vg_live_query(a->live, sql, len, &a->opts.limits, &rs->body, &err) == 0) {
@@ -259,6 +265,110 @@ void admin_page_query(vg_admin *a, const vg_admin_request *rq, vg_admin_response
         admin_error_of(rs, query_status(&err), &err);
     }
     vg_free(owned);
+}
+
+/* ---- /reload ---- */
+
+/* The request in a /reload body: empty, or {"dry_run": BOOL, "confirm":
+ * BOOL} (both optional). 0, or -1 with rs set to the 400. */
+static int reload_request(const vg_admin_request *rq, vg_reload_request *out,
+                          vg_admin_response *rs)
+{
+    memset(out, 0, sizeof *out);
+    const char *p = rq->body ? rq->body : "";
+    size_t n = rq->body_len, i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t'))
+        i++;
+    if (i == n)
+        return 0;
+    json_error_t jerr;
+    json_t *doc = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr), *v;
+    const char *key, *bad = NULL;
+    char msg[300];
+    if (!json_is_object(doc))
+        snprintf(msg, sizeof msg, "the body must be a JSON object such as {\"dry_run\": true}%s%s",
+                 doc ? "" : ": ", doc ? "" : jerr.text);
+    json_object_foreach(doc, key, v) {
+        bool *dst = strcmp(key, "dry_run") == 0   ? &out->dry_run
+                    : strcmp(key, "confirm") == 0 ? &out->confirm
+                                                  : NULL;
+        if (!dst || !json_is_boolean(v)) {
+            bad = key;
+            snprintf(msg, sizeof msg, "%s member '%s' (the body takes dry_run and confirm, "
+                                      "true or false)",
+                     dst ? "a boolean is expected for" : "unknown", key);
+            break;
+        }
+        *dst = json_is_true(v);
+    }
+    bool ok = json_is_object(doc) && !bad;
+    json_decref(doc);
+    if (!ok)
+        admin_error(rs, 400, msg);
+    return ok ? 0 : -1;
+}
+
+/* The HTTP status of a reload that failed: its SQL, YAML or files are
+ * wrong (400), it conflicts with what runs (409), or the engine failed. */
+static int reload_failure_status(const vg_error *err)
+{
+    switch (err->code) {
+    case VG_ERR_NOMEM:
+    case VG_ERR_RUNTIME:
+        return 500;
+    case VG_ERR_USAGE:
+        return 409;
+    default:
+        return 400;
+    }
+}
+
+/* rs: {"status":S,"error":...,"file":...,"line":...} for a failed or
+ * refused reload, with the state plan's members when there is one. */
+static void reload_refused(vg_admin_response *rs, int status, const char *what,
+                           const vg_reload_answer *ans)
+{
+    admin_error_of(rs, status, &ans->err);
+    vg_buf *b = &rs->body;
+    if (rs->status == 500 && !b->len)
+        return; /* out of memory */
+    b->len -= 2; /* reopen the object: "}\n" */
+    int rc = vg_buf_printf(b, ",\"status\":\"%s\"", what);
+    if (ans->err.has_pos)
+        rc |= vg_buf_puts(b, ",\"file\":") | put_str(b, ans->err.file);
+    if (ans->report)
+        rc |= vg_buf_putc(b, ',') | vg_reload_report_json(ans->report, b);
+    if ((rc | vg_buf_puts(b, "}\n")) < 0)
+        nomem(rs);
+}
+
+void admin_page_reload(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs)
+{
+    static const char *const names[] = {[VG_RELOAD_APPLIED] = "applied",
+                                        [VG_RELOAD_DRY_RUN] = "dry_run",
+                                        [VG_RELOAD_UNCONFIRMED] = "unconfirmed",
+                                        [VG_RELOAD_FAILED] = "failed"};
+    vg_reload_request req;
+    if (!a->reload) { /* a runner without a reload service */
+        admin_page_not_yet(a, rq, rs);
+        return;
+    }
+    if (reload_request(rq, &req, rs) < 0)
+        return;
+    vg_reload_answer ans = {.status = VG_RELOAD_FAILED};
+    vg_error_clear(&ans.err);
+    a->reload(a->reload_arg, &req, &ans);
+    if (ans.status == VG_RELOAD_FAILED) {
+        reload_refused(rs, reload_failure_status(&ans.err), names[ans.status], &ans);
+    } else if (ans.status == VG_RELOAD_UNCONFIRMED) {
+        reload_refused(rs, 409, names[ans.status], &ans);
+    } else {
+        ok(rs, "application/json");
+        if ((vg_buf_printf(&rs->body, "{\"status\":\"%s\",", names[ans.status]) |
+             vg_reload_report_json(ans.report, &rs->body) | vg_buf_puts(&rs->body, "}\n")) < 0)
+            nomem(rs);
+    }
+    vg_reload_answer_free(&ans);
 }
 
 /* ---- /rules, /models, /checkpoints, not yet ---- */

@@ -27,18 +27,23 @@
 
 static const admin_route routes[] = {
     {"/health", "GET", false, admin_page_health, NULL,
-     "liveness and where the runner stands: {\"status\":\"ok\",\"state\":\"running\",...}"},
-    {"/metrics", "GET", true, admin_page_metrics, NULL, "Prometheus text format (version 0.0.4)"},
+     "liveness and where the runner stands: {\"status\":\"ok\",\"state\":\"running\",...}", false},
+    {"/metrics", "GET", true, admin_page_metrics, NULL, "Prometheus text format (version 0.0.4)",
+     false},
     {"/plan", "GET", true, admin_page_plan, NULL,
-     "the running operator DAG; ?format=text (default), dot or json"},
+     "the running operator DAG; ?format=text (default), dot or json", false},
     {"/query", "POST", true, NULL, admin_page_query,
-     "live state in SQL: the body is one SELECT, or JSON {\"sql\": \"...\"}"},
+     "live state in SQL: the body is one SELECT, or JSON {\"sql\": \"...\"}", false},
     {"/rules", "GET, POST", true, admin_page_rules, admin_page_not_yet,
-     "the active version of every ruleset, with its rules"},
+     "the active version of every ruleset, with its rules", false},
     {"/models", "GET, POST", true, admin_page_models, admin_page_not_yet,
-     "every model: its file, type, version, features and outputs"},
-    {"/checkpoints", "GET", true, admin_page_checkpoints, NULL, "the checkpoints kept"},
-    {"/reload", "POST", false, NULL, admin_page_not_yet, "reload the pipeline's SQL (not yet)"},
+     "every model: its file, type, version, features and outputs", false},
+    {"/checkpoints", "GET", true, admin_page_checkpoints, NULL, "the checkpoints kept",
+     false},
+    {"/reload", "POST", true, NULL, admin_page_reload,
+     "reload the pipeline's files: the state plan as JSON; body {\"dry_run\": true} only "
+     "shows it, {\"confirm\": true} applies one that drops state",
+     true},
 };
 
 static const admin_route *find_route(const char *path)
@@ -213,16 +218,28 @@ static void fail_queue(vg_admin *a)
     pthread_cond_broadcast(&a->done_cv);
 }
 
+/* The first queued job the runner can serve now (lock held): a reload
+ * waits for a batch boundary; NULL when none can be. */
+static admin_job *next_job(vg_admin *a)
+{
+    bool boundary = !a->reload_ready || a->reload_ready(a->reload_arg);
+    for (admin_job *j = a->head; j; j = j->next)
+        if (boundary || !j->route->batch_end)
+            return j;
+    return NULL;
+}
+
 void vg_admin_serve(vg_admin *a)
 {
     if (!atomic_load_explicit(&a->pending, memory_order_acquire))
         return;
     double t0 = vg_metrics_now();
     int64_t stop_at = vg_clock_ms() + a->opts.pause_ms;
+    bool any = false;
     pthread_mutex_lock(&a->mu);
-    while (a->head) {
-        admin_job *j = a->head;
+    for (admin_job *j; (j = next_job(a));) {
         unqueue(a, j);
+        any = true;
         pthread_mutex_unlock(&a->mu);
         page_fn *fn = strcmp(j->rq->method, "GET") == 0 ? j->route->get : j->route->post;
         fn(a, j->rq, j->rs);
@@ -233,7 +250,7 @@ void vg_admin_serve(vg_admin *a)
             break;
     }
     pthread_mutex_unlock(&a->mu);
-    if (a->metrics)
+    if (a->metrics && any)
         vg_hist_add(&a->metrics->pause_seconds, vg_metrics_now() - t0);
 }
 
@@ -270,15 +287,38 @@ int vg_admin_hold(vg_admin *a, volatile sig_atomic_t *stop, vg_error *err)
     return 0;
 }
 
+void vg_admin_set_reloader(vg_admin *a, vg_reload_service fn, vg_reload_ready ready, void *arg)
+{
+    a->reload = fn;
+    a->reload_ready = ready;
+    a->reload_arg = arg;
+}
+
+/* A DAG of another plan runs now (a reload): the pages read that plan, and
+ * queries its live tables. Out of memory leaves no live tables: /query
+ * answers 503 until the next attach. */
+static void follow_plan(vg_admin *a, const vg_plan *plan)
+{
+    vg_error err;
+    vg_error_clear(&err);
+    vg_live_close(a->live);
+    a->live = vg_live_open(plan, &err);
+    a->plan = plan;
+}
+
 void vg_admin_attach(vg_admin *a, vg_dag *dag, struct vg_registry *registry, vg_metrics *metrics)
 {
+    if (dag && vg_dag_plan(dag) != a->plan)
+        follow_plan(a, vg_dag_plan(dag));
     a->dag = dag;
     a->registry = registry;
     a->metrics = metrics;
-    vg_live_attach(a->live, dag, metrics ? metrics->partitions : 1);
+    if (a->live)
+        vg_live_attach(a->live, dag, metrics ? metrics->partitions : 1);
     pthread_mutex_lock(&a->mu);
     if (dag) {
-        atomic_store(&a->state, ADMIN_RUNNING);
+        if (atomic_load(&a->state) != ADMIN_HOLDING) /* (a reload while holding) */
+            atomic_store(&a->state, ADMIN_RUNNING);
     } else {
         atomic_store(&a->state, ADMIN_STOPPED);
         fail_queue(a);

@@ -352,7 +352,8 @@ static int check_owner(vg_checkpoints *c, const vg_store_ckpt *info, vg_error *e
         return vg_error_set(err, VG_ERR_CONFIG,
                             "store '%s' holds checkpoints of pipeline '%s' (the newest: checkpoint"
                             " %" PRId64 ", epoch %" PRId64 "), not of '%s': each pipeline needs a"
-                            " store of its own",
+                            " store of its own (vigil checkpoints list PIPELINE shows what a"
+                            " store holds)",
                             vg_store_path(c->st), info->pipeline, info->id, info->epoch,
                             c->pipeline);
     if (strcmp(info->plan_fp, c->plan_fp) != 0)
@@ -360,7 +361,7 @@ static int check_owner(vg_checkpoints *c, const vg_store_ckpt *info, vg_error *e
                             "checkpoint %" PRId64 " (epoch %" PRId64 ") of pipeline '%s' was "
                             "written by plan %s, and this plan is %s: the SQL has changed since; "
                             "run the SQL it was written with, or drop the pipeline's checkpoints "
-                            "to start without state",
+                            "(vigil checkpoints drop PIPELINE) to start without state",
                             info->id, info->epoch, c->pipeline, info->plan_fp, c->plan_fp);
     return 0;
 }

@@ -9,9 +9,10 @@
  *     (sql/fingerprint.h) and not by its place in the plan, so that a
  *     reload (issue 8) can match the operators of a new plan with it;
  *   - per source partition, the next offset to read: the first event the
- *     state has not seen;
+ *     state has not seen, and the partition's watermark then;
  *   - per sink, the runner's resume position (opaque text: a file's byte
- *     length, a Kafka sink's output sequence) and the rows encoded for it;
+ *     length, a Kafka sink's output sequence and its partitions' end
+ *     offsets) and the rows encoded for it;
  *   - the pipeline's name, an epoch (1, 2, ... per pipeline, never reused,
  *     even after the checkpoints are dropped), the plan's fingerprint, when
  *     it was written, its bytes and the late rows counted so far.
@@ -124,11 +125,12 @@ void vg_checkpoint_snap_free(vg_checkpoint_snap *s);
  * *out untouched but zeroed); -1 with err set:
  *   VG_ERR_CONFIG "store 'PATH' holds checkpoints of pipeline 'A' (the
  *     newest: checkpoint I, epoch E), not of 'B': each pipeline needs a
- *     store of its own"
+ *     store of its own (vigil checkpoints list PIPELINE shows what a store
+ *     holds)"
  *   VG_ERR_CONFIG "checkpoint I (epoch E) of pipeline 'B' was written by
  *     plan FP1, and this plan is FP2: the SQL has changed since; run the
- *     SQL it was written with, or drop the pipeline's checkpoints to start
- *     without state"
+ *     SQL it was written with, or drop the pipeline's checkpoints (vigil
+ *     checkpoints drop PIPELINE) to start without state"
  *   VG_ERR_RUNTIME for a damaged checkpoint (state an operator cannot
  *     read, operators missing), VG_ERR_IO, VG_ERR_NOMEM.
  * After -1, d holds part of the state: close it. */

@@ -53,6 +53,8 @@ typedef struct vg_binding {
     uint32_t nprops;       /* entries in props */
     int64_t idle_timeout_ms; /* KAFKA source: a partition silent this long stops holding the
                                 watermark back */
+    char *key;             /* KAFKA sink: its key columns, comma-separated (`sinks.*.kafka.key`);
+                              NULL: the SQL's upsert key */
     vg_span at;            /* the binding's name in cfg->yaml (len 0: from the command line) */
 } vg_binding;
 
@@ -90,6 +92,8 @@ typedef struct vg_config {
         int64_t ttl_ms;                 /* `state.ttl`: idle keyed state expires; 0: never */
         vg_config_view_ttl *view_ttls;  /* `state.view_ttl`: per-view TTLs, in file order */
         uint32_t nview_ttls;            /* entries in view_ttls */
+        bool fsync_turns;               /* `state.fsync_turns`: the turn log commits with an
+                                           fsync, as checkpoints do */
     } state;
     struct {
         char *listen; /* `admin.listen`: HOST:PORT of the admin API (default 127.0.0.1:8470) */

@@ -334,6 +334,7 @@ void vg_cfg_binding_clear(vg_binding *b)
     vg_free(b->topic);
     vg_free(b->bootstrap);
     vg_free(b->group);
+    vg_free(b->key);
     for (uint32_t i = 0; i < b->nprops; i++) {
         vg_free(b->props[i].key);
         vg_free(b->props[i].value);

@@ -56,6 +56,9 @@ const vg_cfg_key vg_cfg_keys[] = {
      "Topic to produce to."},
     {P, "sinks.*.kafka.bootstrap", VG_CFG_STRING, BND(bootstrap), 0, "127.0.0.1:9092", NULL, NULL,
      NULL, "Bootstrap servers, `host:port[,host:port...]`."},
+    {P, "sinks.*.kafka.key", VG_CFG_STRING, BND(key), 0, NULL, "the SQL's upsert key, else none",
+     NULL, NULL, "Columns whose values key each message, comma-separated (`card_id` or "
+     "`card_id, merchant_id`): rows of one key go to one partition, in order."},
     {P, "sinks.*.kafka.properties", VG_CFG_PROPS, BND(props), BND(nprops), NULL, "none", NULL, NULL,
      "Further librdkafka producer properties, passed through as written."},
     {P, "state", VG_CFG_SECTION, NONE, 0, NULL, NULL, NULL, NULL,
@@ -64,6 +67,9 @@ const vg_cfg_key vg_cfg_keys[] = {
      NULL, NULL, "SQLite file holding checkpoints, models and rules."},
     {P, "state.checkpoint_interval", VG_CFG_DURATION, CFG(state.checkpoint_interval_ms), 0, "1s",
      NULL, "1ms", NULL, "Time between checkpoints of all state and source offsets."},
+    {P, "state.fsync_turns", VG_CFG_BOOL, CFG(state.fsync_turns), 0, "false", NULL, NULL, NULL,
+     "Sync the turn log to disk on every batch, as checkpoints are: exactly-once output then "
+     "survives a power cut of this machine too, at the cost of one fsync per batch."},
     {P, "state.ttl", VG_CFG_DURATION, CFG(state.ttl_ms), 0, "0", "0: never", NULL, NULL,
      "Keyed state not updated for this long (in event time) is dropped."},
     {P, "state.view_ttl", VG_CFG_TTLS, CFG(state.view_ttls), CFG(state.nview_ttls), NULL, "none",

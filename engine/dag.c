@@ -144,6 +144,8 @@ vg_op *vg_dag_source(vg_dag *d, uint32_t i) { return &d->ops[d->plan->sources[i]
 
 vg_op *vg_dag_op(vg_dag *d, uint32_t id) { return &d->ops[id]; }
 
+const vg_plan *vg_dag_plan(const vg_dag *d) { return d->plan; }
+
 void vg_dag_push(vg_dag *d, uint32_t source, const vg_value *row)
 {
     vg_op *op = vg_dag_source(d, source);

@@ -66,5 +66,8 @@ uint32_t vg_dag_nchannels(const vg_dag *d);
 vg_channel *vg_dag_channel(vg_dag *d, uint32_t i);
 /* The operator of plan node id. */
 vg_op *vg_dag_op(vg_dag *d, uint32_t id);
+/* The plan d runs (borrowed from whoever opened d). A reload (engine/reload.h)
+ * swaps in a DAG of another plan: the admin API follows it through this. */
+const vg_plan *vg_dag_plan(const vg_dag *d);
 
 #endif

@@ -84,6 +84,11 @@ typedef struct vg_kafka_source_opts {
      * Called from vg_kafka_source_poll. */
     int64_t (*start_offset)(void *arg, int32_t partition);
     void *start_arg;
+    bool manual;         /* join no group: the caller assigns partitions with
+                            vg_kafka_source_assign and reads each with
+                            vg_kafka_source_poll_partition (checkpoints) */
+    bool eof;            /* note each partition's end (enable.partition.eof=true, forced):
+                            vg_kafka_source_eof */
     vg_kafka_log_fn log; /* NULL: log lines are dropped */
     void *log_arg;
 } vg_kafka_source_opts;
@@ -103,7 +108,8 @@ typedef struct vg_kafka_msg {
 typedef struct vg_kafka_source vg_kafka_source;
 
 /* Create the consumer and subscribe to the topic (the group assigns
- * partitions during later polls). NULL with err set: VG_ERR_CONFIG for a
+ * partitions during later polls; manual: no subscription, no group
+ * joined). NULL with err set: VG_ERR_CONFIG for a
  * property librdkafka refuses ("property 'x': No such configuration
  * property: \"x\""), VG_ERR_NOMEM. */
 vg_kafka_source *vg_kafka_source_open(const vg_kafka_source_opts *o, vg_error *err);
@@ -132,9 +138,44 @@ uint64_t vg_kafka_source_generation(const vg_kafka_source *s);
 /* Commit next[i] as the group's offset of parts[i] (the offset of the next
  * message to read). async: return at once (failures are logged); else wait.
  * 0, or -1 with err set (synchronous commits only; retriable when the
- * group is rebalancing). */
+ * group is rebalancing). Works in manual mode too (for monitoring: the
+ * group is not joined). */
 int vg_kafka_source_commit(vg_kafka_source *s, const int32_t *parts, const int64_t *next,
                            uint32_t n, bool async, vg_error *err);
+/* Has partition reached its end (an end-of-partition event since its last
+ * message)? Only with opts.eof. */
+bool vg_kafka_source_eof(const vg_kafka_source *s, int32_t partition);
+
+/* ---- manual mode (opts.manual) ---- */
+
+/* The topic's partition count, from the broker (waiting at most
+ * timeout_ms; a missing topic the cluster creates on demand is created).
+ * -1 with err set: VG_ERR_IO "source 'x': cannot read the partitions of
+ * topic 't': ..." (retriable). */
+int vg_kafka_source_partition_count(vg_kafka_source *s, int timeout_ms, vg_error *err);
+/* Where partitions parts[0..n) start when offsets[i] < 0: the group's
+ * committed offset, else the earliest one (the latest, when the
+ * properties say auto.offset.reset=latest); offsets[i] >= 0 are kept.
+ * 0, or -1 with err set (VG_ERR_IO, retriable). */
+int vg_kafka_source_resolve(vg_kafka_source *s, const int32_t *parts, int64_t *offsets,
+                            uint32_t n, int timeout_ms, vg_error *err);
+/* The end offset of partition now (the offset the next message will get),
+ * asked of the broker. 0, or -1 with err set (VG_ERR_IO, retriable). */
+int vg_kafka_source_end(vg_kafka_source *s, int32_t partition, int timeout_ms, int64_t *end,
+                        vg_error *err);
+/* Read partitions parts[i] from offsets[i] (>= 0), each from a queue of
+ * its own, instead of what was assigned before. 0, or -1 with err set. */
+int vg_kafka_source_assign(vg_kafka_source *s, const int32_t *parts, const int64_t *offsets,
+                           uint32_t n, vg_error *err);
+/* Serve the consumer's events (errors, commit results) and empty its wake-
+ * up descriptor: call it at the start of each turn, before reading the
+ * partitions. -1 with err set on a fatal error. */
+int vg_kafka_source_serve(vg_kafka_source *s, vg_error *err);
+/* As vg_kafka_source_poll, from the queue of one assigned partition: up to
+ * max of its next messages, in offset order. -1 with err set (also for a
+ * partition not assigned). */
+int vg_kafka_source_poll_partition(vg_kafka_source *s, int32_t partition, vg_kafka_msg *out,
+                                   uint32_t max, int timeout_ms, vg_error *err);
 
 /* ==== sinks: one producer per sink ==== */
 
@@ -146,6 +187,14 @@ typedef struct vg_kafka_sink_opts {
                                     (enable.idempotence=true, linger.ms=1,
                                     partitioner=murmur2_random) */
     uint32_t nprops;
+    bool positions;      /* read the topic's partitions and their end offsets at open,
+                            for vg_kafka_sink_partition_for, _ends and _read_back
+                            (checkpoints: exactly-once output) */
+    const char *transactional_id; /* a transactional producer with this id (a property
+                                     may override it), a transaction from one
+                                     vg_kafka_sink_commit to the next; NULL: none */
+    int64_t txn_timeout_ms;       /* transaction.timeout.ms unless a property says; 0:
+                                     librdkafka's (60 s) */
     vg_kafka_log_fn log; /* NULL: log lines are dropped */
     void *log_arg;
 } vg_kafka_sink_opts;
@@ -159,7 +208,12 @@ typedef struct vg_kafka_sink_counts {
 
 typedef struct vg_kafka_sink vg_kafka_sink;
 
-/* Create the producer. NULL with err set (as vg_kafka_source_open). */
+/* Create the producer (transactional: fencing any other with its id,
+ * whose open transaction the broker aborts); with opts.positions, also
+ * read the topic's partition count and end offsets (a topic the cluster
+ * creates on demand is created), waiting up to 10 s for the broker. NULL
+ * with err set (as vg_kafka_source_open; VG_ERR_IO, retriable, when the
+ * broker cannot be reached in time). */
 vg_kafka_sink *vg_kafka_sink_open(const vg_kafka_sink_opts *o, vg_error *err);
 /* Free s, dropping what was not delivered (flush first); NULL is fine. */
 void vg_kafka_sink_close(vg_kafka_sink *s);
@@ -170,12 +224,49 @@ void vg_kafka_sink_close(vg_kafka_sink *s);
  * larger than message.max.bytes). */
 int vg_kafka_sink_send(vg_kafka_sink *s, const char *key, size_t keylen, const char *value,
                        size_t len, vg_error *err);
+/* The rest needs opts.positions. */
+/* The topic's partition count (as read at open). */
+int32_t vg_kafka_sink_partitions(const vg_kafka_sink *s);
+/* The partition row seq of a sink goes to: a key's is murmur2's (as the
+ * Java clients choose, whatever the partitioner property says); a row
+ * without a key (key NULL) goes to (seq - 1) modulo the partition count,
+ * so that the same rows go to the same partitions on every run. */
+int32_t vg_kafka_sink_partition_for(const vg_kafka_sink *s, const char *key, size_t keylen,
+                                    uint64_t seq);
+/* As vg_kafka_sink_send, to partition (-1: the one librdkafka's
+ * partitioner picks; works without opts.positions), with the header
+ * vigil-seq: seq in decimal (none when seq is 0). */
+int vg_kafka_sink_send_to(vg_kafka_sink *s, int32_t partition, const char *key, size_t keylen,
+                          const char *value, size_t len, uint64_t seq, vg_error *err);
+/* Per partition (vg_kafka_sink_partitions of them), the offset after the
+ * last message delivered, or, before any, the end asked at open. Owned by
+ * s; delivery reports move it. */
+const int64_t *vg_kafka_sink_ends(const vg_kafka_sink *s);
+/* A message read back by vg_kafka_sink_read_back: seq is its vigil-seq
+ * header's number (-1: none). Return 0 to go on, -1 (err set) to stop. */
+typedef int (*vg_kafka_tail_fn)(void *arg, int32_t partition, int64_t offset, int64_t seq,
+                                const char *value, size_t len, vg_error *err);
+/* Read every message of the topic from[p] on, up to each partition's end
+ * now, with a consumer of its own (no group, read_committed: a real
+ * cluster's aborted transactions are skipped), calling fn for each: each
+ * partition's in offset order, the partitions interleaved. 0, or -1 with
+ * err set (fn's error, or VG_ERR_IO, retriable, when the topic cannot be
+ * read within timeout_ms). */
+int vg_kafka_sink_read_back(vg_kafka_sink *s, const int64_t *from, vg_kafka_tail_fn fn, void *arg,
+                            int timeout_ms, vg_error *err);
 /* Serve delivery reports without waiting. -1 with err set once any message
  * has failed ("sink 'x': delivery to topic 't' failed: ..."). */
 int vg_kafka_sink_poll(vg_kafka_sink *s, vg_error *err);
 /* Wait until every message sent is delivered, at most timeout_ms. -1 with
  * err set on a failed delivery, or (retriable) when time ran out. */
 int vg_kafka_sink_flush(vg_kafka_sink *s, int timeout_ms, vg_error *err);
+/* Wait until every message sent is delivered (as vg_kafka_sink_flush), then
+ * commit the open transaction, if any (the next send begins another). -1
+ * with err set: a flush that timed out (retriable; the transaction stays
+ * open), a commit that may pass (retriable: the next send finishes it
+ * first, waiting up to 2 minutes for the broker), a transaction the
+ * broker aborted (its rows are not committed: not retriable). */
+int vg_kafka_sink_commit(vg_kafka_sink *s, int timeout_ms, vg_error *err);
 /* Messages sent and not yet reported. */
 uint64_t vg_kafka_sink_pending(const vg_kafka_sink *s);
 vg_kafka_sink_counts vg_kafka_sink_counts_get(const vg_kafka_sink *s);

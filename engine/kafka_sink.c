@@ -3,11 +3,30 @@
  * librdkafka's queue, every delivery report counted.
  *
  * Defaults, which properties override: the idempotent producer (retries
- * after a lost response write no duplicates), linger.ms=1 (end-to-end
- * latency is the product; librdkafka's own default waits 5 ms), and the
- * murmur2 partitioner, so that a key lands on the partition the Java
- * client (Kafka Streams, Flink) would choose for it.
+ * after a lost response write no duplicates, and a partition's order never
+ * changes), linger.ms=1 (end-to-end latency is the product; librdkafka's
+ * own default waits 5 ms), and the murmur2 partitioner, so that a key
+ * lands on the partition the Java client (Kafka Streams, Flink) would
+ * choose for it.
+ *
+ * What exactly-once output needs (docs/kafka.md): the runner picks each
+ * message's partition itself (vg_kafka_sink_partition_for: murmur2 for a
+ * key, the row's sequence number for none, never librdkafka's random
+ * choice), numbers it in a vigil-seq header, learns from the delivery
+ * reports where each partition's log ends, and after a restart reads back
+ * what the crashed run had written (vg_kafka_sink_read_back).
+ *
+ * Those producers are transactional too (opts.transactional_id): a
+ * transaction from one checkpoint to the next (vg_kafka_sink_commit).
+ * Against a real cluster that lets read_committed consumers see only
+ * checkpointed rows and fences a zombie run; on the dev broker, whose
+ * transactions write no markers, it is what makes the broker check the
+ * idempotent producer's sequence numbers (librdkafka's mock checks them
+ * for transactional producers only): without it, a batch retried after a
+ * lost acknowledgement (a broker going down) is written twice.
  */
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/alloc.h"
@@ -19,6 +38,15 @@ struct vg_kafka_sink {
     char *topic;            /* its name (owned) */
     vg_kafka_sink_counts n; /* sent, delivered, failed */
     char first_error[256];  /* the first failed delivery's error, "" when none */
+    int32_t nparts;         /* the topic's partitions */
+    int64_t *ends;          /* per partition: the offset after the last delivery (or the
+                               end at open, or -1) */
+    const vg_config_prop *props; /* the caller's (borrowed), for the read-back consumer */
+    uint32_t nprops;
+    char *bootstrap;        /* (owned) */
+    bool txn;               /* transactional */
+    bool in_txn;            /* a transaction is open */
+    bool committing;        /* its commit failed in a way that may pass: finish it first */
 };
 
 /* One delivery report, from inside rd_kafka_poll or rd_kafka_flush. */
@@ -28,6 +56,8 @@ static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     vg_kafka_sink *s = opaque;
     if (!m->err) {
         s->n.delivered++;
+        if (m->partition >= 0 && m->partition < s->nparts && m->offset >= s->ends[m->partition])
+            s->ends[m->partition] = m->offset + 1;
         return;
     }
     if (!s->n.failed++)
@@ -42,23 +72,77 @@ static int failed(const vg_kafka_sink *s, vg_error *err)
                         s->h.what, s->topic, s->first_error, (unsigned long long)s->n.failed);
 }
 
+/* The topic's partition count into s->nparts, and its end offsets now
+ * into s->ends. */
+static int read_partitions(vg_kafka_sink *s, vg_error *err)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(s->h.rk, 0, s->rkt, &md, 10000);
+    if (!e && md->topic_cnt == 1)
+        e = md->topics[0].err;
+    s->nparts = !e && md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    if (!e && s->nparts <= 0)
+        e = RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+    if (!e && !(s->ends = vg_malloc(VG_MEM_IO, (size_t)s->nparts * sizeof *s->ends)))
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    for (int32_t p = 0; !e && p < s->nparts; p++) {
+        int64_t low;
+        e = rd_kafka_query_watermark_offsets(s->h.rk, s->topic, p, &low, &s->ends[p], 10000);
+    }
+    if (!e)
+        return 0;
+    vg_error_set(err, VG_ERR_IO, "%s: cannot read the partitions of topic '%s': %s", s->h.what,
+                 s->topic, rd_kafka_err2str(e));
+    err->retriable = true;
+    return -1;
+}
+
+/* A transaction call's result: 0, or -1 with err set (retriable when
+ * librdkafka says the call may be made again). Takes e. */
+static int txn_error(vg_kafka_sink *s, rd_kafka_error_t *e, const char *what, vg_error *err)
+{
+    if (!e)
+        return 0;
+    vg_error_set(err, VG_ERR_IO, "%s: cannot %s a transaction: %s", s->h.what, what,
+                 rd_kafka_error_string(e));
+    err->retriable = rd_kafka_error_is_retriable(e);
+    rd_kafka_error_destroy(e);
+    return -1;
+}
+
 vg_kafka_sink *vg_kafka_sink_open(const vg_kafka_sink_opts *o, vg_error *err)
 {
     vg_kafka_sink *s = vg_calloc(VG_MEM_IO, 1, sizeof *s);
     if (!s || !(s->h.what = vg_kafka_what("sink", o->name)) ||
-        !(s->topic = vg_strdup(VG_MEM_IO, o->topic))) {
+        !(s->topic = vg_strdup(VG_MEM_IO, o->topic)) ||
+        !(s->bootstrap = vg_strdup(VG_MEM_IO, o->bootstrap))) {
         vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         vg_kafka_sink_close(s);
         return NULL;
     }
     s->h.log = o->log;
     s->h.log_arg = o->log_arg;
+    s->props = o->props;
+    s->nprops = o->nprops;
     const vg_kafka_kv defs[] = {{"enable.idempotence", "true"},
                                 {"linger.ms", "1"},
                                 {"partitioner", "murmur2_random"},
                                 {NULL, NULL}};
+    char txn_timeout[24];
+    snprintf(txn_timeout, sizeof txn_timeout, "%lld", (long long)o->txn_timeout_ms);
+    const vg_kafka_kv txn_defs[] = {{"enable.idempotence", "true"},
+                                    {"linger.ms", "1"},
+                                    {"partitioner", "murmur2_random"},
+                                    {"transactional.id", o->transactional_id},
+                                    {o->txn_timeout_ms > 0 ? "transaction.timeout.ms" : NULL,
+                                     txn_timeout},
+                                    {NULL, NULL}};
     const vg_kafka_kv forced[] = {{"bootstrap.servers", o->bootstrap}, {NULL, NULL}};
-    rd_kafka_conf_t *conf = vg_kafka_conf(&s->h, defs, o->props, o->nprops, forced, err);
+    s->txn = o->transactional_id != NULL;
+    rd_kafka_conf_t *conf =
+        vg_kafka_conf(&s->h, s->txn ? txn_defs : defs, o->props, o->nprops, forced, err);
     if (!conf) {
         vg_kafka_sink_close(s);
         return NULL;
@@ -72,6 +156,11 @@ vg_kafka_sink *vg_kafka_sink_open(const vg_kafka_sink_opts *o, vg_error *err)
     if (!s->rkt) {
         vg_error_set(err, VG_ERR_CONFIG, "%s: topic '%s': %s", s->h.what, s->topic,
                      rd_kafka_err2str(rd_kafka_last_error()));
+        vg_kafka_sink_close(s);
+        return NULL;
+    }
+    if ((s->txn && txn_error(s, rd_kafka_init_transactions(s->h.rk, 30000), "start", err) < 0) ||
+        (o->positions && read_partitions(s, err) < 0)) {
         vg_kafka_sink_close(s);
         return NULL;
     }
@@ -89,6 +178,8 @@ void vg_kafka_sink_close(vg_kafka_sink *s)
     if (s->h.rk)
         rd_kafka_destroy(s->h.rk);
     vg_free(s->topic);
+    vg_free(s->bootstrap);
+    vg_free(s->ends);
     vg_free((char *)s->h.what);
     vg_free(s);
 }
@@ -96,20 +187,95 @@ void vg_kafka_sink_close(vg_kafka_sink *s)
 int vg_kafka_sink_send(vg_kafka_sink *s, const char *key, size_t keylen, const char *value,
                        size_t len, vg_error *err)
 {
+    return vg_kafka_sink_send_to(s, RD_KAFKA_PARTITION_UA, key, keylen, value, len, 0, err);
+}
+
+/* Finish a commit that failed for a while (the broker away), then begin
+ * the next transaction. */
+static int open_txn(vg_kafka_sink *s, vg_error *err)
+{
+    for (int tries = 0; s->committing; tries++) {
+        vg_error_clear(err);
+        if (vg_kafka_sink_commit(s, 1000, err) == 0)
+            break;
+        if (!err->retriable || tries == 120)
+            return -1;
+    }
+    if (txn_error(s, rd_kafka_begin_transaction(s->h.rk), "begin", err) < 0)
+        return -1;
+    s->in_txn = true;
+    return 0;
+}
+
+int vg_kafka_sink_commit(vg_kafka_sink *s, int timeout_ms, vg_error *err)
+{
+    if (vg_kafka_sink_flush(s, timeout_ms, err) < 0)
+        return -1; /* the transaction stays open: rows go on into it */
+    if (!s->in_txn && !s->committing)
+        return 0;
+    rd_kafka_error_t *e = rd_kafka_commit_transaction(s->h.rk, timeout_ms);
+    if (e && rd_kafka_error_txn_requires_abort(e)) {
+        rd_kafka_error_destroy(e);
+        rd_kafka_error_t *a = rd_kafka_abort_transaction(s->h.rk, timeout_ms);
+        if (a)
+            rd_kafka_error_destroy(a);
+        s->in_txn = false;
+        return vg_error_set(err, VG_ERR_IO,
+                            "%s: the broker aborted the transaction of topic '%s' since the last "
+                            "checkpoint; a restart writes its rows again",
+                            s->h.what, s->topic);
+    }
+    if (txn_error(s, e, "commit", err) < 0) {
+        /* to be finished before the next send, which then begins a new one */
+        s->committing = err->retriable;
+        s->in_txn = false;
+        return -1;
+    }
+    s->in_txn = s->committing = false;
+    return 0;
+}
+
+int32_t vg_kafka_sink_partitions(const vg_kafka_sink *s) { return s->nparts; }
+
+int32_t vg_kafka_sink_partition_for(const vg_kafka_sink *s, const char *key, size_t keylen,
+                                    uint64_t seq)
+{
+    if (key)
+        return rd_kafka_msg_partitioner_murmur2(s->rkt, key, keylen, s->nparts, NULL, NULL);
+    return (int32_t)((seq ? seq - 1 : 0) % (uint64_t)s->nparts);
+}
+
+const int64_t *vg_kafka_sink_ends(const vg_kafka_sink *s) { return s->ends; }
+
+int vg_kafka_sink_send_to(vg_kafka_sink *s, int32_t partition, const char *key, size_t keylen,
+                          const char *value, size_t len, uint64_t seq, vg_error *err)
+{
+    char num[24];
+    int numlen = snprintf(num, sizeof num, "%" PRIu64, seq);
+    rd_kafka_headers_t *hdrs = NULL;
+    if (s->txn && !s->in_txn && open_txn(s, err) < 0)
+        return -1;
     for (;;) {
         if (s->n.failed)
             return failed(s, err);
+        if (seq && !hdrs) { /* producev takes the headers only when it succeeds */
+            hdrs = rd_kafka_headers_new(1);
+            rd_kafka_header_add(hdrs, "vigil-seq", -1, num, numlen);
+        }
         rd_kafka_resp_err_t e = rd_kafka_producev(
-            s->h.rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_KEY(key, key ? keylen : 0),
-            RD_KAFKA_V_END);
+            s->h.rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE((void *)value, len),
+            RD_KAFKA_V_KEY(key, key ? keylen : 0), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
         if (!e) {
             s->n.sent++;
             return 0;
         }
-        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            if (hdrs)
+                rd_kafka_headers_destroy(hdrs);
             return vg_error_set(err, VG_ERR_IO, "%s: cannot produce to topic '%s': %s", s->h.what,
                                 s->topic, rd_kafka_err2str(e));
+        }
         rd_kafka_poll(s->h.rk, 10); /* deliveries make room */
     }
 }
@@ -140,3 +306,118 @@ uint64_t vg_kafka_sink_pending(const vg_kafka_sink *s)
 }
 
 vg_kafka_sink_counts vg_kafka_sink_counts_get(const vg_kafka_sink *s) { return s->n; }
+
+/* ---- reading back what was written ---- */
+
+/* The vigil-seq header of m as a number, -1 when it has none. */
+static int64_t seq_of(rd_kafka_message_t *m)
+{
+    rd_kafka_headers_t *h;
+    const void *v;
+    size_t n;
+    char num[24];
+    if (rd_kafka_message_headers(m, &h) || rd_kafka_header_get_last(h, "vigil-seq", &v, &n) ||
+        !v || n == 0 || n >= sizeof num)
+        return -1;
+    memcpy(num, v, n);
+    num[n] = 0;
+    char *end;
+    long long seq = strtoll(num, &end, 10);
+    return *end || seq <= 0 ? -1 : seq;
+}
+
+/* A consumer of no group over s's topic, or NULL with err set. */
+static rd_kafka_t *reader(vg_kafka_sink *s, vg_kafka_handle *h, vg_error *err)
+{
+    *h = (vg_kafka_handle){.what = s->h.what, .log = s->h.log, .log_arg = s->h.log_arg};
+    /* assign() wants a group id; the group is never joined nor committed to */
+    const vg_kafka_kv forced[] = {{"bootstrap.servers", s->bootstrap},
+                                  {"group.id", "vigil-read-back"},
+                                  {"enable.auto.commit", "false"},
+                                  {"enable.partition.eof", "false"},
+                                  {NULL, NULL}};
+    rd_kafka_conf_t *conf = vg_kafka_conf(h, NULL, s->props, s->nprops, forced, err);
+    if (!conf || vg_kafka_new(h, RD_KAFKA_CONSUMER, conf, err) < 0)
+        return NULL;
+    rd_kafka_poll_set_consumer(h->rk);
+    return h->rk;
+}
+
+/* Consume from the assignment until every partition p reaches end[p]
+ * (pos[p] is where it is), calling fn. */
+static int read_until(vg_kafka_sink *s, rd_kafka_t *rk, int64_t *pos, const int64_t *end,
+                      vg_kafka_tail_fn fn, void *arg, int timeout_ms, vg_error *err)
+{
+    int64_t deadline = timeout_ms;
+    for (int32_t p = 0; p < s->nparts;) {
+        if (pos[p] >= end[p]) {
+            p++;
+            continue;
+        }
+        if (deadline <= 0) {
+            vg_error_set(err, VG_ERR_IO, "%s: cannot read topic '%s' back: partition %d ends at"
+                         " %" PRId64 " and no message came after offset %" PRId64,
+                         s->h.what, s->topic, (int)p, end[p], pos[p]);
+            err->retriable = true;
+            return -1;
+        }
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m) {
+            deadline -= 100;
+            continue;
+        }
+        int rc = 0;
+        if (!m->err && m->partition >= 0 && m->partition < s->nparts) {
+            pos[m->partition] = m->offset + 1;
+            rc = fn(arg, m->partition, m->offset, seq_of(m), m->payload, m->payload ? m->len : 0,
+                    err);
+        } else if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            vg_kafka_log(&s->h, 4, "CONSUME", "%s: reading back: %s", s->h.what,
+                         rd_kafka_message_errstr(m));
+        }
+        rd_kafka_message_destroy(m);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int vg_kafka_sink_read_back(vg_kafka_sink *s, const int64_t *from, vg_kafka_tail_fn fn, void *arg,
+                            int timeout_ms, vg_error *err)
+{
+    vg_kafka_handle h;
+    int64_t *pos = vg_calloc(VG_MEM_IO, 2 * (size_t)s->nparts, sizeof *pos);
+    if (!pos)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    int64_t *end = pos + s->nparts;
+    rd_kafka_t *rk = reader(s, &h, err);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(s->nparts);
+    rd_kafka_resp_err_t e = rk ? 0 : RD_KAFKA_RESP_ERR__FAIL;
+    for (int32_t p = 0; !e && p < s->nparts; p++) {
+        int64_t low;
+        pos[p] = from[p];
+        e = rd_kafka_query_watermark_offsets(rk, s->topic, p, &low, &end[p], timeout_ms);
+        if (!e && pos[p] < end[p])
+            rd_kafka_topic_partition_list_add(l, s->topic, p)->offset = pos[p];
+    }
+    if (!e)
+        e = rd_kafka_assign(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    int rc = 0;
+    if (rk && e) {
+        vg_error_set(err, VG_ERR_IO, "%s: cannot read topic '%s' back: %s", s->h.what, s->topic,
+                     rd_kafka_err2str(e));
+        err->retriable = true;
+        rc = -1;
+    } else if (rk) {
+        rc = read_until(s, rk, pos, end, fn, arg, timeout_ms, err);
+    } else {
+        rc = -1;
+    }
+    if (rk) {
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+    }
+    vg_free(pos);
+    return rc;
+}

@@ -10,9 +10,19 @@
  * the runner sleep in poll(2) over all its sources at once and wake on the
  * first message. Messages are handed out as pointers into librdkafka's own
  * buffers (no copy) and given back at the next poll.
+ *
+ * Manual mode (checkpoints): the consumer joins no group; the runner
+ * assigns it every partition of the topic at the offsets its checkpoint
+ * says, and reads each partition from a queue of its own (librdkafka's
+ * partition queue, no longer forwarded to the consumer queue), so that a
+ * turn can take exactly the messages it wants from each partition, in
+ * offset order, whatever order the fetches came back in. The partition
+ * queues signal the same pipe; the consumer queue still carries errors
+ * and commit results (vg_kafka_source_serve).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <strings.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,8 +38,13 @@ struct vg_kafka_source {
     uint32_t nheld;
     uint32_t cap;   /* room in held */
     int32_t *parts; /* the partitions assigned now */
+    bool *eof;      /* per assigned partition: its end reached since its last message */
+    rd_kafka_queue_t **queues; /* manual mode: per assigned partition, its own queue */
     uint32_t nparts;
-    uint32_t capparts;                                     /* room in parts */
+    uint32_t capparts;                                     /* room in parts, eof, queues */
+    bool manual;                                           /* no group: vg_kafka_source_assign */
+    bool latest;   /* auto.offset.reset says latest (or largest, end): where a partition
+                      with no committed offset starts */
     uint64_t generation;                                   /* bumped on every change of parts */
     int64_t (*start_offset)(void *arg, int32_t partition); /* see vg_kafka_source_opts */
     void *start_arg;
@@ -38,37 +53,56 @@ struct vg_kafka_source {
 
 /* ---- assignment ---- */
 
-static bool has_part(const vg_kafka_source *s, int32_t p)
+/* The index of partition p among the assigned ones, or -1. */
+static int part_index(const vg_kafka_source *s, int32_t p)
 {
     for (uint32_t i = 0; i < s->nparts; i++)
         if (s->parts[i] == p)
-            return true;
-    return false;
+            return (int)i;
+    return -1;
+}
+
+/* Room for cap partitions in parts, eof and queues. */
+static int reserve_parts(vg_kafka_source *s, uint32_t cap, vg_error *err)
+{
+    if (cap <= s->capparts)
+        return 0;
+    int32_t *parts = vg_realloc(VG_MEM_IO, s->parts, cap * sizeof *parts);
+    if (parts)
+        s->parts = parts;
+    bool *eof = parts ? vg_realloc(VG_MEM_IO, s->eof, cap * sizeof *eof) : NULL;
+    if (eof)
+        s->eof = eof;
+    rd_kafka_queue_t **queues = eof ? vg_realloc(VG_MEM_IO, s->queues, cap * sizeof *queues) : NULL;
+    if (!queues)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    s->queues = queues;
+    s->capparts = cap;
+    return 0;
 }
 
 static int add_part(vg_kafka_source *s, int32_t p)
 {
-    if (has_part(s, p))
+    if (part_index(s, p) >= 0)
         return 0;
-    if (s->nparts == s->capparts) {
-        uint32_t cap = s->capparts ? s->capparts * 2 : 8;
-        int32_t *grown = vg_realloc(VG_MEM_IO, s->parts, cap * sizeof *grown);
-        if (!grown)
-            return vg_error_set(&s->err, VG_ERR_NOMEM, "out of memory");
-        s->parts = grown;
-        s->capparts = cap;
-    }
+    if (s->nparts == s->capparts &&
+        reserve_parts(s, s->capparts ? s->capparts * 2 : 8, &s->err) < 0)
+        return -1;
+    s->eof[s->nparts] = false;
+    s->queues[s->nparts] = NULL;
     s->parts[s->nparts++] = p;
     return 0;
 }
 
 static void remove_part(vg_kafka_source *s, int32_t p)
 {
-    for (uint32_t i = 0; i < s->nparts; i++)
-        if (s->parts[i] == p) {
-            s->parts[i] = s->parts[--s->nparts];
-            return;
-        }
+    int i = part_index(s, p);
+    if (i < 0)
+        return;
+    s->nparts--;
+    s->parts[i] = s->parts[s->nparts];
+    s->eof[i] = s->eof[s->nparts];
+    s->queues[i] = s->queues[s->nparts];
 }
 
 static void log_assignment(vg_kafka_source *s, const char *what,
@@ -143,6 +177,17 @@ static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_part
 
 /* ---- open, close ---- */
 
+/* Give the partition queues of manual mode back. */
+static void drop_queues(vg_kafka_source *s)
+{
+    for (uint32_t i = 0; s->manual && i < s->nparts; i++)
+        if (s->queues[i]) {
+            rd_kafka_queue_io_event_enable(s->queues[i], -1, NULL, 0);
+            rd_kafka_queue_destroy(s->queues[i]);
+            s->queues[i] = NULL;
+        }
+}
+
 static int open_pipe(vg_kafka_source *s, vg_error *err)
 {
     if (pipe2(s->pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
@@ -179,11 +224,19 @@ vg_kafka_source *vg_kafka_source_open(const vg_kafka_source_opts *o, vg_error *e
     s->h.log_arg = o->log_arg;
     s->start_offset = o->start_offset;
     s->start_arg = o->start_arg;
+    s->manual = o->manual;
+    for (uint32_t i = 0; i < o->nprops; i++)
+        if (strcmp(o->props[i].key, "auto.offset.reset") == 0)
+            s->latest = strcasecmp(o->props[i].value, "latest") == 0 ||
+                        strcasecmp(o->props[i].value, "largest") == 0 ||
+                        strcasecmp(o->props[i].value, "end") == 0;
     const vg_kafka_kv defs[] = {
         {"auto.offset.reset", "earliest"}, {"enable.partition.eof", "false"}, {NULL, NULL}};
     const vg_kafka_kv forced[] = {{"bootstrap.servers", o->bootstrap},
                                   {"group.id", o->group},
                                   {"enable.auto.commit", "false"},
+                                  /* last: when not wanted, its NULL key ends the list */
+                                  {o->eof ? "enable.partition.eof" : NULL, "true"},
                                   {NULL, NULL}};
     rd_kafka_conf_t *conf = vg_kafka_conf(&s->h, defs, o->props, o->nprops, forced, err);
     if (!conf) {
@@ -199,7 +252,7 @@ vg_kafka_source *vg_kafka_source_open(const vg_kafka_source_opts *o, vg_error *e
     rd_kafka_poll_set_consumer(s->h.rk);
     s->queue = rd_kafka_queue_get_consumer(s->h.rk);
     rd_kafka_queue_io_event_enable(s->queue, s->pipe[1], "1", 1);
-    if (subscribe(s, err) < 0) {
+    if (!s->manual && subscribe(s, err) < 0) {
         vg_kafka_source_close(s);
         return NULL;
     }
@@ -211,6 +264,7 @@ void vg_kafka_source_close(vg_kafka_source *s)
     if (!s)
         return;
     vg_kafka_source_release(s);
+    drop_queues(s);
     if (s->h.rk)
         rd_kafka_consumer_close(s->h.rk);
     if (s->queue) {
@@ -224,6 +278,8 @@ void vg_kafka_source_close(vg_kafka_source *s)
             close(s->pipe[i]);
     vg_free(s->held);
     vg_free(s->parts);
+    vg_free(s->eof);
+    vg_free(s->queues);
     vg_free(s->topic);
     vg_free((char *)s->h.what);
     vg_free(s);
@@ -238,6 +294,20 @@ void vg_kafka_source_release(vg_kafka_source *s)
     s->nheld = 0;
 }
 
+/* Release the last poll's messages and make room for max more. */
+static int make_room(vg_kafka_source *s, uint32_t max, vg_error *err)
+{
+    vg_kafka_source_release(s);
+    if (max > s->cap) {
+        rd_kafka_message_t **grown = vg_realloc(VG_MEM_IO, s->held, max * sizeof *grown);
+        if (!grown)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        s->held = grown;
+        s->cap = max;
+    }
+    return 0;
+}
+
 static void drain_pipe(vg_kafka_source *s)
 {
     char buf[64];
@@ -245,11 +315,16 @@ static void drain_pipe(vg_kafka_source *s)
         ;
 }
 
-/* A consumer error in place of a message: -1 when it is fatal. */
+/* A consumer error in place of a message: -1 when it is fatal. The end
+ * of a partition is noted, not an error. */
 static int consumer_error(vg_kafka_source *s, const rd_kafka_message_t *m, vg_error *err)
 {
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        int i = part_index(s, m->partition);
+        if (i >= 0)
+            s->eof[i] = true;
         return 0;
+    }
     if (vg_kafka_check_fatal(&s->h, err) < 0)
         return -1;
     vg_kafka_log(&s->h, 4, "CONSUME", "%s: %s", s->h.what, rd_kafka_message_errstr(m));
@@ -268,17 +343,28 @@ static void to_msg(const rd_kafka_message_t *m, vg_kafka_msg *out)
                           .timestamp_ms = rd_kafka_message_timestamp(m, &tt)};
 }
 
+/* Hold message m (into out[s->nheld]), or serve it when it is an error
+ * event (m is freed then); -1 with err set for a fatal one. */
+static int take(vg_kafka_source *s, rd_kafka_message_t *m, vg_kafka_msg *out, vg_error *err)
+{
+    if (m->err) {
+        int rc = consumer_error(s, m, err);
+        rd_kafka_message_destroy(m);
+        return rc < 0 ? -1 : 0;
+    }
+    to_msg(m, &out[s->nheld]);
+    s->held[s->nheld++] = m;
+    int i = part_index(s, m->partition);
+    if (i >= 0)
+        s->eof[i] = false;
+    return 0;
+}
+
 int vg_kafka_source_poll(vg_kafka_source *s, vg_kafka_msg *out, uint32_t max, int timeout_ms,
                          vg_error *err)
 {
-    vg_kafka_source_release(s);
-    if (max > s->cap) {
-        rd_kafka_message_t **grown = vg_realloc(VG_MEM_IO, s->held, max * sizeof *grown);
-        if (!grown)
-            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-        s->held = grown;
-        s->cap = max;
-    }
+    if (make_room(s, max, err) < 0)
+        return -1;
     drain_pipe(s); /* before polling: a message queued after this wakes the pipe again */
     int wait = timeout_ms;
     while (s->nheld < max) {
@@ -292,15 +378,8 @@ int vg_kafka_source_poll(vg_kafka_source *s, vg_kafka_msg *out, uint32_t max, in
         if (!m)
             break;
         wait = 0;
-        if (m->err) {
-            int rc = consumer_error(s, m, err);
-            rd_kafka_message_destroy(m);
-            if (rc < 0)
-                return -1;
-            continue;
-        }
-        to_msg(m, &out[s->nheld]);
-        s->held[s->nheld++] = m;
+        if (take(s, m, out, err) < 0)
+            return -1;
     }
     return (int)s->nheld;
 }
@@ -331,4 +410,150 @@ int vg_kafka_source_commit(vg_kafka_source *s, const int32_t *parts, const int64
                  rd_kafka_err2str(e));
     err->retriable = e != RD_KAFKA_RESP_ERR__FATAL;
     return -1;
+}
+
+/* ---- manual mode: partitions the runner assigns ---- */
+
+int vg_kafka_source_partition_count(vg_kafka_source *s, int timeout_ms, vg_error *err)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(s->h.rk, s->topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e =
+        rkt ? rd_kafka_metadata(s->h.rk, 0, rkt, &md, timeout_ms) : rd_kafka_last_error();
+    if (!e && md->topic_cnt == 1)
+        e = md->topics[0].err;
+    int n = !e && md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
+    if (e || n <= 0) {
+        vg_error_set(err, VG_ERR_IO, "%s: cannot read the partitions of topic '%s': %s",
+                     s->h.what, s->topic, e ? rd_kafka_err2str(e) : "it has none");
+        err->retriable = true;
+        return -1;
+    }
+    return n;
+}
+
+int vg_kafka_source_end(vg_kafka_source *s, int32_t partition, int timeout_ms, int64_t *end,
+                        vg_error *err)
+{
+    int64_t low;
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(s->h.rk, s->topic, partition, &low, end, timeout_ms);
+    if (!e)
+        return 0;
+    vg_error_set(err, VG_ERR_IO, "%s: cannot read the offsets of partition %d of topic '%s': %s",
+                 s->h.what, (int)partition, s->topic, rd_kafka_err2str(e));
+    err->retriable = true;
+    return -1;
+}
+
+int vg_kafka_source_resolve(vg_kafka_source *s, const int32_t *parts, int64_t *offsets,
+                            uint32_t n, int timeout_ms, vg_error *err)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
+    for (uint32_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(l, s->topic, parts[i])->offset = RD_KAFKA_OFFSET_INVALID;
+    rd_kafka_resp_err_t e = rd_kafka_committed(s->h.rk, l, timeout_ms);
+    for (uint32_t i = 0; !e && i < n; i++) {
+        if (offsets[i] >= 0)
+            continue;
+        int64_t low, high;
+        offsets[i] = l->elems[i].offset;
+        if (offsets[i] < 0 && !(e = rd_kafka_query_watermark_offsets(
+                                     s->h.rk, s->topic, parts[i], &low, &high, timeout_ms)))
+            offsets[i] = s->latest ? high : low;
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    if (!e)
+        return 0;
+    vg_error_set(err, VG_ERR_IO, "%s: cannot find where the partitions of topic '%s' start: %s",
+                 s->h.what, s->topic, rd_kafka_err2str(e));
+    err->retriable = true;
+    return -1;
+}
+
+int vg_kafka_source_assign(vg_kafka_source *s, const int32_t *parts, const int64_t *offsets,
+                           uint32_t n, vg_error *err)
+{
+    drop_queues(s);
+    s->nparts = 0;
+    if (reserve_parts(s, n, err) < 0)
+        return -1;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
+    for (uint32_t i = 0; i < n; i++) {
+        rd_kafka_queue_t *q = rd_kafka_queue_get_partition(s->h.rk, s->topic, parts[i]);
+        if (q) {
+            /* before the assignment starts fetching: every message goes to this queue */
+            rd_kafka_queue_forward(q, NULL);
+            rd_kafka_queue_io_event_enable(q, s->pipe[1], "1", 1);
+        }
+        s->parts[s->nparts] = parts[i];
+        s->eof[s->nparts] = false;
+        s->queues[s->nparts++] = q;
+        rd_kafka_topic_partition_list_add(l, s->topic, parts[i])->offset = offsets[i];
+    }
+    rd_kafka_resp_err_t e = rd_kafka_assign(s->h.rk, l);
+    if (!e)
+        log_assignment(s, "assigned", l);
+    rd_kafka_topic_partition_list_destroy(l);
+    s->generation++;
+    for (uint32_t i = 0; !e && i < n; i++)
+        if (!s->queues[i])
+            e = RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+    if (!e)
+        return 0;
+    return vg_error_set(err, VG_ERR_IO, "%s: cannot assign the partitions of topic '%s': %s",
+                        s->h.what, s->topic, rd_kafka_err2str(e));
+}
+
+int vg_kafka_source_serve(vg_kafka_source *s, vg_error *err)
+{
+    drain_pipe(s); /* before polling: a message queued after this wakes the pipe again */
+    rd_kafka_message_t *m;
+    while ((m = rd_kafka_consumer_poll(s->h.rk, 0)) != NULL) {
+        int rc = 0;
+        if (m->err)
+            rc = consumer_error(s, m, err);
+        else
+            vg_kafka_log(&s->h, 4, "CONSUME", "%s: a message of partition %d came outside its"
+                         " queue and was dropped", s->h.what, (int)m->partition);
+        rd_kafka_message_destroy(m);
+        if (rc < 0)
+            return -1;
+    }
+    if (vg_error_is_set(&s->err)) {
+        *err = s->err;
+        return -1;
+    }
+    return vg_kafka_check_fatal(&s->h, err);
+}
+
+int vg_kafka_source_poll_partition(vg_kafka_source *s, int32_t partition, vg_kafka_msg *out,
+                                   uint32_t max, int timeout_ms, vg_error *err)
+{
+    if (make_room(s, max, err) < 0)
+        return -1;
+    int i = part_index(s, partition);
+    if (i < 0 || !s->queues[i])
+        return vg_error_set(err, VG_ERR_RUNTIME, "%s: partition %d is not assigned", s->h.what,
+                            (int)partition);
+    int wait = timeout_ms;
+    while (s->nheld < max) {
+        rd_kafka_message_t *m = rd_kafka_consume_queue(s->queues[i], wait);
+        if (!m)
+            break;
+        wait = 0;
+        if (take(s, m, out, err) < 0)
+            return -1;
+    }
+    return (int)s->nheld;
+}
+
+bool vg_kafka_source_eof(const vg_kafka_source *s, int32_t partition)
+{
+    int i = part_index(s, partition);
+    return i >= 0 && s->eof[i];
 }

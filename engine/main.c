@@ -14,9 +14,11 @@
 
 #include "engine/admin.h"
 #include "engine/broker.h"
+#include "engine/checkpoint_cmd.h"
 #include "engine/config.h"
 #include "engine/pipeline.h"
 #include "engine/registry.h"
+#include "engine/reload_cmd.h"
 #include "engine/replay.h"
 #include "engine/rules_cmd.h"
 #include "engine/run.h"
@@ -147,11 +149,28 @@ static int admin_begin(const char *path, const vg_plan *plan, admin_args *aa,
 
 #define MAX_BINDINGS 64
 
+/* --reload-at N=FILE into r[*n], kept in order of N (those of one N as given). */
+static int reload_at(char *arg, vg_replay_reload *r, uint32_t *n)
+{
+    char *file = split_binding(arg), *end = NULL;
+    unsigned long long at = file ? strtoull(arg, &end, 10) : 0;
+    if (!file || !end || *end || at == 0)
+        return usage_error("replay", "%s", "--reload-at needs N=FILE, N > 0 events");
+    if (*n >= MAX_BINDINGS)
+        return usage_error("replay", "%s", "too many --reload-at");
+    uint32_t k = (*n)++;
+    for (; k > 0 && r[k - 1].at > at; k--)
+        r[k] = r[k - 1];
+    r[k] = (vg_replay_reload){.at = at, .path = file};
+    return 0;
+}
+
 static int cmd_replay(int argc, char **argv)
 {
     vg_replay_input inputs[MAX_BINDINGS];
     vg_replay_output outputs[MAX_BINDINGS];
-    uint32_t nin = 0, nout = 0;
+    vg_replay_reload reloads[MAX_BINDINGS];
+    uint32_t nin = 0, nout = 0, nreloads = 0;
     const char *path = NULL;
     bool quiet = false, progress = isatty(2);
     uint32_t batch_size = 0;
@@ -187,6 +206,11 @@ static int cmd_replay(int argc, char **argv)
                 batch_size = (uint32_t)n;
             else
                 restart_at = n;
+        } else if (strcmp(a, "--reload-at") == 0) {
+            int bad = i + 1 < argc ? reload_at(argv[++i], reloads, &nreloads)
+                                   : usage_error("replay", "%s", "--reload-at needs N=FILE");
+            if (bad)
+                return bad;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
         } else if (strcmp(a, "--no-progress") == 0) {
@@ -214,6 +238,10 @@ static int cmd_replay(int argc, char **argv)
         .max_event_bytes = vg_pipeline_max_event_bytes(p),
         .batch_size = batch_size,
         .restart_at = restart_at,
+        .nreloads = nreloads,
+        .reloads = reloads,
+        .pipeline_path = path,
+        .log = stderr,
     };
     vg_replay_stats stats;
     int rc = vg_pipeline_bind(p, inputs, nin, outputs, nout, &opts, &err);
@@ -231,9 +259,10 @@ static int cmd_replay(int argc, char **argv)
     }
     if (!quiet)
         vg_replay_stats_print(&stats, stderr);
+    rc = stats.reload_failures ? 2 : 0; /* (the run went on with the plan it had) */
     vg_replay_stats_free(&stats);
     vg_pipeline_free(p);
-    return 0;
+    return rc;
 }
 
 /* ---- run ---- */
@@ -264,6 +293,7 @@ static int run_pipeline(const char *path, vg_run_opts *opts, bool quiet)
     opts->max_event_bytes = vg_pipeline_max_event_bytes(p);
     opts->store_path = vg_pipeline_store(p);
     opts->commit_interval_ms = cfg->state.checkpoint_interval_ms;
+    opts->sync_full = cfg->state.fsync_turns;
     opts->log = stderr;
     int rc = -1;
     if ((opts->stop_fd = vg_run_stop_fd(&err)) >= 0) {
@@ -298,6 +328,8 @@ static int cmd_run(int argc, char **argv)
         } else if (strcmp(a, "--max-events") == 0) {
             if (!(opts.max_events = parse_count(option_value(argc, argv, &i), UINT64_MAX)))
                 return usage_error("run", "%s needs a positive number", a);
+        } else if (strcmp(a, "--exit-at-end") == 0) {
+            opts.exit_at_end = true;
         } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
             opts.log_level = 6;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -598,7 +630,9 @@ static int cmd_functions(int argc, char **argv)
 }
 
 static const command commands[] = {
-    {"replay", cmd_replay, "PIPELINE [--input STREAM=FILE]... [--output SINK=FILE]... [--quiet]",
+    {"replay", cmd_replay,
+     "PIPELINE [--input STREAM=FILE]... [--output SINK=FILE]... [--reload-at N=FILE]... "
+     "[--quiet]",
      "Run PIPELINE over recorded event logs (JSON lines) to their end, then advance the\n"
      "watermark to +infinity so every window fires, and exit 0.\n\n"
      "  --input STREAM=FILE   read STREAM's events from FILE ('-' = standard input);\n"
@@ -612,6 +646,11 @@ static const command commands[] = {
      "  --restart-at N        testing aid: after the batch in which N events have been read,\n"
      "                        snapshot all operator state, start a fresh DAG from the\n"
      "                        snapshot and go on; the output must be the same\n"
+     "  --reload-at N=FILE    after exactly N events (the batch ends there), reload the SQL\n"
+     "                        from FILE (a .sql file, or a pipeline.yaml and its sql: files)\n"
+     "                        keeping the state that fits (docs/reload.md); the state plan\n"
+     "                        goes to standard error. Repeatable. A reload that fails changes\n"
+     "                        nothing, and the exit status is then 2\n"
      "  --admin HOST:PORT     serve the admin API (docs/operations.md) while replaying,\n"
      "                        between batches; port 0 picks a free port\n"
      "  --admin-token T       the bearer token it requires (default: pipeline.yaml's\n"
@@ -620,19 +659,28 @@ static const command commands[] = {
      "                        --hold: once it holds, so that queries see the final state)\n"
      "  --hold                at the end of the input (before the final watermark fires\n"
      "                        the last windows), keep serving the admin API until SIGINT or\n"
-     "                        SIGTERM, then finish\n\n"
+     "                        SIGTERM, then finish\n"
+     "  (with --admin, POST /reload compiles PIPELINE's files again: `vigil reload`)\n\n"
      "PIPELINE is a .sql file, a pipeline.yaml, or a folder holding one.\n"},
-    {"run", cmd_run, "PIPELINE [--idle-timeout DURATION] [--max-events N] [--quiet] [--verbose]",
+    {"run", cmd_run,
+     "PIPELINE [--idle-timeout DURATION] [--max-events N] [--exit-at-end] [--quiet] [--verbose]",
      "Run PIPELINE against Kafka until interrupted (SIGINT or SIGTERM): every stream reads\n"
      "its topic (pipeline.yaml sources.NAME.kafka), every sink writes its topic or file.\n"
      "Malformed or oversized messages and late rows go to the dead_letter sink, counted.\n"
-     "Offsets are committed once the rows a batch produced are delivered (at-least-once).\n"
-     "On a stop, waits for every delivery, commits, prints a summary and exits 0.\n\n"
+     "Without state.store, offsets are committed once the rows a batch produced are\n"
+     "delivered (at-least-once). With it, state and offsets are checkpointed every\n"
+     "state.checkpoint_interval and a restart after a crash writes every row exactly once\n"
+     "(docs/kafka.md). On a stop, waits for every delivery, commits (or checkpoints),\n"
+     "prints a summary and exits 0.\n\n"
      "  --idle-timeout D   a source partition silent for D (e.g. 500ms, 5s; default 5s)\n"
      "                     stops holding the watermark back, so its silence does not\n"
      "                     stall every window\n"
      "  --max-events N     stop cleanly once N events have been read (tests, benchmarks)\n"
-     "  --batch-size N     messages each stream reads per turn (default 1024)\n"
+     "  --exit-at-end      stop cleanly once every partition is read to its end (with\n"
+     "                     state.store: its end at the start); partitions are read in step\n"
+     "                     and never turn idle, so runs over the same input give the same rows\n"
+     "  --batch-size N     messages each stream (with state.store: each partition) reads\n"
+     "                     per turn (default 1024)\n"
      "  --quiet            no start line and no summary\n"
      "  --verbose          also show partition assignments and Kafka client notices\n\n"
      "docs/kafka.md tells more; `vigil dev-broker` serves a local broker to try it on.\n"},
@@ -678,6 +726,8 @@ static const command commands[] = {
      "  --by NAME             who changes the rules (recorded with each changed rule;\n"
      "                        default: $USER)\n\n"
      "A running pipeline picks the new version up between batches (docs/rules.md).\n"},
+    {"checkpoints", vg_checkpoint_cmd_main, VG_CHECKPOINT_CMD_USAGE, VG_CHECKPOINT_CMD_HELP},
+    {"reload", vg_reload_cmd_main, VG_RELOAD_CMD_USAGE, VG_RELOAD_CMD_HELP},
     {"functions", cmd_functions, "[--markdown]",
      "List the built-in scalar functions, or write their reference (docs/functions.md)\n"
      "with --markdown.\n"},

@@ -9,8 +9,9 @@
  * is shared between threads. Per-operator figures (rows in and out, state
  * size) are read from the running DAG when the text is written.
  *
- * Checkpoint and reload figures are placeholders that read 0 until those
- * features land; their names are fixed now so that dashboards can be built.
+ * Checkpoint figures are placeholders that read 0 until that feature lands;
+ * their names are fixed now so that dashboards can be built. Reload figures
+ * are counted by the runners (engine/reload.h).
  */
 #ifndef VG_METRICS_H
 #define VG_METRICS_H
@@ -52,12 +53,13 @@ typedef struct vg_metrics {
     int64_t watermark;         /* the combined watermark, event-time ms (VG_WM_MIN: none) */
     uint64_t batches;          /* batches run */
     vg_hist batch_seconds;     /* wall time of each batch: read, push, drain */
-    /* placeholders until checkpoints and reload land: they read 0 */
+    /* placeholders until checkpoints land: they read 0 */
     uint64_t checkpoints;      /* checkpoints written */
     int64_t checkpoint_at_ms;  /* wall-clock epoch ms of the last one; 0: none */
     double checkpoint_seconds; /* how long the last one took */
     uint64_t reloads;          /* reloads applied */
-    uint64_t reload_failures;  /* reloads refused (the new plan did not compile) */
+    uint64_t reload_failures;  /* reloads refused: the new plan did not compile or swap in,
+                                  or it dropped state without confirmation */
     /* the admin API's own */
     uint64_t requests;     /* admin requests answered */
     uint64_t queries;      /* live queries run (POST /query) */

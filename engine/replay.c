@@ -1,5 +1,8 @@
 /*
- * replay.c — the deterministic runner over event-log files.
+ * replay.c — the deterministic runner over event-log files: reads each log
+ * a batch at a time, pushes the rows, advances the combined watermark,
+ * writes the sinks, and at the end moves the watermark to +infinity.
+ * Reloads are in replay_reload.c.
  */
 #include "engine/replay.h"
 
@@ -8,63 +11,19 @@
 
 #include "engine/admin.h"
 #include "engine/clock.h"
+#include "engine/config.h"
 #include "engine/dag.h"
 #include "engine/json_in.h"
 #include "engine/json_out.h"
 #include "engine/lines.h"
 #include "engine/op_source.h"
 #include "engine/path.h"
+#include "engine/pipeline.h"
 #include "engine/registry.h"
+#include "engine/reload.h"
+#include "engine/replay_int.h"
 #include "engine/runner_common.h"
 
-/* Lines are read and decoded CHUNK at a time, and their rows pushed as one
- * batch (vg_dag_push_batch), so that operators can work across rows. */
-#define CHUNK 64
-
-/* One line of a chunk: where its copy is in stream_in.text. */
-typedef struct chunk_line {
-    size_t off, len;
-    uint64_t lineno;
-    bool too_long;
-} chunk_line;
-
-/* One stream being read. */
-typedef struct stream_in {
-    const vg_plan_node *node; /* the source node */
-    vg_lines *lines;          /* open log */
-    vg_decoder *dec;          /* schema-driven decoder */
-    vg_value *row;            /* decoded rows not yet pushed: CHUNK of node->schema.ncols values */
-    int32_t parts[CHUNK];     /* their source partitions */
-    uint32_t nrows;           /* how many */
-    vg_buf text;              /* the chunk's lines, copied (a line the reader returns lasts
-                                 until its next one; decoded strings point into them) */
-    chunk_line cl[CHUNK];     /* the chunk's lines */
-    bool done;                /* log exhausted */
-} stream_in;
-
-/* One output binding. */
-typedef struct sink_out {
-    const char *name;
-    FILE *f;      /* NULL when mem is used */
-    bool owns_f;  /* f was opened here */
-    vg_buf *mem;
-} sink_out;
-
-typedef struct replay {
-    const vg_plan *plan;
-    const vg_replay_opts *opts;
-    vg_replay_stats *stats;
-    vg_dag *dag;
-    stream_in *in;       /* plan->nsources */
-    sink_out *out;       /* one per DAG channel */
-    sink_out dead;       /* the dead-letter output */
-    vg_buf dead_buf;     /* encoded dead letters not yet written */
-    int64_t started_ms;
-    int64_t last_progress_ms;
-    vg_registry *registry; /* the models and rulesets: opts->registry, or owned */
-    bool owns_registry;
-    int32_t max_part;      /* the largest source partition seen (metrics, live queries) */
-} replay;
 
 static const vg_replay_output *find_output(const vg_replay_opts *o, const char *name)
 {
@@ -77,7 +36,8 @@ static const vg_replay_output *find_output(const vg_replay_opts *o, const char *
 static int bind_output(sink_out *so, const char *name, const vg_replay_output *o, FILE *fallback,
                        vg_error *err)
 {
-    so->name = name;
+    if (!(so->name = vg_strdup(VG_MEM_IO, name)))
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     if (!o) {
         so->f = fallback;
         return 0;
@@ -128,6 +88,7 @@ static int open_inputs(replay *r, vg_error *err)
             return vg_error_set(err, VG_ERR_USAGE,
                                 "stream '%s' has no input; give --input %s=FILE", s->node->name,
                                 s->node->name);
+        s->src = i;
         s->lines = vg_lines_open(path, max, err);
         if (!s->lines)
             return -1;
@@ -148,19 +109,55 @@ static int open_inputs(replay *r, vg_error *err)
     return 0;
 }
 
+/* The entry of r->outs of sink `name`, bound now when it has none: to its
+ * --output, else to cfg's file binding (a reloaded pipeline's settings; may
+ * be NULL), else (a bare SELECT's) to standard output. -1 with err set. */
+int64_t replay_out_for(replay *r, const char *name, bool is_stdout, const vg_config *cfg,
+                       vg_error *err)
+{
+    for (uint32_t i = 0; i < r->nouts; i++)
+        if (strcmp(r->outs[i].name, name) == 0)
+            return i;
+    const vg_replay_output *o = find_output(r->opts, name);
+    const vg_binding *b = !o && cfg ? vg_config_sink(cfg, name) : NULL;
+    vg_replay_output yaml = {.sink = name, .path = b ? b->path : NULL};
+    if (b && b->kind == VG_BINDING_FILE)
+        o = &yaml;
+    if (!o && !is_stdout)
+        return vg_error_set(err, VG_ERR_USAGE, "sink '%s' has no output; give --output %s=FILE",
+                            name, name);
+    sink_out *grown = vg_realloc(VG_MEM_IO, r->outs, (r->nouts + 1) * sizeof *grown);
+    if (!grown)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    r->outs = grown;
+    memset(&r->outs[r->nouts], 0, sizeof *r->outs);
+    int rc = bind_output(&r->outs[r->nouts], name, o, stdout, err);
+    r->nouts++; /* (bound or not: cleanup frees its name) */
+    return rc < 0 ? -1 : (int64_t)r->nouts - 1;
+}
+
+/* r->chan_out of the DAG's channels, from r->outs (bound already). */
+void replay_map_channels(replay *r, vg_dag *d, uint32_t *chan_out)
+{
+    for (uint32_t i = 0; i < vg_dag_nchannels(d); i++)
+        for (uint32_t k = 0; k < r->nouts; k++)
+            if (strcmp(r->outs[k].name, vg_dag_channel(d, i)->name) == 0)
+                chan_out[i] = k;
+}
+
 static int open_outputs(replay *r, vg_error *err)
 {
     uint32_t n = vg_dag_nchannels(r->dag);
+    if (!(r->chan_out = vg_calloc(VG_MEM_IO, n + 1, sizeof *r->chan_out)))
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     for (uint32_t i = 0; i < n; i++) {
         vg_channel *ch = vg_dag_channel(r->dag, i);
-        const vg_replay_output *o = find_output(r->opts, ch->name);
-        if (!o && !ch->is_stdout)
-            return vg_error_set(err, VG_ERR_USAGE, "sink '%s' has no output; give --output %s=FILE",
-                                ch->name, ch->name);
-        if (bind_output(&r->out[i], ch->name, o, stdout, err) < 0)
+        if (replay_out_for(r, ch->name, ch->is_stdout, NULL, err) < 0)
             return -1;
     }
-    for (uint32_t j = 0; j < r->opts->noutputs; j++) {
+    replay_map_channels(r, r->dag, r->chan_out);
+    for (uint32_t j = 0; j < r->opts->noutputs && !r->opts->nreloads; j++) {
+        /* (with reloads, an output may be for a sink of a later plan) */
         const char *name = r->opts->outputs[j].sink;
         bool known = strcmp(name, "dead_letter") == 0 || strcmp(name, "stdout") == 0;
         for (uint32_t i = 0; i < n && !known; i++)
@@ -196,7 +193,7 @@ static void push_rows(replay *r, uint32_t si)
     stream_in *s = &r->in[si];
     vg_op_batch b = {s->nrows, s->node->schema.ncols, s->row, s->parts};
     if (s->nrows)
-        vg_dag_push_batch(r->dag, si, &b);
+        vg_dag_push_batch(r->dag, s->src, &b);
     s->nrows = 0;
 }
 
@@ -264,14 +261,33 @@ static int decode_line(replay *r, uint32_t si, const chunk_line *l, vg_error *er
     return dead_letter(r, si, l->lineno, reason, line, l->len, err);
 }
 
+uint64_t replay_events_so_far(const replay *r)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < r->stats->nstreams; i++)
+        n += r->stats->events_read[i];
+    return n;
+}
+
+/* How many events may have been read by the end of this batch: the point
+ * of the next scheduled reload (the batch ends there), else no limit. */
+static uint64_t read_cap(const replay *r)
+{
+    return r->next_reload < r->opts->nreloads ? r->opts->reloads[r->next_reload].at : UINT64_MAX;
+}
+
 /* Decode and push up to batch_size lines of stream si, CHUNK at a time. */
 static int read_batch(replay *r, uint32_t si, vg_error *err)
 {
     stream_in *s = &r->in[si];
     uint32_t batch = r->opts->batch_size ? r->opts->batch_size : 1024;
+    uint64_t cap = read_cap(r);
     for (uint32_t k = 0; k < batch && !s->done;) {
-        uint32_t nl;
-        int got = read_chunk(r, si, batch - k < CHUNK ? batch - k : CHUNK, &nl, err);
+        uint32_t nl, max = batch - k < CHUNK ? batch - k : CHUNK;
+        uint64_t room = cap - replay_events_so_far(r);
+        if (!room)
+            break;
+        int got = read_chunk(r, si, room < max ? (uint32_t)room : max, &nl, err);
         if (got < 0)
             return -1;
         k += (uint32_t)got;
@@ -294,7 +310,7 @@ static int64_t combined_watermark(replay *r)
         stream_in *s = &r->in[i];
         if (s->done || !s->node->u.source.watermark)
             continue;
-        int64_t w = vg_op_source_watermark(vg_dag_source(r->dag, i));
+        int64_t w = vg_op_source_watermark(vg_dag_source(r->dag, s->src));
         if (w < wm)
             wm = w;
     }
@@ -310,7 +326,7 @@ static int drain(replay *r, vg_error *err)
     }
     uint32_t n = vg_dag_nchannels(r->dag);
     for (uint32_t i = 0; i < n; i++)
-        if (write_out(&r->out[i], &vg_dag_channel(r->dag, i)->buf, err) < 0)
+        if (write_out(&r->outs[r->chan_out[i]], &vg_dag_channel(r->dag, i)->buf, err) < 0)
             return -1;
     if (write_out(&r->dead, &r->dead_buf, err) < 0)
         return -1;
@@ -340,14 +356,6 @@ static void show_progress(replay *r, bool final)
         fprintf(f, ", %.1f%%", 100.0 * (double)done / (double)size);
     fputs(final ? "\n" : "   ", f);
     fflush(f);
-}
-
-static uint64_t events_so_far(const replay *r)
-{
-    uint64_t n = 0;
-    for (uint32_t i = 0; i < r->plan->nsources; i++)
-        n += r->stats->events_read[i];
-    return n;
 }
 
 /* Snapshot the DAG, throw it away, and go on with a fresh one restored from
@@ -380,7 +388,7 @@ static int restart(replay *r, vg_error *err)
 }
 
 /* Tell the admin API which DAG runs (NULL: none any more). */
-static void admin_attach(replay *r, vg_dag *dag)
+void replay_admin_attach(replay *r, vg_dag *dag)
 {
     if (r->opts->admin)
         vg_admin_attach(r->opts->admin, dag, dag ? r->registry : NULL, r->opts->metrics);
@@ -408,7 +416,7 @@ static int hold(replay *r, double t0, vg_error *err)
     int64_t wm = VG_WM_MAX;
     for (uint32_t i = 0; i < r->plan->nsources; i++)
         if (r->in[i].node->u.source.watermark) {
-            int64_t w = vg_op_source_watermark(vg_dag_source(r->dag, i));
+            int64_t w = vg_op_source_watermark(vg_dag_source(r->dag, r->in[i].src));
             wm = w < wm ? w : wm;
         }
     if (wm != VG_WM_MAX)
@@ -418,8 +426,11 @@ static int hold(replay *r, double t0, vg_error *err)
     count_batch(r, t0);
     if (r->opts->metrics)
         r->opts->metrics->watermark = wm;
+    r->at_boundary = true;
     return vg_admin_hold(r->opts->admin, r->opts->hold, err);
 }
+
+static bool at_boundary(void *arg) { return ((const replay *)arg)->at_boundary; }
 
 static bool all_done(const replay *r)
 {
@@ -435,11 +446,12 @@ static int run(replay *r, vg_error *err)
     for (;;) {
         bool any = false;
         double t0 = r->opts->metrics ? vg_metrics_now() : 0;
+        r->at_boundary = false;
         for (uint32_t i = 0; i < r->plan->nsources; i++) {
             if (r->in[i].done)
                 continue;
             any = true;
-            if (read_batch(r, i, err) < 0)
+            if (replay_events_so_far(r) < read_cap(r) && read_batch(r, i, err) < 0)
                 return -1;
         }
         if (!held && all_done(r)) {
@@ -451,14 +463,16 @@ static int run(replay *r, vg_error *err)
         vg_dag_watermark(r->dag, combined_watermark(r));
         if (drain(r, err) < 0)
             return -1;
-        if (r->opts->restart_at && !restarted && events_so_far(r) >= r->opts->restart_at) {
+        if (r->opts->restart_at && !restarted && replay_events_so_far(r) >= r->opts->restart_at) {
             restarted = true;
             if (restart(r, err) < 0)
                 return -1;
-            admin_attach(r, r->dag);
+            replay_admin_attach(r, r->dag);
         }
+        r->at_boundary = true;
+        replay_scheduled_reloads(r);
         if (r->opts->between &&
-            r->opts->between(r->opts->between_arg, r->registry, events_so_far(r), err) < 0)
+            r->opts->between(r->opts->between_arg, r->registry, replay_events_so_far(r), err) < 0)
             return -1;
         count_batch(r, t0);
         if (r->opts->admin)
@@ -467,6 +481,7 @@ static int run(replay *r, vg_error *err)
         if (!any)
             break;
     }
+    replay_reloads_not_reached(r);
     vg_dag_watermark(r->dag, VG_WM_MAX);
     if (drain(r, err) < 0)
         return -1;
@@ -476,6 +491,13 @@ static int run(replay *r, vg_error *err)
         r->opts->metrics->late_rows = vg_dag_late_rows(r->dag);
     }
     return 0;
+}
+
+/* Note each sink's row count from the DAG's channels. */
+void replay_note_rows(replay *r)
+{
+    for (uint32_t i = 0; i < vg_dag_nchannels(r->dag); i++)
+        r->outs[r->chan_out[i]].rows = vg_dag_channel(r->dag, i)->rows;
 }
 
 static int stats_init(vg_replay_stats *st, const vg_plan *p)
@@ -492,18 +514,26 @@ static int stats_init(vg_replay_stats *st, const vg_plan *p)
     return 0;
 }
 
-static void stats_take_sinks(vg_replay_stats *st, vg_dag *dag)
+/* Every sink bound, with its rows: the names copied after the array of
+ * pointers, in one block (the stats own it). */
+static void stats_take_sinks(vg_replay_stats *st, replay *r)
 {
-    uint32_t n = vg_dag_nchannels(dag);
-    st->sink_names = vg_calloc(VG_MEM_OTHER, n + 1, sizeof(char *));
-    st->rows_written = vg_calloc(VG_MEM_OTHER, n + 1, sizeof(uint64_t));
-    if (!st->sink_names || !st->rows_written)
+    size_t bytes = (r->nouts + 1) * sizeof(char *);
+    for (uint32_t i = 0; i < r->nouts; i++)
+        bytes += strlen(r->outs[i].name) + 1;
+    replay_note_rows(r);
+    char **names = vg_calloc(VG_MEM_OTHER, 1, bytes);
+    st->rows_written = vg_calloc(VG_MEM_OTHER, r->nouts + 1, sizeof(uint64_t));
+    st->sink_names = (const char **)names;
+    if (!names || !st->rows_written)
         return;
-    st->nsinks = n;
-    for (uint32_t i = 0; i < n; i++) {
-        st->sink_names[i] = vg_dag_channel(dag, i)->name;
-        st->rows_written[i] = vg_dag_channel(dag, i)->rows;
+    char *at = (char *)(names + r->nouts + 1);
+    for (uint32_t i = 0; i < r->nouts; i++) {
+        names[i] = strcpy(at, r->outs[i].name);
+        at += strlen(at) + 1;
+        st->rows_written[i] = r->outs[i].rows;
     }
+    st->nsinks = r->nouts;
 }
 
 static void cleanup(replay *r)
@@ -517,21 +547,24 @@ static void cleanup(replay *r)
         }
         vg_free(r->in);
     }
-    if (r->out) {
-        for (uint32_t i = 0; i < vg_dag_nchannels(r->dag); i++)
-            if (r->out[i].owns_f)
-                fclose(r->out[i].f);
-        vg_free(r->out);
+    for (uint32_t i = 0; i < r->nouts; i++) {
+        if (r->outs[i].owns_f)
+            fclose(r->outs[i].f);
+        vg_free(r->outs[i].name);
     }
+    vg_free(r->outs);
+    vg_free(r->chan_out);
     if (r->dead.owns_f)
         fclose(r->dead.f);
     else if (r->dead.f)
         fflush(r->dead.f);
+    vg_free(r->dead.name);
     fflush(stdout);
     vg_buf_free(&r->dead_buf);
     vg_dag_close(r->dag);
     if (r->owns_registry)
         vg_registry_free(r->registry);
+    vg_pipeline_free(r->reloaded); /* (after the DAG and registry of its plan) */
 }
 
 int vg_replay_run(const vg_plan *plan, const vg_replay_opts *opts, vg_replay_stats *stats,
@@ -553,8 +586,7 @@ int vg_replay_run(const vg_plan *plan, const vg_replay_opts *opts, vg_replay_sta
         goto done;
     vg_dag_on_late(r.dag, vg_runner_late_row, &r.dead_buf);
     r.in = vg_calloc(VG_MEM_IO, plan->nsources + 1, sizeof(stream_in));
-    r.out = vg_calloc(VG_MEM_IO, vg_dag_nchannels(r.dag) + 1, sizeof(sink_out));
-    if (!r.in || !r.out) {
+    if (!r.in) {
         vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -566,10 +598,14 @@ int vg_replay_run(const vg_plan *plan, const vg_replay_opts *opts, vg_replay_sta
         opts->metrics->events_in = stats->events_read;
         opts->metrics->events_dead = stats->events_dead;
     }
-    admin_attach(&r, r.dag);
+    replay_admin_attach(&r, r.dag);
+    if (opts->admin && opts->pipeline_path)
+        vg_admin_set_reloader(opts->admin, replay_serve_reload, at_boundary, &r);
     rc = run(&r, err);
-    admin_attach(&r, NULL);
-    stats_take_sinks(stats, r.dag);
+    if (opts->admin)
+        vg_admin_set_reloader(opts->admin, NULL, NULL, NULL); /* (r goes) */
+    replay_admin_attach(&r, NULL);
+    stats_take_sinks(stats, &r);
     stats->late_rows = vg_dag_late_rows(r.dag);
 done:
     stats->seconds = (double)(vg_clock_ms() - r.started_ms) / 1000.0;
@@ -594,6 +630,8 @@ void vg_replay_stats_print(const vg_replay_stats *st, FILE *out)
                 (unsigned long long)st->events_read[i], (unsigned long long)st->events_dead[i]);
     if (st->late_rows)
         fprintf(out, "vigil: %llu late rows dead-lettered\n", (unsigned long long)st->late_rows);
+    if (st->reloads || st->reload_failures)
+        fprintf(out, "vigil: reloads: %u applied, %u failed\n", st->reloads, st->reload_failures);
     for (uint32_t i = 0; i < st->nsinks; i++)
         fprintf(out, "vigil: %s: wrote %llu rows\n", st->sink_names[i],
                 (unsigned long long)st->rows_written[i]);

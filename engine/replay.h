@@ -8,6 +8,11 @@
  * written. At the end of every log the watermark goes to +infinity, so
  * every window fires. The same inputs always give the same outputs, byte for
  * byte.
+ *
+ * A replay can reload its SQL (engine/reload.h) at exact points of its
+ * input (vg_replay_opts.reloads: the batch ends after exactly that many
+ * events, and the new plan runs from the next one), and when it serves the
+ * admin API, on POST /reload between batches.
  */
 #ifndef VG_REPLAY_H
 #define VG_REPLAY_H
@@ -33,6 +38,12 @@ typedef struct vg_replay_output {
     const char *path; /* file ("-" is standard output), created with its folders */
     vg_buf *mem;      /* or: appended to this buffer (borrowed) */
 } vg_replay_output;
+
+/* A reload at an exact point of the input (replay --reload-at N=FILE). */
+typedef struct vg_replay_reload {
+    uint64_t at;      /* after this many events (> 0) have been read and pushed */
+    const char *path; /* the new pipeline: a .sql file, a pipeline.yaml or a folder (borrowed) */
+} vg_replay_reload;
 
 typedef struct vg_replay_opts {
     uint32_t ninputs;
@@ -66,6 +77,14 @@ typedef struct vg_replay_opts {
                                     watermark (+infinity), keep serving admin requests until
                                     *hold is set (replay --hold; a signal handler sets it),
                                     then finish; NULL: finish at once */
+    uint32_t nreloads;               /* reloads at exact points of the input */
+    const vg_replay_reload *reloads; /* in order of `at` (those of one `at` in turn). A sink
+                                        of a new plan writes to its --output, else to its
+                                        pipeline.yaml's file, else (stdout) to standard
+                                        output; a reload that fails changes nothing */
+    const char *pipeline_path;       /* with admin: what POST /reload compiles again (the
+                                        PIPELINE); NULL: POST /reload answers 501 */
+    FILE *log;                       /* each reload's state plan, or its error; NULL: none */
 } vg_replay_opts;
 
 /* Counts for the summary; arrays are owned by the stats. */
@@ -79,11 +98,16 @@ typedef struct vg_replay_stats {
     uint64_t *rows_written;    /* per sink */
     uint64_t late_rows;        /* rows operators found too late (dead-lettered) */
     double seconds;            /* wall time of the run */
+    uint32_t reloads;          /* reloads applied (scheduled and POST /reload) */
+    uint32_t reload_failures;  /* scheduled reloads that failed (the run went on with the
+                                  plan it had), or were never reached */
 } vg_replay_stats;
 
 /* Run plan to the end of its inputs. 0, or -1 with err set (a usage error
  * when a stream has no input or a sink no output, an I/O error, out of
- * memory). stats is filled in either case; free it with vg_replay_stats_free. */
+ * memory). stats is filled in either case; free it with vg_replay_stats_free
+ * (it owns its arrays and the sinks' names: a sink of a reloaded plan
+ * outlives the plan). */
 int vg_replay_run(const vg_plan *plan, const vg_replay_opts *opts, vg_replay_stats *stats,
                   vg_error *err);
 void vg_replay_stats_free(vg_replay_stats *stats);

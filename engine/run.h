@@ -8,8 +8,15 @@
  * error), counted. The loop takes a batch from each stream in turn, pushes
  * it through the DAG, advances the watermark, hands the sinks' rows to
  * their producers, and commits the consumed offsets once everything the
- * batch produced is delivered: at-least-once, until checkpoints make it
- * exactly-once (docs/kafka.md).
+ * batch produced is delivered: at-least-once.
+ *
+ * With a store (state.store), exactly-once instead: every partition is
+ * read from the offsets of the newest checkpoint; each turn's input cut is
+ * logged before its rows leave; at the checkpoint interval the sinks are
+ * flushed and the state, offsets and sink positions written in one
+ * transaction; a restart recomputes the logged turns and writes only the
+ * rows the sinks do not hold yet (docs/kafka.md, "Checkpoints and
+ * exactly-once").
  *
  * Event time: a watermark per source partition (the largest WATERMARK
  * value of its messages), the stream's being the smallest over its active
@@ -44,6 +51,12 @@ typedef struct vg_run_opts {
     FILE *log;                    /* warnings and Kafka client log lines; NULL: none */
     int log_level;                /* librdkafka lines this severe or more (syslog levels:
                                      3 errors, 4 warnings, 6 assignments); 0 = 4 */
+    bool exit_at_end;             /* stop cleanly once every partition of every stream is
+                                     at its end (with checkpoints: its end at the start),
+                                     reading the partitions in step so that a run over
+                                     input already written is reproducible */
+    bool sync_full;               /* turn-log commits sync as checkpoints do (FULL), so a
+                                     power cut loses no turn; else NORMAL */
 } vg_run_opts;
 
 /* One stream's counters. */
@@ -65,6 +78,7 @@ typedef struct vg_run_sink_metrics {
     uint64_t rows;      /* rows written to the file or handed to the producer */
     uint64_t delivered; /* Kafka: acknowledged by the broker */
     uint64_t failed;    /* Kafka: given up on */
+    uint64_t suppressed; /* Kafka, after a restart: recomputed rows its topic already held */
 } vg_run_sink_metrics;
 
 /* What a running pipeline has done: the runner updates it in place between
@@ -77,6 +91,11 @@ typedef struct vg_run_metrics {
     uint64_t late_rows;         /* rows operators found too late (dead-lettered) */
     uint64_t batches;           /* turns of the loop that read something */
     uint64_t commits;           /* offset commits */
+    uint64_t checkpoints;       /* checkpoints written (the first one included) */
+    uint64_t checkpoint_failures; /* checkpoints that failed and were tried again later */
+    int64_t epoch;              /* the newest checkpoint's epoch; 0: none */
+    int64_t restored_epoch;     /* the epoch restored at the start; 0: none */
+    uint32_t recovered_turns;   /* logged turns re-run after the restart */
     int64_t watermark;          /* the DAG's event time; VG_WM_MIN: not moved yet */
     double seconds;             /* wall time so far */
 } vg_run_metrics;
@@ -88,12 +107,15 @@ typedef struct vg_run_metrics {
 int vg_run_stop_fd(vg_error *err);
 
 /* Run plan with cfg's bindings until stopped. 0 after a clean stop (every
- * row delivered, offsets committed), or -1 with err set: VG_ERR_USAGE /
- * VG_ERR_CONFIG when a stream is not bound to a Kafka topic or a sink has
- * no binding (positioned in pipeline.yaml when the binding is there), a
- * property librdkafka refuses, VG_ERR_IO for a failed delivery or a fatal
- * Kafka error, VG_ERR_NOMEM. metrics is filled in either case; free it
- * with vg_run_metrics_free. */
+ * row delivered, offsets committed, and with a store a last checkpoint
+ * written), or -1 with err set: VG_ERR_USAGE / VG_ERR_CONFIG when a stream
+ * is not bound to a Kafka topic or a sink has no binding (positioned in
+ * pipeline.yaml when the binding is there), a property librdkafka refuses,
+ * a checkpoint of another pipeline or plan (checkpoint.h); VG_ERR_IO for a
+ * failed delivery, a fatal Kafka error or a store that cannot be written;
+ * VG_ERR_RUNTIME when a turn cannot be logged (its rows are not written)
+ * or a restart cannot recompute what the sinks hold; VG_ERR_NOMEM.
+ * metrics is filled in either case; free it with vg_run_metrics_free. */
 int vg_run(const vg_plan *plan, const vg_config *cfg, const vg_run_opts *opts,
            vg_run_metrics *metrics, vg_error *err);
 void vg_run_metrics_free(vg_run_metrics *m);

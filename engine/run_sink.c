@@ -9,14 +9,31 @@
  * rows (GROUP BY, deduplication, Top-N: a changelog) are keyed by its
  * upsert key, the GROUP BY or PARTITION BY columns, so that every change
  * of one key lands on one partition in order, as Flink's upsert-kafka
- * does; append-only rows have no key. A key of one column is its value as
+ * does; append-only rows have no key. `sinks.*.kafka.key` names the key
+ * columns instead. A key of one column is its value as
  * text (a string as it is, else its JSON); of several, a JSON object of
  * them in the sink's column order.
+ *
+ * Every Kafka message carries the header vigil-seq, the sink's row number
+ * from 1. With checkpoints the numbering goes on from the checkpoint, the
+ * runner picks each message's partition (vg_kafka_sink_partition_for), a
+ * checkpoint records each sink's position (a topic's sequence and end
+ * offsets, a file's length), and a restart puts each sink back there: a
+ * file is cut to its length; a topic's rows written since are read back,
+ * and while the logged turns are recomputed each recomputed row that the
+ * topic already holds (the same number and bytes, next in its partition)
+ * is not sent again. A row that differs means the recomputation is not
+ * the one the crashed run did: an error, never a second copy.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/alloc.h"
+#include "engine/crash.h"
 #include "engine/json_out.h"
 #include "engine/path.h"
 #include "engine/run_int.h"
@@ -42,30 +59,65 @@ static const char *key_name(const vg_plan_node *g, uint32_t i)
     return g->schema.cols[g->u.rank.keys[i]].name; /* the input row comes first */
 }
 
-/* Key columns of sink node n: its upsert key, when it is updating and
- * writes every key column under its name; else none. */
-static int sink_keys(run_sink *o, const vg_plan_node *n, vg_error *err)
+/* The key columns the binding names (`sinks.*.kafka.key`: "a, b") into
+ * names[0..*nk), pointing into copy; at most max. -1 with err set when one is
+ * not a column the sink writes, or there are none or too many. */
+static int named_keys(run *r, const char *sink, const vg_binding *b, const vg_schema *s,
+                      char *copy, const char **names, uint32_t max, uint32_t *nk, vg_error *err)
 {
-    const vg_plan_node *g = n->updating ? changelog_source(n) : NULL;
-    uint32_t nk = !g ? 0 : g->kind == VG_PLAN_GROUP ? g->u.group.nkeys : g->u.rank.nkeys;
-    for (uint32_t i = 0; i < nk; i++)
-        if (vg_schema_find(&n->schema, key_name(g, i)) < 0)
-            return 0; /* a key column is not written: no key */
-    if (!nk)
-        return 0;
-    o->keycols = vg_calloc(VG_MEM_IO, nk, sizeof *o->keycols);
-    o->keyrow = vg_calloc(VG_MEM_IO, nk, sizeof *o->keyrow);
-    if (!o->keycols || !o->keyrow)
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    for (uint32_t i = 0; i < nk; i++) {
-        int c = vg_schema_find(&n->schema, key_name(g, i));
-        o->keycols[i] = n->schema.cols[c];
+    *nk = 0;
+    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        t += strspn(t, " \t");
+        size_t n = strlen(t);
+        while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+            t[--n] = 0;
+        if (*nk == max || vg_schema_find(s, t) < 0) {
+            vg_source src = r->cfg->yaml;
+            const char *what = *nk == max ? "too many key columns" : "no column";
+            if (b->at.len)
+                return vg_error_at(err, VG_ERR_CONFIG, &src, b->at,
+                                   "sinks.%s.kafka.key: %s '%s' in the rows of sink '%s'", sink,
+                                   what, t, sink);
+            return vg_error_set(err, VG_ERR_CONFIG, "sinks.%s.kafka.key: %s '%s'", sink, what, t);
+        }
+        names[(*nk)++] = t;
     }
-    o->keyschema = (vg_schema){nk, o->keycols};
-    if (!(o->keydec = vg_decoder_new(&o->keyschema)))
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    o->nkeys = nk;
+    if (!*nk)
+        return vg_error_set(err, VG_ERR_CONFIG, "sinks.%s.kafka.key names no column", sink);
     return 0;
+}
+
+/* Key columns of sink node n: the binding's `key`, else its upsert key, when
+ * it is updating and writes every key column under its name; else none. */
+static int sink_keys(run *r, run_sink *o, const vg_plan_node *n, vg_error *err)
+{
+    const vg_binding *b = vg_config_sink(r->cfg, o->name);
+    const vg_plan_node *g = n->updating ? changelog_source(n) : NULL;
+    const char *names[64];
+    uint32_t nk = !g ? 0 : g->kind == VG_PLAN_GROUP ? g->u.group.nkeys : g->u.rank.nkeys;
+    if (nk > 64)
+        nk = 0;
+    for (uint32_t i = 0; i < nk; i++)
+        if (vg_schema_find(&n->schema, names[i] = key_name(g, i)) < 0)
+            nk = 0; /* a key column is not written: no key */
+    char *copy = b && b->key ? vg_strdup(VG_MEM_IO, b->key) : NULL;
+    if (b && b->key && !copy)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    int rc = copy ? named_keys(r, o->name, b, &n->schema, copy, names, 64, &nk, err) : 0;
+    if (rc == 0 && nk) {
+        o->keycols = vg_calloc(VG_MEM_IO, nk, sizeof *o->keycols);
+        o->keyrow = vg_calloc(VG_MEM_IO, nk, sizeof *o->keyrow);
+        if (!o->keycols || !o->keyrow)
+            rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        for (uint32_t i = 0; rc == 0 && i < nk; i++)
+            o->keycols[i] = n->schema.cols[vg_schema_find(&n->schema, names[i])];
+        o->keyschema = (vg_schema){nk, o->keycols};
+        if (rc == 0 && !(o->keydec = vg_decoder_new(&o->keyschema)))
+            rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        o->nkeys = rc == 0 ? nk : 0;
+    }
+    vg_free(copy);
+    return rc;
 }
 
 /* The key of the encoded row line[0..n): *key NULL when it has none. */
@@ -113,15 +165,28 @@ static int row_key(run *r, run_sink *o, const char *line, size_t n, const char *
 
 /* ---- opening ---- */
 
+/* transaction.timeout.ms for checkpoints every interval: three intervals,
+ * within what brokers allow by default (1 to 15 minutes). */
+static int64_t txn_timeout(const run *r)
+{
+    int64_t t = 3 * (r->opts->commit_interval_ms > 0 ? r->opts->commit_interval_ms : 1000);
+    return t < 60000 ? 60000 : t > 900000 ? 900000 : t;
+}
+
 static int open_kafka(run *r, run_sink *o, const vg_binding *b, vg_error *err)
 {
     vg_error kerr;
     vg_error_clear(&kerr);
+    char txn_id[256];
+    snprintf(txn_id, sizeof txn_id, "vigil-%s-%s", r->cfg->name, o->name);
     vg_kafka_sink_opts ko = {.name = o->name,
                              .bootstrap = b->bootstrap,
                              .topic = b->topic,
                              .props = b->props,
                              .nprops = b->nprops,
+                             .positions = r->st != NULL,
+                             .transactional_id = r->st ? txn_id : NULL,
+                             .txn_timeout_ms = txn_timeout(r),
                              .log = run_kafka_log,
                              .log_arg = r};
     o->ks = vg_kafka_sink_open(&ko, &kerr);
@@ -133,17 +198,128 @@ static int open_kafka(run *r, run_sink *o, const vg_binding *b, vg_error *err)
     return -1;
 }
 
-static int open_file(run_sink *o, const char *path, vg_error *err)
+/* The restored checkpoint's position of sink name, or NULL. */
+static const char *loaded_position(const run *r, const char *name)
+{
+    const vg_store_ckpt *c = r->loaded;
+    for (uint32_t i = 0; c && i < c->nsinks; i++)
+        if (strcmp(c->sinks[i].sink, name) == 0)
+            return c->sinks[i].position;
+    return NULL;
+}
+
+/* Cut file sink o back to the length the checkpoint recorded. */
+static int cut_file(run *r, run_sink *o, const char *path, vg_error *err)
+{
+    const char *pos = loaded_position(r, o->name);
+    long long want, have;
+    struct stat sb;
+    if (!pos || sscanf(pos, "bytes=%lld", &want) != 1)
+        return 0;
+    have = stat(path, &sb) == 0 ? (long long)sb.st_size : 0;
+    if (have < want)
+        return vg_error_set(err, VG_ERR_RUNTIME,
+                            "sink '%s': file '%s' has %lld bytes, fewer than the %lld of checkpoint"
+                            " %lld: it was changed outside vigil; drop the checkpoints (vigil "
+                            "checkpoints drop PIPELINE) to start over",
+                            o->name, path, have, want, (long long)r->loaded->id);
+    if (have > want && truncate(path, (off_t)want) < 0)
+        return vg_error_set(err, VG_ERR_IO, "sink '%s': cannot cut file '%s' back to %lld bytes: %s",
+                            o->name, path, want, strerror(errno));
+    return 0;
+}
+
+static int open_file(run *r, run_sink *o, const char *path, vg_error *err)
 {
     if (strcmp(path, "-") == 0) {
         o->f = stdout;
         return 0;
     }
     vg_path_make_parents(path);
+    o->path = path;
+    if (r->st && cut_file(r, o, path, err) < 0)
+        return -1;
     if (!(o->f = fopen(path, "a")))
         return vg_error_set(err, VG_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
     o->owns_f = true;
     return 0;
+}
+
+/* ---- a Kafka sink after a restart ---- */
+
+static uint64_t fnv1a(const char *p, size_t n)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+    return h;
+}
+
+/* One message read back: a row recomputation must give again. */
+static int add_tail(void *arg, int32_t partition, int64_t offset, int64_t seq, const char *value,
+                    size_t len, vg_error *err)
+{
+    (void)offset;
+    run_tail *t = &((run_sink *)arg)->tails[partition];
+    if (seq < 0)
+        return 0; /* not vigil's */
+    if (t->n == t->cap) {
+        uint32_t cap = t->cap ? 2 * t->cap : 64;
+        run_tail_row *grown = vg_realloc(VG_MEM_IO, t->rows, cap * sizeof *grown);
+        if (!grown)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        t->rows = grown;
+        t->cap = cap;
+    }
+    t->rows[t->n++] = (run_tail_row){seq, fnv1a(value, len)};
+    return 0;
+}
+
+/* "seq=S ends=E0,E1,..." into *seq and ends[0..n); -1 when it is not that. */
+static int parse_position(const char *pos, uint64_t *seq, int64_t *ends, int32_t n)
+{
+    unsigned long long s;
+    int used = 0;
+    if (!pos || sscanf(pos, "seq=%llu ends=%n", &s, &used) != 1 || !used)
+        return -1;
+    *seq = s;
+    const char *p = pos + used;
+    for (int32_t i = 0; i < n; i++) {
+        char *end;
+        ends[i] = strtoll(p, &end, 10);
+        if (end == p || (*end != (i + 1 < n ? ',' : '\0')))
+            return -1;
+        p = end + 1;
+    }
+    return 0;
+}
+
+/* Kafka sink o from the restored checkpoint: its sequence, and the rows
+ * its topic got after it (o->tails). */
+static int restore_kafka(run *r, run_sink *o, vg_error *err)
+{
+    const char *pos = loaded_position(r, o->name);
+    int32_t n = vg_kafka_sink_partitions(o->ks);
+    if (!r->loaded || !pos)
+        return 0; /* nothing written before: nothing to read back */
+    int64_t *from = vg_calloc(VG_MEM_IO, (size_t)n, sizeof *from);
+    o->tails = vg_calloc(VG_MEM_IO, (size_t)n, sizeof *o->tails);
+    if (!from || !o->tails) {
+        vg_free(from);
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    int rc = 0;
+    if (parse_position(pos, &o->seq, from, n) < 0)
+        rc = vg_error_set(err, VG_ERR_RUNTIME,
+                          "sink '%s': checkpoint %lld recorded '%s', not %d partitions of topic "
+                          "'%s' (did the topic change?); drop the checkpoints (vigil checkpoints "
+                          "drop PIPELINE) to start over",
+                          o->name, (long long)r->loaded->id, pos, (int)n,
+                          vg_config_sink(r->cfg, o->name)->topic);
+    else
+        rc = vg_kafka_sink_read_back(o->ks, from, add_tail, o, 30000, err);
+    vg_free(from);
+    return rc;
 }
 
 /* Bind output o (named name) as pipeline.yaml says; unbound: fallback, or
@@ -164,8 +340,8 @@ static int open_sink(run *r, run_sink *o, const char *name, FILE *fallback, vg_e
     }
     o->m->kafka = b->kind == VG_BINDING_KAFKA;
     if (o->m->kafka)
-        return open_kafka(r, o, b, err);
-    return open_file(o, b->path, err);
+        return open_kafka(r, o, b, err) < 0 || (r->st && restore_kafka(r, o, err) < 0) ? -1 : 0;
+    return open_file(r, o, b->path, err);
 }
 
 /* The first sink node of name (the one whose schema the channel has). */
@@ -188,7 +364,7 @@ int run_sinks_open(run *r, vg_error *err)
         if (open_sink(r, o, ch->name, ch->is_stdout ? stdout : NULL, err) < 0)
             return -1;
         const vg_plan_node *node = sink_node(r->plan, ch->name);
-        if (o->ks && node && sink_keys(o, node, err) < 0)
+        if (o->ks && node && sink_keys(r, o, node, err) < 0)
             return -1;
     }
     r->dead.m = &r->m->sinks[n];
@@ -196,8 +372,18 @@ int run_sinks_open(run *r, vg_error *err)
     return open_sink(r, &r->dead, VG_CONFIG_DEAD_LETTER, stderr, err);
 }
 
+static void free_tails(run_sink *o)
+{
+    int32_t n = o->tails ? vg_kafka_sink_partitions(o->ks) : 0;
+    for (int32_t i = 0; i < n; i++)
+        vg_free(o->tails[i].rows);
+    vg_free(o->tails);
+    o->tails = NULL;
+}
+
 static void close_sink(run_sink *o)
 {
+    free_tails(o);
     vg_kafka_sink_close(o->ks);
     if (o->owns_f)
         fclose(o->f);
@@ -219,6 +405,44 @@ void run_sinks_close(run *r)
 
 /* ---- writing ---- */
 
+/* Recovering: 1 when row seq (line[0..n)) of o's partition part is the
+ * next one the topic already holds there (do not send it again), 0 when
+ * the topic holds no more there (send it), -1 when it holds another row. */
+static int written_before(run_sink *o, int32_t part, const char *line, size_t n, vg_error *err)
+{
+    run_tail *t = o->tails ? &o->tails[part] : NULL;
+    if (!t || t->next == t->n)
+        return 0;
+    const run_tail_row *w = &t->rows[t->next];
+    if (w->seq != (int64_t)o->seq || w->hash != fnv1a(line, n))
+        return vg_error_set(err, VG_ERR_RUNTIME,
+                            "sink '%s': recomputed row %" PRIu64 " for partition %d differs from "
+                            "the one its topic holds there (row %" PRId64 "): the restart did not "
+                            "compute what the crashed run did (input or SQL changed, or the "
+                            "pipeline is not deterministic); nothing more is written",
+                            o->name, o->seq, (int)part, w->seq);
+    t->next++;
+    o->m->suppressed++;
+    return 1;
+}
+
+/* Send one row (line[0..n)) to o's topic, numbered with the next seq. */
+static int send_row(run *r, run_sink *o, const char *line, size_t n, vg_error *err)
+{
+    const char *key;
+    size_t keylen;
+    if (row_key(r, o, line, n, &key, &keylen, err) < 0)
+        return -1;
+    o->seq++;
+    /* at-least-once: librdkafka's partitioner (-1) */
+    int32_t part = r->st ? vg_kafka_sink_partition_for(o->ks, key, keylen, o->seq) : -1;
+    int rc = r->recovering ? written_before(o, part, line, n, err) : 0;
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    o->m->rows++;
+    return vg_kafka_sink_send_to(o->ks, part, key, keylen, line, n, o->seq, err);
+}
+
 /* Send each line of b to o's producer (or write b to its file), then clear b. */
 static int write_sink(run *r, run_sink *o, vg_buf *b, vg_error *err)
 {
@@ -231,18 +455,16 @@ static int write_sink(run *r, run_sink *o, vg_buf *b, vg_error *err)
             return vg_error_set(err, VG_ERR_IO, "cannot write sink '%s': %s", o->name,
                                 strerror(errno));
         vg_buf_clear(b);
+        if (r->st && o->path)
+            vg_crash_point("file-written"); /* the test hook: written, the turn not done */
         return 0;
     }
     const char *p = b->p, *end = b->p + b->len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        const char *key;
-        size_t keylen;
-        if (row_key(r, o, p, n, &key, &keylen, err) < 0 ||
-            vg_kafka_sink_send(o->ks, key, keylen, p, n, err) < 0)
+        if (send_row(r, o, p, n, err) < 0)
             return -1;
-        o->m->rows++;
         p += n + 1;
     }
     vg_buf_clear(b);
@@ -280,6 +502,87 @@ int run_sinks_serve(run *r, uint64_t *pending, vg_error *err)
         if (rc < 0)
             return -1;
         *pending += vg_kafka_sink_pending(o->ks);
+    }
+    return 0;
+}
+
+/* The position of sink o into *pos (text in a). */
+static int position(run_sink *o, vg_arena *a, const char **pos, vg_error *err)
+{
+    *pos = NULL;
+    if (o->ks) {
+        int32_t n = vg_kafka_sink_partitions(o->ks);
+        const int64_t *ends = vg_kafka_sink_ends(o->ks);
+        vg_buf b;
+        vg_buf_init(&b, VG_MEM_IO);
+        int bad = vg_buf_printf(&b, "seq=%" PRIu64 " ends=", o->seq) < 0;
+        for (int32_t i = 0; i < n && !bad; i++)
+            bad = vg_buf_printf(&b, "%s%" PRId64, i ? "," : "", ends[i]) < 0;
+        *pos = bad ? NULL : vg_arena_strndup(a, b.p, b.len);
+        vg_buf_free(&b);
+        return *pos ? 0 : vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    struct stat sb;
+    if (!o->path)
+        return 0; /* a standard stream: nothing to go back to */
+    if (fflush(o->f) != 0 || fstat(fileno(o->f), &sb) < 0)
+        return vg_error_set(err, VG_ERR_IO, "cannot write sink '%s': %s", o->name,
+                            strerror(errno));
+    *pos = vg_arena_printf(a, "bytes=%lld", (long long)sb.st_size);
+    return *pos ? 0 : vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+}
+
+int run_sinks_positions(run *r, vg_arena *a, vg_store_sink_pos *out, uint32_t *n, vg_error *err)
+{
+    uint32_t nch = vg_dag_nchannels(r->dag);
+    *n = 0;
+    for (uint32_t i = 0; i <= nch; i++) {
+        run_sink *o = i < nch ? &r->out[i] : &r->dead;
+        const char *pos;
+        if (position(o, a, &pos, err) < 0)
+            return -1;
+        out[(*n)++] = (vg_store_sink_pos){.sink = o->name, .position = pos, .rows = -1};
+    }
+    return 0;
+}
+
+/* Did recomputation give every row o's topic held? */
+static int all_recomputed(run_sink *o, vg_error *err)
+{
+    for (int32_t i = 0; o->tails && i < vg_kafka_sink_partitions(o->ks); i++) {
+        const run_tail *t = &o->tails[i];
+        if (t->next < t->n)
+            return vg_error_set(err, VG_ERR_RUNTIME,
+                                "sink '%s': its topic holds %u rows in partition %d after the "
+                                "checkpoint that the logged turns did not give again (the first:"
+                                " row %" PRId64 "): another writer of the topic, or turns lost "
+                                "(a power cut); nothing more is written",
+                                o->name, t->n - t->next, (int)i, t->rows[t->next].seq);
+    }
+    free_tails(o);
+    return 0;
+}
+
+int run_sinks_recovered(run *r, vg_error *err)
+{
+    uint32_t nch = vg_dag_nchannels(r->dag);
+    for (uint32_t i = 0; i <= nch; i++)
+        if (all_recomputed(i < nch ? &r->out[i] : &r->dead, err) < 0)
+            return -1;
+    return 0;
+}
+
+int run_sinks_commit(run *r, int timeout_ms, vg_error *err)
+{
+    uint32_t n = vg_dag_nchannels(r->dag);
+    for (uint32_t i = 0; i <= n; i++) {
+        run_sink *o = i < n ? &r->out[i] : &r->dead;
+        if (!o->ks)
+            continue;
+        int rc = vg_kafka_sink_commit(o->ks, timeout_ms, err);
+        update_counts(o);
+        if (rc < 0)
+            return -1;
     }
     return 0;
 }

@@ -9,6 +9,15 @@
  * idle: a partition silent for the idle timeout (counted from its
  * assignment when it has sent nothing) is left out of the minimum until
  * it sends again, as Flink's withIdleness does. Its rows may then be late.
+ *
+ * With checkpoints a stream's consumer joins no group: the runner assigns
+ * it every partition of the topic, from the checkpoint's offsets (or the
+ * group's committed ones, the first time), restores each partition's
+ * watermark, and each turn reads the partitions one after another from
+ * their own queues, noting the input cut for the turn log (run_ckpt.c).
+ * With --exit-at-end a turn takes a whole batch from every partition that
+ * has one (waiting for it) and none is ever idle, so that the turns, and
+ * the rows, are the same on every run over the same input.
  */
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +50,7 @@ static run_part *part_add(run_source *s, int32_t partition, int64_t now)
         s->capparts = cap;
     }
     p = &s->parts[s->nparts++];
-    *p = (run_part){partition, false, false, VG_WM_MIN, now, -1, -1};
+    *p = (run_part){partition, false, false, VG_WM_MIN, now, -1, -1, -1};
     return p;
 }
 
@@ -68,7 +77,7 @@ static int sync_assignment(run_source *s, int64_t now, vg_error *err)
         if (!p)
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         if (!p->assigned)
-            *p = (run_part){parts[i], true, false, p->max_wm, now, -1, -1};
+            *p = (run_part){parts[i], true, false, p->max_wm, now, -1, -1, -1};
         s->ever_assigned = true;
     }
     s->m->partitions = n;
@@ -82,12 +91,15 @@ static int open_source(run *r, run_source *s, vg_error *err)
     const vg_binding *b = s->b;
     vg_error kerr;
     vg_error_clear(&kerr);
+    s->manual = r->st != NULL;
     vg_kafka_source_opts ko = {.name = s->node->name,
                                .bootstrap = b->bootstrap,
                                .topic = b->topic,
                                .group = b->group,
                                .props = b->props,
                                .nprops = b->nprops,
+                               .manual = s->manual,
+                               .eof = r->opts->exit_at_end,
                                .log = run_kafka_log,
                                .log_arg = r};
     s->ks = vg_kafka_source_open(&ko, &kerr);
@@ -141,17 +153,101 @@ int run_sources_bind(run *r, vg_error *err)
         s->m = &r->m->sources[i];
         if (!(s->b = kafka_binding(r, s->node->name, err)))
             return -1;
-        s->idle_ms = idle_timeout(r, s->b);
+        /* --exit-at-end: no partition turns idle, which depends on the wall clock */
+        s->idle_ms = r->opts->exit_at_end ? INT64_MAX / 4 : idle_timeout(r, s->b);
         s->m->topic = s->b->topic;
     }
     return 0;
 }
 
+/* The restored checkpoint's offset of stream s's partition, or NULL. */
+static const vg_store_offset *loaded_offset(const run *r, const run_source *s, int32_t partition)
+{
+    const vg_store_ckpt *c = r->loaded;
+    for (uint32_t i = 0; c && i < c->noffsets; i++)
+        if (strcmp(c->offsets[i].source, s->node->name) == 0 &&
+            c->offsets[i].partition == partition)
+            return &c->offsets[i];
+    return NULL;
+}
+
+/* The checkpoint's offsets belong to the topic s reads now. */
+static int same_topic(const run *r, const run_source *s, vg_error *err)
+{
+    const vg_store_ckpt *c = r->loaded;
+    for (uint32_t i = 0; c && i < c->noffsets; i++)
+        if (strcmp(c->offsets[i].source, s->node->name) == 0 &&
+            strcmp(c->offsets[i].topic, s->b->topic) != 0)
+            return vg_error_set(err, VG_ERR_CONFIG,
+                                "stream '%s' read topic '%s' at checkpoint %lld and is bound to "
+                                "topic '%s' now: its offsets do not apply; bind it back, or drop "
+                                "the checkpoints (vigil checkpoints drop PIPELINE)",
+                                s->node->name, c->offsets[i].topic, (long long)c->id,
+                                s->b->topic);
+    return 0;
+}
+
+/* Checkpoints: every partition of the topic, from the checkpoint's offset
+ * (or where the group, else auto.offset.reset, says), with its watermark;
+ * with --exit-at-end, its end now (asked before the assignment: once the
+ * consumer fetches, the dev broker answers other requests only after the
+ * fetch's long poll). ends has room for n. */
+static int assign_all(run *r, run_source *s, int32_t *ids, int64_t *offsets, int64_t *ends,
+                      uint32_t n, vg_error *err)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const vg_store_offset *o = loaded_offset(r, s, (int32_t)i);
+        ids[i] = (int32_t)i;
+        offsets[i] = o ? o->next_offset : -1;
+        ends[i] = -1;
+        if (r->opts->exit_at_end && vg_kafka_source_end(s->ks, ids[i], 10000, &ends[i], err) < 0)
+            return -1;
+    }
+    if (vg_kafka_source_resolve(s->ks, ids, offsets, n, 10000, err) < 0 ||
+        vg_kafka_source_assign(s->ks, ids, offsets, n, err) < 0)
+        return -1;
+    int64_t now = vg_clock_ms();
+    for (uint32_t i = 0; i < n; i++) {
+        const vg_store_offset *o = loaded_offset(r, s, (int32_t)i);
+        run_part *p = part_add(s, ids[i], now);
+        if (!p)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        *p = (run_part){.partition = ids[i],
+                        .assigned = true,
+                        .max_wm = o ? o->max_wm : VG_WM_MIN,
+                        .last_ms = now,
+                        .next_offset = offsets[i],
+                        .committed = -1,
+                        .end = ends[i]};
+    }
+    s->ever_assigned = true;
+    s->generation = vg_kafka_source_generation(s->ks); /* nothing for sync_assignment to do */
+    s->m->partitions = n;
+    return 0;
+}
+
+static int open_manual(run *r, run_source *s, vg_error *err)
+{
+    int n = same_topic(r, s, err) < 0 ? -1 : vg_kafka_source_partition_count(s->ks, 10000, err);
+    if (n < 0)
+        return -1;
+    int32_t *ids = vg_calloc(VG_MEM_IO, (size_t)n, sizeof *ids);
+    int64_t *offsets = vg_calloc(VG_MEM_IO, 2 * (size_t)n, sizeof *offsets);
+    int rc = ids && offsets ? assign_all(r, s, ids, offsets, offsets + n, (uint32_t)n, err)
+                            : vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    vg_free(ids);
+    vg_free(offsets);
+    return rc;
+}
+
 int run_sources_open(run *r, vg_error *err)
 {
-    for (uint32_t i = 0; i < r->plan->nsources; i++)
+    for (uint32_t i = 0; i < r->plan->nsources; i++) {
         if (open_source(r, &r->src[i], err) < 0)
             return -1;
+        if (r->src[i].manual && open_manual(r, &r->src[i], err) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -226,6 +322,8 @@ static int take_message(run *r, uint32_t si, const vg_kafka_msg *msg, int64_t no
     } else {
         p = NULL; /* polled before a revocation: processed, not tracked */
     }
+    if (r->st && run_ckpt_note(r, si, msg->partition, msg->offset, err) < 0)
+        return -1;
     s->m->events_read++;
     s->m->bytes_read += msg->len;
     r->events++;
@@ -242,12 +340,115 @@ static int take_message(run *r, uint32_t si, const vg_kafka_msg *msg, int64_t no
     return 0;
 }
 
+/* Take what one poll of partition p of stream si gives: at most max
+ * messages, waiting up to wait_ms for the first. The count, or -1. */
+static int take_some(run *r, uint32_t si, run_part *p, uint32_t max, int wait_ms, vg_error *err)
+{
+    run_source *s = &r->src[si];
+    uint32_t want = max < RUN_CHUNK ? max : RUN_CHUNK;
+    int n = vg_kafka_source_poll_partition(s->ks, p->partition, s->msgs, want, wait_ms, err);
+    int64_t now = vg_clock_ms();
+    for (int k = 0; k < n; k++)
+        if (take_message(r, si, &s->msgs[k], now, err) < 0)
+            return -1;
+    push_rows(r, si);
+    if (vg_error_is_set(&r->eval_err)) {
+        *err = r->eval_err;
+        return -1;
+    }
+    return n;
+}
+
+/* The events --max-events still allows (UINT32_MAX: no limit). */
+static uint32_t events_left(const run *r)
+{
+    if (!r->opts->max_events)
+        return UINT32_MAX;
+    uint64_t left = r->opts->max_events - r->events;
+    return left < UINT32_MAX ? (uint32_t)left : UINT32_MAX;
+}
+
+static bool at_end(const run_source *s, const run_part *p)
+{
+    return (p->end >= 0 && p->next_offset >= p->end) || vg_kafka_source_eof(s->ks, p->partition);
+}
+
+/* A turn of a stream whose partitions the runner assigned: up to a batch
+ * from each partition in turn; with --exit-at-end, exactly a batch from
+ * each (fewer only at its end), waiting for the messages. */
+static int manual_turn(run *r, uint32_t si, uint32_t batch, vg_error *err)
+{
+    run_source *s = &r->src[si];
+    if (vg_kafka_source_serve(s->ks, err) < 0)
+        return -1;
+    for (uint32_t i = 0; i < s->nparts; i++) {
+        run_part *p = &s->parts[i];
+        uint32_t got = 0;
+        while (got < batch && events_left(r) > 0) {
+            bool wait = r->opts->exit_at_end && !at_end(s, p);
+            if (wait && run_stop_asked(r))
+                return 0;
+            uint32_t want = batch - got < events_left(r) ? batch - got : events_left(r);
+            int n = take_some(r, si, p, want, wait ? 100 : 0, err);
+            if (n < 0)
+                return -1;
+            got += (uint32_t)n;
+            if (!wait && (uint32_t)n < (want < RUN_CHUNK ? want : RUN_CHUNK))
+                break; /* nothing more fetched yet */
+            if (r->opts->exit_at_end && at_end(s, p))
+                break;
+        }
+        s->full |= r->opts->exit_at_end ? !at_end(s, p) : got == batch;
+    }
+    return 0;
+}
+
+int run_source_take(run *r, uint32_t si, int32_t partition, uint32_t count, vg_error *err)
+{
+    run_part *p = part_find(&r->src[si], partition);
+    int64_t deadline = vg_clock_ms() + 30000;
+    while (count > 0) {
+        int n = p ? take_some(r, si, p, count, 100, err) : -1;
+        if (n < 0)
+            return p ? -1 : vg_error_set(err, VG_ERR_RUNTIME, "stream '%s' has no partition %d",
+                                         r->src[si].node->name, (int)partition);
+        count -= (uint32_t)n;
+        if (count && vg_clock_ms() > deadline)
+            return vg_error_set(err, VG_ERR_IO,
+                                "stream '%s': the messages of partition %d of topic '%s' from "
+                                "offset %lld did not come back within 30 s",
+                                r->src[si].node->name, (int)partition, r->src[si].b->topic,
+                                (long long)p->next_offset);
+    }
+    return 0;
+}
+
+run_part *run_source_part(run *r, uint32_t si, int32_t partition)
+{
+    return part_find(&r->src[si], partition);
+}
+
+bool run_sources_at_end(run *r)
+{
+    for (uint32_t i = 0; i < r->plan->nsources; i++) {
+        const run_source *s = &r->src[i];
+        if (!s->ever_assigned)
+            return false;
+        for (uint32_t k = 0; k < s->nparts; k++)
+            if (s->parts[k].assigned && !at_end(s, &s->parts[k]))
+                return false;
+    }
+    return true;
+}
+
 int run_source_turn(run *r, uint32_t si, vg_error *err)
 {
     run_source *s = &r->src[si];
     uint32_t batch = r->opts->batch_size ? r->opts->batch_size : 1024;
     uint32_t got = 0;
     s->full = false;
+    if (s->manual)
+        return manual_turn(r, si, batch, err);
     while (got < batch) {
         uint32_t want = batch - got < RUN_CHUNK ? batch - got : RUN_CHUNK;
         if (r->opts->max_events && r->opts->max_events - r->events < want)

@@ -60,6 +60,11 @@ static const char *const migrations[VG_STORE_SCHEMA_VERSION] = {
     "  checkpoint_id INTEGER NOT NULL, sink TEXT NOT NULL, position TEXT, rows INTEGER,"
     "  PRIMARY KEY (checkpoint_id, sink));"
     "CREATE TABLE checkpoint_epochs (pipeline TEXT PRIMARY KEY, last_epoch INTEGER NOT NULL);",
+    /* 3: exactly-once (store_ckpt.c): partition watermarks and the turn log */
+    "ALTER TABLE checkpoint_offsets ADD COLUMN max_wm INTEGER;"
+    "CREATE TABLE turn_log ("
+    "  pipeline TEXT NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    "  wm INTEGER NOT NULL, runs BLOB NOT NULL, PRIMARY KEY (pipeline, epoch, seq));",
 };
 
 static int64_t real_clock(void *arg)
@@ -150,6 +155,16 @@ static int exec_ti(vg_store *st, const char *sql, const char *t, int64_t i, vg_e
 
 int store_begin(vg_store *st, vg_error *err) { return store_exec(st, "BEGIN IMMEDIATE", err); }
 
+int store_sync(vg_store *st, bool full, vg_error *err)
+{
+    if (st->sync_full == full)
+        return 0;
+    if (store_exec(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", err) < 0)
+        return -1;
+    st->sync_full = full;
+    return 0;
+}
+
 int store_finish(vg_store *st, int rc, vg_error *err)
 {
     if (rc == 0 && store_exec(st, "COMMIT", err) == 0)
@@ -227,7 +242,7 @@ vg_store *vg_store_open(const char *path, vg_error *err)
      * past it; FULL syncs the log at every commit, which costs one fsync per checkpoint
      * (about one a second) and makes a returned commit durable. */
     if (store_exec(st, "PRAGMA journal_mode = WAL", err) < 0 ||
-        store_exec(st, "PRAGMA synchronous = FULL", err) < 0 || migrate(st, err) < 0) {
+        store_sync(st, true, err) < 0 || migrate(st, err) < 0) {
         vg_store_close(st);
         return NULL;
     }

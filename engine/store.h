@@ -30,6 +30,21 @@
  *       when every checkpoint is dropped, so output rows named by epoch
  *       stay unique
  *
+ * Schema version 3 adds what exactly-once output needs (docs/kafka.md,
+ * "Checkpoints and exactly-once"):
+ *
+ *   checkpoint_offsets.max_wm
+ *       the partition's watermark (its largest WATERMARK value) with its
+ *       next offset, so a restart resumes event time per partition too
+ *   turn_log(pipeline, epoch, seq, wm, runs)
+ *       the input cut of every turn of `vigil run` since the checkpoint of
+ *       that epoch: which messages it pushed, in order, and the watermark
+ *       it applied, so that a restart recomputes exactly the same rows.
+ *       Written before the turn's rows leave, with synchronous = NORMAL
+ *       (a process crash loses nothing; a power cut may lose the newest
+ *       turns) unless the caller asks for FULL; a checkpoint deletes the
+ *       turns of the older epochs in its own transaction.
+ *
  * Nothing is updated in place: a model version or a ruleset version, once
  * written, is only ever read (activation flips a flag); a checkpoint, once
  * written, is read until it is pruned. Every write is one transaction; the
@@ -56,7 +71,7 @@
 #include "engine/rules.h"
 
 /* The schema version this build creates and understands. */
-#define VG_STORE_SCHEMA_VERSION 2
+#define VG_STORE_SCHEMA_VERSION 3
 
 typedef struct vg_store vg_store;
 
@@ -185,6 +200,8 @@ typedef struct vg_store_offset {
     const char *topic;    /* the Kafka topic (or the file) it reads */
     int32_t partition;    /* the partition */
     int64_t next_offset;  /* the first offset not in the checkpoint's state */
+    int64_t max_wm;       /* the partition's watermark then (INT64_MIN: none; also what a
+                             checkpoint of schema 2 reads back as) */
 } vg_store_offset;
 
 /* A sink's resume information. */
@@ -240,9 +257,46 @@ typedef int (*vg_store_ckpt_fn)(const vg_store_ckpt *c, void *arg);
 int vg_store_ckpt_list(vg_store *st, const char *pipeline, vg_store_ckpt_fn fn, void *arg,
                        vg_error *err);
 
-/* Delete every checkpoint of pipeline (NULL: of every pipeline), in one
- * transaction; *dropped gets how many (may be NULL). Epochs are kept:
- * the next checkpoint continues after the last epoch. 0 or -1. */
+/* Delete every checkpoint of pipeline (NULL: of every pipeline) and its
+ * turn log, in one transaction; *dropped gets how many checkpoints (may be
+ * NULL). Epochs are kept: the next checkpoint continues after the last
+ * epoch. 0 or -1. vg_store_ckpt_put also deletes the turns of the
+ * pipeline's older epochs (those before the one it writes). */
 int vg_store_ckpt_drop(vg_store *st, const char *pipeline, uint32_t *dropped, vg_error *err);
+
+/* ==== The turn log (store_ckpt.c) ==== */
+
+/* Consecutive messages of one source partition that a turn pushed. */
+typedef struct vg_store_turn_run {
+    uint32_t source;   /* the stream: its index in the plan's sources */
+    int32_t partition; /* the partition */
+    int64_t first;     /* the offset of the first message */
+    uint32_t count;    /* how many messages, from first on, in offset order */
+} vg_store_turn_run;
+
+/* One turn's input cut. */
+typedef struct vg_store_turn {
+    int64_t epoch;                 /* the epoch of the checkpoint it follows */
+    int64_t seq;                   /* 1, 2, ... within the epoch */
+    int64_t wm;                    /* the DAG's watermark after the turn */
+    uint32_t nruns;                /* runs, in the order their rows were pushed */
+    const vg_store_turn_run *runs; /* borrowed (put), or in the caller's arena (list) */
+} vg_store_turn;
+
+/* Append turn t of pipeline to the log, in a transaction of its own that
+ * commits with synchronous = FULL when full_sync, else NORMAL (the
+ * connection goes back to FULL for checkpoints by itself). Errors:
+ * VG_ERR_IO "store 'PATH': MESSAGE" (retriable for a full disk or I/O
+ * error; a turn already logged with that epoch and seq), VG_ERR_NOMEM. */
+int vg_store_turn_put(vg_store *st, const char *pipeline, const vg_store_turn *t, bool full_sync,
+                      vg_error *err);
+/* The turns of pipeline's epoch, by seq, into *turns (an array of *n,
+ * runs included, in arena; NULL when none). 0 or -1 (VG_ERR_RUNTIME
+ * "store 'PATH': turn E.S of pipeline 'P' is damaged" for a runs blob
+ * that does not decode). */
+int vg_store_turn_list(vg_store *st, const char *pipeline, int64_t epoch, vg_arena *arena,
+                       vg_store_turn **turns, uint32_t *n, vg_error *err);
+/* How many turns of pipeline (NULL: of all) the log holds, all epochs. */
+int vg_store_turn_count(vg_store *st, const char *pipeline, int64_t *n, vg_error *err);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * store_ckpt.c — the checkpoint tables of the store (schema version 2):
- * writing a checkpoint with its pruning in one transaction, reading one in
- * one read transaction, listing and dropping them.
+ * store_ckpt.c — the checkpoint tables of the store (schema versions 2
+ * and 3): writing a checkpoint with its pruning in one transaction,
+ * reading one in one read transaction, listing and dropping them; the
+ * turn log that `vigil run` appends to between checkpoints.
  *
  * Records in and out are plain data (store.h); what a checkpoint means,
  * how operators are matched and restored, is engine/checkpoint.c's. The
@@ -16,6 +17,7 @@
  */
 #include <string.h>
 
+#include "engine/crash.h"
 #include "engine/store_int.h"
 
 static const char *col_text(sqlite3_stmt *s, int i)
@@ -108,7 +110,7 @@ static int put_offsets(vg_store *st, const vg_store_ckpt *c, vg_error *err)
 {
     sqlite3_stmt *s = store_prep(st,
                                  "INSERT INTO checkpoint_offsets (checkpoint_id, source, topic,"
-                                 " partition, next_offset) VALUES (?, ?, ?, ?, ?)",
+                                 " partition, next_offset, max_wm) VALUES (?, ?, ?, ?, ?, ?)",
                                  err);
     int rc = s ? 0 : -1;
     for (uint32_t i = 0; rc == 0 && i < c->noffsets; i++) {
@@ -119,6 +121,7 @@ static int put_offsets(vg_store *st, const vg_store_ckpt *c, vg_error *err)
         sqlite3_bind_text(s, 3, o->topic ? o->topic : "", -1, SQLITE_STATIC);
         sqlite3_bind_int(s, 4, o->partition);
         sqlite3_bind_int64(s, 5, o->next_offset);
+        sqlite3_bind_int64(s, 6, o->max_wm);
         if (sqlite3_step(s) != SQLITE_DONE)
             rc = store_fail(st, err);
     }
@@ -181,6 +184,20 @@ static int delete_ckpts(vg_store *st, const char *pipeline, uint32_t spare, uint
     return 0;
 }
 
+/* Delete the turn log of pipeline (NULL: all) before epoch (0: all of it). */
+static int delete_turns(vg_store *st, const char *pipeline, int64_t epoch, vg_error *err)
+{
+    sqlite3_stmt *s = store_prep(st,
+                                 "DELETE FROM turn_log WHERE (?1 IS NULL OR pipeline = ?1)"
+                                 " AND (?2 = 0 OR epoch < ?2)",
+                                 err);
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, pipeline, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, epoch);
+    return store_run(st, s, err);
+}
+
 int vg_store_ckpt_put(vg_store *st, vg_store_ckpt *c, const vg_store_ckpt_op *ops, uint32_t n,
                       uint32_t keep, uint32_t *pruned, vg_error *err)
 {
@@ -189,7 +206,7 @@ int vg_store_ckpt_put(vg_store *st, vg_store_ckpt *c, const vg_store_ckpt_op *op
     w.bytes = 0;
     for (uint32_t i = 0; i < n; i++)
         w.bytes += (int64_t)ops[i].size;
-    if (store_begin(st, err) < 0)
+    if (store_sync(st, true, err) < 0 || store_begin(st, err) < 0)
         return -1;
     int rc = next_epoch(st, w.pipeline, &w.epoch, err);
     if (rc == 0)
@@ -202,6 +219,10 @@ int vg_store_ckpt_put(vg_store *st, vg_store_ckpt *c, const vg_store_ckpt_op *op
         rc = put_sinks(st, &w, err);
     if (rc == 0)
         rc = delete_ckpts(st, w.pipeline, keep ? keep : 1, pruned, err);
+    if (rc == 0)
+        rc = delete_turns(st, w.pipeline, w.epoch, err);
+    if (rc == 0)
+        vg_crash_point("ckpt-mid"); /* the test hook: everything written, not committed */
     if (store_finish(st, rc, err) < 0)
         return -1;
     w.nops = n;
@@ -264,8 +285,9 @@ static int get_offsets(vg_store *st, vg_arena *a, vg_store_ckpt *c, vg_error *er
     size_t n0 = c->noffsets ? c->noffsets : 1;
     vg_store_offset *offsets = vg_arena_calloc(a, n0 * sizeof *offsets);
     sqlite3_stmt *s = offsets ? store_prep(st,
-                                           "SELECT source, topic, partition, next_offset"
-                                           " FROM checkpoint_offsets WHERE checkpoint_id = ?1"
+                                           "SELECT source, topic, partition, next_offset,"
+                                           " max_wm FROM checkpoint_offsets"
+                                           " WHERE checkpoint_id = ?1"
                                            " ORDER BY source, topic, partition",
                                            err)
                               : NULL;
@@ -282,6 +304,8 @@ static int get_offsets(vg_store *st, vg_arena *a, vg_store_ckpt *c, vg_error *er
         o->topic = dup(a, col_text(s, 1), &bad);
         o->partition = sqlite3_column_int(s, 2);
         o->next_offset = sqlite3_column_int64(s, 3);
+        o->max_wm =
+            sqlite3_column_type(s, 4) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(s, 4);
         rc = bad ? store_nomem(err) : 0;
     }
     if (rc == 0 && step != SQLITE_ROW && step != SQLITE_DONE)
@@ -398,5 +422,144 @@ int vg_store_ckpt_drop(vg_store *st, const char *pipeline, uint32_t *dropped, vg
 {
     if (store_begin(st, err) < 0)
         return -1;
-    return store_finish(st, delete_ckpts(st, pipeline, 0, dropped, err), err);
+    int rc = delete_ckpts(st, pipeline, 0, dropped, err);
+    if (rc == 0)
+        rc = delete_turns(st, pipeline, 0, err);
+    return store_finish(st, rc, err);
+}
+
+/* ---- the turn log ---- */
+
+/* A run's bytes in the runs blob: source u32, partition i32, first i64,
+ * count u32, little-endian. */
+#define RUN_BYTES 20
+
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+int vg_store_turn_put(vg_store *st, const char *pipeline, const vg_store_turn *t, bool full_sync,
+                      vg_error *err)
+{
+    size_t size = (size_t)t->nruns * RUN_BYTES;
+    unsigned char *blob = vg_malloc(VG_MEM_STATE, size ? size : 1);
+    if (!blob)
+        return store_nomem(err);
+    for (uint32_t i = 0; i < t->nruns; i++) {
+        unsigned char *p = blob + (size_t)i * RUN_BYTES;
+        put_le(p, t->runs[i].source, 4);
+        put_le(p + 4, (uint32_t)t->runs[i].partition, 4);
+        put_le(p + 8, (uint64_t)t->runs[i].first, 8);
+        put_le(p + 16, t->runs[i].count, 4);
+    }
+    sqlite3_stmt *s = NULL;
+    int rc = store_sync(st, full_sync, err);
+    if (rc == 0)
+        s = store_prep(st,
+                       "INSERT INTO turn_log (pipeline, epoch, seq, wm, runs)"
+                       " VALUES (?, ?, ?, ?, ?)",
+                       err);
+    if (s) {
+        sqlite3_bind_text(s, 1, pipeline, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, t->epoch);
+        sqlite3_bind_int64(s, 3, t->seq);
+        sqlite3_bind_int64(s, 4, t->wm);
+        sqlite3_bind_blob64(s, 5, blob, size, SQLITE_STATIC);
+        rc = store_run(st, s, err); /* autocommit: a transaction of its own */
+    } else {
+        rc = -1;
+    }
+    vg_free(blob);
+    return rc;
+}
+
+/* Decode a runs blob into t->runs (in a). */
+static int decode_runs(vg_store *st, const char *pipeline, sqlite3_stmt *s, vg_arena *a,
+                       vg_store_turn *t, vg_error *err)
+{
+    const unsigned char *blob = sqlite3_column_blob(s, 2);
+    size_t size = (size_t)sqlite3_column_bytes(s, 2);
+    if (size % RUN_BYTES)
+        return vg_error_set(err, VG_ERR_RUNTIME, "store '%s': turn %lld.%lld of pipeline '%s' is"
+                            " damaged", st->path, (long long)t->epoch, (long long)t->seq,
+                            pipeline);
+    if (size && !blob)
+        return store_nomem(err);
+    t->nruns = (uint32_t)(size / RUN_BYTES);
+    vg_store_turn_run *runs = vg_arena_calloc(a, (t->nruns ? t->nruns : 1) * sizeof *runs);
+    if (!runs)
+        return store_nomem(err);
+    for (uint32_t i = 0; i < t->nruns; i++) {
+        const unsigned char *p = blob + (size_t)i * RUN_BYTES;
+        runs[i] = (vg_store_turn_run){.source = (uint32_t)get_le(p, 4),
+                                      .partition = (int32_t)(uint32_t)get_le(p + 4, 4),
+                                      .first = (int64_t)get_le(p + 8, 8),
+                                      .count = (uint32_t)get_le(p + 16, 4)};
+    }
+    t->runs = runs;
+    return 0;
+}
+
+int vg_store_turn_list(vg_store *st, const char *pipeline, int64_t epoch, vg_arena *arena,
+                       vg_store_turn **turns, uint32_t *n, vg_error *err)
+{
+    *turns = NULL;
+    *n = 0;
+    sqlite3_stmt *s = store_prep(st,
+                                 "SELECT seq, wm, runs FROM turn_log WHERE pipeline = ?1"
+                                 " AND epoch = ?2 ORDER BY seq",
+                                 err);
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, pipeline, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, epoch);
+    uint32_t cap = 0;
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            vg_store_turn *grown = vg_arena_alloc(arena, cap * sizeof *grown);
+            if (!grown) {
+                rc = store_nomem(err);
+                break;
+            }
+            if (*n)
+                memcpy(grown, *turns, *n * sizeof *grown);
+            *turns = grown;
+        }
+        vg_store_turn *t = &(*turns)[*n];
+        *t = (vg_store_turn){.epoch = epoch,
+                             .seq = sqlite3_column_int64(s, 0),
+                             .wm = sqlite3_column_int64(s, 1)};
+        rc = decode_runs(st, pipeline, s, arena, t, err);
+        *n += rc == 0;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = store_fail(st, err);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int vg_store_turn_count(vg_store *st, const char *pipeline, int64_t *n, vg_error *err)
+{
+    sqlite3_stmt *s =
+        store_prep(st, "SELECT COUNT(*) FROM turn_log WHERE ?1 IS NULL OR pipeline = ?1", err);
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, pipeline, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    rc = rc == SQLITE_ROW ? 0 : store_fail(st, err);
+    sqlite3_finalize(s);
+    return rc;
 }

@@ -16,7 +16,13 @@ struct vg_store {
     int schema_version;    /* after migration */
     vg_store_clock_fn now; /* wall clock, epoch ms */
     void *now_arg;         /* its argument */
+    bool sync_full;        /* the connection commits with synchronous = FULL now (else
+                              NORMAL, which only turn-log writes ask for) */
 };
+
+/* Make the connection commit with synchronous = FULL (full) or NORMAL from
+ * now on, unless it already does. Outside a transaction only. 0 or -1. */
+int store_sync(vg_store *st, bool full, vg_error *err);
 
 /* VG_ERR_NOMEM "out of memory"; returns -1. */
 int store_nomem(vg_error *err);

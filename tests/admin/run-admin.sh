@@ -5,7 +5,7 @@
 # the plan in its three formats, rules, models, checkpoints and live
 # queries (through `vigil query` too); every refusal is checked with its
 # status and message (wrong token, write query, oversized body, bad Host,
-# slow query killed, unknown path, wrong method, reload not yet); the
+# slow query killed, unknown path, wrong method); the
 # examples of docs/operations.md run against their own held replay; and
 # the replay finishes its output when signalled. Waits are on the ready
 # file and on answers, each with a deadline.
@@ -205,7 +205,7 @@ same("unknown path", request(url, "GET", "/admin")[::2],
      (404, '{"error":"no such endpoint (see docs/operations.md)"}\n'))
 s, h, b = request(url, "GET", "/query")
 same("wrong method", (s, h.get("Allow"), b), (405, "POST", '{"error":"/query takes POST"}\n'))
-same("reload not yet", request(url, "POST", "/reload", "")[0], 501)
+same("reload dry run", request(url, "POST", "/reload", '{"dry_run": true}')[0], 200)
 
 s, _, b = request(url, "GET", "/metrics")
 n = [l for l in b.splitlines() if l.startswith("vigil_admin_queries_total ")]

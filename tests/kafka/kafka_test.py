@@ -386,9 +386,37 @@ def test_idle(b, tmp):
           "expected a JSON object", dead)
 
 
+def test_key(b, tmp):
+    """sinks.*.kafka.key: the named columns key each message; an unknown one is refused."""
+    d = payments_pipeline(tmp, b.boot, "g-key")
+    y = os.path.join(d, "pipeline.yaml")
+    with open(y) as f:
+        text = f.read()
+    keyed = text.replace("decisions: {kafka: {topic: decisions,",
+                         'decisions: {kafka: {topic: decisions_keyed, key: "card_id, decision",')
+    with open(y, "w") as f:
+        f.write(keyed)
+    r = subprocess.run([VIGIL, "run", d, "--max-events", "100", "--quiet"], capture_output=True,
+                       timeout=60)
+    check("key: exit 0", r.returncode == 0, r.stderr.decode())
+    got = consume_all(b.boot, "decisions_keyed", 100)  # the first 100 messages are good events
+    keys = [json.loads(m.key) for m in got]
+    want = [{"card_id": json.loads(m.value)["card_id"], "decision": json.loads(m.value)["decision"]}
+            for m in got]
+    check("key: two named columns, as a JSON object", got and keys == want, keys[:3])
+    with open(y, "w") as f:
+        f.write(keyed.replace('key: "card_id, decision"', 'key: "card_id, nope"'))
+    r = subprocess.run([VIGIL, "run", d, "--max-events", "1", "--quiet"], capture_output=True,
+                       timeout=60)
+    err = r.stderr.decode()
+    check("key: unknown column refused", r.returncode == 2 and
+          "error: sinks.decisions.kafka.key: no column 'nope' in the rows of sink 'decisions'" in err,
+          f"{r.returncode} {err}")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="vigil-kafka-")
-    topics = ["demo:3", "payments:2", "decisions:2", "card_totals:2", "dead:1", "ticks:2",
+    topics = ["demo:3", "payments:2", "decisions:2", "decisions_keyed:2", "card_totals:2", "dead:1", "ticks:2",
               "windows:1", "windows_none:1", "faults:1"]
     for attempt in range(3):  # another test may take the free port first
         port = free_port()
@@ -408,6 +436,7 @@ def main():
         try:
             events = test_run(b, tmp)
             test_restart(b, tmp, events)
+            test_key(b, tmp)
         except Exception as e:
             check("run", False, f"{type(e).__name__}: {e}")
         try:

@@ -160,7 +160,7 @@ static inline const char *raw_sql(const char *path, const char *sql)
 static inline int write_at(vg_checkpoints *c, run *r, int seen, vg_checkpoint_stats *stats,
                            vg_error *err)
 {
-    vg_store_offset off = {"s", "t", 0, seen};
+    vg_store_offset off = {"s", "t", 0, seen, 0};
     const char *pos = vg_arena_printf(arena, "pos%d", seen);
     vg_store_sink_pos sinks[] = {{"feats", pos, 0}, {"dead_letter", "dl", 0}};
     return vg_checkpoint_write(c, r->dag, &off, 1, sinks, 2, stats, err);
@@ -169,7 +169,7 @@ static inline int write_at(vg_checkpoints *c, run *r, int seen, vg_checkpoint_st
 /* write_at's snapshot, to commit later. */
 static inline vg_checkpoint_snap *take_at(vg_checkpoints *c, run *r, int seen, vg_error *err)
 {
-    vg_store_offset off = {"s", "t", 0, seen};
+    vg_store_offset off = {"s", "t", 0, seen, 0};
     char pos[16];
     snprintf(pos, sizeof pos, "pos%d", seen);
     vg_store_sink_pos sinks[] = {{"feats", pos, 0}, {"dead_letter", "dl", 0}};

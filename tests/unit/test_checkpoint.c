@@ -1,5 +1,5 @@
 /*
- * test_checkpoint.c — checkpoints in the store: schema version 2 and the
+ * test_checkpoint.c — checkpoints in the store: schema version 3 and the
  * migration from 1, write and load round trips that continue a run
  * exactly (also taken, then committed later), a checkpoint after every
  * event, pruning and epochs, refusals (another pipeline, another plan,
@@ -38,10 +38,10 @@ static void test_schema(void)
 {
     const char *p = path_in_dir("new.db");
     vg_store *st = store_open(p);
-    CHECK_INT(vg_store_schema_version(st), 2);
+    CHECK_INT(vg_store_schema_version(st), 3);
     CHECK_STR(vg_store_path(st), p);
     vg_store_close(st);
-    CHECK_STR(raw_sql(p, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+    CHECK_STR(raw_sql(p, "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
     CHECK_STR(raw_sql(p, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master"
                          " WHERE type = 'table' AND name LIKE 'checkpoint%' ORDER BY name)"),
               "checkpoint_epochs checkpoint_offsets checkpoint_ops checkpoint_sinks checkpoints");
@@ -53,14 +53,14 @@ static void test_schema(void)
     CHECK(sqlite3_exec(db, v1_schema, NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
     st = store_open(old);
-    CHECK_INT(vg_store_schema_version(st), 2);
+    CHECK_INT(vg_store_schema_version(st), 3);
     int nmodels = 0;
     vg_error err;
     vg_error_clear(&err);
     CHECK_INT(vg_store_model_list(st, count_model, &nmodels, &err), 0);
     CHECK_INT(nmodels, 1);
     vg_store_close(st);
-    CHECK_STR(raw_sql(old, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+    CHECK_STR(raw_sql(old, "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
     CHECK_STR(raw_sql(old, "SELECT COUNT(*) FROM checkpoints"), "0");
     CHECK_STR(raw_sql(old, "PRAGMA integrity_check"), "ok");
 }
@@ -331,14 +331,15 @@ static void test_refusals(void)
               vg_arena_printf(arena,
                               "6 store '%s' holds checkpoints of pipeline 'pay' (the newest: "
                               "checkpoint 1, epoch 1), not of 'payments': each pipeline needs a "
-                              "store of its own",
+                              "store of its own (vigil checkpoints list PIPELINE shows what a "
+                              "store holds)",
                               p));
     CHECK_STR(load_error(st, "pay", changed_sql),
               vg_arena_printf(arena,
                               "6 checkpoint 1 (epoch 1) of pipeline 'pay' was written by plan "
                               "%s, and this plan is %s: the SQL has changed since; run the SQL it "
-                              "was written with, or drop the pipeline's checkpoints to start "
-                              "without state",
+                              "was written with, or drop the pipeline's checkpoints (vigil "
+                              "checkpoints drop PIPELINE) to start without state",
                               plan_fp_of(pipeline_sql), plan_fp_of(changed_sql)));
     CHECK(strcmp(plan_fp_of(pipeline_sql), plan_fp_of(changed_sql)) != 0);
     vg_store_close(st);

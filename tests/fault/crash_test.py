@@ -1,0 +1,519 @@
+"""tests/fault/crash_test.py — exactly-once output of `vigil run` through crashes.
+
+    /usr/bin/python3 tests/fault/crash_test.py build/vigil [--soak N] [--seed S]
+
+One `vigil dev-broker` in a process of its own (loopback, a free port, waited
+for through its ready file), so that it outlives every vigil it serves. The
+input: 3,000 payments of pipelines/payments/data/payments.jsonl over three
+partitions, keyed by card (python3-kafka), with malformed, oversized and
+enveloped messages (kcat) and late events among them. The pipeline: the
+payments pipeline's SQL and a keyed GROUP BY, eight sinks on Kafka topics
+(keyed and not, 1 to 3 partitions, the dead letters among them) and seven on
+files, checkpoints in a store of its own.
+
+A fault-free `vigil run --exit-at-end` gives the reference. Then each
+scenario runs the same pipeline, with its own store, topics and files, until
+it exits 0, being killed on the way:
+
+  points     VIGIL_CRASH_POINT=NAME:N for every named point (turn-logged,
+             sink-handed, file-written, ckpt-flushed, ckpt-mid, ckpt-committed,
+             and recover-turn during the restart after another crash), each
+             at several N chosen by the seed; the run must die by SIGKILL
+  kill       kill -9 from outside, at a moment found by watching the output
+             (a file sink's lines, a topic's end offsets), twice
+  broker     the broker goes down mid-run (after vigil has written output)
+             and comes back once a checkpoint has failed for it
+  errors     Produce and Fetch requests failing (mock fault injection)
+
+After each, an independent consumer (python3-kafka, from the beginning of
+every partition, read_uncommitted) checks every topic against the
+reference: the same rows in the same order in every partition, vigil-seq
+1..N with no duplicate and no gap; every file sink is equal byte for byte.
+No sleep is a synchronisation: every wait polls for what it waits for.
+--soak N runs N random scenarios (points, N, double crashes) instead.
+Last line: N passed, N failed.
+"""
+import json
+import os
+import random
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+API = (2, 5, 0)  # kafka-python cannot detect the mock's version right
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PAYMENTS = os.path.join(REPO, "pipelines", "payments")
+NEVENTS = 3000
+NL = b"\n"
+BATCH = 60  # messages per partition per turn: about 17 turns
+
+# sink -> partitions of its topic (None: a file sink)
+SINKS = {
+    "features": 3, "decisions": 2, "card_totals": 3, "flagged": 1, "velocity_alerts": 2,
+    "unrecovered_failures": 2, "merchant_minutes": 2, "dead_letter": 1,
+    "feature_log": None, "card_velocity": None, "card_sessions": None, "high_value": None,
+    "fail_then_success": None, "country_hops": None, "rising_amounts": None,
+}
+EXTRA_SQL = """-- crash_test: an updating sink, keyed by card
+INSERT INTO card_totals SELECT card_id, COUNT(*) AS n, SUM(amount) AS total
+  FROM payments GROUP BY card_id;
+"""
+# crash point -> the N values a run reaches (with a checkpoint after every turn)
+POINTS = {"turn-logged": 15, "sink-handed": 15, "file-written": 40, "ckpt-flushed": 14,
+          "ckpt-mid": 14, "ckpt-committed": 14}
+
+JOBS = int(os.environ.get("CRASH_JOBS", "2"))  # scenarios at a time (each its own topics)
+
+passed = failed = 0
+lock = threading.Lock()
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    with lock:
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAIL {name}" + (f": {detail}" if detail else ""), flush=True)
+
+
+def wait_for(what, cond, timeout=30.0, step=0.002):
+    """Poll cond() until it returns a true value (returned) or time runs out."""
+    end = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(step)  # a polling interval, not a synchronisation
+
+
+def free_port():
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port < 65535:
+            return port
+    raise RuntimeError("no free port")
+
+
+class Broker:
+    """`vigil dev-broker` in its own process, driven through stdin/stdout."""
+
+    def __init__(self, vigil, tmp, topics):
+        self.ready = os.path.join(tmp, "broker.ready")
+        args = [vigil, "dev-broker", "--port", str(free_port()), "--ready-file", self.ready]
+        for t in topics:
+            args += ["--topic", t]
+        self.p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=open(os.path.join(tmp, "broker.err"), "w"))
+        self.buf = b""
+        self.lock = threading.Lock()
+        self.boot = wait_for("the ready file", self._ready, 10).strip()
+        self.line(5)  # "dev-broker: listening on ..."
+
+    def _ready(self):
+        if self.p.poll() is not None:
+            raise RuntimeError(f"dev-broker exited with {self.p.returncode}")
+        try:
+            with open(self.ready) as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+
+    def line(self, timeout=10):
+        end = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([self.p.stdout], [], [], left)[0]:
+                raise TimeoutError("no answer from dev-broker")
+            chunk = os.read(self.p.stdout.fileno(), 4096)
+            if not chunk:
+                raise RuntimeError("dev-broker closed its output")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode()
+
+    def control(self, cmd):
+        with self.lock:
+            self.p.stdin.write((cmd + "\n").encode())
+            self.p.stdin.flush()
+            answer = self.line()
+        if not answer.startswith("ok"):
+            raise RuntimeError(f"dev-broker: {cmd}: {answer}")
+        return answer
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        return self.p.wait(30)
+
+
+# ---- the input ----
+
+def produce_input(b):
+    """3,000 payments keyed by card, late ones among them; then, with kcat,
+    malformed, oversized and enveloped messages. Returns how many messages."""
+    with open(os.path.join(PAYMENTS, "data", "payments.jsonl")) as f:
+        lines = f.read().splitlines()[:NEVENTS]
+    events = []  # (key, value): the log's own malformed lines go in as they are
+    for line in lines:
+        try:
+            events.append((json.loads(line)["card_id"].encode(), line.encode()))
+        except (ValueError, KeyError):
+            events.append((b"bad", line.encode()))
+    first = json.loads(lines[0])
+    for i in range(0, NEVENTS, 500):  # late: an hour before the log starts, a card of its own
+        late = dict(first, payment_id=f"late{i}", ts="2024-05-01T03:30:00.000Z")
+        events.insert(i + 400, (late["card_id"].encode(), json.dumps(late).encode()))
+    p = KafkaProducer(bootstrap_servers=b.boot, api_version=API)
+    for key, value in events:
+        p.send("pay", key=key, value=value)
+    p.flush()
+    p.close()
+    envelope = json.dumps({"topic": "pay", "partition": 0, "offset": 1, "ts": 0, "key": None,
+                           "payload": dict(first, payment_id="env1")})
+    odd = ["c0|{\"payment_id\": \"bad1\", \"amount\": ",
+           "c1|{\"payment_id\":\"bad2\",\"amount\":\"lots\",\"ts\":0}",
+           "c2|" + json.dumps({"payment_id": "big", "note": "x" * 5000}),
+           "c3|" + envelope]
+    r = subprocess.run(["kcat", "-b", b.boot, "-t", "pay", "-P", "-K|"],
+                       input=("\n".join(odd) + "\n").encode(), capture_output=True, timeout=30)
+    if r.returncode:
+        raise RuntimeError("kcat: " + r.stderr.decode())
+    return len(events) + len(odd)
+
+
+# ---- a scenario's pipeline, runs and output ----
+
+class Scenario:
+    def __init__(self, ctx, name, interval="1ms", props="", fsync=False):
+        self.ctx, self.name = ctx, name
+        self.dir = os.path.join(ctx.tmp, name)
+        os.makedirs(os.path.join(self.dir, "out"))
+        self.topics = {s: f"{name}.{s}" for s, n in SINKS.items() if n}
+        for s, t in self.topics.items():
+            ctx.broker.control(f"topic {t} {SINKS[s]}")
+        with open(os.path.join(self.dir, "extra.sql"), "w") as f:
+            f.write(EXTRA_SQL)
+        sql = [os.path.join(PAYMENTS, f) for f in
+               ("features.sql", "windows.sql", "decisions.sql", "patterns.sql")]
+        boot = ctx.broker.boot
+        lines = ["name: payments", "sql: [" + ", ".join(sql + ["extra.sql"]) + "]", "sources:",
+                 f'  payments: {{kafka: {{topic: pay, bootstrap: "{boot}", group: {name}}}}}',
+                 "sinks:"]
+        for s, n in SINKS.items():
+            if n:
+                lines.append(f'  {s}: {{kafka: {{topic: {self.topics[s]}, bootstrap: "{boot}"'
+                             f'{props}}}}}')
+            else:
+                lines.append(f"  {s}: {{file: out/{s}.jsonl}}")
+        lines += ["limits: {max_event_bytes: 4096}",
+                  f"state: {{store: state.db, checkpoint_interval: {interval}"
+                  f"{', fsync_turns: true' if fsync else ''}}}"]
+        with open(os.path.join(self.dir, "pipeline.yaml"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.log = os.path.join(self.dir, "run.err")
+
+    def start(self, crash=None):
+        env = dict(os.environ)
+        env.pop("VIGIL_CRASH_POINT", None)
+        if crash:
+            env["VIGIL_CRASH_POINT"] = crash
+        return subprocess.Popen([self.ctx.vigil, "run", self.dir, "--exit-at-end",
+                                 "--batch-size", str(BATCH), "--quiet"],
+                                env=env, stderr=open(self.log, "a"))
+
+    def run(self, crash=None):
+        p = self.start(crash)
+        try:
+            return p.wait(120)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            return "timeout"
+
+    def log_text(self):
+        with open(self.log) as f:
+            return f.read()
+
+    def file_lines(self, sink):
+        try:
+            with open(os.path.join(self.dir, "out", sink + ".jsonl"), "rb") as f:
+                return f.read().count(b"\n")
+        except FileNotFoundError:
+            return 0
+
+    def output(self):
+        """{sink: [[(seq, key, value), ...] per partition] or file bytes}."""
+        out = {}
+        for s, n in SINKS.items():
+            if not n:
+                with open(os.path.join(self.dir, "out", s + ".jsonl"), "rb") as f:
+                    out[s] = f.read()
+        tps = [TopicPartition(t, p) for s, t in self.topics.items() for p in range(SINKS[s])]
+        c = KafkaConsumer(bootstrap_servers=self.ctx.broker.boot, api_version=API,
+                          group_id=None, enable_auto_commit=False)
+        c.assign(tps)
+        c.seek_to_beginning(*tps)
+        ends = c.end_offsets(tps)
+        got = {tp: [] for tp in tps}
+        deadline = time.monotonic() + 60
+        while any(c.position(tp) < ends[tp] for tp in tps) and time.monotonic() < deadline:
+            for tp, recs in c.poll(timeout_ms=200).items():
+                for m in recs:
+                    seq = [v for k, v in m.headers if k == "vigil-seq"]
+                    got[tp].append((int(seq[0]) if seq else None, m.key, m.value))
+        c.close()
+        for s, t in self.topics.items():
+            out[s] = [got[TopicPartition(t, p)] for p in range(SINKS[s])]
+        return out
+
+
+def compare(name, got, ref):
+    """Row for row per partition, vigil-seq 1..N once each, files byte for byte."""
+    bad = []
+    for sink, want in ref.items():
+        have = got[sink]
+        if isinstance(want, bytes):
+            if have != want:
+                bad.append(f"{sink}: file of {have.count(NL)} lines, want "
+                           f"{want.count(NL)}")
+            continue
+        seqs = sorted(r[0] for part in have for r in part)
+        n = sum(len(part) for part in want)
+        if seqs != list(range(1, n + 1)):
+            dup = len(seqs) - len(set(seqs))
+            bad.append(f"{sink}: {len(seqs)} rows, {dup} duplicate vigil-seq, want 1..{n}")
+        elif have != want:
+            p = next(i for i in range(len(want)) if have[i] != want[i])
+            bad.append(f"{sink}: partition {p} differs from the fault-free run")
+    check(name + ": output equals the fault-free run", not bad, "; ".join(bad))
+
+
+# ---- scenarios ----
+
+class Ctx:
+    pass
+
+
+def crash_then_finish(ctx, name, crashes, interval="1ms"):
+    """Run with each crash point in turn (each must die by SIGKILL), then to the end."""
+    sc = Scenario(ctx, name, interval, fsync=name.startswith("turn-logged"))  # (the turn log synced)
+    for cp in crashes:
+        rc = sc.run(cp)
+        check(f"{name}: {cp} kills the run", rc == -signal.SIGKILL,
+              f"exit {rc}: {sc.log_text()[-500:]}")
+    rc = sc.run()
+    check(f"{name}: the restart finishes", rc == 0, f"exit {rc}: {sc.log_text()[-800:]}")
+    compare(name, sc.output(), ctx.ref)
+
+
+def external_kill(ctx, name, ready):
+    """kill -9 from outside once ready(sc) says the run has written enough."""
+    sc = Scenario(ctx, name)
+    ctx.broker.control("rtt 1 5")  # slower acknowledgements: a run long enough to watch
+    p = sc.start()
+    try:
+        wait_for(f"{name}: output to watch", lambda: p.poll() is not None or ready(sc), 60)
+    finally:
+        alive = p.poll() is None
+        p.send_signal(signal.SIGKILL)
+        rc = p.wait()
+        ctx.broker.control("rtt 1 0")
+    check(f"{name}: killed mid-run", alive and rc == -signal.SIGKILL, f"exit {rc}")
+    rc = sc.run()
+    check(f"{name}: the restart finishes", rc == 0, f"exit {rc}: {sc.log_text()[-800:]}")
+    compare(name, sc.output(), ctx.ref)
+
+
+def decisions_written(sc, at_least):
+    c = sc.__dict__.setdefault("_watch", KafkaConsumer(
+        bootstrap_servers=sc.ctx.broker.boot, api_version=API, group_id=None))
+    tps = [TopicPartition(sc.topics["decisions"], p) for p in range(SINKS["decisions"])]
+    return sum(c.end_offsets(tps).values()) >= at_least
+
+
+def broker_down_up(ctx, name):
+    """The broker goes down once vigil has written output, and comes back once
+    a checkpoint has failed for it; then the run must finish as if nothing happened."""
+    sc = Scenario(ctx, name, props=", properties: {reconnect.backoff.max.ms: 200}")
+    ctx.broker.control("rtt 1 5")
+    p = sc.start()
+    try:
+        wait_for(f"{name}: output", lambda: p.poll() is not None or
+                 sc.file_lines("feature_log") >= 600, 60)
+        ctx.broker.control("rtt 1 0")
+        ctx.broker.control("down 1")
+        wait_for(f"{name}: a failed checkpoint", lambda: p.poll() is not None or
+                 "checkpoint failed" in sc.log_text(), 60, 0.01)
+        ok_down = p.poll() is None
+    finally:
+        ctx.broker.control("up 1")
+        ctx.broker.control("rtt 1 0")
+    try:
+        rc = p.wait(120)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = "timeout"
+    check(f"{name}: down while running, a checkpoint failed and was retried", ok_down,
+          sc.log_text()[-500:])
+    check(f"{name}: finishes after up", rc == 0, f"exit {rc}: {sc.log_text()[-800:]}")
+    compare(name, sc.output(), ctx.ref)
+
+
+def request_errors(ctx, name):
+    """Produce and Fetch requests fail now and then (mock fault injection)."""
+    ctx.broker.control("errors Produce 6 NOT_LEADER_FOR_PARTITION")
+    ctx.broker.control("errors Fetch 2 NOT_LEADER_FOR_PARTITION")
+    try:
+        crash_then_finish(ctx, name, ["sink-handed:5"])
+    finally:
+        ctx.broker.control("clear Produce")
+        ctx.broker.control("clear Fetch")
+
+
+def checkpoints_cmd(ctx, name):
+    """`vigil checkpoints list` and `drop` on a finished scenario's store."""
+    sc = Scenario(ctx, name, "1h")
+    check(f"{name}: run", sc.run() == 0, sc.log_text()[-500:])
+    r = subprocess.run([ctx.vigil, "checkpoints", "list", sc.dir], capture_output=True,
+                       timeout=30)
+    out = r.stdout.decode()
+    check(f"{name}: list", r.returncode == 0 and out.startswith("checkpoint 2  epoch 2  ")
+          and "payments[0]=" in out and "2 checkpoints of pipeline 'payments'" in out, out)
+    r = subprocess.run([ctx.vigil, "checkpoints", "drop", sc.dir], capture_output=True,
+                       timeout=30)
+    check(f"{name}: drop", r.returncode == 0 and r.stdout.decode().startswith(
+        "dropped 2 checkpoints and 0 logged turns of pipeline 'payments'"), r.stdout.decode())
+
+
+def scenarios(seed):
+    rnd = random.Random(seed)
+    out = []
+    for point, reach in POINTS.items():
+        for n in sorted(rnd.sample(range(1, reach + 1), 3)):
+            interval = "1ms" if point.startswith("ckpt") else rnd.choice(["20ms", "1h"])
+            out.append((f"{point}-{n}", [f"{point}:{n}"], interval))
+    for k in range(3):  # a crash, then another during the recovery, with a long turn log
+        first, again = rnd.randint(6, 14), rnd.randint(1, 5)
+        out.append((f"recover-turn-{again}-after-{first}",
+                    [f"sink-handed:{first}", f"recover-turn:{again}"], "1h"))
+    return out
+
+
+SOAK_PER_BROKER = 40
+
+
+def soak_one(ctx, name, crashes, interval):
+    try:
+        sc = Scenario(ctx, name, interval)
+        for cp in crashes:
+            sc.run(cp)  # a point not reached lets the run finish: fine in a soak
+        rc = sc.run()
+        check(f"{name} {crashes} {interval}: finishes", rc == 0, sc.log_text()[-800:])
+        compare(f"{name} {crashes} {interval}", sc.output(), ctx.ref)
+        shutil.rmtree(sc.dir)
+    except Exception as e:
+        check(name, False, f"{type(e).__name__}: {e}")
+
+
+def soak(rnd, i):
+    """A random scenario: one to three crashes at random points."""
+    crashes = []
+    for _ in range(rnd.randint(1, 3)):
+        point = rnd.choice(list(POINTS) + ["recover-turn"])
+        if point == "recover-turn" and not crashes:
+            point = "sink-handed"
+        reach = POINTS.get(point, 3)
+        crashes.append(f"{point}:{rnd.randint(1, reach)}")
+    interval = rnd.choice(["1ms", "5ms", "20ms", "1h"])
+    if interval == "1h":  # few checkpoints: only their first passes are reached
+        crashes = [c for c in crashes if not c.startswith("ckpt")] or ["turn-logged:3"]
+    return f"soak{i}", crashes, interval
+
+
+def main():
+    args = sys.argv[1:]
+    vigil = os.path.abspath(args[0])
+    nsoak = int(args[args.index("--soak") + 1]) if "--soak" in args else 0
+    seed = int(args[args.index("--seed") + 1]) if "--seed" in args else 7
+    ctx = Ctx()
+    ctx.vigil = vigil
+    ctx.tmp = tempfile.mkdtemp(prefix="vigil-crash-")
+    ctx.broker = Broker(vigil, ctx.tmp, ["pay:3"])
+    t0 = time.monotonic()
+    try:
+        nin = produce_input(ctx.broker)
+        ref = Scenario(ctx, "ref")
+        rc = ref.run()
+        check("reference run", rc == 0, ref.log_text())
+        ctx.ref = ref.output()
+        dead = sum(len(p) for p in ctx.ref["dead_letter"])
+        check("reference: malformed, oversized and late rows dead-lettered", dead >= 3 + 6,
+              f"{dead} dead letters")
+        check("reference: every row numbered once",
+              all(sorted(r[0] for p in ctx.ref[s] for r in p) ==
+                  list(range(1, sum(len(p) for p in ctx.ref[s]) + 1))
+                  for s, n in SINKS.items() if n))
+        check("reference: keyed rows on their key's partition",
+              all(r[1] is not None for p in ctx.ref["card_totals"] for r in p) and
+              len({r[1] for p in ctx.ref["card_totals"] for r in p}) > 100)
+        print(f"reference: {nin} messages in, {sum(len(p) for p in ctx.ref['features'])} "
+              f"feature rows out", flush=True)
+        if nsoak:
+            rnd = random.Random(seed)
+            todo = [soak(rnd, i) for i in range(nsoak)]
+            for first in range(0, nsoak, SOAK_PER_BROKER):
+                if first:  # the broker keeps every topic in memory: a fresh one, same input
+                    ctx.broker.stop()
+                    ctx.broker = Broker(vigil, ctx.tmp, ["pay:3"])
+                    produce_input(ctx.broker)
+                with ThreadPoolExecutor(JOBS) as pool:
+                    for f in [pool.submit(soak_one, ctx, *t)
+                              for t in todo[first:first + SOAK_PER_BROKER]]:
+                        f.result()
+        else:
+            # the crash points, JOBS at a time; then, one by one, what changes the broker
+            def one(n, c, i):
+                try:
+                    crash_then_finish(ctx, n, c, i)
+                except Exception as e:  # a scenario that cannot finish is one failure
+                    check(n, False, f"{type(e).__name__}: {e}")
+            with ThreadPoolExecutor(JOBS) as pool:
+                for f in [pool.submit(one, n, c, i) for n, c, i in scenarios(seed)]:
+                    f.result()
+            tests = [("kill-on-file", lambda: external_kill(
+                          ctx, "kill-on-file", lambda sc: sc.file_lines("feature_log") >= 1000)),
+                      ("kill-on-topic", lambda: external_kill(
+                          ctx, "kill-on-topic", lambda sc: decisions_written(sc, 900))),
+                      ("broker-down-up", lambda: broker_down_up(ctx, "broker-down-up")),
+                      ("request-errors", lambda: request_errors(ctx, "request-errors")),
+                      ("checkpoints-cmd", lambda: checkpoints_cmd(ctx, "checkpoints-cmd"))]
+            for name, fn in tests:
+                try:
+                    fn()
+                except Exception as e:  # a scenario that cannot finish is one failure
+                    check(name, False, f"{type(e).__name__}: {e}")
+    finally:
+        rc = ctx.broker.stop()
+        check("broker: clean stop", rc == 0, f"exit {rc}")
+        shutil.rmtree(ctx.tmp, ignore_errors=True)
+    print(f"crash test: {time.monotonic() - t0:.1f} s", flush=True)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
