@@ -3,32 +3,66 @@
  *
  * A row is written in two steps: first an upper bound of its encoded size
  * is reserved in the buffer (32 bytes per scalar, 6 per string byte, which
- * covers \u00XX), then everything is written through a plain pointer with
- * no further checks. Strings are copied in runs between the bytes that need
- * attention, found 16 at a time.
+ * covers \u00XX, and KEY_COPY bytes of slack), then everything is written
+ * through a plain pointer with no further checks. A writer keeps each
+ * column's `,"name":` in KEY_COPY bytes, so that it is copied whole in one
+ * move, and the columns that are strings, whose room depends on the row.
+ * Strings are copied in runs between the bytes that need attention, found
+ * 16 (or 8) at a time. Numbers are engine/dtoa.c's.
  */
 #include "engine/json_out.h"
 
 #include <string.h>
 
+#include "engine/dtoa.h"
 #include "engine/json_in.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "escape_bits8 counts bytes from the low end"
+#endif
+
 /* Room a scalar value (number, timestamp, literal) can take. */
 #define SCALAR_MAX 32
 
+/* Bytes a key prefix is copied in when it is no longer (the allocation of
+ * each is at least this long). */
+#define KEY_COPY 32
+
+/* One column of a writer. */
+typedef struct out_col {
+    const char *key; /* `{"name":` for the first column, `,"name":` for the others, in at
+                        least KEY_COPY bytes */
+    uint32_t keylen; /* its length */
+    vg_type type;    /* the column's type */
+} out_col;
+
 struct vg_json_writer {
-    uint32_t ncols;    /* columns in the schema */
-    vg_type *types;    /* column types */
-    const char **keys; /* `{"name":` for the first column, `,"name":` for the others */
-    uint32_t *keylens; /* their lengths */
-    size_t keys_total; /* sum of keylens */
+    uint32_t ncols;  /* columns in the schema */
+    out_col *cols;   /* ncols */
+    size_t room;     /* a row's room but for its strings: the keys, KEY_COPY bytes of
+                        slack, SCALAR_MAX per column, "}\n" */
+    uint32_t nstrs;  /* columns of type STRING */
+    uint32_t *strs;  /* their indices */
 };
 
 /* ---- strings ---- */
+
+/* The bytes of the 8 at p that are '"', '\\', a control character or not
+ * ASCII: the high bit of each such byte, and maybe of later ones (borrows
+ * run upwards), so the lowest bit set is exact. */
+static inline uint64_t escape_bits8(const char *p)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t x, q, b;
+    memcpy(&x, p, 8);
+    q = x ^ (ones * '"');
+    b = x ^ (ones * '\\');
+    return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | x) & highs;
+}
 
 /* First byte in [p, end) that is '"', '\\', a control character or not
  * ASCII, or end. */
@@ -46,6 +80,11 @@ static const char *find_escape(const char *p, const char *end)
             return p + __builtin_ctz((unsigned)bits);
     }
 #endif
+    for (; end - p >= 8; p += 8) { /* a short string's (or the rest's) first 8 */
+        uint64_t bits = escape_bits8(p);
+        if (bits)
+            return p + __builtin_ctzll(bits) / 8;
+    }
     for (; p < end; p++) {
         unsigned char c = (unsigned char)*p;
         if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
@@ -101,23 +140,6 @@ static char *put_string(char *o, const char *s, size_t n)
 
 /* ---- scalars ---- */
 
-/* Write v as a decimal integer at o; returns the end. */
-static char *put_int(char *o, int64_t v)
-{
-    char tmp[24];
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *o++ = '-';
-    while (n > 0)
-        *o++ = tmp[--n];
-    return o;
-}
-
 /* Room needed for one value of type t. */
 static size_t value_room(vg_type t, const vg_value *v)
 {
@@ -125,7 +147,7 @@ static size_t value_room(vg_type t, const vg_value *v)
 }
 
 /* Write one value at o (value_room bytes available); returns the end. */
-static char *put_value(char *o, vg_type t, const vg_value *v)
+static inline __attribute__((always_inline)) char *put_value(char *o, vg_type t, const vg_value *v)
 {
     if (v->null) {
         memcpy(o, "null", 4);
@@ -135,7 +157,7 @@ static char *put_value(char *o, vg_type t, const vg_value *v)
     case VG_T_STRING:
         return put_string(o, v->u.s, v->len);
     case VG_T_DOUBLE:
-        return o + vg_double_format(v->u.d, o);
+        return o + vg_dtoa_double(v->u.d, o); /* (writes VG_DTOA_ROOM bytes) */
     case VG_T_BOOL:
         memcpy(o, v->u.i ? "true" : "false", 5);
         return o + (v->u.i ? 4 : 5);
@@ -148,7 +170,7 @@ static char *put_value(char *o, vg_type t, const vg_value *v)
         memcpy(o, "null", 4);
         return o + 4;
     default: /* INT, BIGINT, INTERVAL */
-        return put_int(o, v->u.i);
+        return o + vg_dtoa_i64(v->u.i, o);
     }
 }
 
@@ -176,28 +198,34 @@ vg_json_writer *vg_json_writer_new(const vg_schema *s)
     if (!w)
         return NULL;
     w->ncols = s->ncols;
-    w->types = vg_calloc(VG_MEM_IO, s->ncols + 1, sizeof *w->types);
-    w->keys = vg_calloc(VG_MEM_IO, s->ncols + 1, sizeof *w->keys);
-    w->keylens = vg_calloc(VG_MEM_IO, s->ncols + 1, sizeof *w->keylens);
-    if (!w->types || !w->keys || !w->keylens) {
+    w->cols = vg_calloc(VG_MEM_IO, s->ncols + 1, sizeof *w->cols);
+    w->strs = vg_calloc(VG_MEM_IO, s->ncols + 1, sizeof *w->strs);
+    if (!w->cols || !w->strs) {
         vg_json_writer_free(w);
         return NULL;
     }
+    w->room = KEY_COPY + 3;
     vg_buf key;
     vg_buf_init(&key, VG_MEM_IO);
     for (uint32_t i = 0; i < s->ncols; i++) {
         const char *name = s->cols[i].name;
+        out_col *c = &w->cols[i];
+        char *k;
         vg_buf_clear(&key);
-        w->types[i] = s->cols[i].type;
+        c->type = s->cols[i].type;
+        if (c->type == VG_T_STRING)
+            w->strs[w->nstrs++] = i;
         if (vg_buf_putc(&key, i == 0 ? '{' : ',') < 0 ||
             vg_json_write_string(&key, name, strlen(name)) < 0 || vg_buf_putc(&key, ':') < 0 ||
-            !(w->keys[i] = vg_strndup(VG_MEM_IO, key.p, key.len))) {
+            !(k = vg_calloc(VG_MEM_IO, key.len > KEY_COPY ? key.len : KEY_COPY, 1))) {
             vg_buf_free(&key);
             vg_json_writer_free(w);
             return NULL;
         }
-        w->keylens[i] = (uint32_t)key.len;
-        w->keys_total += key.len;
+        memcpy(k, key.p, key.len);
+        c->key = k;
+        c->keylen = (uint32_t)key.len;
+        w->room += key.len + SCALAR_MAX;
     }
     vg_buf_free(&key);
     return w;
@@ -207,27 +235,29 @@ void vg_json_writer_free(vg_json_writer *w)
 {
     if (!w)
         return;
-    for (uint32_t i = 0; w->keys && i < w->ncols; i++)
-        vg_free((void *)w->keys[i]);
-    vg_free(w->keys);
-    vg_free(w->keylens);
-    vg_free(w->types);
+    for (uint32_t i = 0; w->cols && i < w->ncols; i++)
+        vg_free((void *)w->cols[i].key);
+    vg_free(w->cols);
+    vg_free(w->strs);
     vg_free(w);
 }
 
 int vg_json_writer_row(const vg_json_writer *w, vg_buf *b, const vg_value *row)
 {
-    size_t room = w->keys_total + 3;
-    for (uint32_t i = 0; i < w->ncols; i++)
-        room += value_room(w->types[i], &row[i]);
+    size_t room = w->room;
+    for (uint32_t k = 0; k < w->nstrs; k++)
+        room += value_room(VG_T_STRING, &row[w->strs[k]]);
     if (vg_buf_reserve(b, room) < 0)
         return -1;
     char *o = b->p + b->len;
     if (w->ncols == 0)
         *o++ = '{';
-    for (uint32_t i = 0; i < w->ncols; i++) {
-        memcpy(o, w->keys[i], w->keylens[i]);
-        o = put_value(o + w->keylens[i], w->types[i], &row[i]);
+    for (const out_col *c = w->cols, *end = c + w->ncols; c < end; c++, row++) {
+        if (c->keylen <= KEY_COPY)
+            memcpy(o, c->key, KEY_COPY); /* one move; what is past keylen is overwritten */
+        else
+            memcpy(o, c->key, c->keylen);
+        o = put_value(o + c->keylen, c->type, row);
     }
     *o++ = '}';
     *o++ = '\n';

@@ -80,17 +80,7 @@ static void arrive_in_order(over_state *st, over_part *p, int64_t t, vg_error *e
     char *rec = over_rec(st, p, p->head + p->n);
     memcpy(rec, st->rec, st->rec_size);
     p->n++;
-    uint32_t end = p->head + p->n;
-    char *states = over_part_states(st, p);
-    for (uint32_t fi = 0; fi < st->nframes; fi++) {
-        const over_frame *f = &st->frames[fi];
-        if (p->pos[fi].head == end - 1) /* the frame held no record */
-            p->pos[fi].head_ts = t;
-        over_step(st, f, states, rec, true, over_big(p, fi), err);
-        over_shrink(st, p, fi, t, err);
-        over_size_changed(st, p, fi, err);
-        over_results(st, p, fi, states, over_frame_from(f, p, fi), end, over_big(p, fi));
-    }
+    over_arrive(st, p, rec, t, err);
 }
 
 /* The index of the first record of p later than t (binary search). */
@@ -303,7 +293,8 @@ static bool arrive(vg_op *op, const vg_value *row, int64_t t, const char *key, u
         return false;
     }
     memcpy(st->out, row, st->nin * sizeof *row);
-    int64_t slot = over_map_find(st, key, klen, h);
+    /* (in a batch the partition's lines were asked for rows ago: push_run) */
+    int64_t slot = batch ? over_map_seek(st, key, klen, h) : over_map_find(st, key, klen, h);
     if (slot < 0)
         slot = over_map_add(st, key, klen, h);
     over_ent *e = slot >= 0 ? &st->map[slot] : NULL;
@@ -313,7 +304,7 @@ static bool arrive(vg_op *op, const vg_value *row, int64_t t, const char *key, u
         over_part_reset(st, e->p);
     if (e)
         over_evict(st, e->p, ctx->err);
-    if (!e || over_part_reserve(st, e, 1) < 0) {
+    if (!e || over_part_room(st, e, 1) < 0) {
         if (e)
             e->due = over_due(st, e->p);
         over_rec_release(st, st->rec);
@@ -399,6 +390,16 @@ static void over_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_kind
 #define BATCH_SLOT_AHEAD 8
 #define BATCH_PART_AHEAD 4
 
+/* Start loading the map slots a lookup of hash h reads: its own slot's
+ * line and the next (a probe goes on past its slot, and a slot may
+ * straddle two lines). */
+static inline void warm_slots(const over_state *st, uint64_t h)
+{
+    const char *slot = (const char *)&st->map[h & (st->mcap - 1)];
+    __builtin_prefetch(slot);
+    __builtin_prefetch(slot + 64);
+}
+
 /* Start loading the partition whose hash is h (its map slot loaded). */
 static void warm_hash(const over_state *st, uint64_t h)
 {
@@ -425,13 +426,12 @@ static int batch_keys(over_state *st, const vg_op_batch *b, uint32_t from, uint3
         st->bklen[i] = UINT32_MAX;
         if (row[tcol].null || row[tcol].u.i < st->wm)
             continue;
-        if (over_key_encode(st, b->parts[from + i], row) < 0)
+        size_t at = st->bkeys.len;
+        if (over_key_append(st, &st->bkeys, b->parts[from + i], row) < 0)
             return -1;
-        st->bkoff[i] = (uint32_t)st->bkeys.len;
-        st->bklen[i] = (uint32_t)st->key.len;
-        st->bhash[i] = over_hash(st->key.p, st->key.len);
-        if (vg_buf_append(&st->bkeys, st->key.p, st->key.len) < 0)
-            return -1;
+        st->bkoff[i] = (uint32_t)at;
+        st->bklen[i] = (uint32_t)(st->bkeys.len - at);
+        st->bhash[i] = over_hash(st->bkeys.p + at, st->bklen[i]);
     }
     return 0;
 }
@@ -447,16 +447,17 @@ static void push_run(vg_op *op, const vg_op_batch *b, uint32_t from, uint32_t n)
         return;
     }
     vg_value *saved = st->out;
-    uint32_t mask = st->mcap - 1;
     for (uint32_t i = 0; i < BATCH_SLOT_AHEAD && i < n; i++)
         if (st->bklen[i] != UINT32_MAX)
-            __builtin_prefetch(&st->map[st->bhash[i] & mask]);
+            warm_slots(st, st->bhash[i]);
+    for (uint32_t i = 0; i < BATCH_PART_AHEAD && i < n; i++) /* the first rows' partitions */
+        if (st->bklen[i] != UINT32_MAX)
+            warm_hash(st, st->bhash[i]);
     for (uint32_t i = 0; i < n; i++) {
         const vg_value *row = b->rows + (size_t)(from + i) * b->width;
-        mask = st->mcap - 1; /* (the map may have grown) */
         uint32_t s = i + BATCH_SLOT_AHEAD, q = i + BATCH_PART_AHEAD;
         if (s < n && st->bklen[s] != UINT32_MAX)
-            __builtin_prefetch(&st->map[st->bhash[s] & mask]);
+            warm_slots(st, st->bhash[s]);
         if (q < n && st->bklen[q] != UINT32_MAX)
             warm_hash(st, st->bhash[q]);
         if (st->bklen[i] == UINT32_MAX) {

@@ -45,38 +45,62 @@ uint64_t over_hash(const void *p, size_t n)
 
 /* ---- keys ---- */
 
-int over_key_encode(over_state *st, int32_t partition, const vg_value *row)
+/* Copy n bytes from s to d: short runs in two moves of a word (or half
+ * one) that overlap, not a call. */
+static inline void copy_short(char *d, const char *s, uint32_t n)
+{
+    if (n >= 8 && n <= 16) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n) {
+        memcpy(d, s, n);
+    }
+}
+
+int over_key_append(const over_state *st, vg_buf *b, int32_t partition, const vg_value *row)
 {
     const vg_plan_node *n = st->node;
-    const vg_schema *in = &n->inputs[0]->schema;
-    vg_buf *b = &st->key;
-    b->len = 0;
-    if (vg_buf_append(b, &partition, sizeof partition) < 0)
+    const vg_column *cols = n->inputs[0]->schema.cols;
+    const uint32_t *keys = n->u.over.keys, nkeys = n->u.over.nkeys;
+    size_t need = sizeof partition;
+    for (uint32_t i = 0; i < nkeys; i++) {
+        const vg_value *v = &row[keys[i]];
+        need += 1 + 8 + (cols[keys[i]].type == VG_T_STRING && !v->null ? v->len : 0);
+    }
+    if (b->cap - b->len <= need && vg_buf_reserve(b, need) < 0)
         return -1;
-    for (uint32_t i = 0; i < n->u.over.nkeys; i++) {
-        uint32_t col = n->u.over.keys[i];
-        const vg_value *v = &row[col];
-        bool str = in->cols[col].type == VG_T_STRING;
-        if (vg_buf_reserve(b, 1 + 8 + (str && !v->null ? v->len : 0)) < 0)
-            return -1;
-        char *d = b->p + b->len;
+    char *d = b->p + b->len;
+    memcpy(d, &partition, sizeof partition);
+    d += sizeof partition;
+    for (uint32_t i = 0; i < nkeys; i++) {
+        const vg_value *v = &row[keys[i]];
+        vg_type t = cols[keys[i]].type;
         *d++ = v->null ? 0 : 1;
-        if (v->null) {
-            b->len += 1;
-        } else if (str) {
+        if (v->null)
+            continue;
+        if (t == VG_T_STRING) {
             memcpy(d, &v->len, 4);
-            if (v->len)
-                memcpy(d + 4, v->u.s, v->len);
-            b->len += 5 + v->len;
+            copy_short(d + 4, v->u.s, v->len);
+            d += 4 + v->len;
         } else {
             vg_value x = *v;
-            if (in->cols[col].type == VG_T_DOUBLE && x.u.d == 0)
+            if (t == VG_T_DOUBLE && x.u.d == 0)
                 x.u.d = 0.0; /* -0.0 and 0.0 are one key */
             memcpy(d, &x.u.i, 8);
-            b->len += 9;
+            d += 8;
         }
     }
+    b->len = (size_t)(d - b->p);
     return 0;
+}
+
+int over_key_encode(over_state *st, int32_t partition, const vg_value *row)
+{
+    st->key.len = 0;
+    return over_key_append(st, &st->key, partition, row);
 }
 
 void over_key_decode(const over_state *st, const over_part *p, int32_t *partition, vg_value *out)
@@ -104,6 +128,47 @@ void over_key_decode(const over_state *st, const over_part *p, int32_t *partitio
 
 /* ---- the map of partitions ---- */
 
+/* Whether the n bytes at a and b are equal, a word at a time. */
+static inline bool key_eq(const char *a, const char *b, uint32_t n)
+{
+    uint64_t x, y;
+    uint32_t u, v;
+    if (n >= 8) {
+        for (uint32_t i = 0; i + 8 <= n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y)
+                return false;
+        }
+        memcpy(&x, a + n - 8, 8); /* the last 8, maybe again in part */
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        if (u != v)
+            return false;
+        memcpy(&u, a + n - 4, 4);
+        memcpy(&v, b + n - 4, 4);
+        return u == v;
+    }
+    return memcmp(a, b, n) == 0;
+}
+
+int64_t over_map_seek(const over_state *st, const char *key, uint32_t len, uint64_t h)
+{
+    uint32_t mask = st->mcap - 1;
+    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+        const over_ent *e = &st->map[i];
+        if (!e->p)
+            return -1;
+        if (e->hash == (uint32_t)h && e->p->keylen == len &&
+            key_eq(over_part_key(st, e->p), key, len))
+            return i;
+    }
+}
+
 int64_t over_map_find(const over_state *st, const char *key, uint32_t len, uint64_t h)
 {
     uint32_t mask = st->mcap - 1;
@@ -114,27 +179,22 @@ int64_t over_map_find(const over_state *st, const char *key, uint32_t len, uint6
         if (e->hash != (uint32_t)h)
             continue;
         over_warm(e); /* the whole block at once, not line after line as it is read */
-        if (e->p->keylen == len && memcmp(over_part_key(st, e->p), key, len) == 0)
+        if (e->p->keylen == len && key_eq(over_part_key(st, e->p), key, len))
             return i;
     }
-}
-
-/* Bits [from, to) of a line mask, of the first 32. */
-static uint32_t line_bits(size_t from, size_t to)
-{
-    if (from >= 32 || to <= from)
-        return 0;
-    uint64_t upto = to >= 32 ? 0xffffffffull : (1ull << to) - 1;
-    return (uint32_t)(upto & ~((1ull << from) - 1));
 }
 
 uint32_t over_warm_mask(const over_state *st, const over_part *p)
 {
     size_t at = (uintptr_t)p & 63, rs = st->rec_size;
     uint32_t last = p->head + p->n + 1 < p->cap ? p->head + p->n + 1 : p->cap;
-    size_t from = at + p->rec_off + p->head * rs, to = at + p->rec_off + last * rs;
     size_t front = p->big ? p->rec_off : p->rec_off - (st->states_size - st->hot_size);
-    return line_bits(0, (at + front + 63) / 64) | line_bits(from / 64, (to + 63) / 64);
+    size_t lines = (at + front + 63) / 64, from = (at + p->rec_off + p->head * rs) / 64;
+    size_t to = (at + p->rec_off + last * rs + 63) / 64;
+    lines = lines < 32 ? lines : 32;
+    to = to < 32 ? to : 32;
+    from = from < to ? from : to;
+    return (uint32_t)(lines | from << 8 | to << 16);
 }
 
 /* Put e's partition in a free slot of map; its slot. */
@@ -180,10 +240,16 @@ static void destroy_states(const over_state *st, char *states)
             vg_agg_destroy(st->aggs[i].call, states + st->aggs[i].off);
 }
 
+/* Bytes of a partition block before its records, with a key of len bytes. */
+static size_t block_front(const over_state *st, uint32_t len)
+{
+    return st->key_off + ((len + 7) & ~(size_t)7) + st->states_size;
+}
+
 /* Bytes of a partition block with a key of len bytes and room for cap records. */
 static size_t block_size(const over_state *st, uint32_t len, uint32_t cap)
 {
-    return st->key_off + ((len + 7) & ~(size_t)7) + st->states_size + (size_t)cap * st->rec_size;
+    return block_front(st, len) + (size_t)cap * st->rec_size + OVER_REC_PAD;
 }
 
 int64_t over_map_add(over_state *st, const char *key, uint32_t len, uint64_t h)
@@ -196,7 +262,7 @@ int64_t over_map_add(over_state *st, const char *key, uint32_t len, uint64_t h)
         return -1;
     memset(p, 0, st->key_off);
     p->keylen = len;
-    p->rec_off = (uint32_t)block_size(st, len, 0);
+    p->rec_off = (uint32_t)block_front(st, len);
     p->cap = cap;
     p->newest = INT64_MIN;
     p->swept_wm = VG_WM_MIN;
@@ -462,8 +528,7 @@ int over_rec_put_string(over_state *st, char *rec, uint32_t slot, const char *s,
 {
     uint64_t w = 0;
     if (len <= 8 && (len == 0 || s[len - 1] != 0)) { /* inline, zero-padded */
-        if (len)
-            memcpy(&w, s, len);
+        copy_short((char *)&w, s, len);
         *flags |= 1ull << st->slots[slot].inl;
     } else {
         over_str *str = over_str_get(st, s, len);

@@ -18,6 +18,7 @@
  * frame in the order they came, O(1) amortised); among values that compare
  * equal (-0.0 and 0.0, NaNs) both give the newest row's.
  */
+#include <math.h>
 #include <string.h>
 
 #include "engine/over_int.h"
@@ -27,40 +28,39 @@ static void nomem(vg_error *err) { vg_error_set(err, VG_ERR_NOMEM, "out of memor
 /* ---- adding and retracting ---- */
 
 /* Add rec (whose flags word is flags) to aggregate a's state, or retract
- * it. What vg_agg_add and vg_agg_retract do, calling the entry's own add
- * and retract directly when the call has no DISTINCT in front. */
-static void step(over_state *st, char *states, const char *rec, uint64_t flags, const over_agg *a,
-                 bool add, vg_error *err)
+ * it: what vg_agg_add and vg_agg_retract do (a->add and a->retract are
+ * the entry's own when the call has no DISTINCT in front). */
+static inline void step(over_state *st, char *states, const char *rec, uint64_t flags,
+                        const over_agg *a, bool add, vg_error *err)
 {
-    const vg_agg_call *c = a->call;
     vg_value args[VG_AGG_MAXARGS];
-    if (a->filter >= 0 && !(flags >> a->filter & 1))
-        return; /* its FILTER did not hold */
-    for (uint32_t k = 0; k < c->nargs; k++) {
-        args[k] = over_rec_value(st, rec, flags, a->slot[k]);
-        if (args[k].null && c->agg->ignores_nulls)
-            return;
-    }
-    int rc;
-    if (c->distinct)
-        rc = (add ? vg_agg_add : vg_agg_retract)(c, states + a->off, args);
+    if ((flags & a->cmask) != a->cwant)
+        return; /* its FILTER did not hold, or an argument it skips is NULL */
+    if (a->word_arg)
+        args[0] = vg_int((int64_t)over_rec_word(rec, a->slot[0])); /* (any 8-byte value) */
     else
-        rc = (add ? c->agg->add : c->agg->retract)(c, states + a->off, args);
-    if (rc < 0)
+        for (uint32_t k = 0; k < a->call->nargs; k++)
+            args[k] = over_rec_value(st, rec, flags, a->slot[k]);
+    if ((add ? a->add : a->retract)(a->call, states + a->off, args) < 0)
         nomem(err);
+}
+
+/* over_step's body (inline in this file's loops). */
+static inline void step_frame(over_state *st, const over_frame *f, char *states, const char *rec,
+                              bool add, bool small, vg_error *err)
+{
+    uint32_t n = f->nstate + (small ? f->nsmall : 0);
+    if (!n)
+        return;
+    uint64_t flags = over_rec_flags(st, rec);
+    for (uint32_t k = 0; k < n; k++)
+        step(st, states, rec, flags, &st->aggs[f->steps[k]], add, err);
 }
 
 void over_step(over_state *st, const over_frame *f, char *states, const char *rec, bool add,
                bool small, vg_error *err)
 {
-    if (!f->has_states && !(small && f->has_small))
-        return;
-    uint64_t flags = over_rec_flags(st, rec);
-    for (uint32_t i = f->first; i < f->first + f->naggs; i++) {
-        over_how how = st->aggs[i].how;
-        if (how == OVER_STATE || (small && how == OVER_SMALL))
-            step(st, states, rec, flags, &st->aggs[i], add, err);
-    }
+    step_frame(st, f, states, rec, add, small, err);
 }
 
 void over_frame_states(const over_state *st, const over_frame *f, char *states, bool init,
@@ -91,9 +91,8 @@ static void set_big(over_state *st, over_part *p, uint32_t fi, bool big, vg_erro
     for (uint32_t r = p->pos[fi].lo; r < p->head + p->n; r++) {
         const char *rec = over_rec(st, p, r);
         uint64_t flags = over_rec_flags(st, rec);
-        for (uint32_t i = f->first; i < f->first + f->naggs; i++)
-            if (st->aggs[i].how == OVER_SMALL)
-                step(st, states, rec, flags, &st->aggs[i], true, err);
+        for (uint32_t k = f->nstate; k < f->nstate + f->nsmall; k++)
+            step(st, states, rec, flags, &st->aggs[f->steps[k]], true, err);
     }
 }
 
@@ -110,23 +109,28 @@ void over_size_changed(over_state *st, over_part *p, uint32_t fi, vg_error *err)
         set_big(st, p, fi, false, err); /* (the states are empty: as new) */
 }
 
-void over_shrink(over_state *st, over_part *p, uint32_t fi, int64_t t, vg_error *err)
+/* over_shrink's body, given the frame, its states and whether it is big. */
+static inline void shrink_frame(over_state *st, over_part *p, uint32_t fi, const over_frame *f,
+                                char *states, bool big, int64_t t, vg_error *err)
 {
-    const over_frame *f = &st->frames[fi];
     over_pos *ps = &p->pos[fi];
     uint32_t end = p->head + p->n;
-    char *states = over_part_states(st, p);
-    bool big = over_big(p, fi);
     if (f->pre < 0)
         return;
     if (f->rows) {
         while ((int64_t)(end - ps->lo) > f->pre + 1)
-            over_step(st, f, states, over_rec(st, p, ps->lo++), false, big, err);
+            step_frame(st, f, states, over_rec(st, p, ps->lo++), false, big, err);
         return;
     }
     int64_t low = over_minus(t, f->pre);
     while (ps->lo < end && over_rec_ts(over_rec(st, p, ps->lo)) < low)
-        over_step(st, f, states, over_rec(st, p, ps->lo++), false, big, err);
+        step_frame(st, f, states, over_rec(st, p, ps->lo++), false, big, err);
+}
+
+void over_shrink(over_state *st, over_part *p, uint32_t fi, int64_t t, vg_error *err)
+{
+    const over_frame *f = &st->frames[fi];
+    shrink_frame(st, p, fi, f, over_part_states(st, p), over_big(p, fi), t, err);
 }
 
 /* ---- eviction ---- */
@@ -156,9 +160,37 @@ static void fold(over_state *st, const over_frame *f, char *states, const char *
             step(st, states, rec, flags, &st->aggs[i], true, err);
 }
 
+/* evict_frame for a RANGE frame, whose rows leave by event time alone. */
+static void evict_range(over_state *st, over_part *p, uint32_t fi, const over_frame *f,
+                        vg_error *err)
+{
+    over_pos *ps = &p->pos[fi];
+    uint32_t end = p->head + p->n;
+    int64_t low = over_minus(st->wm, f->pre);
+    if (ps->head >= end || ps->head_ts >= low)
+        return; /* (most frames, most of the time) */
+    char *states = over_part_states(st, p);
+    bool big = over_big(p, fi), left = false;
+    do {
+        if (ps->head >= ps->lo) { /* still in the running frame */
+            over_step(st, f, states, over_rec(st, p, ps->head), false, big, err);
+            ps->lo++;
+            left = true;
+        }
+        if (++ps->head < end)
+            ps->head_ts = over_rec_ts(over_rec(st, p, ps->head));
+    } while (ps->head < end && ps->head_ts < low);
+    if (left)
+        over_size_changed(st, p, fi, err);
+}
+
 static void evict_frame(over_state *st, over_part *p, uint32_t fi, vg_error *err)
 {
     const over_frame *f = &st->frames[fi];
+    if (f->pre >= 0 && !f->rows) {
+        evict_range(st, p, fi, f, err);
+        return;
+    }
     over_pos *ps = &p->pos[fi];
     uint32_t end = p->head + p->n;
     char *states = over_part_states(st, p);
@@ -168,7 +200,7 @@ static void evict_frame(over_state *st, over_part *p, uint32_t fi, vg_error *err
         if (f->pre < 0) {
             fold(st, f, states, rec, err);
         } else if (ps->head >= ps->lo) { /* still in the running frame */
-            over_step(st, f, states, rec, false, over_big(p, fi), err);
+            step_frame(st, f, states, rec, false, over_big(p, fi), err);
             ps->lo++;
             left = true;
         }
@@ -194,7 +226,7 @@ void over_evict(over_state *st, over_part *p, vg_error *err)
         if (p->pos[fi].head < head)
             head = p->pos[fi].head;
     }
-    for (uint32_t r = p->head; r < head; r++)
+    for (uint32_t r = p->head; r < head && st->strs.n; r++) /* (no string held: none) */
         over_rec_release(st, over_rec(st, p, r));
     p->n -= head - p->head;
     p->head = head;
@@ -253,17 +285,13 @@ static bool scan_frame(const over_state *st, const over_part *p, const over_agg 
     return false;
 }
 
-/* The value of slot s of rec as a DISTINCT key: equal keys for values
- * equal under vg_value_cmp. Strings are inline or interned, so equal ones
- * have equal words and inline bits (the bit goes in *tag); a DOUBLE's -0.0
- * is 0.0 and its NaNs are one. */
-static uint64_t distinct_key(const over_state *st, const char *rec, uint64_t flags, uint32_t s,
-                             uint64_t *tag)
+/* The value word of slot s of rec as a DISTINCT key: equal keys for
+ * values equal under vg_value_cmp. Strings are inline or interned, so equal
+ * ones have equal words and inline bits (the bit is the caller's to
+ * compare); a DOUBLE's -0.0 is 0.0 and its NaNs are one. */
+static inline uint64_t distinct_key(uint64_t w, bool dbl)
 {
-    const over_slot *sl = &st->slots[s];
-    uint64_t w = over_rec_word(rec, s);
-    *tag = sl->inl >= 0 ? flags >> sl->inl & 1 : 0;
-    if (sl->type == VG_T_DOUBLE) {
+    if (dbl) {
         double d;
         memcpy(&d, &w, sizeof d);
         if (d == 0)
@@ -274,24 +302,35 @@ static uint64_t distinct_key(const over_state *st, const char *rec, uint64_t fla
     return w;
 }
 
+_Static_assert(2 * OVER_SMALL == 32, "small_distinct's set has 32 slots (a 5-bit hash)");
+
 /* COUNT(DISTINCT x) over the records [from, end) (at most OVER_SMALL). */
 static int64_t small_distinct(const over_state *st, const over_part *p, const over_agg *a,
                               uint32_t from, uint32_t end)
 {
-    uint64_t keys[OVER_SMALL], tags[OVER_SMALL];
-    uint32_t n = 0, s = a->slot[0];
-    for (uint32_t r = from; r < end && n < OVER_SMALL; r++) {
-        const char *rec = over_rec(st, p, r);
-        uint64_t flags = over_rec_flags(st, rec), tag;
-        if ((a->filter >= 0 && !(flags >> a->filter & 1)) || flags >> s & 1)
+    uint64_t keys[2 * OVER_SMALL], tags[2 * OVER_SMALL]; /* a set: open addressing */
+    uint32_t used = 0, n = 0;                            /* its slots in use, as bits */
+    const over_slot *sl = &st->slots[a->slot[0]];
+    const size_t rs = st->rec_size, vo = 8 + 8 * (size_t)a->slot[0],
+                 fo = 8 + 8 * (size_t)st->nslots;
+    const bool dbl = sl->type == VG_T_DOUBLE;
+    const uint64_t tagbit = sl->inl >= 0 ? 1ull << sl->inl : 0, cmask = a->cmask, cwant = a->cwant;
+    for (const char *rec = over_rec(st, p, from), *stop = over_rec(st, p, end);
+         rec < stop && n < OVER_SMALL; rec += rs) {
+        uint64_t flags, w;
+        memcpy(&flags, rec + fo, 8); /* (OVER_REC_PAD; only bits of the flags are tested) */
+        if ((flags & cmask) != cwant)
             continue; /* its FILTER did not hold, or NULL */
-        uint64_t k = distinct_key(st, rec, flags, s, &tag);
-        uint32_t q = 0;
-        while (q < n && (keys[q] != k || tags[q] != tag))
-            q++;
-        if (q == n) {
-            keys[n] = k;
-            tags[n++] = tag;
+        memcpy(&w, rec + vo, 8);
+        uint64_t k = distinct_key(w, dbl), tag = flags & tagbit;
+        uint32_t h = (uint32_t)((k ^ tag) * 0x9e3779b97f4a7c15ull >> 59); /* 5 bits */
+        while (used >> h & 1 && (keys[h] != k || tags[h] != tag))
+            h = (h + 1) % (2 * OVER_SMALL);
+        if (!(used >> h & 1)) {
+            used |= 1u << h;
+            keys[h] = k;
+            tags[h] = tag;
+            n++;
         }
     }
     return n;
@@ -311,6 +350,37 @@ static bool better(vg_type t, const vg_value *v, const vg_value *best, int dir)
     return dir > 0 ? c >= 0 : c <= 0;
 }
 
+/* MAX (dir > 0) or MIN of a DOUBLE over the records [from, end) that count
+ * for a: better's order (NaN above every number, equals equal), the newest
+ * of equal values; false when none counts. */
+static bool small_best_double(const over_state *st, const over_part *p, const over_agg *a,
+                              uint32_t from, uint32_t end, double *best)
+{
+    const size_t rs = st->rec_size, vo = 8 + 8 * (size_t)a->slot[0],
+                 fo = 8 + 8 * (size_t)st->nslots;
+    const uint64_t cmask = a->cmask, cwant = a->cwant;
+    const bool max = a->scan > 0;
+    bool have = false;
+    double b = 0;
+    for (const char *rec = over_rec(st, p, from), *stop = over_rec(st, p, end); rec < stop;
+         rec += rs) {
+        uint64_t flags;
+        double v;
+        memcpy(&flags, rec + fo, 8); /* (OVER_REC_PAD) */
+        if ((flags & cmask) != cwant)
+            continue;
+        memcpy(&v, rec + vo, 8);
+        if (!have) {
+            b = v;
+            have = true;
+        } else if (max ? (isnan(b) ? isnan(v) : !(v < b)) : (isnan(b) || v <= b)) {
+            b = v; /* (the newest of equals; NaN above every number) */
+        }
+    }
+    *best = b;
+    return have;
+}
+
 /* A SMALL aggregate over the records [from, end), read from them: as its
  * state would give it (MIN and MAX: the newest of equal values). */
 static void small_result(const over_state *st, const over_part *p, const over_agg *a, uint32_t from,
@@ -321,13 +391,18 @@ static void small_result(const over_state *st, const over_part *p, const over_ag
         return;
     }
     vg_type t = a->call->argt[0];
+    if (t == VG_T_DOUBLE) {
+        double best;
+        *out = small_best_double(st, p, a, from, end, &best) ? vg_double(best) : vg_null();
+        return;
+    }
     uint32_t s = a->slot[0];
     bool have = false;
     *out = vg_null();
     for (uint32_t r = from; r < end; r++) {
         const char *rec = over_rec(st, p, r);
         uint64_t flags = over_rec_flags(st, rec);
-        if ((a->filter >= 0 && !(flags >> a->filter & 1)) || flags >> s & 1)
+        if ((flags & a->cmask) != a->cwant)
             continue;
         vg_value v = over_rec_value(st, rec, flags, s);
         if (!have || better(t, &v, out, a->scan))
@@ -370,14 +445,42 @@ void over_results(over_state *st, const over_part *p, uint32_t fi, const char *s
                   uint32_t from, uint32_t end, bool big)
 {
     const over_frame *f = &st->frames[fi];
-    vg_value *out = st->out + st->nin;
-    for (uint32_t i = f->first; i < f->first + f->naggs; i++) {
-        const over_agg *a = &st->aggs[i];
-        if (a->how == OVER_ROWCOUNT) /* the common kinds here, the others below */
-            out[i] = vg_int(end > from ? (int64_t)(end - from) : 0);
-        else if (a->how == OVER_STATE || a->how == OVER_SHARED)
-            vg_agg_result(a->call, states + a->off, &out[i]);
-        else
-            over_result(st, p, f, a, states, from, end, big, &out[i]);
+    const over_agg *a = &st->aggs[f->first], *stop = a + f->naggs;
+    vg_value *out = st->out + st->nin + f->first;
+    const vg_value rows = vg_int(end > from ? (int64_t)(end - from) : 0);
+    for (; a < stop; a++, out++) {
+        switch (a->res) {
+        case OVER_RES_ROWCOUNT:
+            *out = rows;
+            break;
+        case OVER_RES_STATE:
+            a->result(a->call, states + a->off, out); /* (vg_agg_result's own) */
+            break;
+        case OVER_RES_SMALL:
+            if (!big) {
+                small_result(st, p, a, from, end, out);
+                break;
+            }
+            /* fall through */
+        default:
+            over_result(st, p, f, a, states, from, end, big, out);
+        }
+    }
+}
+
+void over_arrive(over_state *st, over_part *p, const char *rec, int64_t t, vg_error *err)
+{
+    uint32_t end = p->head + p->n;
+    char *states = over_part_states(st, p);
+    for (uint32_t fi = 0; fi < st->nframes; fi++) {
+        const over_frame *f = &st->frames[fi];
+        if (p->pos[fi].head == end - 1) /* the frame held no record */
+            p->pos[fi].head_ts = t;
+        bool big = over_big(p, fi);
+        step_frame(st, f, states, rec, true, big, err);
+        shrink_frame(st, p, fi, f, states, big, t, err);
+        if (f->has_small)
+            over_size_changed(st, p, fi, err);
+        over_results(st, p, fi, states, over_frame_from(f, p, fi), end, over_big(p, fi));
     }
 }

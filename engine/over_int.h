@@ -59,6 +59,14 @@ typedef enum over_how {
                       its own state (a deque for MIN and MAX) beyond (over_frame.c) */
 } over_how;
 
+/* How over_results finds an aggregate's result (over_agg.res). */
+enum {
+    OVER_RES_ROWCOUNT, /* OVER_ROWCOUNT */
+    OVER_RES_STATE,    /* OVER_STATE or OVER_SHARED without DISTINCT: its result function */
+    OVER_RES_SMALL,    /* OVER_SMALL: from the records, or its state when the frame is big */
+    OVER_RES_OTHER,    /* the rest: over_result */
+};
+
 /* The most rows a frame's OVER_SMALL aggregates read from the records. */
 #define OVER_SMALL 16
 
@@ -75,6 +83,17 @@ typedef struct over_agg {
     size_t off;        /* its state's offset in a state block (SHARED: the
                           owner's); SMALL ones after all the others */
     uint32_t owner;    /* SHARED: the index of the aggregate whose state it reads */
+    uint64_t cmask;    /* a record counts for it when (flags & cmask) == cwant: its FILTER */
+    uint64_t cwant;    /* held, and no argument is NULL (when the aggregate skips NULLs) */
+    bool word_arg;     /* one argument, not a STRING, never NULL when added: it is the
+                          record's word */
+    /* how it adds and retracts a row: the entry's own functions when the call
+       has no DISTINCT in front, else vg_agg_add and vg_agg_retract */
+    int (*add)(const vg_agg_call *c, void *st, const vg_value *args);
+    int (*retract)(const vg_agg_call *c, void *st, const vg_value *args);
+    uint8_t res; /* how over_results finds its result: OVER_RES_* */
+    /* OVER_RES_STATE: the entry's own result function (no DISTINCT in front) */
+    void (*result)(const vg_agg_call *c, const void *st, vg_value *out);
     vg_agg_call deque; /* SMALL MIN and MAX: the call bound again with fifo
                           (rows leave in the order they came); call points
                           here */
@@ -89,6 +108,11 @@ typedef struct over_frame {
     bool has_states; /* some aggregate of it adds and retracts (not SMALL) */
     bool has_small;  /* some aggregate of it is SMALL */
     bool tmp_small;  /* out-of-order scratch: its SMALL aggregates are in st->tmp */
+    const uint32_t *steps; /* the indices (in the node's aggs) of its aggregates that add
+                              and retract: its nstate OVER_STATE ones, then its nsmall
+                              OVER_SMALL ones (over_step walks these, not every aggregate) */
+    uint32_t nstate;       /* (see steps) */
+    uint32_t nsmall;       /* (see steps) */
 } over_frame;
 
 /* Where one frame stands in its partition's buffer (record indices). */
@@ -127,8 +151,9 @@ typedef struct over_part {
  * sweep has work in it, so that the sweep reads no partition that has none. */
 typedef struct over_ent {
     uint32_t hash;  /* of the encoded key (its low bits) */
-    uint32_t warm;  /* the cache lines of the partition's block that a row reads: bit l
-                       for the l-th line from the one its first byte is in (over_warm_mask;
+    uint32_t warm;  /* the cache lines of the partition's block that a row reads, counted
+                       from the one its first byte is in: the first (warm & 255) lines,
+                       and lines (warm >> 8 & 255) up to (warm >> 16 & 255) (over_warm_mask;
                        only a hint: a stale one costs time, never results) */
     over_part *p;   /* NULL: empty */
     int64_t due;    /* the watermark from which the sweep has work in it (over_due) */
@@ -195,7 +220,8 @@ typedef struct over_state {
     uint32_t nfilters;
     const vg_expr **filters; /* distinct FILTER conditions; bit nslots + i of the flags */
     uint32_t naggs;
-    over_agg *aggs; /* every frame's, in output order */
+    over_agg *aggs;  /* every frame's, in output order */
+    uint32_t *steps; /* naggs: every frame's steps (over_frame.steps points in here) */
     uint32_t nframes;
     over_frame *frames;
     bool unbounded;      /* some frame is UNBOUNDED: partitions never empty */
@@ -208,6 +234,7 @@ typedef struct over_state {
     size_t key_off;      /* offset of the key in a partition */
     size_t rec_size;     /* bytes of a record: ts, nslots values, flags */
     uint32_t flag_bytes; /* 0, 1, 2, 4 or 8 */
+    uint64_t flag_mask;  /* the bits of a flags word of flag_bytes bytes */
     /* partitions: open addressing, linear probing, backward-shift removal */
     over_ent *map; /* mcap slots */
     uint32_t mcap; /* a power of two */
@@ -263,29 +290,17 @@ static inline uint64_t over_rec_word(const char *rec, uint32_t slot)
     return w;
 }
 
+/* Bytes that can be read after the start of any record's flags word, so
+ * that it is read as one 8-byte word and masked: a partition block has
+ * OVER_REC_PAD bytes after its last record, st->rec has them too, and a
+ * record elsewhere is followed by the next. */
+#define OVER_REC_PAD 8
+
 static inline uint64_t over_rec_flags(const over_state *st, const char *rec)
 {
-    const char *f = rec + 8 + 8 * (size_t)st->nslots;
-    uint8_t b1;
-    uint16_t b2;
-    uint32_t b4;
-    uint64_t b8;
-    switch (st->flag_bytes) {
-    case 1:
-        memcpy(&b1, f, 1);
-        return b1;
-    case 2:
-        memcpy(&b2, f, 2);
-        return b2;
-    case 4:
-        memcpy(&b4, f, 4);
-        return b4;
-    case 8:
-        memcpy(&b8, f, 8);
-        return b8;
-    default:
-        return 0;
-    }
+    uint64_t w;
+    memcpy(&w, rec + 8 + 8 * (size_t)st->nslots, 8); /* (OVER_REC_PAD) */
+    return w & st->flag_mask;
 }
 
 /* Whether rec's row goes into aggregate a (its FILTER held). */
@@ -380,26 +395,43 @@ uint64_t over_hash(const void *p, size_t n);
 /* Encode the source partition and the key columns of row into st->key. 0
  * or -1 (out of memory). */
 int over_key_encode(over_state *st, int32_t partition, const vg_value *row);
+/* The same, appended to b (b unchanged but maybe grown on -1). */
+int over_key_append(const over_state *st, vg_buf *b, int32_t partition, const vg_value *row);
 /* The source partition and key columns back from p's key (strings point into it). */
 void over_key_decode(const over_state *st, const over_part *p, int32_t *partition, vg_value *out);
 /* The map slot of key (hash h), or -1. Fetches the partition's block into
  * the cache ahead of its use (over_warm). */
 int64_t over_map_find(const over_state *st, const char *key, uint32_t len, uint64_t h);
+/* Start loading the cache line at p. gcc 12 deletes a loop whose body is
+ * only __builtin_prefetch (it counts it as no effect), so on x86 this is
+ * the instruction itself. */
+static inline void over_prefetch(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#else
+    __builtin_prefetch(p);
+#endif
+}
+
 /* Start loading the lines of the partition of map slot e that a row reads. */
 static inline void over_warm(const over_ent *e)
 {
     const char *line = (const char *)((uintptr_t)e->p & ~(uintptr_t)63);
-    uint64_t m = e->warm;
-    /* (not a loop over __builtin_ctz: gcc 12 drops the prefetches of that one) */
-    for (uint32_t l = 0; m >> l; l++)
-        if (m >> l & 1)
-            __builtin_prefetch(line + 64 * (size_t)l);
+    uint32_t w = e->warm, front = w & 255, to = w >> 16 & 255;
+    for (uint32_t l = 0; l < front; l++)
+        over_prefetch(line + 64 * (size_t)l);
+    for (uint32_t l = w >> 8 & 255; l < to; l++)
+        over_prefetch(line + 64 * (size_t)l);
 }
 /* The lines of p's block that a row reads, for over_ent.warm: its header,
  * frame positions, key and states (not those of SMALL aggregates while no
  * frame is big), and its records from the first to the room after the last
- * (where the next one goes); those of the first 32. */
+ * (where the next one goes); of its first 32 lines. */
 uint32_t over_warm_mask(const over_state *st, const over_part *p);
+/* The map slot of key (hash h), or -1, as over_map_find, without loading
+ * the partition's lines (the caller has started that). */
+int64_t over_map_seek(const over_state *st, const char *key, uint32_t len, uint64_t h);
 /* A new empty partition for key (absent from the map): running states
  * initialised. Its map slot, or -1 when out of memory (the map unchanged). */
 int64_t over_map_add(over_state *st, const char *key, uint32_t len, uint64_t h);
@@ -412,6 +444,12 @@ void over_part_reset(over_state *st, over_part *p);
 /* Room for `more` records after the last of e's partition, which may move
  * to a new block (e->p follows). 0 or -1 (out of memory: nothing moved). */
 int over_part_reserve(over_state *st, over_ent *e, uint32_t more);
+/* over_part_reserve, with its common case (room there already) inline. */
+static inline int over_part_room(over_state *st, over_ent *e, uint32_t more)
+{
+    const over_part *p = e->p;
+    return (uint64_t)p->head + p->n + more <= p->cap ? 0 : over_part_reserve(st, e, more);
+}
 /* Move e's partition to a smaller block when at most a quarter of its room
  * is used (a failure to allocate one keeps it where it is). */
 void over_part_shrink(over_state *st, over_ent *e);
@@ -429,6 +467,10 @@ static inline bool over_big(const over_part *p, uint32_t fi)
  * the aggregates of kind OVER_STATE, and OVER_SMALL ones too with small. */
 void over_step(over_state *st, const over_frame *f, char *states, const char *rec, bool add,
                bool small, vg_error *err);
+/* A row at or after p's newest, its record rec just appended to p (event
+ * time t), into every frame: added, the rows each frame no longer holds
+ * retracted, and every result into st->out. */
+void over_arrive(over_state *st, over_part *p, const char *rec, int64_t t, vg_error *err);
 /* Initialise (or destroy) the states of frame f's aggregates of kind how
  * (OVER_STATE or OVER_SMALL) in `states`. */
 void over_frame_states(const over_state *st, const over_frame *f, char *states, bool init,

@@ -149,6 +149,19 @@ static void place_states(over_state *st)
             st->aggs[i].off = st->aggs[st->aggs[i].owner].off;
 }
 
+/* Frame f's steps (over_frame.steps), in st->steps from f->first on. */
+static void list_steps(over_state *st, over_frame *f)
+{
+    uint32_t *steps = st->steps + f->first;
+    f->steps = steps;
+    for (uint32_t i = f->first; i < f->first + f->naggs; i++)
+        if (st->aggs[i].how == OVER_STATE)
+            steps[f->nstate++] = i;
+    for (uint32_t i = f->first; i < f->first + f->naggs; i++)
+        if (st->aggs[i].how == OVER_SMALL)
+            steps[f->nstate + f->nsmall++] = i;
+}
+
 /* The frames and aggregates of the node, the slots and filters of their
  * arguments, and each aggregate's place. */
 static void layout_aggs(over_state *st, vg_arena *scratch)
@@ -185,8 +198,35 @@ static void layout_aggs(over_state *st, vg_arena *scratch)
             f->has_states |= st->aggs[i].how == OVER_STATE;
             f->has_small |= st->aggs[i].how == OVER_SMALL;
         }
+        list_steps(st, f);
     }
     place_states(st);
+}
+
+/* Which records count for aggregate a (over_agg.cmask, cwant), how it
+ * steps (over_agg.word_arg, add, retract), and how its result is found
+ * (over_agg.res, result). */
+static void prepare_agg(const over_state *st, over_agg *a)
+{
+    const vg_agg_call *c = a->call;
+    if (a->filter >= 0)
+        a->cmask = a->cwant = 1ull << a->filter;
+    if (c->agg->ignores_nulls)
+        for (uint32_t k = 0; k < c->nargs; k++)
+            a->cmask |= 1ull << a->slot[k];
+    a->word_arg =
+        c->nargs == 1 && c->agg->ignores_nulls && st->slots[a->slot[0]].type != VG_T_STRING;
+    a->add = c->distinct ? vg_agg_add : c->agg->add;
+    a->retract = c->distinct ? vg_agg_retract : c->agg->retract;
+    a->result = c->agg->result;
+    if (a->how == OVER_ROWCOUNT)
+        a->res = OVER_RES_ROWCOUNT;
+    else if ((a->how == OVER_STATE || a->how == OVER_SHARED) && !c->distinct)
+        a->res = OVER_RES_STATE;
+    else if (a->how == OVER_SMALL)
+        a->res = OVER_RES_SMALL;
+    else
+        a->res = OVER_RES_OTHER;
 }
 
 /* Everything open derives from the plan node. */
@@ -199,8 +239,9 @@ static int layout(over_state *st, vg_error *err)
     st->slots = vg_calloc(VG_MEM_STATE, na * VG_AGG_MAXARGS + 1, sizeof *st->slots);
     st->filters = vg_calloc(VG_MEM_STATE, na + 1, sizeof *st->filters);
     st->aggs = vg_calloc(VG_MEM_STATE, na + 1, sizeof *st->aggs);
+    st->steps = vg_calloc(VG_MEM_STATE, na + 1, sizeof *st->steps);
     st->frames = vg_calloc(VG_MEM_STATE, st->nframes + 1, sizeof *st->frames);
-    if (!scratch || !st->slots || !st->filters || !st->aggs || !st->frames) {
+    if (!scratch || !st->slots || !st->filters || !st->aggs || !st->steps || !st->frames) {
         vg_arena_free(scratch);
         return nomem(err);
     }
@@ -219,6 +260,9 @@ static int layout(over_state *st, vg_error *err)
                             "arguments, FILTER conditions and STRING arguments, got %u",
                             bits);
     st->flag_bytes = bits == 0 ? 0 : bits <= 8 ? 1 : bits <= 16 ? 2 : bits <= 32 ? 4 : 8;
+    st->flag_mask = st->flag_bytes == 8 ? ~0ull : (1ull << 8 * st->flag_bytes) - 1;
+    for (uint32_t i = 0; i < st->naggs; i++)
+        prepare_agg(st, &st->aggs[i]);
     st->rec_size = 8 + 8 * (size_t)st->nslots + st->flag_bytes;
     st->key_off = sizeof(over_part) + st->nframes * sizeof(over_pos);
     return 0;
@@ -235,6 +279,7 @@ void over_close(vg_op *op)
     vg_free(st->slots);
     vg_free(st->filters);
     vg_free(st->aggs);
+    vg_free(st->steps);
     vg_free(st->frames);
     vg_free(st->rec);
     vg_free(st->out);
@@ -264,10 +309,11 @@ int over_open(vg_op *op, vg_error *err)
     }
     st->mcap = 16;
     st->map = vg_calloc(VG_MEM_STATE, st->mcap, sizeof *st->map);
-    st->rec = vg_malloc(VG_MEM_STATE, st->rec_size);
+    st->rec = vg_calloc(VG_MEM_STATE, 1, st->rec_size + OVER_REC_PAD);
     st->out = vg_calloc(VG_MEM_STATE, st->nin + st->naggs + 1, sizeof *st->out);
     st->tmp = vg_malloc(VG_MEM_STATE, st->states_size + 16);
-    st->bout = vg_calloc(VG_MEM_STATE, (size_t)OVER_BATCH * (st->nin + st->naggs), sizeof *st->bout);
+    st->bout =
+        vg_calloc(VG_MEM_STATE, (size_t)OVER_BATCH * (st->nin + st->naggs), sizeof *st->bout);
     for (uint32_t i = 0; i < st->naggs; i++)
         st->bstr |= st->aggs[i].call->ret == VG_T_STRING;
     if (!st->map || !st->rec || !st->out || !st->tmp || !st->bout) {

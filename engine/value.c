@@ -5,14 +5,15 @@
  * Timestamps are converted with days-from-civil arithmetic (proleptic
  * Gregorian calendar, UTC) rather than timegm/mktime: no locale, no time
  * zone database, no range limits of time_t, and the same answer everywhere.
+ * A double's text is engine/dtoa.c's.
  */
 #include "engine/value.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "engine/dtoa.h"
 
 #define MS_PER_DAY 86400000LL
 
@@ -220,8 +221,52 @@ static int parse_time(const char *s, size_t n, int64_t *ms, size_t *used)
     return 0;
 }
 
+/* The 8 bytes at s, for comparing with a pattern: the masked bytes of
+ * `want` are digits where it has '0' (each of '0'..'9') and equal to it
+ * elsewhere (the bytes of the mask are 0xF0 at digits, 0xFF elsewhere). */
+static bool shape_at(const char *s, const char want[8], const char mask[8])
+{
+    uint64_t w, p, m, six = 0x0606060606060606ull;
+    memcpy(&w, s, 8);
+    memcpy(&p, want, 8);
+    memcpy(&m, mask, 8);
+    /* a byte 0x30..0x3F plus 6 stays in 0x3_ only for 0x30..0x39 (no carry leaves it) */
+    return (w & m) == (p & m) && ((w + (six & ~m)) & m) == (p & m);
+}
+
+/* The digit at s. */
+static inline int dig(const char *s) { return *s & 15; }
+
+/* "YYYY-MM-DDTHH:MM:SS.sssZ" (n == 24), the form events mostly carry,
+ * without the general parser's steps; false (nothing set) when s is not in
+ * exactly that form or the date or time is out of range: the general parser
+ * then decides, and where this one answers, it answers the same. */
+static bool ts_parse_common(const char *s, size_t n, int64_t *ms_out)
+{
+    static const char want[24] = "0000-00-00T00:00:00.000Z";
+    static const char mask[24] = {
+        '\xF0', '\xF0', '\xF0', '\xF0', '\xFF', '\xF0', '\xF0', '\xFF',
+        '\xF0', '\xF0', '\xFF', '\xF0', '\xF0', '\xFF', '\xF0', '\xF0',
+        '\xFF', '\xF0', '\xF0', '\xFF', '\xF0', '\xF0', '\xF0', '\xFF',
+    };
+    if (n != 24 || !shape_at(s, want, mask) || !shape_at(s + 8, want + 8, mask + 8) ||
+        !shape_at(s + 16, want + 16, mask + 16))
+        return false;
+    int y = dig(s) * 1000 + dig(s + 1) * 100 + dig(s + 2) * 10 + dig(s + 3);
+    int m = dig(s + 5) * 10 + dig(s + 6), d = dig(s + 8) * 10 + dig(s + 9);
+    int hh = dig(s + 11) * 10 + dig(s + 12), mi = dig(s + 14) * 10 + dig(s + 15);
+    int ss = dig(s + 17) * 10 + dig(s + 18);
+    int frac = dig(s + 20) * 100 + dig(s + 21) * 10 + dig(s + 22);
+    if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m) || hh > 23 || mi > 59 || ss > 59)
+        return false;
+    *ms_out = days_from_civil(y, m, d) * MS_PER_DAY + ((hh * 60 + mi) * 60 + ss) * 1000LL + frac;
+    return true;
+}
+
 int vg_ts_parse(const char *s, size_t n, int64_t *ms_out)
 {
+    if (ts_parse_common(s, n, ms_out))
+        return 0;
     if (n < 10 || s[4] != '-' || s[7] != '-')
         return -1;
     int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
@@ -286,299 +331,7 @@ int vg_ts_format(int64_t ms, char *buf)
 
 /* ---- doubles ---- */
 
-/* printf d with precision prec into buf; true when it reads back exactly. */
-static bool format_exact(double d, int prec, char *buf, int *len)
-{
-    *len = snprintf(buf, 32, "%.*g", prec, d);
-    return strtod(buf, NULL) == d;
-}
-
-/* The decimal digits of u, at least min of them (zeros in front), written
- * backwards ending just before end, two at a time. Returns how many. */
-static int put_digits_back(uint64_t u, int min, char *end)
-{
-    static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930"
-                                   "31323334353637383940414243444546474849505152535455565758596061"
-                                   "62636465666768697071727374757677787980818283848586878889909192"
-                                   "93949596979899";
-    char *p = end;
-    while (u >= 100) {
-        p -= 2;
-        memcpy(p, pairs + 2 * (u % 100), 2);
-        u /= 100;
-    }
-    if (u >= 10) {
-        p -= 2;
-        memcpy(p, pairs + 2 * u, 2);
-    } else {
-        *--p = (char)('0' + u);
-    }
-    while (end - p < min)
-        *--p = '0';
-    return (int)(end - p);
-}
-
-/* format_fixed's text of m / 10^k (its digits with a point before the last
- * k, at least one after it and one before), written backwards into place. */
-static int put_scaled(bool neg, uint64_t u, int k, char *buf)
-{
-    int nd = 1;
-    for (uint64_t x = u; x >= 10; x /= 10)
-        nd++;
-    int frac = k ? k : 1, whole = nd > k ? nd - k : 1, len = neg + whole + 1 + frac;
-    char *p = buf + len;
-    *p = 0;
-    if (!k)
-        *--p = '0';
-    for (int i = 0; i < k; i++, u /= 10)
-        *--p = (char)('0' + u % 10);
-    *--p = '.';
-    put_digits_back(u, whole, p);
-    if (neg)
-        buf[0] = '-';
-    return len;
-}
-
-/* format_fixed for 0 <= k <= 3 in one step, when |d| * 1000 < 2^50: if
- * d = m / 10^k for some such k, then m * 10^(3 - k) is |d| * 1000 rounded
- * (|d| is within half an ulp of m / 10^k, and 1000 times that is far below
- * one half), and its division by 1000 is the same correctly rounded
- * quotient; conversely a quotient that equals d gives its smallest k once
- * its zeros are dropped. -1 when it cannot tell (a larger |d|). */
-static int format_fixed3(double d, char *buf)
-{
-    double a = fabs(d), t = a * 1000;
-    if (!(a >= 1e-4 && t < 0x1p50))
-        return a >= 1e-4 && a < 1e15 ? -1 : 0;
-    double m = (t + 0x1p52) - 0x1p52; /* nearbyint(t) */
-    if (m / 1000 != a)
-        return 0;
-    uint64_t u = (uint64_t)m;
-    int k = 3;
-    for (; k > 0 && u % 10 == 0; k--)
-        u /= 10;
-    return put_scaled(d < 0, u, k, buf);
-}
-
-/* The common case without printf: 1e-4 <= |d| < 1e15 (where %g writes no
- * exponent) and d = m / 10^k for an integer m < 2^53. The smallest such k
- * gives the shortest text; m / 10^k is one correctly rounded division, so
- * equality means strtod reads the text back as d. Returns 0 if not so.
- * Looks at from <= k <= to only (0 and 19 for every k): m grows with k, so
- * once it passes 2^53 no later k can do. */
-static int format_fixed(double d, char *buf, int from, int to)
-{
-    double a = fabs(d), p10 = 1;
-    if (!(a >= 1e-4 && a < 1e15))
-        return 0;
-    for (int k = 0; k < from; k++)
-        p10 *= 10;
-    for (int k = from; k <= to; k++, p10 *= 10) {
-        double t = a * p10, m = t >= 0x1p52 ? t : (t + 0x1p52) - 0x1p52; /* nearbyint(t) */
-        if (m >= 9007199254740992.0)
-            return 0;
-        /* m / p10 == a puts t within a few ulps of m: the cheap test first */
-        if (fabs(t - m) > m * 0x1p-48 || m / p10 != a)
-            continue;
-        return put_scaled(d < 0, (uint64_t)m, k, buf);
-    }
-    return 0;
-}
-
-typedef unsigned __int128 u128;
-
-#define P10_19 10000000000000000000u
-
-/* 10^k for 0 <= k <= 21, as 128-bit integers. */
-static const u128 pow10_u128[22] = {
-    1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
-    10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
-    1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
-    P10_19, (u128)P10_19 * 10, (u128)P10_19 * 100,
-};
-
-/* Whether q * 10^(x - p + 1) reads back (strtod, to nearest, ties to
- * even) as m * 2^-s: it lies between the midpoints to the neighbours. */
-static bool reads_back(uint64_t m, int s, int p, uint64_t q, int x)
-{
-    u128 scale = pow10_u128[p - 1 - x];
-    u128 v = (u128)q << (s + 2);
-    u128 below = (u128)(4 * m - (m == (uint64_t)1 << 52 ? 1 : 2)) * scale;
-    u128 above = (u128)(4 * m + 2) * scale;
-    if (v == below || v == above)
-        return !(m & 1);
-    return below < v && v < above;
-}
-
-/* %g's fixed notation of q * 10^(x - p + 1), trailing zeros dropped. */
-static int put_fixed(bool neg, uint64_t q, int p, int x, char *buf)
-{
-    char digits[24];
-    put_digits_back(q, p, digits + p);
-    int nd = p;
-    while (nd > 1 && digits[nd - 1] == '0')
-        nd--;
-    char *o = buf;
-    if (neg)
-        *o++ = '-';
-    if (x < 0) {
-        *o++ = '0';
-        *o++ = '.';
-        for (int i = 0; i < -x - 1; i++)
-            *o++ = '0';
-        memcpy(o, digits, (size_t)nd);
-        o += nd;
-    } else {
-        memcpy(o, digits, (size_t)x + 1);
-        o += x + 1;
-        if (nd > x + 1) {
-            *o++ = '.';
-            memcpy(o, digits + x + 1, (size_t)(nd - x - 1));
-            o += nd - x - 1;
-        }
-    }
-    *o = 0;
-    return (int)(o - buf);
-}
-
-/* The printf path of vg_double_format for 1e-4 <= |d| < 1e15, exactly and
- * without printf or strtod: the first of %.15g, %.16g, %.17g that reads
- * back. |d| = m * 2^-s exactly (m of 53 bits, 3 <= s <= 66), so |d| * 10^k,
- * the p significant digits printf rounds it to (to nearest, ties to even,
- * as glibc does) and the midpoints between d and its neighbours that
- * decide what strtod reads back all fit in 128-bit integers. 0 when d is
- * outside that range, or when %g would write an exponent.
- *
- * *sure is set when format_fixed (tried first in vg_double_format) would
- * write the same text or fail, so that it need not be tried. When d is not
- * a power of two its rounding interval is symmetric, so a decimal of n
- * digits reads back only if the nearest n-digit one does; then:
- *   17 digits: no decimal of 16 digits or fewer reads back, and every text
- *     format_fixed can write is one: it fails;
- *   15 digits: the one 15-digit decimal in the interval is the shortest
- *     text; format_fixed finds it where it first can, its m < 2^50 rounded
- *     without error;
- *   16 digits: format_fixed finds nothing shorter, and where it first can
- *     its m is the nearest 16-digit one, unless |d| * 10^k lies so near a
- *     half that the rounding of the product may move m (or m is near
- *     2^53, where it gives up): then it is tried. */
-static int format_exact_fast(double d, char *buf, bool *sure)
-{
-    *sure = false;
-    double a = fabs(d);
-    if (!(a >= 1e-4 && a < 1e15))
-        return 0;
-    uint64_t bits;
-    memcpy(&bits, &a, sizeof bits);
-    uint64_t m = (bits & (((uint64_t)1 << 52) - 1)) | (uint64_t)1 << 52;
-    int s = 1075 - (int)(bits >> 52);
-    /* the decimal exponent of a, maybe one off: floor(log2(a) * log10(2)) */
-    int e = (int)(((int64_t)(bits >> 52) - 1023) * 78913 >> 18);
-    u128 num;
-    for (;;) {
-        num = (u128)m * pow10_u128[14 - e]; /* a * 10^(14 - e) * 2^s */
-        u128 fl = num >> s;
-        if (fl >= pow10_u128[15])
-            e++;
-        else if (fl < pow10_u128[14])
-            e--;
-        else
-            break;
-    }
-    u128 half = (u128)1 << (s - 1), mask = ((u128)1 << s) - 1;
-    for (int p = 15; p <= 17; p++, num *= 10) { /* num = a * 10^(p - 1 - e) * 2^s */
-        uint64_t q = (uint64_t)(num >> s);
-        u128 r = num & mask;
-        int x = e;
-        if (r > half || (r == half && (q & 1)))
-            q++;
-        if (q == (uint64_t)pow10_u128[p]) { /* rounded up to the next power of ten */
-            q = (uint64_t)pow10_u128[p - 1];
-            x++;
-        }
-        if (x >= p)
-            return 0;
-        if (p == 17 || reads_back(m, s, p, q, x)) {
-            u128 quarter = (u128)1 << (s - 2);
-            bool near_half = r > half - quarter && r < half + quarter;
-            *sure = m != (uint64_t)1 << 52 &&
-                    (p != 16 || (!near_half && q < ((uint64_t)1 << 53) - 2));
-            return put_fixed(d < 0, q, p, x, buf);
-        }
-    }
-    return 0;
-}
-
-/* The texts of the last few doubles formatted, by their bits: a row of
- * features often holds one value several times (the sum and the maximum of
- * a frame of one row are its amount). One per thread. */
-#define FORMAT_CACHE 8
-
-typedef struct format_memo {
-    uint64_t bits; /* the double's bits; 0 (0.0) with len 0 when unused */
-    int len;
-    char text[28];
-} format_memo;
-
-static _Thread_local format_memo format_cache[FORMAT_CACHE];
-
-static int format_uncached(double d, char *buf);
-
-int vg_double_format(double d, char *buf)
-{
-    uint64_t bits;
-    memcpy(&bits, &d, sizeof bits);
-    format_memo *m = &format_cache[(bits ^ bits >> 29 ^ bits >> 47) % FORMAT_CACHE];
-    if (m->bits == bits && m->len) {
-        memcpy(buf, m->text, sizeof m->text);
-        return m->len;
-    }
-    int len = format_uncached(d, buf);
-    if (len < (int)sizeof m->text) {
-        m->bits = bits;
-        m->len = len;
-        memcpy(m->text, buf, (size_t)len + 1);
-    }
-    return len;
-}
-
-static int format_uncached(double d, char *buf)
-{
-    if (!isfinite(d)) {
-        memcpy(buf, "null", 5);
-        return 4;
-    }
-    int len = format_fixed3(d, buf); /* money, counts, most short decimals */
-    if (len < 0)
-        len = format_fixed(d, buf, 0, 3);
-    if (len > 0)
-        return len;
-    char exact[32];
-    bool sure;
-    int elen = format_exact_fast(d, exact, &sure);
-    if (!sure && (len = format_fixed(d, buf, 4, 19)) > 0)
-        return len;
-    if (elen > 0) {
-        /* as the printf path below would have written it */
-        memcpy(buf, exact, (size_t)elen + 1);
-        len = elen;
-        if (memchr(buf, '.', (size_t)len)) /* (put_fixed writes no exponent) */
-            return len;
-    } else if (d != 0 && fabs(d) < DBL_MIN) {
-        /* Subnormals carry fewer digits: search up from 1 for the shortest. */
-        for (int prec = 1; prec <= 17 && !format_exact(d, prec, buf, &len); prec++)
-            ;
-    } else if (!format_exact(d, 15, buf, &len) && !format_exact(d, 16, buf, &len)) {
-        /* A normal double has at most one 15-digit decimal in its rounding
-         * interval, so a %.15g that reads back is the shortest text. */
-        format_exact(d, 17, buf, &len);
-    }
-    if (!strpbrk(buf, ".eni")) {
-        memcpy(buf + len, ".0", 3);
-        len += 2;
-    }
-    return len;
-}
+int vg_double_format(double d, char *buf) { return vg_dtoa_double(d, buf); }
 
 /* ---- comparison ---- */
 

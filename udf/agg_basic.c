@@ -187,10 +187,35 @@ static void dsum_step(dsum_state *s, double x, int sign)
         s->s = s->c = 0, s->scale = 0; /* no finite value left: start exact again */
 }
 
-static int sum_step(const vg_agg_call *c, void *st, const vg_value *args, int sign)
+/* dsum_step out of line, for what dsum_step_quick leaves. */
+static __attribute__((noinline)) void dsum_step_slow(dsum_state *s, double x, int sign)
+{
+    dsum_step(s, x, sign);
+}
+
+/* dsum_step's common case, inline: an unscaled sum, and a finite value
+ * whose sum with it is finite (so no infinity, NaN or rescaling is
+ * involved); false, changing nothing, otherwise. What it does is exactly
+ * what dsum_step would. */
+static inline bool dsum_step_quick(dsum_state *s, double x, int sign)
+{
+    double y = sign > 0 ? x : -x;
+    if (s->scale || !isfinite(y) || !isfinite(s->s + y))
+        return false;
+    s->n += sign;
+    comp_add(&s->s, &s->c, y);
+    /* (after an add a finite value is left: only a retract can empty it) */
+    if (sign < 0 && s->n - s->pinf - s->ninf - s->nan == 0)
+        s->s = s->c = 0; /* no finite value left: start exact again */
+    return true;
+}
+
+static inline __attribute__((always_inline)) int sum_step(const vg_agg_call *c, void *st,
+                                                         const vg_value *args, int sign)
 {
     if (is_double(c)) {
-        dsum_step(st, args[0].u.d, sign);
+        if (!dsum_step_quick(st, args[0].u.d, sign))
+            dsum_step_slow(st, args[0].u.d, sign);
     } else {
         isum_state *s = st;
         s->n += sign;
@@ -230,8 +255,10 @@ static int sum_merge(const vg_agg_call *c, void *st, const void *other)
 }
 
 /* The DOUBLE sum: NaN beats everything, +Infinity and -Infinity make NaN. */
-static double dsum_value(const dsum_state *s)
+static inline double dsum_value(const dsum_state *s)
 {
+    if (!(s->nan | s->pinf | s->ninf | s->scale)) /* the common case: ldexp by 0 */
+        return comp_value(s->s, s->c);
     if (s->nan || (s->pinf && s->ninf))
         return NAN;
     if (s->pinf || s->ninf)
