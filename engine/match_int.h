@@ -2,8 +2,9 @@
  * match_int.h — what the MATCH_RECOGNIZE operator's files share:
  * op_match.c (open, rows and watermarks, the matcher's hooks, output rows),
  * match_nav.c (navigation values over a match: PREV/NEXT, FIRST/LAST,
- * aggregates, CLASSIFIER, MATCH_NUMBER, TIMED_OUT) and match_snap.c
- * (snapshot, restore, iterate).
+ * aggregates, CLASSIFIER, MATCH_NUMBER, TIMED_OUT), match_key.c (the keys
+ * of paths, from which DEFINE conditions that read the path are evaluated)
+ * and match_snap.c (snapshot, restore, iterate).
  *
  * The state is a map (group_int.h) from source partition and PARTITION BY
  * key to an mr_part: the partition's matcher run (engine/nfa.h), its rows
@@ -24,6 +25,14 @@
  * ordered by its deadline (the event time at which its oldest attempt can
  * take no more rows) then its creation number: the watermark advances the
  * matcher of exactly the partitions whose deadline it passed.
+ *
+ * When the output has an event-time attribute (MATCH_ROWTIME(), or ALL
+ * ROWS PER MATCH's ORDER BY column), a row it writes has the time of a row
+ * the matcher could still report, at or after the oldest one it can still
+ * mention: every partition with such a row is in a third heap by that
+ * row's time, and the watermark forwarded stays before the least of them,
+ * so that no output row is behind it (a window downstream fires only once
+ * every match that can fall in it is out).
  */
 #ifndef VG_MATCH_INT_H
 #define VG_MATCH_INT_H
@@ -98,6 +107,9 @@ typedef struct mr_part {
     uint32_t npending; /* rows waiting for the watermark */
     uint32_t timer_at; /* its index in the timer heap, VG_KEYMAP_NONE when not in it */
     int64_t deadline;  /* WITHIN: the event time its oldest open attempt ends at */
+    uint32_t hold_at;  /* its index in the holds heap, VG_KEYMAP_NONE when not in it */
+    int64_t hold;      /* the event time of the oldest row it may still write (or report
+                          as the last row of a match) */
 } mr_part;
 
 /* How a row is copied into a block: its values as they are, then the
@@ -116,6 +128,14 @@ typedef struct mr_uses {
     uint32_t *navs;
 } mr_uses;
 
+/* A component of a path's key (match_key.c): what one navigation value of
+ * the DEFINE conditions keeps of the path. */
+typedef struct mr_kcomp {
+    uint8_t kind;  /* match_key.c's mr_kkind */
+    uint32_t nav;  /* the navigation value's index in the node's navs */
+    uint32_t cap;  /* rows or values it keeps at most (match_key.c) */
+} mr_kcomp;
+
 typedef struct mr_state {
     gm_map map;
     vg_op *op;                /* the operator (hooks reach its env through it) */
@@ -128,6 +148,10 @@ typedef struct mr_state {
                                  order: each at or after the one before it */
     vg_keymap_heap pending;   /* the other waiting rows, least (ts, seq) first */
     vg_keymap_heap timers;    /* WITHIN: partitions by (deadline, id) */
+    vg_keymap_heap holds;     /* hold_wm: partitions by (hold, id) */
+    bool hold_wm;             /* the output has an event-time attribute: the watermark
+                                 forwarded stays behind every output row still to come */
+    int64_t in_wm;            /* the input's watermark (op->wm is the one forwarded) */
     uint64_t seq;             /* rows that arrived so far (the next one's number) */
     uint64_t next_id;         /* the next partition's creation number */
     vg_buf key;               /* scratch: a row's encoded key */
@@ -135,6 +159,12 @@ typedef struct mr_state {
 
     /* what the expressions read (computed at open) */
     mr_uses *define_uses;     /* per variable: the navigation values its DEFINE reads */
+    mr_uses *define_row;      /* ... those read at the row, not from the path's key */
+    mr_kcomp *kcomp;          /* the components of a path's key (match_key.c), one per
+                                 navigation value of the DEFINEs that reads the path */
+    uint32_t nkcomp;
+    uint32_t *koff;           /* per component: its offset in the key being made */
+    vg_buf kbuf[3];           /* scratch: keys worked out from a path */
     mr_uses running, final;   /* the measures' navigation values: RUNNING ones (per output
                                  row of ALL ROWS) and FINAL ones (once per match) */
     mr_copy copy;             /* how arriving rows are copied: ONE ROW PER MATCH keeps only
@@ -185,9 +215,9 @@ int mr_ring_push(mr_ring *q, mr_row *row);
 /* Put row (its ts and seq set) with the rows waiting for the watermark. 0
  * or -1 (out of memory: the row is still the caller's). */
 int mr_wait(mr_state *st, mr_row *row);
-/* Put e in the timer heap, or take it out, as its open attempts say. 0 or
- * -1 (out of memory). */
-int mr_timer_update(mr_state *st, vg_keymap_entry *e);
+/* Put e in the timer and holds heaps, or take it out, as its open attempts
+ * and the rows it holds say. 0 or -1 (out of memory). */
+int mr_heaps_update(mr_state *st, vg_keymap_entry *e);
 
 /* ---- match_nav.c ---- */
 
@@ -204,6 +234,8 @@ typedef struct mr_at {
     bool timed_out;
 } mr_at;
 
+/* Room for n steps in st->steps. 0 or -1 (err set). */
+int mr_steps_reserve(mr_state *st, uint32_t n);
 /* Compute the navigation values `uses` lists into row[ncols + index], over
  * partition p's rows, at `at`. 0 or -1 (out of memory, err set). */
 int mr_navs_eval(mr_state *st, const mr_part *p, const mr_uses *uses, const mr_at *at,
@@ -215,6 +247,22 @@ int mr_uses_of(const vg_expr *e, uint32_t ncols, uint32_t nnavs, mr_uses *u);
  * (out of memory). */
 int mr_slots_of(const vg_expr *e, uint32_t n, bool *seen);
 void mr_uses_free(mr_uses *u);
+
+/* ---- match_key.c ---- */
+
+/* The key's components, and which navigation values each DEFINE reads at
+ * the row; sets st->opts' read_path, path_key (keys when a DEFINE reads the
+ * path or the attempt's rows) and serial (a DEFINE reads MATCH_NUMBER).
+ * After find_uses. 0 or -1 (out of memory). */
+int mr_keys_open(mr_state *st);
+void mr_keys_close(mr_state *st);
+/* vg_nfa_opts.path_key: arg is the state; the partition is st->cur. */
+int mr_path_key(void *arg, const vg_nfa_step *path, vg_buf *out);
+/* The define hook with keys (engine/nfa.h): appends the key of path taking
+ * row pos as var to next, evaluates var's DEFINE from it. 1, 0, -1 (err
+ * set). */
+int mr_define_keyed(mr_state *st, uint32_t var, uint64_t pos, const vg_nfa_step *path,
+                    const void *key, uint32_t key_len, vg_buf *next);
 
 /* ---- match_snap.c ---- */
 

@@ -299,10 +299,14 @@ void mr_uses_free(mr_uses *u)
 /* ---- the matcher's hooks ---- */
 
 /* Whether row pos satisfies var's DEFINE, the rows before it mapped as
- * path and pos itself provisionally mapped to var. */
-static int on_define(void *arg, uint32_t var, uint64_t pos, const vg_nfa_step *path)
+ * path and pos itself provisionally mapped to var: from the path's key
+ * when the matcher keeps keys (match_key.c), else by walking the path. */
+static int on_define(void *arg, uint32_t var, uint64_t pos, const vg_nfa_step *path,
+                     const void *key, uint32_t key_len, vg_buf *next_key)
 {
     mr_state *st = arg;
+    if (next_key)
+        return mr_define_keyed(st, var, pos, path, key, key_len, next_key);
     const vg_expr *cond = st->m->defines[var];
     if (!cond)
         return 1;
@@ -371,8 +375,7 @@ static int one_row(mr_state *st, const mr_part *p, uint64_t start, const mr_at *
     return 0;
 }
 
-/* Room for n steps in st->steps. 0 or -1 (err set). */
-static int steps_reserve(mr_state *st, uint32_t n)
+int mr_steps_reserve(mr_state *st, uint32_t n)
 {
     if (n <= st->steps_cap)
         return 0;
@@ -405,7 +408,7 @@ static int all_rows(mr_state *st, const mr_part *p, uint64_t start, const mr_at 
         return 0;
     }
     uint32_t n = at->head->len;
-    if (steps_reserve(st, n) < 0)
+    if (mr_steps_reserve(st, n) < 0)
         return -1;
     const vg_nfa_step *s = at->head;
     for (uint32_t i = n; i-- > 0; s = s->prev)

@@ -3,8 +3,8 @@
  * restore) and as rows (iterate).
  *
  * A snapshot holds a header with the node's shape (so that restore refuses
- * the bytes of another MATCH_RECOGNIZE), the arrival counter and the next
- * partition number, then every partition: its encoded key (source
+ * the bytes of another MATCH_RECOGNIZE), the arrival counter, the next
+ * partition number and the input's watermark, then every partition: its encoded key (source
  * partition and PARTITION BY columns), its TTL stamp, creation number,
  * match counter, the position of its oldest row held and those rows (event
  * time, arrival number, values as keymap.h encodes them), then its
@@ -27,7 +27,7 @@
 
 #include "engine/match_int.h"
 
-#define SNAP_MAGIC 0x3143524du /* "MRC1" */
+#define SNAP_MAGIC 0x3243524du /* "MRC2" */
 
 static int put_u32(vg_buf *b, uint32_t v) { return vg_buf_append(b, &v, 4); }
 static int put_u64(vg_buf *b, uint64_t v) { return vg_buf_append(b, &v, 8); }
@@ -83,7 +83,7 @@ int mr_snapshot(vg_op *op, vg_buf *out, vg_error *err)
     size_t mark = out->len;
     snap_arg a = {st, out, err};
     int rc = put_shape(st, out) | put_u64(out, st->seq) | put_u64(out, st->next_id) |
-             put_u32(out, st->map.keys.n);
+             put_u64(out, (uint64_t)st->in_wm) | put_u32(out, st->map.keys.n);
     if (!rc)
         rc = vg_keymap_each(&st->map.keys, put_part, &a);
     rc |= put_u32(out, st->sorted.n + st->pending.n);
@@ -204,7 +204,7 @@ static int get_part(vg_op *op, mr_state *st, vg_keymap_reader *r, vg_error *err)
     p->run = r->bad ? NULL : get_run(st, r, err);
     if (!p->run || !positions_ok(p))
         return -1; /* what was restored stays in the map; close frees it */
-    if (gm_touch(&st->map, e, stamp, op->ttl_ms > 0) < 0 || mr_timer_update(st, e) < 0)
+    if (gm_touch(&st->map, e, stamp, op->ttl_ms > 0) < 0 || mr_heaps_update(st, e) < 0)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     return 0;
 }
@@ -290,6 +290,7 @@ int mr_restore(vg_op *op, const void *p, size_t n, vg_error *err)
                             "the MATCH_RECOGNIZE state is of another MATCH_RECOGNIZE");
     st->seq = read_u64(&r);
     uint64_t next_id = read_u64(&r);
+    st->in_wm = (int64_t)read_u64(&r);
     vg_error e2;
     vg_error_clear(&e2);
     int rc = restore_parts(op, st, &r, &e2);

@@ -10,13 +10,19 @@
  * threads it reaches to the new list unless a more preferred thread already
  * reached that state. When no DEFINE reads the path the state is the
  * instruction (and k), so an attempt holds at most one thread per
- * instruction; when one does, the state includes the path, and equal paths
- * are made one step so that they still meet (or, with a path_key, paths
- * with equal keys). Reaching MATCH records the attempt's match and drops
- * every less preferred thread; the attempt is decided when no thread is
- * left. WITHIN ends attempts (expire), and two shortcuts drop work that
- * cannot change a report (dominated threads; nfa_run.c's doomed attempts).
- * nfa_run.c then reports what is decided, in the standard's order.
+ * instruction; when one does, the state includes the path's class: with a
+ * path_key, the paths whose keys are equal (the caller's define hook gives
+ * the key of each new path), else the paths that are equal, made one step.
+ * Reaching MATCH records the attempt's match and drops every less
+ * preferred thread; the attempt is decided when no thread is left. WITHIN
+ * ends attempts (expire), and shortcuts drop or share work that cannot
+ * change a report (dominated threads and followers, nfa_share.c; doomed
+ * attempts, nfa_run.c). nfa_run.c then reports what is decided, in the
+ * standard's order.
+ *
+ * Serial runs (a DEFINE reads MATCH_NUMBER) keep one attempt at a time:
+ * once it is reported, the next one the standard's sequence makes starts
+ * and steps over the rows pushed since its first row (catch_up).
  */
 #include <string.h>
 
@@ -41,8 +47,13 @@ typedef struct sweep {
     uint64_t cpos;  /* the position closures are followed at (for ^) */
     int64_t time;   /* SWEEP_ROW: the row's event time; SWEEP_TIME: the time passed */
     nfa_attempt *a; /* the attempt being stepped */
+    nfa_key *key;   /* with path_key: the key of the path the closure adds threads with */
     bool dominated; /* threads in a state the head attempt has are dropped */
 } sweep;
+
+static int nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
+
+static bool keyed(const vg_nfa_run *r) { return r->opts.read_path && r->opts.path_key; }
 
 /* ---- the scratch: seen states and the step table ---- */
 
@@ -86,7 +97,7 @@ static int hash_grow(nfa_scratch *sc)
 }
 
 /* The entry of (p, key) in the current generation: *fresh when it was just
- * made (with val NULL). NULL when out of memory. */
+ * made (with val and k NULL). NULL when out of memory. */
 static nfa_hent *hash_get(nfa_scratch *sc, const void *p, uint32_t key, bool *fresh)
 {
     if ((sc->hused + 1) * 2 > sc->hcap && hash_grow(sc))
@@ -107,6 +118,13 @@ static nfa_hent *hash_get(nfa_scratch *sc, const void *p, uint32_t key, bool *fr
     }
 }
 
+/* Forget the entry hash_get just made (nothing was made after it). */
+static void hash_unget(nfa_scratch *sc, nfa_hent *e)
+{
+    e->gen = 0;
+    sc->hused--;
+}
+
 /* Whether closure state `slot` was reached already in this generation (by
  * a path of class cls, when paths are read); marks it. 1, 0, or -1 out of
  * memory. */
@@ -121,7 +139,7 @@ static int seen(sweep *w, uint32_t slot, const vg_nfa_step *cls)
     }
     bool fresh;
     if (!hash_get(sc, cls, slot, &fresh))
-        return vg_error_set(w->err, VG_ERR_NOMEM, "out of memory");
+        return nomem(w->err);
     return !fresh;
 }
 
@@ -131,11 +149,13 @@ static int add_thread(sweep *w, uint32_t pc, uint32_t k, vg_nfa_step *path)
 {
     vg_nfa_run *r = w->r;
     const nfa_scratch *sc = r->nfa->sc;
-    if (w->dominated && sc->head[r->nfa->ins[pc].seen + k] == sc->head_gen)
+    uint32_t slot = r->nfa->ins[pc].seen + k;
+    if (w->dominated && (keyed(r) ? nfa_in_head(r, slot, w->key) : sc->head[slot] == sc->head_gen))
         return 0;
     if (nfa_grow((void **)&r->th2, &r->th2_cap, r->nth2 + 1, sizeof *r->th2))
-        return vg_error_set(w->err, VG_ERR_NOMEM, "out of memory");
-    r->th2[r->nth2++] = (nfa_thread){.path = nfa_step_ref(path), .pc = pc, .k = k};
+        return nomem(w->err);
+    r->th2[r->nth2++] =
+        (nfa_thread){.path = nfa_step_ref(path), .key = nfa_key_ref(w->key), .pc = pc, .k = k};
     w->a->nthreads++;
     return 0;
 }
@@ -207,17 +227,23 @@ static int closure(sweep *w, uint32_t pc0, uint32_t k0, vg_nfa_step *path,
     return 0;
 }
 
-/* Whether the row satisfies var for a thread with path: 1, 0, -1 (err set).
- * When no DEFINE reads the path, the answer is asked once per row. */
-static int ask(sweep *w, uint32_t var, const vg_nfa_step *path)
+/* Whether the row satisfies var for thread t: 1, 0, -1 (err set). When no
+ * DEFINE reads the path, the answer is asked once per row; with keys, the
+ * key of the path taking the row is left in the scratch's keys. */
+static int ask(sweep *w, uint32_t var, const nfa_thread *t)
 {
     const vg_nfa_hooks *h = w->h;
-    int8_t *d = &w->r->nfa->sc->def[var];
+    vg_nfa_run *r = w->r;
+    nfa_scratch *sc = r->nfa->sc;
+    int8_t *d = &sc->def[var];
     if (!h->define)
         return 1;
-    if (!w->r->opts.read_path && *d >= 0)
+    if (!r->opts.read_path && *d >= 0)
         return *d;
-    int v = h->define(h->arg, var, w->pos, path);
+    const nfa_key *k = keyed(r) ? t->key : NULL;
+    sc->keys.len = 0;
+    int v = h->define(h->arg, var, w->pos, t->path, k ? k->bytes : NULL, k ? k->len : 0,
+                      keyed(r) ? &sc->keys : NULL);
     if (v < 0)
         return vg_error_set(w->err, VG_ERR_RUNTIME, "row pattern condition failed");
     *d = v > 0;
@@ -249,53 +275,53 @@ static vg_nfa_step *take_row_same(sweep *w, vg_nfa_step *path, uint32_t var, boo
             nfa_step_release(w->r, s); /* `made` holds it */
     }
     if (e && !e->val)
-        e->gen = 0, sc->hused--; /* the last entry made: nothing follows it */
+        hash_unget(sc, e); /* the last entry made: nothing follows it */
     return e && e->val ? nfa_step_ref(e->val) : NULL;
 }
 
-static uint32_t key_hash(const char *p, uint32_t n)
+/* With keys: the class of new path s, whose key bytes are the scratch's
+ * keys: the first path of this step with equal bytes (s itself when none),
+ * its key in *key (the table's). NULL when out of memory. Keys are found
+ * by their hash, then by number among equal hashes. */
+static const vg_nfa_step *key_class(sweep *w, vg_nfa_step *s, nfa_key **key)
 {
-    uint32_t h = 2166136261u;
-    for (uint32_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 16777619u;
-    return h | 1;
-}
-
-/* With a path_key hook: the class of new path s, the first path of this
- * step whose key bytes are equal (s itself when none). NULL when out of
- * memory. Keys are found by their hash, then by number among equal hashes. */
-static const vg_nfa_step *key_class(sweep *w, vg_nfa_step *s)
-{
-    nfa_scratch *sc = w->r->nfa->sc;
-    size_t off = sc->keys.len;
-    if (w->r->opts.path_key(w->h->arg, s, &sc->keys) || sc->keys.len > UINT32_MAX)
+    vg_nfa_run *r = w->r;
+    nfa_scratch *sc = r->nfa->sc;
+    if (sc->keys.len > UINT32_MAX)
         return NULL;
-    uint32_t len = (uint32_t)(sc->keys.len - off);
-    const void *h = (const void *)(uintptr_t)key_hash(sc->keys.p + off, len);
+    uint32_t len = (uint32_t)sc->keys.len;
+    const void *h = (const void *)(uintptr_t)nfa_key_hash(sc->keys.p, len);
     for (uint32_t i = 0;; i++) {
         bool fresh;
         nfa_hent *e = hash_get(sc, h, KEY_BYTES | i, &fresh);
         if (!e)
             return NULL;
         if (!fresh) {
-            if (e->len == len && (!len || !memcmp(sc->keys.p + e->off, sc->keys.p + off, len))) {
-                sc->keys.len = off;
+            if (e->k->len == len && (!len || !memcmp(e->k->bytes, sc->keys.p, len))) {
+                *key = e->k;
                 return e->val;
             }
             continue;
         }
-        if (keep_made(sc, s)) {
-            e->gen = 0, sc->hused--; /* the last entry made: nothing follows it */
+        nfa_key *k = nfa_key_new(r, sc->keys.p, len);
+        if (!k || nfa_grow((void **)&sc->kmade, &sc->kmade_cap, sc->nkmade + 1,
+                           sizeof *sc->kmade) ||
+            keep_made(sc, s)) {
+            nfa_key_release(r, k);
+            hash_unget(sc, e); /* the last entry made: nothing follows it */
             return NULL;
         }
-        *e = (nfa_hent){.p = h, .key = KEY_BYTES | i, .gen = sc->gen, .val = s,
-                        .off = (uint32_t)off, .len = len};
+        sc->kmade[sc->nkmade++] = k; /* the table's reference */
+        e->val = s;
+        e->k = k;
+        *key = k;
         return s;
     }
 }
 
 /* The step for a thread with path taking the row as var (a new reference)
- * and its class for merging (*cls); NULL with err set. */
+ * and its class for merging (*cls); with keys, w->key is its key. NULL with
+ * err set. */
 static vg_nfa_step *take_row(sweep *w, vg_nfa_step *path, uint32_t var, bool excl,
                              const vg_nfa_step **cls)
 {
@@ -306,10 +332,20 @@ static vg_nfa_step *take_row(sweep *w, vg_nfa_step *path, uint32_t var, bool exc
     else
         s = nfa_step_new(r, path, w->pos, var, excl);
     *cls = s;
-    if (s && r->opts.read_path && r->opts.path_key && !(*cls = key_class(w, s)))
-        nfa_step_release(r, s), s = NULL;
+    if (s && keyed(r)) {
+        nfa_scratch *sc = r->nfa->sc;
+        if (!w->h->define) { /* no define hook gave the key: work it out */
+            sc->keys.len = 0;
+            if (r->opts.path_key(w->h->arg, s, &sc->keys))
+                *cls = NULL;
+        }
+        if (*cls)
+            *cls = key_class(w, s, &w->key);
+        if (!*cls)
+            nfa_step_release(r, s), s = NULL;
+    }
     if (!s)
-        vg_error_set(w->err, VG_ERR_NOMEM, "out of memory");
+        nomem(w->err);
     return s;
 }
 
@@ -317,11 +353,12 @@ static vg_nfa_step *take_row(sweep *w, vg_nfa_step *path, uint32_t var, bool exc
 static int step_thread(sweep *w, const nfa_thread *t)
 {
     const nfa_ins *in = &w->r->nfa->ins[t->pc];
+    w->key = t->key;
     if (in->op == NFA_END)
         return w->mode == SWEEP_END ? closure(w, t->pc + 1, t->k, t->path, t->path) : 0;
     if (w->mode == SWEEP_END)
         return 0;
-    int ok = ask(w, in->a, t->path);
+    int ok = ask(w, in->a, t);
     if (ok <= 0)
         return ok;
     const vg_nfa_step *cls;
@@ -334,8 +371,9 @@ static int step_thread(sweep *w, const nfa_thread *t)
 }
 
 /* Step the attempt's old threads into the new list, in preference order,
- * until one reaches MATCH. The old paths (and the steps the table made) are
- * released at the end, so that no address is reused within the step. */
+ * until one reaches MATCH. The old paths (and the steps and keys the table
+ * made) are released at the end, so that no address is reused within the
+ * step. */
 static int step_attempt(sweep *w, nfa_thread *old, uint32_t n)
 {
     vg_nfa_run *r = w->r;
@@ -347,7 +385,9 @@ static int step_attempt(sweep *w, nfa_thread *old, uint32_t n)
     nfa_drop_threads(r, old, n);
     for (uint32_t i = 0; i < sc->nmade; i++)
         nfa_step_release(r, sc->made[i]);
-    sc->nmade = 0;
+    for (uint32_t i = 0; i < sc->nkmade; i++)
+        nfa_key_release(r, sc->kmade[i]);
+    sc->nmade = sc->nkmade = 0;
     return rc < 0 ? -1 : 0;
 }
 
@@ -373,18 +413,24 @@ static int expire(sweep *w, nfa_thread *old, uint32_t n, bool keep_end)
     for (uint32_t i = 0; i < n; i++) {
         nfa_thread *t = &old[i];
         if (r->nfa->ins[t->pc].op == NFA_VAR) {
-            if (!a->matched && !a->partial)
-                a->partial = nfa_step_ref(t->path);
+            nfa_follow *f = !a->matched && !nfa_partial(a) && r->opts.timeouts ? nfa_fol_of(a)
+                                                                                 : NULL;
+            if (f)
+                f->partial = nfa_step_ref(t->path);
+            else if (!a->matched && !nfa_partial(a) && r->opts.timeouts) {
+                nfa_drop_threads(r, old + i, n - i);
+                return nomem(w->err);
+            }
         } else if (keep_end) {
             if (nfa_grow((void **)&r->th2, &r->th2_cap, r->nth2 + 1, sizeof *r->th2)) {
                 nfa_drop_threads(r, old + i, n - i);
-                return vg_error_set(w->err, VG_ERR_NOMEM, "out of memory");
+                return nomem(w->err);
             }
             r->th2[r->nth2++] = *t;
             a->nthreads++;
             continue;
         }
-        nfa_step_release(r, t->path);
+        nfa_drop_threads(r, t, 1);
     }
     return 0;
 }
@@ -395,7 +441,7 @@ static int keep_threads(sweep *w, nfa_thread *old, uint32_t n)
     vg_nfa_run *r = w->r;
     if (nfa_grow((void **)&r->th2, &r->th2_cap, r->nth2 + n, sizeof *r->th2)) {
         nfa_drop_threads(r, old, n);
-        return vg_error_set(w->err, VG_ERR_NOMEM, "out of memory");
+        return nomem(w->err);
     }
     if (n)
         memcpy(r->th2 + r->nth2, old, n * sizeof *old);
@@ -422,47 +468,16 @@ static int sweep_attempt(sweep *w, nfa_thread *old, uint32_t n)
     return 0;
 }
 
-/* ---- dominated threads ----
- *
- * With AFTER MATCH SKIP PAST LAST ROW, no WITHIN and no DEFINE reading the
- * path, a later attempt's thread in a state where the head attempt (the
- * one the standard's sequence is at) also has a thread is dropped. The two
- * have the same future. If it holds a match, the head will end with a
- * match that takes every row up to now (from that thread, or from a more
- * preferred one found later), so the later attempt is skipped; if not,
- * the thread could never have matched. Either way the reports are the
- * same, and attempts that only repeat the head (`(A|B)* C` over a long
- * run of A and B) cost nothing: the time per row is then bounded by the
- * program, not by the partition. */
-
-static bool dominance_on(const vg_nfa_run *r)
-{
-    return r->opts.skip == VG_MR_SKIP_PAST_LAST && r->opts.within <= 0 && !r->opts.read_path;
-}
-
-/* Mark the states of the head's n threads t; whether there are any. */
-static bool mark_head(vg_nfa_run *r, const nfa_thread *t, uint32_t n)
-{
-    nfa_scratch *sc = r->nfa->sc;
-    if (n == 0)
-        return false;
-    if (++sc->head_gen == 0) {
-        memset(sc->head, 0, r->nfa->nseen * sizeof *sc->head);
-        sc->head_gen = 1;
-    }
-    for (uint32_t i = 0; i < n; i++)
-        sc->head[r->nfa->ins[t[i].pc].seen + t[i].k] = sc->head_gen;
-    return true;
-}
-
-/* Whether the run's first attempt is the head. */
+/* Whether the run's first attempt is the head whose states dominate. */
 static bool head_first(const vg_nfa_run *r)
 {
-    return r->nat && r->at[0].start == r->next_start && dominance_on(r);
+    return r->nat && r->at[0].start == r->next_start && nfa_dominance_on(r);
 }
 
-/* Step every live attempt (w's mode), build the new thread list, and drop
- * the attempts that failed. After an error the rest of the threads die. */
+/* Step every live attempt (w's mode), build the new thread list, resolve
+ * the followers of attempts now decided, drop the attempts that failed
+ * and, after a row, let attempts follow earlier ones. After an error the
+ * rest of the threads die. */
 static int sweep_all(sweep *w)
 {
     vg_nfa_run *r = w->r;
@@ -482,12 +497,14 @@ static int sweep_all(sweep *w)
         else
             nfa_drop_threads(r, old, n);
         if (i == 0 && head_first(r))
-            w->dominated = mark_head(r, r->th2, a->nthreads);
+            w->dominated = nfa_mark_head(r, r->th2, a->nthreads);
     }
     nfa_thread *t = r->th;
     uint32_t cap = r->th_cap;
     r->th = r->th2, r->th_cap = r->th2_cap, r->nth = r->nth2;
     r->th2 = t, r->th2_cap = cap, r->nth2 = 0;
+    if (!rc && r->more && r->more->nfollow)
+        rc = nfa_resolve_followers(r, false, w->err);
     for (uint32_t i = 0; i < r->nat; i++) {
         if (nfa_attempt_failed(r, &r->at[i]))
             nfa_attempt_clear(r, &r->at[i]);
@@ -495,7 +512,24 @@ static int sweep_all(sweep *w)
             r->at[keep++] = r->at[i];
     }
     r->nat = keep;
+    if (!rc && w->mode == SWEEP_ROW)
+        rc = nfa_share(r, w->err);
     return rc;
+}
+
+/* The key of the empty path (asked once per run), or NULL with err set. */
+static nfa_key *empty_key(sweep *w)
+{
+    vg_nfa_run *r = w->r;
+    nfa_scratch *sc = r->nfa->sc;
+    if (r->more->empty_key)
+        return r->more->empty_key;
+    sc->keys.len = 0;
+    if (r->opts.path_key(w->h->arg, NULL, &sc->keys) == 0 && sc->keys.len <= UINT32_MAX)
+        r->more->empty_key = nfa_key_new(r, sc->keys.p, (uint32_t)sc->keys.len);
+    if (!r->more->empty_key)
+        nomem(w->err);
+    return r->more->empty_key;
 }
 
 /* An attempt at the row being pushed: its closure before the row. */
@@ -503,8 +537,11 @@ static int start_attempt(sweep *w)
 {
     vg_nfa_run *r = w->r;
     if (nfa_grow((void **)&r->at, &r->at_cap, r->nat + 1, sizeof *r->at))
-        return vg_error_set(w->err, VG_ERR_NOMEM, "out of memory");
-    w->dominated = head_first(r) && mark_head(r, r->th, r->at[0].nthreads);
+        return nomem(w->err);
+    w->key = NULL;
+    if (keyed(r) && !(w->key = empty_key(w)))
+        return -1;
+    w->dominated = head_first(r) && nfa_mark_head(r, r->th, r->at[0].nthreads);
     nfa_attempt *a = &r->at[r->nat];
     *a = (nfa_attempt){.start = w->pos, .t0 = w->time};
     w->a = a;
@@ -515,7 +552,7 @@ static int start_attempt(sweep *w)
         nfa_drop_threads(r, r->th2, r->nth2);
         r->nth2 = 0;
         nfa_attempt_clear(r, a);
-        return vg_error_set(w->err, VG_ERR_NOMEM, "out of memory");
+        return nomem(w->err);
     }
     if (r->nth2)
         memcpy(r->th + r->nth, r->th2, r->nth2 * sizeof *r->th);
@@ -526,39 +563,99 @@ static int start_attempt(sweep *w)
     return 0;
 }
 
-/* ---- the API ---- */
+/* ---- serial attempts ---- */
 
 static void reset_defines(vg_nfa_run *r)
 {
     memset(r->nfa->sc->def, -1, sizeof r->nfa->sc->def);
 }
 
+/* Step the attempt just started at w->pos over the rows pushed since, then
+ * pass the time passed and end the partition if it ended, until it is
+ * decided. */
+static int replay(sweep *w)
+{
+    vg_nfa_run *r = w->r;
+    for (uint64_t q = w->pos; q < r->next_pos && r->nat && nfa_attempt_open(&r->at[0]); q++) {
+        reset_defines(r);
+        *w = (sweep){.r = r, .h = w->h, .err = w->err, .mode = SWEEP_ROW, .pos = q,
+                     .cpos = q + 1, .time = nfa_time_at(r, q)};
+        if (sweep_all(w))
+            return -1;
+    }
+    w->cpos = r->next_pos;
+    if (r->nat && r->opts.within > 0 && r->more->passed) {
+        w->mode = SWEEP_TIME;
+        w->time = r->more->passed_max;
+        if (sweep_all(w))
+            return -1;
+    }
+    if (r->nat && r->more->ended) {
+        w->mode = SWEEP_END;
+        if (sweep_all(w))
+            return -1;
+    }
+    return 0;
+}
+
+/* Report what is decided; serial: then start the attempt the standard's
+ * sequence has reached, over the rows pushed since its first, until one is
+ * open or no row is left. */
+static int settle(vg_nfa_run *r, const vg_nfa_hooks *h, vg_error *err)
+{
+    if (nfa_settle(r, h, err))
+        return -1;
+    nfa_pile_up(r);
+    while (nfa_serial(r) && r->nat == 0 && r->next_start < r->next_pos) {
+        uint64_t s = r->next_start;
+        sweep w = {.r = r, .h = h, .err = err, .mode = SWEEP_ROW, .pos = s, .cpos = s,
+                   .time = nfa_time_at(r, s)};
+        reset_defines(r);
+        if (start_attempt(&w) || replay(&w) || nfa_settle(r, h, err))
+            return -1;
+    }
+    if (r->more && r->more->piled && r->nat == 0 && r->next_start == r->next_pos)
+        r->more->piled = false; /* idle: attempts may run side by side again */
+    if (nfa_keeps_times(r))
+        nfa_times_trim(r);
+    return 0;
+}
+
+/* ---- the API ---- */
+
 int vg_nfa_push(vg_nfa_run *r, int64_t ts, const vg_nfa_hooks *h, vg_error *err)
 {
     sweep w = {.r = r, .h = h, .err = err, .mode = SWEEP_ROW, .pos = r->next_pos,
                .cpos = r->next_pos, .time = ts};
     reset_defines(r);
-    if (r->next_pos >= r->next_start && start_attempt(&w))
+    if (r->more)
+        r->more->ended = false;
+    if (nfa_keeps_times(r) && nfa_times_push(r, ts))
+        return nomem(err);
+    if (r->next_pos >= r->next_start && (!nfa_serial(r) || r->nat == 0) && start_attempt(&w))
         return -1;
     w.cpos = r->next_pos + 1;
     int rc = sweep_all(&w);
     r->next_pos++;
-    return rc ? rc : nfa_settle(r, h, err);
+    return rc ? rc : settle(r, h, err);
 }
 
 int vg_nfa_advance(vg_nfa_run *r, int64_t t, const vg_nfa_hooks *h, vg_error *err)
 {
     sweep w = {.r = r, .h = h, .err = err, .mode = SWEEP_TIME, .cpos = r->next_pos, .time = t};
+    if (r->more && (!r->more->passed || t > r->more->passed_max))
+        r->more->passed = true, r->more->passed_max = t;
     if (r->opts.within > 0 && sweep_all(&w))
         return -1;
-    return nfa_settle(r, h, err);
+    return settle(r, h, err);
 }
 
 int vg_nfa_finish(vg_nfa_run *r, const vg_nfa_hooks *h, vg_error *err)
 {
     sweep w = {.r = r, .h = h, .err = err, .mode = SWEEP_END, .cpos = r->next_pos};
+    if (r->more)
+        r->more->ended = true;
     if (sweep_all(&w))
         return -1;
-    return nfa_settle(r, h, err);
+    return settle(r, h, err);
 }
-

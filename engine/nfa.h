@@ -10,12 +10,22 @@
  * PERMUTE in lexicographic order; backtracking, empty matches), then resumes
  * where AFTER MATCH SKIP says.
  *
- * It runs in time polynomial in the input for every pattern: threads are
- * simulated in preference order and two threads in the same program state
- * whose futures cannot differ are merged (when no DEFINE reads the path,
- * the state alone decides). Attempts at later start rows run alongside
- * earlier ones, so a row is read once; a match is reported as soon as no
- * row still to come can change it, in order of start row.
+ * Threads are simulated in preference order, and two threads in the same
+ * program state whose futures cannot differ are merged, the more preferred
+ * kept: when no DEFINE reads more than its row, the state alone decides;
+ * when one does, the caller gives each path a key (vg_nfa_opts.path_key)
+ * that decides every answer its DEFINEs can still give, and equal keys
+ * decide. Attempts at later start rows run alongside earlier ones, so a row
+ * is read once. Without WITHIN (which ends attempts at different times), a
+ * later attempt's thread with the future of one of the attempt the
+ * standard's sequence is at is dropped (AFTER MATCH SKIP PAST LAST ROW),
+ * and an attempt whose threads all have the futures of an earlier open
+ * one's follows it (TO NEXT ROW) instead of being stepped. A match is
+ * reported as soon as no row still to come can change it, in order of
+ * start row. When a DEFINE reads MATCH_NUMBER() (vg_nfa_opts.serial), or
+ * when keys keep more than a few attempts apart, attempts run one after
+ * another instead, each once the earlier ones are decided, over the rows
+ * pushed since its first: time is then the same, memory that of one.
  *
  * The matcher knows rows only by position and event time: whether a row
  * satisfies a variable's DEFINE is asked of the caller (vg_nfa_hooks), with
@@ -43,6 +53,8 @@ int vg_nfa_compile(const vg_plan_pattern *p, uint32_t nvars, vg_nfa **out, vg_er
 void vg_nfa_free(vg_nfa *n);
 /* Whether the pattern can match the empty sequence. */
 bool vg_nfa_nullable(const vg_nfa *n);
+/* The same, of a pattern not compiled (the binder asks). */
+bool vg_nfa_pattern_nullable(const vg_plan_pattern *p);
 
 /* One row of a path: the rows a thread has mapped so far, newest first.
  * Steps are shared between threads and owned by the run; a step passed to a
@@ -65,8 +77,14 @@ typedef struct vg_nfa_hooks {
      * caller keeps (the push then fails, with err "row pattern condition
      * failed" unless err was set). Without vg_nfa_opts.read_path it is
      * asked once per row and variable (with the path of the first thread
-     * that asks). NULL: every variable is TRUE. */
-    int (*define)(void *arg, uint32_t var, uint64_t pos, const vg_nfa_step *path);
+     * that asks). With vg_nfa_opts.path_key, key (key_len bytes) is the
+     * key of path (NULL when the matcher does not know it, after a
+     * restore: the caller then works it out from path), and the caller
+     * appends to next_key the key of path extended by row pos as var,
+     * whatever the answer; otherwise key and next_key are NULL. NULL: every
+     * variable is TRUE. */
+    int (*define)(void *arg, uint32_t var, uint64_t pos, const vg_nfa_step *path,
+                  const void *key, uint32_t key_len, vg_buf *next_key);
     /* A match, final: the attempt's first row `start`, its rows (path newest
      * first; NULL for an empty match), timed_out when WITHIN ended it before
      * it completed (only with vg_nfa_opts.timeouts; path then holds the
@@ -89,20 +107,29 @@ typedef struct vg_nfa_opts {
                              attempt starts at the row after the match's first row */
     int64_t within;       /* WITHIN in milliseconds (0: none): a match's rows all have event
                              times t with t - t0 < within, t0 its first row's */
-    bool read_path;       /* DEFINE conditions read the path (vg_plan_match's
-                             defines_read_path): threads in one state merge only when
-                             their paths map the same rows to the same variables */
+    bool read_path;       /* DEFINE conditions read more than their row: the path (which
+                             variables earlier rows were mapped to) or the attempt's rows
+                             (FIRST, aggregates over every row). Without it an answer may
+                             depend only on the row and the variable */
+    bool serial;          /* a DEFINE reads MATCH_NUMBER(): an attempt starts only once every
+                             earlier one is decided, its number then known, and steps over
+                             the rows pushed since its first row */
     bool timeouts;        /* report attempts WITHIN ends while alive (EMIT TIMEOUTS) */
     bool unmatched;       /* report rows in no match (WITH UNMATCHED ROWS) */
     /* Optional, used only with read_path, called with the hooks' arg: append
-     * to out bytes that decide every answer define can still give for
-     * threads with this path (for instance the positions of the rows LAST
-     * and FIRST can still reach, the states of running aggregates). Threads
-     * of one attempt in one state whose paths give equal bytes are merged
-     * (the more preferred kept), which keeps DEFINE conditions that read
-     * the path polynomial. 0, or -1 when out of memory. NULL: only threads
-     * whose paths map the same rows to the same variables are merged (time
-     * can then grow exponentially with the rows an attempt spans). */
+     * to out the key of path (NULL: the empty path), bytes that decide every
+     * answer define can still give for a thread with this path and for
+     * every path that extends it, in this attempt or any other (the
+     * positions or values of the rows LAST and FIRST can still reach, the
+     * states of running aggregates, the rows an attempt has when its
+     * DEFINEs read them). The matcher asks it for an attempt's empty path,
+     * and for every path when there is no define hook (define gives the
+     * others). Threads in one state whose keys are equal are merged (the
+     * more preferred kept) and share a future across attempts, which keeps
+     * DEFINE conditions that read the path polynomial. 0, or -1 when out
+     * of memory. NULL: only threads of one attempt whose paths map the same
+     * rows to the same variables are merged (time can then grow
+     * exponentially with the rows an attempt spans). */
     int (*path_key)(void *arg, const vg_nfa_step *path, vg_buf *out);
 } vg_nfa_opts;
 
@@ -136,7 +163,8 @@ uint64_t vg_nfa_next_pos(const vg_nfa_run *r);
 /* The oldest position a later hook call can mention: rows before it are
  * no longer needed by the matcher. */
 uint64_t vg_nfa_oldest(const vg_nfa_run *r);
-/* Live threads, and bytes the run holds (for state metrics). */
+/* Live threads (those of attempts that follow others are their leaders'),
+ * and bytes the run holds (for state metrics). */
 uint32_t vg_nfa_threads(const vg_nfa_run *r);
 size_t vg_nfa_bytes(const vg_nfa_run *r);
 

@@ -337,6 +337,10 @@ void vg_nfa_free(vg_nfa *n)
         vg_free(n->sc->stack);
         vg_free(n->sc->hash);
         vg_free(n->sc->made);
+        vg_free(n->sc->kmade);
+        vg_free(n->sc->hmarks);
+        vg_free(n->sc->sig);
+        vg_free(n->sc->work);
         vg_buf_free(&n->sc->keys);
         vg_free(n->sc);
     }
@@ -345,6 +349,8 @@ void vg_nfa_free(vg_nfa *n)
 }
 
 bool vg_nfa_nullable(const vg_nfa *n) { return n->nullable; }
+
+bool vg_nfa_pattern_nullable(const vg_plan_pattern *p) { return pat_nullable(p); }
 
 int nfa_grow(void **p, uint32_t *cap, uint32_t n, size_t sz)
 {

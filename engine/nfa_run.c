@@ -2,7 +2,8 @@
  * nfa_run.c — a run's life and the standard's sequence of attempts: steps
  * (shared, reference-counted, recycled), reporting decided attempts in
  * order, AFTER MATCH SKIP, unmatched rows, dropping attempts that can no
- * longer matter, and giving memory back when a partition goes idle.
+ * longer matter, the event times a serial run keeps, and giving memory
+ * back when a partition goes idle.
  *
  * The attempt at next_start, once decided, is reported and AFTER MATCH
  * SKIP moves next_start; attempts before it are dropped. Attempts that
@@ -55,28 +56,36 @@ void nfa_step_release(vg_nfa_run *r, vg_nfa_step *s)
 
 void nfa_drop_threads(vg_nfa_run *r, nfa_thread *t, uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
         nfa_step_release(r, t[i].path);
+        nfa_key_release(r, t[i].key);
+    }
 }
 
 bool nfa_attempt_failed(const vg_nfa_run *r, const nfa_attempt *a)
 {
-    return a->nthreads == 0 && !a->matched && !(a->partial && r->opts.timeouts);
+    /* a serial run's one attempt is kept until it is reported */
+    return !nfa_serial(r) && !nfa_attempt_open(a) && !a->matched &&
+           !(nfa_partial(a) && r->opts.timeouts);
 }
 
 void nfa_attempt_clear(vg_nfa_run *r, nfa_attempt *a)
 {
     nfa_step_release(r, a->match);
-    nfa_step_release(r, a->partial);
-    a->match = a->partial = NULL;
+    a->match = NULL;
+    if (a->fol) {
+        if (a->fol->following && !a->fol->resolved)
+            r->more->nfollow--;
+        nfa_follow_free(r, a->fol);
+        a->fol = NULL;
+    }
 }
 
 /* ---- reporting, in the standard's order ---- */
 
-/* Where the attempt after a nonempty match starts (AFTER MATCH SKIP). */
-static uint64_t skip_to(const vg_nfa_run *r, const nfa_attempt *a)
+/* Where the attempt after a's nonempty match m starts (AFTER MATCH SKIP). */
+static uint64_t skip_to(const vg_nfa_run *r, const nfa_attempt *a, const vg_nfa_step *m)
 {
-    const vg_nfa_step *m = a->match;
     uint64_t to = a->start;
     switch (r->opts.skip) {
     case VG_MR_SKIP_PAST_LAST:
@@ -111,15 +120,21 @@ static int report_failed(vg_nfa_run *r, uint64_t pos, const vg_nfa_hooks *h, vg_
 /* Report a decided attempt at next_start and move next_start on. */
 static int report(vg_nfa_run *r, const nfa_attempt *a, const vg_nfa_hooks *h, vg_error *err)
 {
-    if (!a->matched && !(a->partial && r->opts.timeouts))
+    if (!a->matched && !(nfa_partial(a) && r->opts.timeouts))
         return report_failed(r, a->start, h, err);
-    const vg_nfa_step *path = a->matched ? a->match : a->partial;
-    if (h->match(h->arg, a->start, path, !a->matched))
-        return vg_error_set(err, VG_ERR_RUNTIME, "row pattern output failed");
-    /* an empty match covers its start row: the row is output as the match's */
-    r->covered_to = max_u64(r->covered_to, path ? path->pos + 1 : a->start + 1);
-    r->next_start = a->matched && path ? skip_to(r, a) : a->start + 1;
-    return 0;
+    vg_nfa_step *path = NULL;
+    if (!a->matched)
+        path = nfa_step_ref(nfa_partial(a));
+    else if (nfa_match_path(r, a, &path))
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    int rc = h->match(h->arg, a->start, path, !a->matched);
+    if (!rc) {
+        /* an empty match covers its start row: the row is output as the match's */
+        r->covered_to = max_u64(r->covered_to, path ? path->pos + 1 : a->start + 1);
+        r->next_start = a->matched && path ? skip_to(r, a, path) : a->start + 1;
+    }
+    nfa_step_release(r, path);
+    return rc ? vg_error_set(err, VG_ERR_RUNTIME, "row pattern output failed") : 0;
 }
 
 /* Drop attempts [from, to) and their threads. */
@@ -157,28 +172,68 @@ static void drop_doomed(vg_nfa_run *r)
     drop_attempts(r, 1, to);
 }
 
+/* Drop the first n followers (reported or skipped). */
+static void drop_followers(vg_nfa_run *r, uint32_t n)
+{
+    if (!n)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        nfa_attempt_clear(r, &nfa_fw(r)[i]);
+    r->more->fw_skip += n;
+    r->more->nfw -= n;
+    if (r->more->nfw == 0)
+        r->more->fw_skip = 0;
+}
+
+/* The attempt at next_start, if any: the next of r->at (from *i) or of the
+ * followers (from *j), those before it passed over. */
+static nfa_attempt *next_attempt(vg_nfa_run *r, uint32_t *i, uint32_t *j)
+{
+    while (*i < r->nat && r->at[*i].start < r->next_start)
+        ++*i;
+    while (*j < nfa_nfw(r) && nfa_fw(r)[*j].start < r->next_start)
+        ++*j;
+    if (*i < r->nat && r->at[*i].start == r->next_start)
+        return &r->at[*i];
+    if (*j < nfa_nfw(r) && nfa_fw(r)[*j].start == r->next_start)
+        return &nfa_fw(r)[*j];
+    return NULL;
+}
+
 /* Report every decided attempt the standard's sequence has reached. */
 static int resolve(vg_nfa_run *r, const vg_nfa_hooks *h, vg_error *err)
 {
-    uint32_t i = 0;
+    uint32_t i = 0, j = 0;
     int rc = 0;
     while (r->next_start < r->next_pos && !rc) {
-        const nfa_attempt *a = i < r->nat ? &r->at[i] : NULL;
-        if (a && a->start < r->next_start) {
-            i++;
-        } else if (!a || a->start > r->next_start) {
+        const nfa_attempt *a = next_attempt(r, &i, &j);
+        if (!a) {
+            if (nfa_serial(r))
+                break; /* the attempt at next_start is not made yet */
             rc = report_failed(r, r->next_start, h, err);
-        } else if (a->nthreads) {
+        } else if (nfa_attempt_open(a)) {
             break;
-        } else if (!(rc = report(r, a, h, err))) {
-            i++;
+        } else {
+            rc = report(r, a, h, err);
         }
     }
-    while (i < r->nat && r->at[i].start < r->next_start)
-        i++;
+    next_attempt(r, &i, &j);
     drop_attempts(r, 0, i);
+    drop_followers(r, j);
     drop_doomed(r);
     return rc;
+}
+
+void nfa_pile_up(vg_nfa_run *r)
+{
+    if (!r->opts.read_path || !r->opts.path_key || nfa_serial(r) || r->nat <= NFA_PILE)
+        return; /* followers are not stepped: they cost little */
+    /* the head is the first attempt, at next_start, open: resolve stopped there */
+    drop_attempts(r, 1, r->nat);
+    drop_followers(r, r->more->nfw);
+    if (r->at[0].fol)
+        r->at[0].fol->followers = NFA_NONE;
+    r->more->piled = true;
 }
 
 /* ---- the run ---- */
@@ -196,9 +251,11 @@ static void free_array(void **p, uint32_t *cap)
  * that an idle partition costs little. */
 static void trim_idle(vg_nfa_run *r)
 {
-    if (r->nat)
+    if (r->nat || nfa_nfw(r))
         return;
     free_array((void **)&r->at, &r->at_cap);
+    if (r->more)
+        free_array((void **)&r->more->fw, &r->more->fw_cap);
     free_array((void **)&r->th, &r->th_cap);
     free_array((void **)&r->th2, &r->th2_cap);
     while (r->nfree > FREE_STEPS_MAX) {
@@ -219,9 +276,16 @@ int nfa_settle(vg_nfa_run *r, const vg_nfa_hooks *h, vg_error *err)
 vg_nfa_run *nfa_run_alloc(const vg_nfa *n, const vg_nfa_opts *o)
 {
     vg_nfa_run *r = vg_calloc(VG_MEM_STATE, 1, sizeof *r);
-    if (r) {
-        r->nfa = n;
-        r->opts = *o;
+    if (!r)
+        return NULL;
+    r->nfa = n;
+    r->opts = *o;
+    if ((o->read_path && o->path_key) || o->serial ||
+        (o->skip == VG_MR_SKIP_TO_NEXT && o->within <= 0)) {
+        if (!(r->more = vg_calloc(VG_MEM_STATE, 1, sizeof *r->more))) {
+            vg_free(r);
+            return NULL;
+        }
     }
     return r;
 }
@@ -233,7 +297,14 @@ void vg_nfa_run_free(vg_nfa_run *r)
     if (!r)
         return;
     drop_attempts(r, 0, r->nat);
+    drop_followers(r, nfa_nfw(r));
     nfa_drop_threads(r, r->th, r->nth);
+    if (r->more) {
+        nfa_key_release(r, r->more->empty_key);
+        vg_free(r->more->fw);
+        vg_free(r->more->times);
+        vg_free(r->more);
+    }
     while (r->free_steps) {
         vg_nfa_step *s = r->free_steps;
         r->free_steps = (vg_nfa_step *)s->prev;
@@ -256,7 +327,57 @@ uint32_t vg_nfa_threads(const vg_nfa_run *r) { return r->nth; }
 
 size_t vg_nfa_bytes(const vg_nfa_run *r)
 {
-    return sizeof *r + (size_t)r->at_cap * sizeof *r->at +
-           ((size_t)r->th_cap + r->th2_cap) * sizeof *r->th +
-           (size_t)(r->nsteps + r->nfree) * sizeof(vg_nfa_step);
+    size_t n = sizeof *r + (size_t)r->at_cap * sizeof *r->at +
+               ((size_t)r->th_cap + r->th2_cap) * sizeof *r->th +
+               (size_t)(r->nsteps + r->nfree) * sizeof(vg_nfa_step);
+    const nfa_more *m = r->more;
+    if (!m)
+        return n;
+    n += sizeof *m + (size_t)m->fw_cap * sizeof *m->fw + (size_t)m->nkeys * sizeof(nfa_key) +
+         (size_t)m->key_bytes + (size_t)m->times_cap * sizeof *m->times;
+    for (uint32_t i = 0; i < r->nat + m->nfw; i++) {
+        const nfa_follow *f = i < r->nat ? r->at[i].fol : nfa_fw(r)[i - r->nat].fol;
+        n += f ? sizeof *f + (size_t)f->nlinks * sizeof(nfa_link) : 0;
+    }
+    return n;
+}
+
+/* ---- serial runs: the event times of the rows from next_start ---- */
+
+int nfa_times_push(vg_nfa_run *r, int64_t ts)
+{
+    if (r->more->ntimes == r->more->times_cap) {
+        uint32_t cap = r->more->times_cap ? r->more->times_cap * 2 : 16;
+        int64_t *t = cap > r->more->times_cap ? vg_malloc(VG_MEM_STATE, cap * sizeof *t) : NULL;
+        if (!t)
+            return -1;
+        for (uint32_t i = 0; i < r->more->ntimes; i++)
+            t[i] = r->more->times[(r->more->times_head + i) & (r->more->times_cap - 1)];
+        vg_free(r->more->times);
+        r->more->times = t;
+        r->more->times_cap = cap;
+        r->more->times_head = 0;
+    }
+    r->more->times[(r->more->times_head + r->more->ntimes++) & (r->more->times_cap - 1)] = ts;
+    return 0;
+}
+
+void nfa_times_trim(vg_nfa_run *r)
+{
+    uint64_t keep = r->next_pos - (r->next_start < r->next_pos ? r->next_start : r->next_pos);
+    while (r->more->ntimes > keep) {
+        r->more->times_head = (r->more->times_head + 1) & (r->more->times_cap - 1);
+        r->more->ntimes--;
+    }
+    if (!r->more->ntimes && r->more->times_cap > IDLE_CAP) {
+        vg_free(r->more->times);
+        r->more->times = NULL;
+        r->more->times_cap = r->more->times_head = 0;
+    }
+}
+
+int64_t nfa_time_at(const vg_nfa_run *r, uint64_t pos)
+{
+    uint64_t i = pos - (r->next_pos - r->more->ntimes);
+    return r->more->times[(r->more->times_head + i) & (r->more->times_cap - 1)];
 }

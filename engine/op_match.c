@@ -14,6 +14,9 @@
  * attempts WITHIN has closed (EMIT TIMEOUTS outputs their partial matches);
  * at the end of input (the watermark +infinity) every partition is
  * finished, in the order partitions were made, and `$` matches there.
+ * When the output has an event-time attribute (MATCH_ROWTIME(), ALL ROWS
+ * PER MATCH), the watermark forwarded stays behind the oldest row a
+ * partition may still write (match_int.h).
  *
  * With a TTL (vg_op.ttl_ms), a partition whose newest row is older than the
  * watermark less the TTL is dropped once it holds no open attempt and no
@@ -129,6 +132,14 @@ static bool deadline_before(const void *a, const void *b)
 
 static uint32_t *timer_index(void *e) { return &mr_part_of(e)->timer_at; }
 
+static bool hold_before(const void *a, const void *b)
+{
+    const mr_part *x = mr_part_of(a), *y = mr_part_of(b);
+    return x->hold != y->hold ? x->hold < y->hold : x->id < y->id;
+}
+
+static uint32_t *hold_index(void *e) { return &mr_part_of(e)->hold_at; }
+
 vg_keymap_entry *mr_part_new(mr_state *st, const char *key, uint32_t len)
 {
     vg_nfa_run *run = vg_nfa_run_new(st->nfa, &st->opts);
@@ -141,6 +152,7 @@ vg_keymap_entry *mr_part_new(mr_state *st, const char *key, uint32_t len)
     p->run = run;
     p->id = st->next_id++;
     p->timer_at = VG_KEYMAP_NONE;
+    p->hold_at = VG_KEYMAP_NONE;
     return e;
 }
 
@@ -154,6 +166,8 @@ static void destroy_part(void *arg, vg_keymap_entry *e)
     vg_nfa_run_free(p->run);
     if (p->timer_at != VG_KEYMAP_NONE)
         vg_keymap_heap_remove(&st->timers, e);
+    if (p->hold_at != VG_KEYMAP_NONE)
+        vg_keymap_heap_remove(&st->holds, e);
 }
 
 int mr_ring_push(mr_ring *q, mr_row *row)
@@ -217,7 +231,8 @@ static bool idle(const mr_part *p)
     return p->npending == 0 && next == p->base + p->rows.n && vg_nfa_oldest(p->run) == next;
 }
 
-int mr_timer_update(mr_state *st, vg_keymap_entry *e)
+/* Put e in the timer heap, or take it out, as its oldest open attempt says. */
+static int timer_update(mr_state *st, vg_keymap_entry *e)
 {
     int64_t within = st->m->within;
     if (within <= 0)
@@ -241,6 +256,45 @@ int mr_timer_update(mr_state *st, vg_keymap_entry *e)
     return vg_keymap_heap_push(&st->timers, e);
 }
 
+/* Put e in the holds heap, or take it out: the oldest row the matcher can
+ * still mention, or the oldest released row not pushed yet, is the oldest
+ * that an output row (or a match's last row) can be. */
+static int hold_update(mr_state *st, vg_keymap_entry *e)
+{
+    if (!st->hold_wm)
+        return 0;
+    mr_part *p = mr_part_of(e);
+    const mr_row *r = mr_row_at(p, vg_nfa_oldest(p->run));
+    if (!r) {
+        if (p->hold_at != VG_KEYMAP_NONE)
+            vg_keymap_heap_remove(&st->holds, e);
+        return 0;
+    }
+    if (p->hold_at != VG_KEYMAP_NONE && r->ts == p->hold)
+        return 0;
+    p->hold = r->ts;
+    if (p->hold_at != VG_KEYMAP_NONE) {
+        vg_keymap_heap_fix(&st->holds, e);
+        return 0;
+    }
+    return vg_keymap_heap_push(&st->holds, e);
+}
+
+int mr_heaps_update(mr_state *st, vg_keymap_entry *e)
+{
+    return timer_update(st, e) < 0 || hold_update(st, e) < 0 ? -1 : 0;
+}
+
+/* The watermark to forward when the input's is wm: before every row an
+ * output row can still have the time of. */
+static int64_t out_watermark(const mr_state *st, int64_t wm)
+{
+    if (!st->holds.n)
+        return wm;
+    int64_t h = mr_part_of(st->holds.items[0])->hold;
+    return h <= wm ? h - 1 : wm;
+}
+
 /* ---- open, close ---- */
 
 static void match_close(vg_op *op)
@@ -257,7 +311,9 @@ static void match_close(vg_op *op)
     gm_clear(&st->map, destroy_part, st);
     pool_free(&st->pool);
     vg_keymap_heap_free(&st->timers);
+    vg_keymap_heap_free(&st->holds);
     vg_nfa_free(st->nfa);
+    mr_keys_close(st);
     if (st->define_uses)
         for (uint32_t v = 0; v < st->m->nvars; v++)
             mr_uses_free(&st->define_uses[v]);
@@ -405,21 +461,26 @@ static int match_open(vg_op *op, vg_error *err)
     st->pending.at = row_at_index;
     st->timers.less = deadline_before;
     st->timers.at = timer_index;
+    st->holds.less = hold_before;
+    st->holds.at = hold_index;
+    st->in_wm = VG_WM_MIN;
     vg_buf_init(&st->key, VG_MEM_STATE);
     vg_buf_init(&st->json, VG_MEM_STATE);
+    for (int i = 0; i < 3; i++)
+        vg_buf_init(&st->kbuf[i], VG_MEM_STATE);
     const vg_plan_match *m = st->m;
     st->opts = (vg_nfa_opts){.skip = m->skip,
                              .skip_vars = m->skip_vars,
                              .within = m->within,
-                             .read_path = m->defines_read_path,
                              .timeouts = m->emit_timeouts,
                              .unmatched = m->rows == VG_MR_ALL_ROWS_UNMATCHED};
     st->hooks = mr_hooks(st);
+    st->hold_wm = m->rows != VG_MR_ONE_ROW || m->rowtime >= 0;
     if (layout(st, n, err) < 0 || vg_nfa_compile(m->pattern, m->nvars, &st->nfa, err) < 0) {
         match_close(op);
         return -1;
     }
-    if (find_uses(st) < 0 || copy_plans(st) < 0 || scratch(st, n) < 0) {
+    if (find_uses(st) < 0 || mr_keys_open(st) < 0 || copy_plans(st) < 0 || scratch(st, n) < 0) {
         match_close(op);
         return nomem(err);
     }
@@ -443,7 +504,7 @@ static void match_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_kin
     (void)port, (void)kind; /* the binder gives MATCH_RECOGNIZE append-only input */
     mr_state *st = op->state;
     const vg_value *t = &row[st->m->order_col];
-    if (t->null || t->u.i <= op->wm) {
+    if (t->null || t->u.i <= st->in_wm) {
         vg_op_late(op, row, t->null ? VG_WM_MIN : t->u.i);
         return;
     }
@@ -481,7 +542,7 @@ static int feed(mr_state *st, vg_keymap_entry *e, bool all)
                        (all || end - pos > ahead);)
         rc = vg_nfa_push(p->run, mr_row_at(p, pos)->ts, &st->hooks, err);
     trim(st, p);
-    if (mr_timer_update(st, e) < 0)
+    if (mr_heaps_update(st, e) < 0)
         rc = nomem(err);
     return rc;
 }
@@ -539,7 +600,7 @@ static void fire_timers(mr_state *st, int64_t wm)
         st->cur = e;
         vg_nfa_advance(p->run, t, &st->hooks, err);
         trim(st, p);
-        if (mr_timer_update(st, e) < 0)
+        if (mr_heaps_update(st, e) < 0)
             nomem(err);
     }
 }
@@ -586,7 +647,7 @@ static void finish_all(mr_state *st)
             continue;
         vg_nfa_finish(p->run, &st->hooks, err);
         trim(st, p);
-        if (mr_timer_update(st, e) < 0)
+        if (mr_heaps_update(st, e) < 0)
             nomem(err);
     }
 }
@@ -609,8 +670,9 @@ static void expire(vg_op *op, mr_state *st, int64_t wm)
 static void match_watermark(vg_op *op, int64_t wm)
 {
     mr_state *st = op->state;
-    if (wm <= op->wm)
+    if (wm <= st->in_wm)
         return;
+    st->in_wm = wm;
     release(st, wm);
     if (wm == VG_WM_MAX)
         finish_all(st);
@@ -618,7 +680,7 @@ static void match_watermark(vg_op *op, int64_t wm)
         fire_timers(st, wm);
     if (op->ttl_ms > 0)
         expire(op, st, wm);
-    vg_op_emit_watermark(op, wm);
+    vg_op_emit_watermark(op, out_watermark(st, wm));
 }
 
 const vg_op_kind vg_op_match_kind = {

@@ -251,7 +251,8 @@ static int bind_measures(bind_mr *r)
     if (!(m->measures = vg_arena_alloc(r->c->b->arena, (n ? n : 1) * sizeof *m->measures)))
         return vg_bind_nomem(r->c);
     for (uint32_t i = 0; i < n; i++) {
-        const vg_ast *e = vg_bind_mr_rewrite(r, f->u.match.measures[i].expr);
+        r->measure = f->u.match.measures[i].expr;
+        const vg_ast *e = vg_bind_mr_rewrite(r, r->measure);
         if (!e || !(m->measures[i] = vg_bind_expr(&r->lay_ctx, e)))
             return -1;
         m->nmeasures++;
@@ -366,7 +367,8 @@ static vg_rel *bind_output(bind_mr *r, vg_rel *in)
     rel->schema.cols = o.cols;
     rel->schema.ncols = o.n;
     rel->u.match.match = m;
-    rel->u.match.time_col = all ? (int32_t)m->nkeys : -1;
+    rel->u.match.time_col = all ? (int32_t)m->nkeys
+                                : m->rowtime >= 0 ? (int32_t)m->nkeys + m->rowtime : -1;
     return rel;
 }
 
@@ -392,6 +394,7 @@ static int init(bind_mr *r, bind_ctx *c, const vg_ast *f, const vg_rel *in)
         return vg_bind_nomem(c);
     memcpy(r->layout.cols, r->in->cols, r->in->ncols * sizeof *r->layout.cols);
     r->m->rows = f->u.match.rows;
+    r->m->rowtime = -1;
     return 0;
 }
 

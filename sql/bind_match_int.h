@@ -31,6 +31,7 @@ typedef struct bind_mr {
     const char **sigs;    /* per navigation, its signature (identical ones share) */
     vg_mr_vars all;       /* every primary variable */
     bool define;          /* binding a DEFINE condition (else a measure) */
+    const vg_ast *measure; /* the measure being bound (MATCH_ROWTIME() must be all of it) */
     uint32_t var;         /* DEFINE: the variable it defines */
     bind_nodemap map;     /* the expression being bound: its navigations and columns */
 } bind_mr;

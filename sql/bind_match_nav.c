@@ -4,7 +4,8 @@
  *
  * A navigation value is what an expression reads beyond the current row's
  * own columns: PREV, NEXT, FIRST, LAST, RUNNING and FINAL, aggregates,
- * CLASSIFIER(), MATCH_NUMBER(), TIMED_OUT(), a column qualified by a
+ * CLASSIFIER(), MATCH_NUMBER(), TIMED_OUT(), MATCH_ROWTIME() (a whole
+ * measure: FINAL LAST of the ORDER BY column), a column qualified by a
  * pattern variable (v.x is LAST(v.x)) and, in MEASURES, an unqualified
  * column (LAST(x) over every row). Nesting is checked as the standard
  * allows it: PREV or NEXT directly around FIRST or LAST (or CLASSIFIER()),
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/nfa.h"
 #include "sql/bind_match_int.h"
 
 #define FAIL(...) (vg_bind_fail(__VA_ARGS__), -1)
@@ -72,6 +74,7 @@ typedef enum fkind {
     F_CLASSIFIER,   /* CLASSIFIER() */
     F_MATCH_NUMBER, /* MATCH_NUMBER() */
     F_TIMED_OUT,    /* TIMED_OUT() */
+    F_ROWTIME,      /* MATCH_ROWTIME() */
 } fkind;
 
 static const struct {
@@ -83,6 +86,7 @@ static const struct {
     {"RUNNING", F_SEMANTICS},     {"FINAL", F_SEMANTICS},
     {"CLASSIFIER", F_CLASSIFIER}, {"MATCH_NUMBER", F_MATCH_NUMBER},
     {"TIMED_OUT", F_TIMED_OUT},   {"ARRAY_AGG", F_AGGREGATE},
+    {"MATCH_ROWTIME", F_ROWTIME},
 };
 
 static fkind fkind_of(const vg_ast *e)
@@ -499,6 +503,50 @@ static int collect(bind_mr *r, const vg_ast *e);
 
 static int collect_fn(void *arg, vg_ast *const *slot) { return collect(arg, *slot) < 0; }
 
+/* MATCH_ROWTIME() [or MATCH_ROWTIME(ts), Flink's form, ts the ORDER BY
+ * column], a whole measure of ONE ROW PER MATCH over a pattern that cannot
+ * match empty: the event time of the match's last row, FINAL LAST(ts), and
+ * the output's event-time attribute. */
+static int rowtime(bind_mr *r, const vg_ast *e, navspec *s)
+{
+    vg_plan_match *m = r->m;
+    const char *ts = r->in->cols[m->order_col].name;
+    const vg_ast_list *args = &e->u.call.args;
+    if (r->define)
+        return FAIL(r->c, VG_ERR_SEMANTIC, e->span, "MATCH_ROWTIME() is only allowed in MEASURES");
+    if (e != r->measure)
+        return FAIL(r->c, VG_ERR_SEMANTIC, e->span,
+                    "MATCH_ROWTIME() must be a whole measure (MATCH_ROWTIME() AS name): it is "
+                    "the output's event time");
+    const vg_ast *a = args->n ? args->items[0] : NULL;
+    if (args->n > 1 || (a && (a->kind != VG_AST_COLUMN || a->u.column.qualifier.name ||
+                              strcasecmp(a->u.column.name.name, ts) != 0)))
+        return FAIL(r->c, VG_ERR_SEMANTIC, args->n > 1 ? args->items[1]->span : a->span,
+                    "MATCH_ROWTIME takes no argument, or the event-time column '%s'", ts);
+    if (m->rows != VG_MR_ONE_ROW)
+        return FAIL(r->c, VG_ERR_SEMANTIC, e->span,
+                    "MATCH_ROWTIME() needs ONE ROW PER MATCH: with ALL ROWS PER MATCH the "
+                    "column '%s' is the output's event time",
+                    ts);
+    if (vg_nfa_pattern_nullable(m->pattern))
+        return FAIL(r->c, VG_ERR_SEMANTIC, r->f->u.match.pattern_span,
+                    "MATCH_ROWTIME() needs a pattern that cannot match the empty sequence: an "
+                    "empty match has no last row");
+    vg_ast *col = vg_arena_calloc(r->c->b->arena, sizeof *col);
+    if (!col)
+        return vg_bind_nomem(r->c);
+    col->kind = VG_AST_COLUMN;
+    col->span = e->span;
+    col->u.column.name = (vg_ident){.name = ts, .span = e->span};
+    s->nav.kind = VG_MR_NAV_LAST;
+    s->nav.final = true;
+    s->arg = col;
+    if (m->rowtime < 0)
+        m->rowtime = (int32_t)m->nmeasures;
+    argwalk w = {r, s, false, false};
+    return arg_walk(&w, col);
+}
+
 /* A navigation function call e. */
 static int navigation(bind_mr *r, const vg_ast *e, fkind k)
 {
@@ -518,6 +566,9 @@ static int navigation(bind_mr *r, const vg_ast *e, fkind k)
         break;
     case F_AGGREGATE:
         rc = aggregate(r, e, &s);
+        break;
+    case F_ROWTIME:
+        rc = rowtime(r, e, &s);
         break;
     default:
         rc = nullary(r, e, k, &s);

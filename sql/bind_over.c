@@ -65,6 +65,8 @@ struct bind_over {
     bind_ctx *c;      /* c->scope: the input's columns */
     const vg_ast *q;  /* the SELECT */
     int32_t time_col; /* the input's event-time column, or -1 */
+    bool from_match;  /* the input is a MATCH_RECOGNIZE's output (through projections): its
+                         event time is MATCH_ROWTIME() */
     named_win *named; /* q's WINDOW clause */
     group *groups;
     uint32_t ngroups, gcap;
@@ -102,7 +104,10 @@ static int order_error(bind_over *ov, vg_span sp)
     if (ov->time_col < 0)
         return FAIL(c, VG_ERR_SEMANTIC, sp,
                     "OVER windows must be ordered by an event-time column, and the input has "
-                    "none (declare one with WATERMARK FOR)");
+                    "none (%s)",
+                    ov->from_match ? "a MATCH_RECOGNIZE gives its output one with "
+                                     "MATCH_ROWTIME() AS name in MEASURES"
+                                   : "declare one with WATERMARK FOR");
     return FAIL(c, VG_ERR_SEMANTIC, sp,
                 "OVER windows must be ordered by the event-time column '%s'",
                 c->scope->schema->cols[ov->time_col].name);
@@ -482,6 +487,10 @@ vg_rel *vg_bind_over(bind_ctx *c, const vg_ast *q, vg_rel *in, vg_expr *filter, 
     ov->c = c;
     ov->q = q;
     ov->time_col = vg_bind_window_time_col(in); /* bind_window.c */
+    const vg_rel *r = in;
+    while (r->kind == VG_REL_PROJECT || r->kind == VG_REL_OVER)
+        r = r->input;
+    ov->from_match = r->kind == VG_REL_MATCH;
     ov->scope.alias = c->scope->alias;
     if (check_named(ov) < 0)
         return NULL;

@@ -64,6 +64,8 @@ int32_t vg_bind_window_time_col(const vg_rel *r)
         return r->u.window.grouped ? 2 : (int32_t)r->input->schema.ncols + 2;
     case VG_REL_OVER:
         return vg_bind_window_time_col(r->input); /* the input's columns stay in place */
+    case VG_REL_MATCH:
+        return r->u.match.time_col; /* ALL ROWS' ORDER BY column, or MATCH_ROWTIME() */
     case VG_REL_PROJECT: {
         int32_t t = vg_bind_window_time_col(r->input);
         for (uint32_t i = 0; t >= 0 && i < r->schema.ncols; i++)
@@ -156,6 +158,17 @@ static vg_rel *find_table(bind_ctx *c, const vg_ident *t)
     return vg_bind_fail(c, VG_ERR_NAME, t->span, "unknown stream or view '%s'", t->name);
 }
 
+/* How a relation without an event-time attribute could have one: a
+ * MATCH_RECOGNIZE output (through projections) with MATCH_ROWTIME(). */
+static const char *time_hint(const vg_rel *r)
+{
+    while (r->kind == VG_REL_PROJECT || r->kind == VG_REL_OVER)
+        r = r->input;
+    return r->kind == VG_REL_MATCH ? "a MATCH_RECOGNIZE gives its output one with MATCH_ROWTIME() "
+                                     "AS name in MEASURES"
+                                   : "declare one with WATERMARK FOR";
+}
+
 /* DESCRIPTOR(col): t's event-time attribute, as a slot of t. */
 static int bind_descriptor(bind_ctx *c, const tvf_def *d, const vg_ast *f, const vg_rel *in)
 {
@@ -167,9 +180,8 @@ static int bind_descriptor(bind_ctx *c, const tvf_def *d, const vg_ast *f, const
     int32_t t = vg_bind_window_time_col(in);
     if (t < 0)
         return FAIL(c, VG_ERR_SEMANTIC, col->span,
-                    "%s needs an event-time column, and '%s' has none (declare one with "
-                    "WATERMARK FOR)",
-                    d->name, table);
+                    "%s needs an event-time column, and '%s' has none (%s)", d->name, table,
+                    time_hint(in));
     if (slot != t)
         return FAIL(c, VG_ERR_SEMANTIC, col->span,
                     "DESCRIPTOR must name the event-time column of '%s', which is '%s'", table,

@@ -1,7 +1,8 @@
 /*
  * explain_match.c — EXPLAIN of a MATCH_RECOGNIZE node: its keys, order,
  * pattern (as SQL writes it, parenthesised only where the grouping needs
- * it), modes, SUBSETs, DEFINE conditions and measures.
+ * it), modes, SUBSETs, DEFINE conditions and measures (MATCH_ROWTIME()
+ * as written: it is the output's event time).
  *
  * DEFINE and MEASURES are expressions over the input's columns then the
  * navigation values (sql/plan.h): each navigation value is written as SQL
@@ -322,7 +323,8 @@ static void match_exprs(ex *x, const vg_plan_node *n, describe *d)
     }
     uint32_t col = m->nkeys + (m->rows != VG_MR_ONE_ROW);
     for (uint32_t i = 0; cols && i < m->nmeasures; i++) {
-        const char *t = expr_with(x, m->measures[i], ncols, cols);
+        const char *t = (int32_t)i == m->rowtime ? "MATCH_ROWTIME()"
+                                                 : expr_with(x, m->measures[i], ncols, cols);
         vg_explain_put(x, i ? ", " : "measures [");
         vg_explain_put_name(x, n->schema.cols[col + i].name);
         vg_explain_put(x, " := ");

@@ -217,6 +217,10 @@ typedef struct vg_plan_match {
     vg_mr_vars skip_vars;   /* TO FIRST / TO LAST: the variable or subset */
     int64_t within;         /* WITHIN: milliseconds; 0: none */
     bool emit_timeouts;     /* EMIT TIMEOUTS: partial matches WITHIN ends are output */
+    int32_t rowtime;        /* MATCH_ROWTIME() AS name (ONE ROW PER MATCH): the first such
+                               measure, the output's event time (the event time of the
+                               match's last row: FINAL LAST(order column), a navigation
+                               value); -1: none */
 } vg_plan_match;
 
 struct vg_plan_node {

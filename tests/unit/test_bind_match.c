@@ -182,6 +182,7 @@ static void test_design_example(void)
     CHECK_INT(m->skip_vars, 0);
     CHECK_INT(m->within, 600000);
     CHECK(!m->emit_timeouts);
+    CHECK_INT(m->rowtime, -1);
     CHECK_STR(explain(),
               "sink stdout  [k STRING, first_fail TIMESTAMP(3), success_ts TIMESTAMP(3), fails "
               "BIGINT]\n"
@@ -281,6 +282,30 @@ static void test_measures(void)
     CHECK_INT(m->max_next, 3);
     CHECK_STR(schema(n), "a DOUBLE, b DOUBLE, c DOUBLE, d DOUBLE, e DOUBLE, f DOUBLE, g DOUBLE, "
                          "h DOUBLE, i STRING, j STRING, l STRING");
+}
+
+/* MATCH_ROWTIME(): FINAL LAST of the ORDER BY column, the measure that is
+ * the output's event time (its errors are golden cases). */
+static void test_rowtime(void)
+{
+    const vg_plan_node *n = plan("PARTITION BY k ORDER BY ts\n"
+                                 "MEASURES COUNT(*) AS c, MATCH_ROWTIME() AS mt, "
+                                 "MATCH_ROWTIME(ts) AS mt2, LAST(ts) AS lt\n"
+                                 "PATTERN (A B+)");
+    CHECK_STR(errbuf, "");
+    if (!n)
+        return;
+    const vg_plan_match *m = n->u.match;
+    CHECK_INT(m->rowtime, 1);
+    CHECK_INT(m->nnavs, 4);
+    CHECK_STR(nav(m, 1), "last final u TIMESTAMP(3) ts");
+    CHECK_STR(nav(m, 2), "last final u TIMESTAMP(3) ts");
+    CHECK_STR(nav(m, 3), "last u TIMESTAMP(3) ts");
+    CHECK_STR(sql_of(m->measures[1]), "nav1");
+    CHECK_STR(sql_of(m->measures[2]), "nav2");
+    CHECK_STR(schema(n), "k STRING, c BIGINT, mt TIMESTAMP(3), mt2 TIMESTAMP(3), lt TIMESTAMP(3)");
+    CHECK(strstr(explain(), "measures [c := COUNT(*), mt := MATCH_ROWTIME(), mt2 := FINAL "
+                            "LAST(ts), lt := ts]") != NULL);
 }
 
 static void test_aggregates(void)
@@ -546,6 +571,7 @@ int main(void)
     RUN(test_design_example);
     RUN(test_define);
     RUN(test_measures);
+    RUN(test_rowtime);
     RUN(test_aggregates);
     RUN(test_pattern);
     RUN(test_modes);

@@ -8,7 +8,12 @@
  * event (for each rows-per-match mode, with timeouts, lookahead and a
  * DEFINE that reads the path), every truncation of a snapshot refused, the
  * state of another MATCH_RECOGNIZE refused, and every allocation failing in
- * turn. The golden cases (tests/sql/match) cover the pattern semantics.
+ * turn; and a randomized differential test of DEFINE conditions that read
+ * the path, evaluated from the paths' keys (match_key.c, threads merged by
+ * key) against the same pipeline evaluating them over the paths (threads
+ * merged only when their paths are equal, which tests/unit/test_nfa.c
+ * checks against its reference matcher). The golden cases
+ * (tests/sql/match) cover the pattern semantics.
  */
 #include "engine/match_int.h"
 #include "tests/unit/op_test.h"
@@ -37,6 +42,27 @@ static vg_op *match_op(run *r) { return op_of(r, VG_PLAN_MATCH); }
        "  AFTER MATCH SKIP TO LAST A\n"                                                            \
        "  PATTERN (A+ B)\n"                                                                        \
        "  DEFINE A AS SUM(A.x) <= 5, B AS NEXT(x) IS NULL OR x >= 3\n")
+
+/* MATCH_ROWTIME(): the output's event time; the watermark forwarded waits
+ * for the matches still undecided. */
+#define Q_RT                                                                                       \
+    MR("  MEASURES MATCH_ROWTIME() AS mt, COUNT(*) AS n\n"                                        \
+       "  PATTERN (A B C?)\n"                                                                      \
+       "  DEFINE A AS x = 1, B AS x = 2, C AS x = 3\n")
+
+/* TO NEXT ROW over (A|B)* C: attempts follow earlier ones (nfa_share.c). */
+#define Q_SHARE                                                                                    \
+    MR("  MEASURES COUNT(*) AS n, COUNT(A.*) AS na\n"                                              \
+       "  AFTER MATCH SKIP TO NEXT ROW\n"                                                          \
+       "  PATTERN ((A | B)* C)\n"                                                                 \
+       "  DEFINE A AS x <= 2, B AS x >= 2, C AS x = 3\n")
+
+/* MATCH_NUMBER() in DEFINE: one attempt at a time. */
+#define Q_SERIAL                                                                                   \
+    MR("  MEASURES MATCH_NUMBER() AS mn, FIRST(ts) AS t0\n"                                       \
+       "  AFTER MATCH SKIP TO NEXT ROW\n"                                                          \
+       "  PATTERN (A+ B)\n"                                                                        \
+       "  DEFINE A AS x < 3, B AS x = 3 AND MATCH_NUMBER() <= 3\n")
 
 /* ---- rows and the watermark ---- */
 
@@ -114,6 +140,40 @@ static void test_timeout_deadline(void)
     CHECK_STR(out(&r), "{\"k\":\"a\",\"ta\":\"1970-01-01T00:00:01.000Z\",\"t\":true}\n");
     vg_dag_watermark(r.dag, VG_WM_MAX);
     CHECK_STR(out(&r), "{\"k\":\"b\",\"ta\":\"1970-01-01T00:00:01.500Z\",\"t\":true}\n");
+    run_close(&r);
+}
+
+/* With MATCH_ROWTIME(), the watermark MATCH_RECOGNIZE forwards stays
+ * behind the oldest row an undecided match can end at (or start at, for
+ * the rows still to come), whatever the input's watermark; late rows are
+ * those behind the input's. */
+static void test_rowtime_watermark(void)
+{
+    run r;
+    CHECK(opened(&r, Q_RT));
+    vg_op *op = match_op(&r);
+    push(&r, "a", 1, 10);
+    push(&r, "a", 2, 20);
+    vg_dag_watermark(r.dag, 20);
+    CHECK_STR(out(&r), ""); /* A B, and C may still come */
+    CHECK_INT(op->wm, 9);
+    push(&r, "b", 1, 30);
+    vg_dag_watermark(r.dag, 40);
+    CHECK_INT(op->wm, 9);
+    push(&r, "a", 7, 35); /* behind the input's watermark, not the forwarded one: late */
+    CHECK_STR(r.late, "35");
+    push(&r, "a", 5, 50);
+    vg_dag_watermark(r.dag, 50); /* a's match is decided; b's attempt (30) is open */
+    CHECK_STR(out(&r), "{\"k\":\"a\",\"mt\":\"1970-01-01T00:00:00.020Z\",\"n\":2}\n");
+    CHECK_INT(op->wm, 29);
+    vg_dag_watermark(r.dag, VG_WM_MAX);
+    CHECK_INT(op->wm, VG_WM_MAX);
+    run_close(&r);
+    /* without an event-time attribute downstream, the watermark is forwarded as it comes */
+    CHECK(opened(&r, Q_AB));
+    push(&r, "a", 1, 10);
+    vg_dag_watermark(r.dag, 40);
+    CHECK_INT(match_op(&r)->wm, 40);
     run_close(&r);
 }
 
@@ -264,7 +324,7 @@ static const char *feed(run *r, size_t from, size_t to)
     return out(r);
 }
 
-static const char *const state_sqls[] = {Q_ONE, Q_ALL, Q_PATH, Q_NEXT};
+static const char *const state_sqls[] = {Q_ONE, Q_ALL, Q_PATH, Q_NEXT, Q_RT, Q_SHARE, Q_SERIAL};
 #define NSQLS (sizeof state_sqls / sizeof state_sqls[0])
 
 /* The uninterrupted run of Q_ONE: matches, timeouts, late rows. */
@@ -321,12 +381,198 @@ static void test_alloc_failures(void)
         check_alloc_failures(state_sqls[q], feed, NEVENTS);
 }
 
+/* ---- time and memory that stay polynomial ---- */
+
+/* (A|B)* C, C counting the A rows: threads merge by their paths' keys, the
+ * count. x = 3 rows are A and B, 2 only B, 4 may be C. Partition "x" is
+ * the 18-row case that took seconds when only equal paths merged; "y" has
+ * 2,000 rows, every seventh only B, and C rows at 1,500 and 1,990: the
+ * match ends at the first (too few A rows follow it for the second). */
+static void test_path_key_polynomial(void)
+{
+    run r;
+    CHECK(opened(&r, MR("  MEASURES COUNT(*) AS c, COUNT(A.*) AS na\n"
+                        "  PATTERN ((A | B)* C)\n"
+                        "  DEFINE A AS x IN (1, 3), B AS x IN (2, 3),\n"
+                        "         C AS x = 4 AND COUNT(A.*) > 1000\n")));
+    for (int i = 0; i < 18; i++)
+        push(&r, "x", 3, i);
+    int na = 0;
+    for (int i = 0; i < 2000; i++) {
+        int x = i == 1500 || i == 1990 ? 4 : i % 7 == 6 ? 2 : 3;
+        na += i < 1500 && x == 3;
+        push(&r, "y", x, 100 + i);
+    }
+    vg_dag_watermark(r.dag, VG_WM_MAX);
+    CHECK_STR(out(&r), vg_arena_printf(arena, "{\"k\":\"y\",\"c\":1501,\"na\":%d}\n", na));
+    CHECK_INT(na, 1286);
+    run_close(&r);
+}
+
+/* (A|B)* C with TO NEXT ROW over 3,000 rows of no C: every row's attempt
+ * stays open, and follows the first; then 200 rows and a C give 201
+ * matches at once. */
+static void test_next_row_linear(void)
+{
+    run r;
+    CHECK(opened(&r, MR("  MEASURES COUNT(*) AS c\n"
+                        "  AFTER MATCH SKIP TO NEXT ROW\n"
+                        "  PATTERN ((A | B)* C)\n"
+                        "  DEFINE A AS x IN (1, 3), B AS x IN (2, 3), C AS x = 4\n")));
+    for (int i = 0; i < 3000; i++)
+        push(&r, "x", i % 3 ? 3 : 1, i);
+    for (int i = 0; i < 200; i++)
+        push(&r, "y", 3, 5000 + i);
+    push(&r, "y", 4, 5200);
+    vg_dag_watermark(r.dag, VG_WM_MAX);
+    const char *got = out(&r);
+    uint32_t lines = 0;
+    for (const char *c = got; *c; c++)
+        lines += *c == '\n';
+    CHECK_INT(lines, 201);
+    const char *first = "{\"k\":\"y\",\"c\":201}\n{\"k\":\"y\",\"c\":200}\n";
+    CHECK(strncmp(got, first, strlen(first)) == 0);
+    run_close(&r);
+}
+
+/* ---- keys against paths ---- */
+
+static uint64_t seed = 0x2545f4914f6cdd1du;
+
+static uint32_t rnd(uint32_t n)
+{
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return (uint32_t)(seed % n);
+}
+
+static const char *const patterns[] = {
+    "(A | B)* C",        "A+ B* C",           "(A B?)+ C?",       "A (B | C)* A",
+    "PERMUTE(A, B) C*",  "(A | B | C){2,5}",  "A+? B (C | A)",    "(A | B)+ C? $",
+    "^ A* B+ C*",        "A {- B* -} C",      "(A B | A C)+",     "((A | B) C?)* B",
+};
+
+/* Conditions that read the path, the attempt's rows, or only the row (%d:
+ * a number from 0 to 4). */
+static const char *const conds[] = {
+    "COUNT(A.*) >= %d",         "SUM(B.x) < %d",           "LAST(A.x) = x",
+    "LAST(B.x, 1) < x",         "FIRST(A.x) = x",          "MIN(A.x) >= %d",
+    "MAX(C.x) <= %d",           "AVG(A.x) > %d",           "PREV(LAST(A.x)) = %d",
+    "PREV(CLASSIFIER()) = 'A'", "FIRST(CLASSIFIER()) = 'B'", "COUNT(*) <= %d",
+    "FIRST(x) = x",             "LAST(x, 2) > %d",         "ARRAY_AGG(A.x) = '[1,2]'",
+    "COUNT(DISTINCT B.x) > 1",  "x = %d",                  "x > PREV(x)",
+    "MATCH_NUMBER() > %d",      "SUM(x) < %d",             "LAST_VALUE(A.x) = %d",
+    "FIRST_VALUE(B.x) = %d",    "NEXT(LAST(A.x)) = %d",    "LAST(U.x) = %d",
+    "COUNT(U.*) > %d",          "CLASSIFIER() = 'A'",      "LAST(CLASSIFIER(), 1) = 'C'",
+    "FIRST(A.x, 1) <= x",       "NEXT(FIRST(CLASSIFIER(), 1)) = 'B'",
+    "SUM(A.x) FILTER (WHERE A.x > 1) < %d",
+};
+
+static const char *const rows_modes[] = {"ONE ROW PER MATCH", "ALL ROWS PER MATCH",
+                                         "ALL ROWS PER MATCH WITH UNMATCHED ROWS",
+                                         "ALL ROWS PER MATCH OMIT EMPTY MATCHES"};
+static const char *const skips[] = {"PAST LAST ROW", "TO NEXT ROW", "TO FIRST B", "TO LAST A"};
+
+static const char *random_cond(void)
+{
+    const char *c = vg_arena_printf(arena, conds[rnd(sizeof conds / sizeof conds[0])], rnd(5));
+    if (rnd(3))
+        return c;
+    const char *d = vg_arena_printf(arena, conds[rnd(sizeof conds / sizeof conds[0])], rnd(5));
+    return vg_arena_printf(arena, "%s %s %s", c, rnd(2) ? "AND" : "OR", d);
+}
+
+static const char *random_query(void)
+{
+    const char *pat = patterns[rnd(sizeof patterns / sizeof patterns[0])];
+    uint32_t rows = rnd(4);
+    if (rows == 2 && strstr(pat, "{-"))
+        rows = 1; /* exclusion cannot go with unmatched rows */
+    bool within = rnd(3) == 0;
+    const char *def = "";
+    for (char v = 'A'; v <= 'C'; v++)
+        if (rnd(5))
+            def = vg_arena_printf(arena, "%s%s%c AS %s", def, *def ? ", " : "", v, random_cond());
+    return vg_arena_printf(
+        arena,
+        MR("  MEASURES CLASSIFIER() AS cl, COUNT(A.*) AS na, ARRAY_AGG(x) AS xs, "
+           "MATCH_NUMBER() AS mn, FIRST(B.x) AS fb%s\n"
+           "  %s AFTER MATCH SKIP %s\n  PATTERN (%s)%s\n  SUBSET U = (A, C)\n%s%s\n"),
+        within ? ", TIMED_OUT() AS t" : "", rows_modes[rows], skips[rnd(4)], pat,
+        within ? " WITHIN INTERVAL '4' SECOND EMIT TIMEOUTS" : "", *def ? "  DEFINE " : "", def);
+}
+
+#define DIFF_EVENTS 24
+
+/* The output of sql over the events, keys on or off. NULL when it did not
+ * plan (a combination the binder refuses). */
+static const char *diff_run(const char *sql, const ev *evs, size_t n, bool keys)
+{
+    run r;
+    vg_error err;
+    if (run_open(&r, sql, &err) < 0)
+        return NULL;
+    mr_state *st = match_op(&r)->state;
+    if (!keys)
+        st->opts.path_key = NULL; /* the runs are made later, with these options */
+    for (size_t i = 0; i < n; i++) {
+        push(&r, evs[i].k, evs[i].x, evs[i].ts);
+        if (rnd(3) == 0)
+            vg_dag_watermark(r.dag, evs[i].ts - 1000 * (int64_t)rnd(3));
+    }
+    vg_dag_watermark(r.dag, VG_WM_MAX);
+    const char *got = vg_dag_error(r.dag) ? "(error)" : out(&r);
+    run_close(&r);
+    return got;
+}
+
+static void test_keys_against_paths(void)
+{
+    /* MATCH_CASES and MATCH_SEED run other cases (when hunting for a bug) */
+    uint32_t cases = getenv("MATCH_CASES") ? (uint32_t)atoi(getenv("MATCH_CASES")) : 1500;
+    if (getenv("MATCH_SEED"))
+        seed = strtoull(getenv("MATCH_SEED"), NULL, 10) | 1;
+    uint32_t usable = 0, failures = 0, keyed = 0;
+    for (uint32_t c = 0; c < cases; c++) {
+        ev evs[DIFF_EVENTS];
+        size_t n = 4 + rnd(DIFF_EVENTS - 3);
+        int64_t ts = 1000;
+        for (size_t i = 0; i < n; i++) {
+            ts += 1000 * (int64_t)rnd(3);
+            evs[i] = (ev){rnd(2) ? "p" : "q", 1 + (int64_t)rnd(3), ts};
+        }
+        const char *sql = random_query();
+        uint64_t keep = seed;
+        const char *want = diff_run(sql, evs, n, false);
+        seed = keep; /* the same watermarks */
+        const char *got = diff_run(sql, evs, n, true);
+        if (!want)
+            continue;
+        usable++;
+        run r;
+        vg_error err;
+        if (run_open(&r, sql, &err) == 0) {
+            keyed += ((mr_state *)match_op(&r)->state)->nkcomp > 0;
+            run_close(&r);
+        }
+        if (!got || strcmp(got, want)) {
+            if (failures++ < 3)
+                fprintf(stderr, "keys differ:\n%s\n  got  %s\n  want %s\n", sql, got, want);
+        }
+    }
+    CHECK_INT(failures, 0);
+    CHECK(usable > cases * 9 / 10);
+    CHECK(keyed > usable / 2);
+}
+
 int main(void)
 {
     arena = vg_arena_new(VG_MEM_OTHER, 1 << 16);
     RUN(test_watermark_order);
     RUN(test_ties);
     RUN(test_timeout_deadline);
+    RUN(test_rowtime_watermark);
     RUN(test_lookahead);
     RUN(test_memory_bounded);
     RUN(test_iterate);
@@ -335,6 +581,9 @@ int main(void)
     RUN(test_snapshot_restore);
     RUN(test_restore_refuses);
     RUN(test_alloc_failures);
+    RUN(test_path_key_polynomial);
+    RUN(test_next_row_linear);
+    RUN(test_keys_against_paths);
     vg_arena_free(arena);
     return CHECK_DONE();
 }
