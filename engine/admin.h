@@ -7,7 +7,11 @@
  *   POST /query             live state in SQL (engine/live.h): the body is the
  *                           SQL, or JSON {"sql": "..."}; JSON rows back
  *   GET  /rules, /models    the active rulesets and models (engine/registry.h)
- *   GET  /checkpoints       the checkpoints kept (none until checkpoints land)
+ *   POST /rules             activate a stored ruleset version, or store rules (JSON rows)
+ *                           as a new version and activate it (compiled first)
+ *   POST /models            activate a stored model version, or load a model file as a
+ *                           new version and activate it
+ *   GET  /checkpoints       the checkpoints of the pipeline's store (vigil run)
  *   POST /reload            compile the pipeline's files again and swap the new plan
  *                           in between batches (engine/reload.h); 501 when the runner
  *                           registered no reloader (vg_admin_set_reloader)
@@ -33,7 +37,8 @@
  *
  *     a = vg_admin_start(plan, &opts, &err);      before the DAG opens
  *     vg_admin_attach(a, dag, registry, &metrics); when the DAG opens (again)
- *     vg_admin_serve(a);                           between batches
+ *     vg_admin_serve(a);                           between batches (poll(2) on
+ *                                                  vg_admin_wake_fd(a) while idle)
  *     vg_admin_hold(a, &stop, &err);               optional: serve until *stop
  *     vg_admin_attach(a, NULL, NULL, NULL);        before the DAG closes
  *     vg_admin_stop(a);
@@ -106,6 +111,41 @@ void vg_admin_stop(vg_admin *a);
  * always) says the runner is between batches. Without a reloader /reload
  * answers 501. */
 void vg_admin_set_reloader(vg_admin *a, vg_reload_service fn, vg_reload_ready ready, void *arg);
+
+/* A descriptor (an eventfd) that becomes readable when a request starts to
+ * wait for the runner, so that a runner sleeping in poll(2) between turns
+ * wakes for it; vg_admin_serve empties it. Owned by a. */
+int vg_admin_wake_fd(const vg_admin *a);
+
+/* GET /checkpoints lists the checkpoints of pipeline in st (both borrowed,
+ * read on the runner's thread; NULL: an empty list, as replay has). */
+struct vg_store;
+void vg_admin_set_checkpoints(vg_admin *a, struct vg_store *st, const char *pipeline);
+
+/* A change of model or ruleset version (POST /models, POST /rules, their
+ * control commands) is bracketed by fn(arg, false, err) before it (-1:
+ * refused, 503 with err's message, nothing changes) and fn(arg, true, err)
+ * once it applied (the change stands; an error there is the runner's to
+ * handle). `vigil run` writes a checkpoint at both, so every epoch of its
+ * turn log has one set of versions. NULL: none. */
+typedef int (*vg_admin_change_fn)(void *arg, bool after, vg_error *err);
+void vg_admin_set_changer(vg_admin *a, vg_admin_change_fn fn, void *arg);
+
+/* One command of a control topic, on the runner's thread between batches
+ * (a DAG attached): msg[0..len) is a JSON object with "op" and optionally
+ * "id" (any JSON value, echoed); the other members are the body of the
+ * admin request the op stands for:
+ *     {"op": "reload", "dry_run": B, "confirm": B}       POST /reload
+ *     {"op": "activate_model", "model": M, "version": N}  POST /models
+ *     {"op": "rules", "ruleset": R, "version": N}         POST /rules
+ * (and every other body those endpoints take). No Host or token check: the
+ * topic is the credential. The outcome is appended to reply as one JSON
+ * line: {"id":ID,"op":OP,"status":HTTP,"ok":BOOL,"answer":BODY}, BODY
+ * being what the endpoint answered ({"error":...} for a refusal); a
+ * message that is not such a command gets status 400, op null and an
+ * error saying why. Returns whether it was ok; out of memory leaves reply
+ * as it was and returns false. */
+bool vg_admin_command(vg_admin *a, const char *msg, size_t len, vg_buf *reply);
 
 /* ---- requests without HTTP (vg_admin_new, tests, fuzzing) ---- */
 

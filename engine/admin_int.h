@@ -66,6 +66,15 @@ struct vg_admin {
     vg_reload_service reload;     /* NULL: none (501) */
     vg_reload_ready reload_ready; /* whether the runner is between batches; NULL: always */
     void *reload_arg;             /* handed to both */
+    /* waking a runner asleep in poll(2): an eventfd, readable while signaled (both changed
+       under mu only) */
+    int wake_fd;
+    atomic_bool signaled;
+    /* GET /checkpoints, POST /models and /rules: the runner's (runner's thread only) */
+    struct vg_store *store;      /* the pipeline's store, or NULL */
+    const char *pipeline;        /* its name there */
+    vg_admin_change_fn change;   /* brackets a registry change; NULL: none */
+    void *change_arg;
 };
 
 /* An endpoint: its path, methods and handlers (admin_route.c's table). */
@@ -91,7 +100,10 @@ void admin_page_models(vg_admin *a, const vg_admin_request *rq, vg_admin_respons
 void admin_page_checkpoints(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
 /* POST /reload: the runner's reload service (engine/reload.h). */
 void admin_page_reload(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
-/* 501: the feature named in the path has not landed yet. */
+/* POST /models, POST /rules (admin_change.c). */
+void admin_page_models_post(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+void admin_page_rules_post(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+/* 501: POST /reload of a runner without a reload service. */
 void admin_page_not_yet(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
 
 /* rs becomes status with body {"error":"message"} (a JSON object). */
@@ -99,6 +111,11 @@ void admin_error(vg_admin_response *rs, int status, const char *message);
 /* rs becomes status with err as a JSON object: message, and where err has
  * a position, line, column, length and context (the line and carets). */
 void admin_error_of(vg_admin_response *rs, int status, const vg_error *err);
+
+/* The route of path, or NULL (admin_route.c). */
+const admin_route *admin_find_route(const char *path);
+/* rs initialised as vg_admin_handle starts it: 200-to-be, JSON, empty body. */
+void admin_response_init(vg_admin_response *rs);
 
 /* ---- the server (admin.c) ---- */
 

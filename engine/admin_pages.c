@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine/admin_int.h"
+#include "engine/checkpoint_cmd.h"
 #include "engine/clock.h"
 #include "engine/json_out.h"
 #include "engine/registry.h"
@@ -309,9 +310,12 @@ static int reload_request(const vg_admin_request *rq, vg_reload_request *out,
 }
 
 /* The HTTP status of a reload that failed: its SQL, YAML or files are
- * wrong (400), it conflicts with what runs (409), or the engine failed. */
+ * wrong (400), it conflicts with what runs (409), the store cannot take its
+ * checkpoint now (503), or the engine failed. */
 static int reload_failure_status(const vg_error *err)
 {
+    if (err->retriable)
+        return 503; /* vigil run: the checkpoint before the swap could not be written now */
     switch (err->code) {
     case VG_ERR_NOMEM:
     case VG_ERR_RUNTIME:
@@ -371,7 +375,7 @@ void admin_page_reload(vg_admin *a, const vg_admin_request *rq, vg_admin_respons
     vg_reload_answer_free(&ans);
 }
 
-/* ---- /rules, /models, /checkpoints, not yet ---- */
+/* ---- GET /rules, GET /models, /checkpoints, not yet ---- */
 
 static int put_rule(vg_buf *b, const vg_rule *r)
 {
@@ -448,17 +452,26 @@ void admin_page_models(vg_admin *a, const vg_admin_request *rq, vg_admin_respons
 
 void admin_page_checkpoints(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs)
 {
-    (void)a, (void)rq;
+    (void)rq;
     ok(rs, "application/json");
-    if (vg_buf_puts(&rs->body, "{\"checkpoints\":[]}\n") < 0)
-        nomem(rs);
+    if (!a->store) { /* a runner without a store: replay, or vigil run without state.store */
+        if (vg_buf_puts(&rs->body, "{\"checkpoints\":[]}\n") < 0)
+            nomem(rs);
+        return;
+    }
+    vg_error err;
+    vg_error_clear(&err);
+    if (vg_checkpoint_cmd_json(a->store, a->pipeline, &rs->body, &err) < 0)
+        admin_error(rs, err.code == VG_ERR_NOMEM ? 500 : 503, err.msg);
 }
 
 void admin_page_not_yet(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs)
 {
     (void)a;
     char msg[200];
-    snprintf(msg, sizeof msg, "%s %s is not available yet: it comes with reload (issue 8)",
+    snprintf(msg, sizeof msg,
+             "%s %s is not available: this runner was not given the pipeline's files to "
+             "compile again",
              rq->method, rq->path);
     admin_error(rs, 501, msg);
 }

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/admin_int.h"
 #include "engine/clock.h"
@@ -34,11 +36,19 @@ static const admin_route routes[] = {
      "the running operator DAG; ?format=text (default), dot or json", false},
     {"/query", "POST", true, NULL, admin_page_query,
      "live state in SQL: the body is one SELECT, or JSON {\"sql\": \"...\"}", false},
-    {"/rules", "GET, POST", true, admin_page_rules, admin_page_not_yet,
-     "the active version of every ruleset, with its rules", false},
-    {"/models", "GET, POST", true, admin_page_models, admin_page_not_yet,
-     "every model: its file, type, version, features and outputs", false},
-    {"/checkpoints", "GET", true, admin_page_checkpoints, NULL, "the checkpoints kept",
+    {"/rules", "GET, POST", true, admin_page_rules, admin_page_rules_post,
+     "GET: the active version of every ruleset, with its rules; POST {\"ruleset\": R, "
+     "\"version\": N} activates a stored version, {\"ruleset\": R, \"rules\": [...]} stores "
+     "and activates new rules (compiled first)",
+     true},
+    {"/models", "GET, POST", true, admin_page_models, admin_page_models_post,
+     "GET: every model: its file, type, version, features and outputs; POST {\"model\": M, "
+     "\"version\": N} activates a stored version, {\"model\": M, \"path\": FILE} loads a "
+     "new one and activates it",
+     true},
+    {"/checkpoints", "GET", true, admin_page_checkpoints, NULL,
+     "the checkpoints of the pipeline's store, newest first, with their offsets, sink "
+     "positions and versions",
      false},
     {"/reload", "POST", true, NULL, admin_page_reload,
      "reload the pipeline's files: the state plan as JSON; body {\"dry_run\": true} only "
@@ -46,7 +56,7 @@ static const admin_route routes[] = {
      true},
 };
 
-static const admin_route *find_route(const char *path)
+const admin_route *admin_find_route(const char *path)
 {
     for (size_t i = 0; path && i < sizeof routes / sizeof routes[0]; i++)
         if (strcmp(routes[i].path, path) == 0)
@@ -186,6 +196,13 @@ static void on_runner(vg_admin *a, const admin_route *route, const vg_admin_requ
     a->tail = &job;
     atomic_fetch_add(&a->pending, 1);
     pthread_cond_signal(&a->work_cv);
+    if (a->wake_fd >= 0 && !atomic_load(&a->signaled)) {
+        uint64_t one = 1;
+        atomic_store(&a->signaled, true);
+        if (write(a->wake_fd, &one, sizeof one) < 0) {
+            /* the counter cannot overflow at one per request: nothing to do */
+        }
+    }
     bool timed_out = false;
     while (!job.done) {
         int rc = timed_out ? pthread_cond_wait(&a->done_cv, &a->mu)
@@ -229,8 +246,22 @@ static admin_job *next_job(vg_admin *a)
     return NULL;
 }
 
+/* Empty the wake-up descriptor (under mu, as the writer sets it). */
+static void unsignal(vg_admin *a)
+{
+    pthread_mutex_lock(&a->mu);
+    uint64_t n;
+    if (atomic_load(&a->signaled) && read(a->wake_fd, &n, sizeof n) < 0) {
+        /* EAGAIN: nothing to read */
+    }
+    atomic_store(&a->signaled, false);
+    pthread_mutex_unlock(&a->mu);
+}
+
 void vg_admin_serve(vg_admin *a)
 {
+    if (atomic_load_explicit(&a->signaled, memory_order_acquire))
+        unsignal(a);
     if (!atomic_load_explicit(&a->pending, memory_order_acquire))
         return;
     double t0 = vg_metrics_now();
@@ -294,6 +325,20 @@ void vg_admin_set_reloader(vg_admin *a, vg_reload_service fn, vg_reload_ready re
     a->reload_arg = arg;
 }
 
+int vg_admin_wake_fd(const vg_admin *a) { return a->wake_fd; }
+
+void vg_admin_set_checkpoints(vg_admin *a, struct vg_store *st, const char *pipeline)
+{
+    a->store = st;
+    a->pipeline = pipeline;
+}
+
+void vg_admin_set_changer(vg_admin *a, vg_admin_change_fn fn, void *arg)
+{
+    a->change = fn;
+    a->change_arg = arg;
+}
+
 /* A DAG of another plan runs now (a reload): the pages read that plan, and
  * queries its live tables. Out of memory leaves no live tables: /query
  * answers 503 until the next attach. */
@@ -328,13 +373,18 @@ void vg_admin_attach(vg_admin *a, vg_dag *dag, struct vg_registry *registry, vg_
 
 /* ---- requests ---- */
 
-void vg_admin_handle(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs)
+void admin_response_init(vg_admin_response *rs)
 {
     memset(rs, 0, sizeof *rs);
     vg_buf_init(&rs->body, VG_MEM_IO);
     rs->content_type = "application/json";
+}
+
+void vg_admin_handle(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs)
+{
+    admin_response_init(rs);
     atomic_fetch_add(&a->served, 1);
-    const admin_route *route = find_route(rq->path);
+    const admin_route *route = admin_find_route(rq->path);
     bool get = rq->method && strcmp(rq->method, "GET") == 0;
     bool post = rq->method && strcmp(rq->method, "POST") == 0;
     page_fn *fn = route ? (get ? route->get : post ? route->post : NULL) : NULL;
@@ -388,6 +438,7 @@ vg_admin *vg_admin_new(const vg_plan *plan, const vg_admin_opts *opts, vg_error 
     a->opts.wait_ms = a->opts.wait_ms > 0 ? a->opts.wait_ms : DEFAULT_WAIT_MS;
     a->opts.pause_ms = a->opts.pause_ms > 0 ? a->opts.pause_ms : DEFAULT_PAUSE_MS;
     a->started_ms = vg_clock_ms();
+    a->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -455,6 +506,8 @@ void vg_admin_stop(vg_admin *a)
     vg_live_close(a->live);
     vg_free(a->token);
     vg_free(a->ready_file);
+    if (a->wake_fd >= 0)
+        close(a->wake_fd);
     pthread_cond_destroy(&a->done_cv);
     pthread_cond_destroy(&a->work_cv);
     pthread_mutex_destroy(&a->mu);

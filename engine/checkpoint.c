@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/registry.h"
+
 /* A stateful node of the plan. */
 typedef struct ckpt_node {
     uint32_t id;        /* its plan node id (vg_dag_op) */
@@ -35,6 +37,9 @@ struct vg_checkpoints {
     uint32_t keep;           /* checkpoints kept per pipeline */
     uint32_t nnodes;         /* stateful nodes */
     ckpt_node *nodes;        /* sorted by (fp, seq) */
+    const vg_store_sql *sql; /* the plan's SQL files (borrowed), or NULL */
+    uint32_t nsql;
+    struct vg_registry *registry; /* whose versions are recorded (borrowed), or NULL */
 };
 
 static int nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
@@ -116,6 +121,14 @@ void vg_checkpoint_close(vg_checkpoints *c)
 
 void vg_checkpoint_set_keep(vg_checkpoints *c, uint32_t keep) { c->keep = keep ? keep : 1; }
 
+void vg_checkpoint_set_sql(vg_checkpoints *c, const vg_store_sql *sql, uint32_t n)
+{
+    c->sql = n ? sql : NULL;
+    c->nsql = n;
+}
+
+void vg_checkpoint_set_registry(vg_checkpoints *c, struct vg_registry *reg) { c->registry = reg; }
+
 const char *vg_checkpoint_plan_fp(const vg_checkpoints *c) { return c->plan_fp; }
 
 /* ---- writing ---- */
@@ -130,7 +143,9 @@ struct vg_checkpoint_snap {
     vg_store_sink_pos *sinks; /* the caller's, then the DAG's other channels, with rows */
     uint32_t nsinks;
     uint64_t late_rows;  /* the DAG's */
-    vg_arena *strings;   /* the offsets' and sinks' strings */
+    vg_store_version *versions; /* the registry's active versions then */
+    uint32_t nversions;
+    vg_arena *strings;   /* the offsets', sinks' and versions' strings */
     int64_t snapshot_us; /* how long taking it took */
 };
 
@@ -203,6 +218,29 @@ static int copy_sinks(vg_checkpoint_snap *s, vg_dag *d, const vg_store_sink_pos 
     return bad ? -1 : 0;
 }
 
+/* The active version of every model and ruleset of the plan in c->registry. */
+static int copy_versions(vg_checkpoints *c, vg_checkpoint_snap *s)
+{
+    const vg_plan *p = c->plan;
+    uint32_t n = c->registry ? p->nmodels + p->nrulesets : 0;
+    bool bad = !(s->versions = vg_arena_calloc(s->strings, (n ? n : 1) * sizeof *s->versions));
+    for (uint32_t i = 0; !bad && i < n; i++) {
+        bool model = i < p->nmodels;
+        const char *name = model ? p->models[i]->name : p->rulesets[i - p->nmodels]->name;
+        int64_t v = 0;
+        if (model) {
+            const vg_model_slot *m = vg_registry_model(c->registry, name);
+            v = m && m->model ? m->version : 0;
+        } else {
+            const vg_ruleset_slot *r = vg_registry_ruleset(c->registry, name);
+            v = r && r->rules ? vg_ruleset_version(r->rules) : 0;
+        }
+        s->versions[s->nversions++] = (vg_store_version){model ? "model" : "ruleset",
+                                                         keep_str(s, name, &bad), v};
+    }
+    return bad ? -1 : 0;
+}
+
 vg_checkpoint_snap *vg_checkpoint_take(vg_checkpoints *c, vg_dag *d, const vg_store_offset *offsets,
                                        uint32_t noffsets, const vg_store_sink_pos *sinks,
                                        uint32_t nsinks, vg_error *err)
@@ -218,7 +256,7 @@ vg_checkpoint_snap *vg_checkpoint_take(vg_checkpoints *c, vg_dag *d, const vg_st
     s->strings = vg_arena_new(VG_MEM_STATE, 1024);
     s->ops = vg_calloc(VG_MEM_STATE, c->nnodes + 1, sizeof *s->ops);
     int rc = s->strings && s->ops && copy_offsets(s, offsets, noffsets) == 0 &&
-                     copy_sinks(s, d, sinks, nsinks) == 0
+                     copy_sinks(s, d, sinks, nsinks) == 0 && copy_versions(c, s) == 0
                  ? 0
                  : nomem(err);
     if (rc == 0)
@@ -253,7 +291,11 @@ int vg_checkpoint_commit(vg_checkpoints *c, const vg_checkpoint_snap *s, vg_chec
                          .noffsets = s->noffsets,
                          .offsets = s->offsets,
                          .nsinks = s->nsinks,
-                         .sinks = s->sinks};
+                         .sinks = s->sinks,
+                         .nsql = c->nsql,
+                         .sql = c->sql,
+                         .nversions = s->nversions,
+                         .versions = s->versions};
     uint32_t pruned = 0;
     if (vg_store_ckpt_put(c->st, &rec, s->ops, s->nops, c->keep, &pruned, err) < 0)
         return -1;
@@ -261,6 +303,7 @@ int vg_checkpoint_commit(vg_checkpoints *c, const vg_checkpoint_snap *s, vg_chec
     if (stats)
         *stats = (vg_checkpoint_stats){.id = rec.id,
                                        .epoch = rec.epoch,
+                                       .created_at = rec.created_at,
                                        .bytes = (uint64_t)rec.bytes,
                                        .nops = s->nops,
                                        .pruned = pruned,
@@ -407,6 +450,39 @@ static int take_newest(const vg_store_ckpt *info, void *arg)
     n->id = info->id;
     n->rc = check_owner(n->c, info, n->err);
     return 1; /* the first is the newest: stop */
+}
+
+/* The newest checkpoint of the store (any plan), or a refusal of another
+ * pipeline's: what peek reports. */
+typedef struct newest_any {
+    const char *pipeline; /* who asks */
+    int64_t id;           /* 0: none */
+} newest_any;
+
+static int take_newest_any(const vg_store_ckpt *info, void *arg)
+{
+    newest_any *n = arg;
+    n->id = strcmp(info->pipeline, n->pipeline) == 0 ? info->id : -info->id;
+    return 1;
+}
+
+int vg_checkpoint_peek(vg_store *st, const char *pipeline, vg_arena *arena, vg_store_ckpt *out,
+                       vg_error *err)
+{
+    memset(out, 0, sizeof *out);
+    newest_any n = {pipeline, 0};
+    if (vg_store_ckpt_list(st, NULL, take_newest_any, &n, err) < 0)
+        return -1;
+    if (!n.id)
+        return 1;
+    int rc = vg_store_ckpt_get(st, n.id < 0 ? -n.id : n.id, arena, out, NULL, NULL, err);
+    if (rc != 0)
+        return rc;
+    if (n.id < 0) { /* another pipeline's: refused in check_owner's words */
+        vg_checkpoints c = {.st = st, .pipeline = (char *)pipeline};
+        return check_owner(&c, out, err);
+    }
+    return 0;
 }
 
 int vg_checkpoint_load(vg_checkpoints *c, vg_dag *d, vg_arena *arena, vg_store_ckpt *out,

@@ -15,7 +15,13 @@
  *     offsets) and the rows encoded for it;
  *   - the pipeline's name, an epoch (1, 2, ... per pipeline, never reused,
  *     even after the checkpoints are dropped), the plan's fingerprint, when
- *     it was written, its bytes and the late rows counted so far.
+ *     it was written, its bytes and the late rows counted so far;
+ *   - the text of the plan's SQL files (vg_checkpoint_set_sql; stored once
+ *     per plan), so that a restart after the SQL changed can compile the
+ *     plan the checkpoint was written by, restore into it, and reload;
+ *   - the model and ruleset versions active (vg_checkpoint_set_registry),
+ *     so that a restart recomputes logged turns with the versions they ran
+ *     with.
  *
  * The state and the offsets are one transaction, so they never disagree:
  * a crash or an I/O error at any point leaves the previous checkpoint
@@ -59,6 +65,7 @@ typedef struct vg_checkpoints vg_checkpoints;
 typedef struct vg_checkpoint_stats {
     int64_t id;          /* the checkpoint's id in the store */
     int64_t epoch;       /* its epoch */
+    int64_t created_at;  /* when it was written: epoch ms (the store's clock) */
     uint64_t bytes;      /* state bytes of all operators */
     uint32_t nops;       /* operators with state written */
     uint32_t pruned;     /* older checkpoints deleted */
@@ -79,6 +86,23 @@ void vg_checkpoint_close(vg_checkpoints *c);
 void vg_checkpoint_set_keep(vg_checkpoints *c, uint32_t keep);
 /* The plan's fingerprint as 16 hex digits (owned by c). */
 const char *vg_checkpoint_plan_fp(const vg_checkpoints *c);
+
+/* The SQL files of c's plan, written with every checkpoint (stored once per
+ * plan). Borrowed: sql must outlive c. n 0: none (the default). */
+void vg_checkpoint_set_sql(vg_checkpoints *c, const vg_store_sql *sql, uint32_t n);
+/* The registry whose models' and rulesets' active versions every
+ * checkpoint records (one entry per CREATE MODEL and CREATE RULESET of the
+ * plan). Borrowed; NULL: none (the default). */
+struct vg_registry;
+void vg_checkpoint_set_registry(vg_checkpoints *c, struct vg_registry *reg);
+
+/* The newest checkpoint of pipeline in st, without its operators' state:
+ * its row, offsets, sinks, versions and its plan's SQL files into *out (in
+ * arena), whatever plan wrote it. 0; 1 when the store has no checkpoint;
+ * -1 with err set: the store's errors, or the refusal of a checkpoint of
+ * another pipeline (as vg_checkpoint_load words it). */
+int vg_checkpoint_peek(vg_store *st, const char *pipeline, vg_arena *arena, vg_store_ckpt *out,
+                       vg_error *err);
 
 /* Write a checkpoint of d (a DAG of c's plan) with the sources' offsets
  * (offsets[0..noffsets), each source partition once) and the sinks'

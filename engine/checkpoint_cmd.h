@@ -16,7 +16,9 @@
 
 #include <stdio.h>
 
+#include "engine/buf.h"
 #include "engine/error.h"
+#include "engine/store.h"
 
 #define VG_CHECKPOINT_CMD_USAGE "list|drop PIPELINE"
 #define VG_CHECKPOINT_CMD_HELP                                                                     \
@@ -40,6 +42,17 @@ int vg_checkpoint_cmd_main(int argc, char **argv);
  * that does not exist is not created. 0, or -1 with err set (the store's
  * errors). */
 int vg_checkpoint_cmd_list(const char *store_path, const char *pipeline, FILE *out, vg_error *err);
+/* The same as JSON (GET /checkpoints of the admin API), appended to out,
+ * from a store the caller has open:
+ *     {"pipeline":"payments","checkpoints":[{"id":12,"epoch":12,
+ *      "created_at":"2026-11-23T10:00:00.000Z","bytes":48213,"plan":"<fp>",
+ *      "offsets":[{"source":"payments","topic":"pay","partition":0,
+ *      "next_offset":1203},...],"sinks":[{"sink":"decisions",
+ *      "position":"seq=40 ends=12,28","rows":40},...],"versions":[{"kind":
+ *      "ruleset","name":"payment_rules","version":3},...]},...],
+ *      "turns_logged":5}
+ * newest first, and a newline. 0, or -1 with err set (out as it was). */
+int vg_checkpoint_cmd_json(vg_store *st, const char *pipeline, vg_buf *out, vg_error *err);
 /* Delete every checkpoint of pipeline in the store and its turn log, in
  * one transaction, and print what went:
  *     dropped 3 checkpoints and 5 logged turns of pipeline 'payments' from store 'PATH'

@@ -96,9 +96,20 @@ typedef struct vg_config {
                                            fsync, as checkpoints do */
     } state;
     struct {
-        char *listen; /* `admin.listen`: HOST:PORT of the admin API (default 127.0.0.1:8470) */
+        char *listen; /* `admin.listen`: HOST:PORT of the admin API; NULL: not set (vigil run
+                         serves no admin API unless --admin says where) */
         char *token;  /* `admin.token`: bearer token required; NULL: none */
     } admin;
+    struct {
+        char *topic;           /* `control.kafka.topic`: the control topic vigil run reads
+                                  commands from; NULL: none */
+        char *bootstrap;       /* `control.kafka.bootstrap` (default "127.0.0.1:9092") */
+        vg_config_prop *props; /* `control.kafka.properties`, in file order */
+        uint32_t nprops;       /* entries in props */
+        char *reply_topic;     /* `control.reply.kafka.topic`: replies go there; NULL: none */
+        char *reply_bootstrap; /* `control.reply.kafka.bootstrap`; NULL: control.kafka's */
+        char *reply_path;      /* `control.reply.file`: or replies are appended there; NULL */
+    } control;
     struct {
         int64_t max_event_bytes; /* `limits.max_event_bytes`: longer events are
                                     dead-lettered (default 1048576) */

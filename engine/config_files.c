@@ -368,6 +368,16 @@ void vg_config_free(vg_config *cfg)
     vg_free(cfg->state.store);
     vg_free(cfg->admin.listen);
     vg_free(cfg->admin.token);
+    vg_free(cfg->control.topic);
+    vg_free(cfg->control.bootstrap);
+    for (uint32_t i = 0; i < cfg->control.nprops; i++) {
+        vg_free(cfg->control.props[i].key);
+        vg_free(cfg->control.props[i].value);
+    }
+    vg_free(cfg->control.props);
+    vg_free(cfg->control.reply_topic);
+    vg_free(cfg->control.reply_bootstrap);
+    vg_free(cfg->control.reply_path);
     vg_free(cfg);
 }
 

@@ -281,8 +281,29 @@ static unsigned long long parse_count(const char *s, unsigned long long max)
     return s && *s && !*end && n <= max ? n : 0;
 }
 
+/* Start the admin API of `vigil run` when --admin or admin.listen says
+ * where (token: --admin-token, else admin.token). 0 (none, or started), -1. */
+static int run_admin(const vg_config *cfg, const vg_plan *plan, admin_args *aa, vg_run_opts *opts,
+                     bool quiet, vg_error *err)
+{
+    const char *listen = aa->listen ? aa->listen : cfg->admin.listen;
+    if (!listen)
+        return 0;
+    vg_admin_opts ao = {.listen = listen,
+                        .token = aa->token ? aa->token : cfg->admin.token,
+                        .ready_file = aa->ready};
+    if (!(aa->admin = vg_admin_start(plan, &ao, err)))
+        return -1;
+    vg_metrics_init(&aa->metrics);
+    opts->admin = aa->admin;
+    opts->admin_metrics = &aa->metrics;
+    if (!quiet)
+        fprintf(stderr, "vigil: admin API at %s\n", vg_admin_url(aa->admin));
+    return 0;
+}
+
 /* Run the pipeline with the stop descriptor, print the summary. */
-static int run_pipeline(const char *path, vg_run_opts *opts, bool quiet)
+static int run_pipeline(const char *path, vg_run_opts *opts, admin_args *aa, bool quiet)
 {
     vg_error err;
     vg_error_clear(&err);
@@ -295,8 +316,11 @@ static int run_pipeline(const char *path, vg_run_opts *opts, bool quiet)
     opts->commit_interval_ms = cfg->state.checkpoint_interval_ms;
     opts->sync_full = cfg->state.fsync_turns;
     opts->log = stderr;
+    opts->pipeline_path = path;
     int rc = -1;
-    if ((opts->stop_fd = vg_run_stop_fd(&err)) >= 0) {
+    /* the stop descriptor first: the admin API's threads inherit the blocked signals */
+    if ((opts->stop_fd = vg_run_stop_fd(&err)) >= 0 &&
+        run_admin(cfg, vg_pipeline_plan(p), aa, opts, quiet, &err) == 0) {
         if (!quiet)
             fprintf(stderr, "vigil: running %s until interrupted (Ctrl-C)\n", path);
         vg_run_metrics m;
@@ -304,19 +328,27 @@ static int run_pipeline(const char *path, vg_run_opts *opts, bool quiet)
         if (!quiet && rc == 0)
             vg_run_metrics_print(&m, stderr);
         vg_run_metrics_free(&m);
-        close(opts->stop_fd);
     }
+    vg_admin_stop(aa->admin);
+    if (opts->stop_fd >= 0)
+        close(opts->stop_fd);
     vg_pipeline_free(p);
     return rc < 0 ? print_error(&err) : 0;
 }
 
 static int cmd_run(int argc, char **argv)
 {
-    vg_run_opts opts = {.stop_fd = -1};
+    vg_run_opts opts = {.stop_fd = -1, .watch = true};
+    admin_args aa = {0};
     const char *path = NULL;
     bool quiet = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int took = strcmp(a, "--hold") == 0 ? 0 : admin_option(argc, argv, &i, &aa);
+        if (took < 0)
+            return usage_error("run", "%s needs a value", a);
+        if (took)
+            continue;
         if (strcmp(a, "--idle-timeout") == 0) {
             const char *v = option_value(argc, argv, &i);
             if (!v || vg_config_parse_duration(v, strlen(v), &opts.idle_timeout_ms) < 0 ||
@@ -330,6 +362,8 @@ static int cmd_run(int argc, char **argv)
                 return usage_error("run", "%s needs a positive number", a);
         } else if (strcmp(a, "--exit-at-end") == 0) {
             opts.exit_at_end = true;
+        } else if (strcmp(a, "--no-watch") == 0) {
+            opts.watch = false;
         } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
             opts.log_level = 6;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -344,7 +378,7 @@ static int cmd_run(int argc, char **argv)
     }
     if (!path)
         return usage_error("run", "%s", "missing PIPELINE");
-    return run_pipeline(path, &opts, quiet);
+    return run_pipeline(path, &opts, &aa, quiet);
 }
 
 /* ---- dev-broker ---- */
@@ -663,7 +697,8 @@ static const command commands[] = {
      "  (with --admin, POST /reload compiles PIPELINE's files again: `vigil reload`)\n\n"
      "PIPELINE is a .sql file, a pipeline.yaml, or a folder holding one.\n"},
     {"run", cmd_run,
-     "PIPELINE [--idle-timeout DURATION] [--max-events N] [--exit-at-end] [--quiet] [--verbose]",
+     "PIPELINE [--idle-timeout DURATION] [--max-events N] [--exit-at-end] [--admin HOST:PORT]\n"
+     "          [--admin-token T] [--admin-ready FILE] [--no-watch] [--quiet] [--verbose]",
      "Run PIPELINE against Kafka until interrupted (SIGINT or SIGTERM): every stream reads\n"
      "its topic (pipeline.yaml sources.NAME.kafka), every sink writes its topic or file.\n"
      "Malformed or oversized messages and late rows go to the dead_letter sink, counted.\n"
@@ -672,6 +707,12 @@ static const command commands[] = {
      "state.checkpoint_interval and a restart after a crash writes every row exactly once\n"
      "(docs/kafka.md). On a stop, waits for every delivery, commits (or checkpoints),\n"
      "prints a summary and exits 0.\n\n"
+     "Change without a restart (docs/reload.md, docs/operations.md): an edit of\n"
+     "pipeline.yaml or its SQL files, POST /reload on the admin API (`vigil reload`) and\n"
+     "the control topic (pipeline.yaml control) compile the files again and swap the new\n"
+     "plan in between two batches, keeping the state it can; POST /models, POST /rules and\n"
+     "the control topic activate model and ruleset versions. With state.store a restart\n"
+     "after the SQL changed recovers in the checkpoint's plan, then reloads.\n\n"
      "  --idle-timeout D   a source partition silent for D (e.g. 500ms, 5s; default 5s)\n"
      "                     stops holding the watermark back, so its silence does not\n"
      "                     stall every window\n"
@@ -681,6 +722,11 @@ static const command commands[] = {
      "                     and never turn idle, so runs over the same input give the same rows\n"
      "  --batch-size N     messages each stream (with state.store: each partition) reads\n"
      "                     per turn (default 1024)\n"
+     "  --admin HOST:PORT  serve the admin API there (default: pipeline.yaml's admin.listen;\n"
+     "                     none without either; port 0: any free one)\n"
+     "  --admin-token T    the bearer token it requires (default: admin.token)\n"
+     "  --admin-ready FILE write the admin API's URL to FILE once it listens\n"
+     "  --no-watch         do not reload when a file of the pipeline is edited\n"
      "  --quiet            no start line and no summary\n"
      "  --verbose          also show partition assignments and Kafka client notices\n\n"
      "docs/kafka.md tells more; `vigil dev-broker` serves a local broker to try it on.\n"},

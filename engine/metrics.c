@@ -153,10 +153,34 @@ static void w_events_dead(mctx *c) { per_source(c, c->m->events_dead); }
 static void w_late(mctx *c) { sample_u64(c, "", c->m->late_rows); }
 static void w_partitions(mctx *c) { sample_u64(c, "", c->m->partitions); }
 
+/* A runner's own sink figure: rows, delivered, failed or suppressed. */
+typedef enum sink_figure { SINK_ROWS, SINK_DELIVERED, SINK_FAILED, SINK_SUPPRESSED } sink_figure;
+
+static void runner_sinks(mctx *c, sink_figure f)
+{
+    char l[320], esc[256];
+    for (uint32_t i = 0; i < c->m->nsinks; i++) {
+        const vg_metrics_sink *s = &c->m->sinks[i];
+        const uint64_t v[] = {s->rows, s->delivered, s->failed, s->suppressed};
+        if (f != SINK_ROWS && !s->kafka)
+            continue;
+        snprintf(l, sizeof l, "{sink=\"%s\"}", label(s->name, esc, sizeof esc));
+        sample_u64(c, l, v[f]);
+    }
+}
+static void w_sink_delivered(mctx *c) { runner_sinks(c, SINK_DELIVERED); }
+static void w_sink_failed(mctx *c) { runner_sinks(c, SINK_FAILED); }
+static void w_sink_suppressed(mctx *c) { runner_sinks(c, SINK_SUPPRESSED); }
+
 /* Per-sink counts: rows written (dead = false) or dead-lettered. */
 static void per_sink(mctx *c, bool dead)
 {
     char l[320], esc[256];
+    if (c->m->sinks) {
+        if (!dead)
+            runner_sinks(c, SINK_ROWS);
+        return;
+    }
     for (uint32_t i = 0; c->dag && i < vg_dag_nchannels(c->dag); i++) {
         const vg_channel *ch = vg_dag_channel(c->dag, i);
         snprintf(l, sizeof l, "{sink=\"%s\"}", label(ch->name, esc, sizeof esc));
@@ -234,6 +258,11 @@ static void w_lag(mctx *c)
 static void w_batches(mctx *c) { sample_u64(c, "", c->m->batches); }
 static void w_batch_hist(mctx *c) { histogram(c, &c->m->batch_seconds); }
 static void w_checkpoints(mctx *c) { sample_u64(c, "", c->m->checkpoints); }
+static void w_checkpoint_fail(mctx *c) { sample_u64(c, "", c->m->checkpoint_failures); }
+static void w_epoch(mctx *c) { sample_u64(c, "", (uint64_t)c->m->epoch); }
+static void w_recovered(mctx *c) { sample_u64(c, "", c->m->recovered_turns); }
+static void w_control(mctx *c) { sample_u64(c, "", c->m->control_commands); }
+static void w_control_errors(mctx *c) { sample_u64(c, "", c->m->control_errors); }
 
 static void w_checkpoint_age(mctx *c)
 {
@@ -270,6 +299,13 @@ static const metric metrics[] = {
     {"vigil_sink_rows_total", "counter", "Rows written, per sink.", w_sink_rows},
     {"vigil_sink_dead_letters_total", "counter",
      "Rows a sink could not deliver, written to the dead-letter sink (Kafka sinks).", w_sink_dead},
+    {"vigil_sink_delivered_total", "counter",
+     "Rows a Kafka sink's broker acknowledged (vigil run).", w_sink_delivered},
+    {"vigil_sink_failed_total", "counter", "Rows a Kafka sink gave up on (vigil run).",
+     w_sink_failed},
+    {"vigil_sink_suppressed_total", "counter",
+     "Rows recomputed after a restart that the sink's topic already held, not sent again.",
+     w_sink_suppressed},
     {"vigil_operator_rows_in_total", "counter", "Rows pushed into each operator.", w_op_in},
     {"vigil_operator_rows_out_total", "counter", "Rows each operator emitted.", w_op_out},
     {"vigil_operator_state_keys", "gauge", "Keys held in state, per operator (OVER).",
@@ -283,8 +319,14 @@ static const metric metrics[] = {
     {"vigil_batches_total", "counter", "Batches run.", w_batches},
     {"vigil_batch_seconds", "histogram", "Wall time of each batch (read, push, drain).",
      w_batch_hist},
-    {"vigil_checkpoints_total", "counter", "Checkpoints written (0 until checkpoints land).",
+    {"vigil_checkpoints_total", "counter", "Checkpoints written (vigil run with a store).",
      w_checkpoints},
+    {"vigil_checkpoint_failures_total", "counter",
+     "Checkpoints that failed; the previous one stood and the next interval tried again.",
+     w_checkpoint_fail},
+    {"vigil_checkpoint_epoch", "gauge", "The newest checkpoint's epoch (0: none).", w_epoch},
+    {"vigil_recovered_turns_total", "counter",
+     "Logged turns re-run after a restart, from the checkpoint restored.", w_recovered},
     {"vigil_checkpoint_age_seconds", "gauge", "Seconds since the last checkpoint (0: none).",
      w_checkpoint_age},
     {"vigil_checkpoint_duration_seconds", "gauge", "How long the last checkpoint took.",
@@ -294,6 +336,11 @@ static const metric metrics[] = {
     {"vigil_reload_failures_total", "counter",
      "Reloads refused: the new plan did not compile, or dropped state unconfirmed.",
      w_reload_fail},
+    {"vigil_control_commands_total", "counter", "Commands read from the control topic.",
+     w_control},
+    {"vigil_control_errors_total", "counter",
+     "Control commands that were malformed or refused (their reply says why).",
+     w_control_errors},
     {"vigil_admin_requests_total", "counter", "Admin API requests answered.", w_requests},
     {"vigil_admin_queries_total", "counter", "Live queries run (POST /query).", w_queries},
     {"vigil_admin_query_errors_total", "counter", "Live queries refused or failed.",

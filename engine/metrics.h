@@ -9,13 +9,14 @@
  * is shared between threads. Per-operator figures (rows in and out, state
  * size) are read from the running DAG when the text is written.
  *
- * Checkpoint figures are placeholders that read 0 until that feature lands;
- * their names are fixed now so that dashboards can be built. Reload figures
- * are counted by the runners (engine/reload.h).
+ * Checkpoint figures are `vigil run`'s (replay writes none: they read 0);
+ * so are the per-sink delivery counts (vg_metrics_sink) and the control
+ * topic's. Reload figures are counted by the runners (engine/reload.h).
  */
 #ifndef VG_METRICS_H
 #define VG_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "engine/buf.h"
@@ -39,6 +40,17 @@ void vg_hist_add(vg_hist *h, double seconds);
  * has seen: an upper estimate; +infinity past the last bound; 0 when empty. */
 double vg_hist_quantile(const vg_hist *h, double q);
 
+/* One output of a runner that tracks its sinks itself (`vigil run`): what
+ * it wrote and what became of it. */
+typedef struct vg_metrics_sink {
+    const char *name;    /* the sink, or "dead_letter" */
+    bool kafka;          /* bound to a Kafka topic (else a file or a standard stream) */
+    uint64_t rows;       /* rows written to the file or handed to the producer */
+    uint64_t delivered;  /* Kafka: acknowledged by the broker */
+    uint64_t failed;     /* Kafka: given up on */
+    uint64_t suppressed; /* Kafka, after a restart: recomputed rows its topic already held */
+} vg_metrics_sink;
+
 typedef struct vg_metrics {
     int64_t started_ms;              /* monotonic ms (vg_clock_ms) when the runner started */
     uint32_t nsources;               /* streams */
@@ -47,16 +59,25 @@ typedef struct vg_metrics {
     const uint64_t *events_dead;     /* of them, dead-lettered (borrowed) */
     const uint64_t *sink_dead; /* per DAG channel (vg_dag_channel order): rows a sink could not
                                   deliver and dead-lettered (Kafka); borrowed; NULL: all 0 */
+    uint32_t nsinks;              /* entries in sinks */
+    const vg_metrics_sink *sinks; /* every output the runner bound (borrowed): when set, the
+                                     sink figures come from here, not from the DAG's channels */
     uint64_t late_rows;        /* rows operators found too late (dead-lettered) */
     uint32_t partitions;       /* source partitions seen: the largest partition number + 1
                                   (at least 1); live queries look keys up in each */
     int64_t watermark;         /* the combined watermark, event-time ms (VG_WM_MIN: none) */
     uint64_t batches;          /* batches run */
     vg_hist batch_seconds;     /* wall time of each batch: read, push, drain */
-    /* placeholders until checkpoints land: they read 0 */
-    uint64_t checkpoints;      /* checkpoints written */
-    int64_t checkpoint_at_ms;  /* wall-clock epoch ms of the last one; 0: none */
-    double checkpoint_seconds; /* how long the last one took */
+    /* checkpoints (`vigil run` with a store) */
+    uint64_t checkpoints;         /* checkpoints written */
+    uint64_t checkpoint_failures; /* checkpoints that failed (the previous one stood) */
+    int64_t checkpoint_at_ms;     /* wall-clock epoch ms of the last one; 0: none */
+    double checkpoint_seconds;    /* how long the last one took */
+    int64_t epoch;                /* the newest checkpoint's epoch; 0: none */
+    uint64_t recovered_turns;     /* logged turns re-run after a restart */
+    /* the control topic (`vigil run`, pipeline.yaml control) */
+    uint64_t control_commands; /* commands read */
+    uint64_t control_errors;   /* of them, malformed or refused */
     uint64_t reloads;          /* reloads applied */
     uint64_t reload_failures;  /* reloads refused: the new plan did not compile or swap in,
                                   or it dropped state without confirmation */

@@ -123,6 +123,48 @@ vg_pipeline *vg_pipeline_load(const char *path, vg_error *err)
     return p;
 }
 
+/* cfg->sql becomes copies of texts[0..n) named paths[0..n). */
+static int replace_sql(vg_config *cfg, const char *const *paths, const char *const *texts,
+                       uint32_t n, vg_error *err)
+{
+    vg_config_sql *sql = vg_calloc(VG_MEM_SQL, n + 1, sizeof *sql);
+    bool bad = !sql;
+    for (uint32_t i = 0; !bad && i < n; i++) {
+        sql[i].path = vg_strdup(VG_MEM_SQL, paths[i]);
+        sql[i].text = vg_strdup(VG_MEM_SQL, texts[i]);
+        sql[i].len = (uint32_t)strlen(texts[i]);
+        bad = !sql[i].path || !sql[i].text;
+    }
+    vg_config_sql *drop = bad ? sql : cfg->sql; /* the new copies, or the files read */
+    uint32_t ndrop = bad ? n : cfg->nsql;
+    for (uint32_t i = 0; drop && i < ndrop; i++) {
+        vg_free(drop[i].path);
+        vg_free(drop[i].text);
+    }
+    vg_free(drop);
+    if (bad)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    cfg->sql = sql;
+    cfg->nsql = n;
+    return 0;
+}
+
+vg_pipeline *vg_pipeline_load_sql(const char *path, const char *const *paths,
+                                  const char *const *texts, uint32_t n, vg_error *err)
+{
+    vg_pipeline *p = vg_calloc(VG_MEM_SQL, 1, sizeof *p);
+    if (!p) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (vg_config_load(path, &p->cfg, err) < 0 || replace_sql(p->cfg, paths, texts, n, err) < 0 ||
+        compile(p, err) < 0 || apply_ttls(p, err) < 0) {
+        vg_pipeline_free(p);
+        return NULL;
+    }
+    return p;
+}
+
 void vg_pipeline_free(vg_pipeline *p)
 {
     if (!p)

@@ -25,6 +25,13 @@ typedef struct vg_pipeline vg_pipeline;
  * or YAML). */
 vg_pipeline *vg_pipeline_load(const char *path, vg_error *err);
 void vg_pipeline_free(vg_pipeline *p);
+/* The same settings (pipeline.yaml at path), but compiling the SQL texts
+ * texts[0..n) (named paths[0..n) in errors) instead of the files it names:
+ * the plan a checkpoint was written by (engine/checkpoint.h keeps its
+ * SQL). Bindings for sinks that plan does not write are not errors here.
+ * NULL with err set as vg_pipeline_load. */
+vg_pipeline *vg_pipeline_load_sql(const char *path, const char *const *paths,
+                                  const char *const *texts, uint32_t n, vg_error *err);
 
 /* The plan; owned by the pipeline. */
 const vg_plan *vg_pipeline_plan(const vg_pipeline *p);

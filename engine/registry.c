@@ -204,3 +204,98 @@ int vg_registry_load(vg_registry *r, const char *store_path, vg_error *err)
     }
     return 0;
 }
+
+int vg_registry_add_rules(vg_registry *r, vg_ruleset_slot *s, const vg_rule *rules, uint32_t n,
+                          const char *default_action, const char *changed_by, const char *source,
+                          int64_t *version, vg_error *err)
+{
+    const vg_plan_ruleset *d = s->decl;
+    const char *def = default_action ? default_action : d->default_action ? d->default_action
+                                                                          : "allow";
+    vg_ruleset *rs = vg_ruleset_compile(d->name, 0, def, rules, n, d->input, err);
+    int64_t v = 0;
+    if (!rs || vg_store_rules_put(r->store, d->name, def, rules, n, changed_by, source, &v,
+                                  err) < 0) {
+        vg_ruleset_free(rs);
+        return -1;
+    }
+    vg_ruleset_set_version(rs, v);
+    vg_registry_activate_rules(s, rs);
+    if (version)
+        *version = v;
+    return 0;
+}
+
+int vg_registry_use_model(vg_registry *r, vg_model_slot *s, int64_t version, bool record,
+                          vg_error *err)
+{
+    const vg_plan_model *d = s->decl;
+    vg_arena *a = vg_arena_new(VG_MEM_OTHER, 1024);
+    if (!a)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    vg_model_rec rec;
+    char sha[65];
+    vg_model *m = NULL;
+    int rc = vg_store_model_get(r->store, d->name, version, &rec, a, err);
+    if (rc == 1)
+        rc = vg_error_set(err, VG_ERR_NAME, "model '%s' has no version %lld", d->name,
+                          (long long)version);
+    if (rc == 0 && vg_store_file_sha256(rec.path, sha, err) < 0)
+        rc = -1;
+    if (rc == 0 && strcmp(sha, rec.sha256) != 0)
+        rc = vg_error_set(err, VG_ERR_RUNTIME,
+                          "model '%s' version %lld: file '%s' has changed since it was stored "
+                          "(its SHA-256 differs)",
+                          d->name, (long long)version, rec.path);
+    vg_error lerr;
+    vg_error_clear(&lerr);
+    if (rc == 0 && !(m = vg_model_load((vg_model_type)d->type, rec.path, &lerr)))
+        rc = lerr.code == VG_ERR_NOMEM
+                 ? vg_error_set(err, VG_ERR_NOMEM, "out of memory")
+                 : vg_error_set(err, lerr.code, "model '%s' version %lld: %s", d->name,
+                                (long long)version, lerr.msg);
+    if (rc == 0)
+        rc = vg_registry_check_model(s, m, err);
+    if (rc == 0 && record)
+        rc = vg_store_model_activate(r->store, d->name, version, err);
+    vg_arena_free(a);
+    if (rc < 0) {
+        vg_model_free(m);
+        return -1;
+    }
+    vg_registry_activate_model(s, m, version);
+    return 0;
+}
+
+int vg_registry_use_rules(vg_registry *r, vg_ruleset_slot *s, int64_t version, bool record,
+                          vg_error *err)
+{
+    const vg_plan_ruleset *d = s->decl;
+    if (version == 0) {
+        vg_registry_activate_rules(s, NULL);
+        return 0;
+    }
+    vg_arena *a = vg_arena_new(VG_MEM_OTHER, 4096);
+    if (!a)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    vg_ruleset_rec info;
+    vg_rule *rules;
+    uint32_t n;
+    vg_ruleset *rs = NULL;
+    int rc = vg_store_rules_get(r->store, d->name, version, a, &info, &rules, &n, err);
+    if (rc == 1)
+        rc = vg_error_set(err, VG_ERR_NAME, "ruleset '%s' has no version %lld", d->name,
+                          (long long)version);
+    if (rc == 0 && !(rs = vg_ruleset_compile(d->name, info.version, info.default_action, rules,
+                                             n, d->input, err)))
+        rc = -1;
+    if (rc == 0 && record)
+        rc = vg_store_rules_activate(r->store, d->name, version, err);
+    vg_arena_free(a);
+    if (rc < 0) {
+        vg_ruleset_free(rs);
+        return -1;
+    }
+    vg_registry_activate_rules(s, rs);
+    return 0;
+}

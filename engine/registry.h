@@ -73,4 +73,35 @@ int vg_registry_add_model(vg_registry *r, vg_model_slot *s, const char *path, vg
 int vg_registry_add_rules_file(vg_registry *r, vg_ruleset_slot *s, const char *path,
                                const char *changed_by, vg_error *err);
 
+/* Store rules[0..n) (rows, as the admin API receives them: no src) as the
+ * next version of ruleset s, with default_action (NULL: the statement's,
+ * else "allow"), and make it active; *version (may be NULL) gets it. Every
+ * rule is compiled first: -1 with err set and nothing stored or changed
+ * when one is bad (vg_ruleset_compile's errors, positioned in the
+ * condition, whose source is named "<rule ID>"), or the store fails.
+ * changed_by and source (may be NULL) are recorded as vg_store_rules_put
+ * says. vg_registry_load must have run. */
+int vg_registry_add_rules(vg_registry *r, vg_ruleset_slot *s, const vg_rule *rules, uint32_t n,
+                          const char *default_action, const char *changed_by, const char *source,
+                          int64_t *version, vg_error *err);
+
+/* Make a version the store already holds the active one of slot s:
+ *   model    its file is read again from the path stored with the version,
+ *            and must still have the version's SHA-256; it must fit the
+ *            statement;
+ *   ruleset  its rules are compiled again; version 0 means no rules (every
+ *            row gets the default action).
+ * With record, the store's active flag moves to it too (an activation by
+ * the admin API or the control topic); without, only the running registry
+ * changes (a restart recomputing turns with the versions they ran with).
+ * Between batches only. -1 with err set and nothing changed: VG_ERR_NAME
+ * "model 'm' has no version 3" / "ruleset 'r' has no version 3",
+ * VG_ERR_RUNTIME "model 'm' version 3: file 'P' has changed since it was
+ * stored (its SHA-256 differs)", a load, check or compile error, the
+ * store's errors. vg_registry_load must have run. */
+int vg_registry_use_model(vg_registry *r, vg_model_slot *s, int64_t version, bool record,
+                          vg_error *err);
+int vg_registry_use_rules(vg_registry *r, vg_ruleset_slot *s, int64_t version, bool record,
+                          vg_error *err);
+
 #endif

@@ -200,6 +200,11 @@ typedef struct vg_reload_answer {
 
 void vg_reload_answer_free(vg_reload_answer *ans);
 
+/* Log ans, a reload of path asked for `why` ("at event 300", "on POST
+ * /reload ..."), on f (NULL: nothing): one line with its outcome and counts,
+ * then its error or its state plan (vg_reload_report_print). */
+void vg_reload_log(FILE *f, const char *why, const char *path, const vg_reload_answer *ans);
+
 /* A runner's reload: answer rq into ans (zeroed by the caller). Called on
  * the runner's thread between batches. */
 typedef void (*vg_reload_service)(void *arg, const vg_reload_request *rq, vg_reload_answer *ans);

@@ -169,3 +169,24 @@ void vg_reload_answer_free(vg_reload_answer *ans)
     vg_reload_report_free(ans->report);
     ans->report = NULL;
 }
+
+void vg_reload_log(FILE *f, const char *why, const char *path, const vg_reload_answer *ans)
+{
+    static const char *const how[] = {[VG_RELOAD_APPLIED] = "",
+                                      [VG_RELOAD_DRY_RUN] = " (dry run)",
+                                      [VG_RELOAD_UNCONFIRMED] = " refused",
+                                      [VG_RELOAD_FAILED] = " failed"};
+    if (!f)
+        return;
+    char counts[128] = "";
+    bool refused = ans->status >= VG_RELOAD_UNCONFIRMED;
+    if (ans->report)
+        vg_reload_report_counts(ans->report, counts, sizeof counts);
+    fprintf(f, "vigil: reload %s (%s)%s%s%s\n", why, path, how[ans->status],
+            refused ? "; the running plan goes on" : ": ", refused ? "" : counts);
+    if (refused)
+        vg_error_print(&ans->err, f);
+    if (ans->report && ans->status != VG_RELOAD_FAILED)
+        vg_reload_report_print(ans->report, "vigil: reload: ", f);
+    fflush(f);
+}

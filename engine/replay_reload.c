@@ -127,30 +127,6 @@ static void reload_now(replay *r, const char *path, const vg_reload_request *rq,
         m->reload_failures++;
 }
 
-/* A reload's outcome on opts->log: its counts and state plan, or its error. */
-static void log_reload(const replay *r, const char *when, const char *path,
-                       const vg_reload_answer *ans)
-{
-    FILE *f = r->opts->log;
-    static const char *const how[] = {[VG_RELOAD_APPLIED] = "",
-                                      [VG_RELOAD_DRY_RUN] = " (dry run)",
-                                      [VG_RELOAD_UNCONFIRMED] = " refused",
-                                      [VG_RELOAD_FAILED] = " failed"};
-    if (!f)
-        return;
-    char counts[128] = "";
-    if (ans->report)
-        vg_reload_report_counts(ans->report, counts, sizeof counts);
-    fprintf(f, "vigil: reload %s (%s)%s%s%s\n", when, path, how[ans->status],
-            ans->status >= VG_RELOAD_UNCONFIRMED ? "; the running plan goes on" : ": ",
-            ans->status >= VG_RELOAD_UNCONFIRMED ? "" : counts);
-    if (ans->status >= VG_RELOAD_UNCONFIRMED)
-        vg_error_print(&ans->err, f);
-    if (ans->report && ans->status != VG_RELOAD_FAILED)
-        vg_reload_report_print(ans->report, "vigil: reload: ", f);
-    fflush(f);
-}
-
 /* The reloads scheduled at this point of the input (opts->reloads). */
 void replay_scheduled_reloads(replay *r)
 {
@@ -162,7 +138,7 @@ void replay_scheduled_reloads(replay *r)
         reload_now(r, sr->path, &(vg_reload_request){.confirm = true}, &ans);
         char when[64];
         snprintf(when, sizeof when, "at event %llu", (unsigned long long)at);
-        log_reload(r, when, sr->path, &ans);
+        vg_reload_log(r->opts->log, when, sr->path, &ans);
         r->stats->reload_failures += ans.status != VG_RELOAD_APPLIED;
         vg_reload_answer_free(&ans);
     }
@@ -189,6 +165,6 @@ void replay_serve_reload(void *arg, const vg_reload_request *rq, vg_reload_answe
     char when[80];
     snprintf(when, sizeof when, "on POST /reload at event %llu",
              (unsigned long long)replay_events_so_far(r));
-    log_reload(r, when, r->opts->pipeline_path, ans);
+    vg_reload_log(r->opts->log, when, r->opts->pipeline_path, ans);
 }
 

@@ -22,6 +22,12 @@
  * With a store (run_ckpt.c) a turn that pushed something or moved the
  * watermark is logged before its rows go to the sinks, and checkpoints
  * take the place of the offset commits.
+ *
+ * Between turns the control plane has its say (run_reload.c): the admin
+ * API's requests are served (its wake-up descriptor is among those the
+ * idle loop polls, so a query on an idle pipeline is answered at once),
+ * the control topic's commands are done, and an edited pipeline file is
+ * reloaded once its edit is over.
  */
 #include "engine/run.h"
 
@@ -133,6 +139,7 @@ static int maybe_checkpoint(run *r, int64_t now, vg_error *err)
 static int turn(run *r, bool *more, int64_t *wake_ms, vg_error *err)
 {
     uint64_t before = r->events;
+    double t0 = r->am ? vg_metrics_now() : 0;
     bool moved = false, logged = false;
     *more = false;
     for (uint32_t i = 0; i < r->plan->nsources; i++) {
@@ -164,15 +171,74 @@ static int turn(run *r, bool *more, int64_t *wake_ms, vg_error *err)
     r->m->batches += r->events != before;
     r->m->late_rows = vg_dag_late_rows(r->dag);
     r->m->seconds = (double)(now - r->started_ms) / 1000.0;
+    if (r->am && (r->events != before || moved))
+        vg_hist_add(&r->am->batch_seconds, vg_metrics_now() - t0);
     return r->st ? maybe_checkpoint(r, now, err) : maybe_commit(r, now, err);
 }
 
-/* Sleep until input, a stop or timeout_ms; 1 when asked to stop. */
+/* ---- between turns: the admin API, the control topic, file edits ---- */
+
+void run_admin_sync(run *r)
+{
+    vg_metrics *am = r->am;
+    const vg_run_metrics *m = r->m;
+    if (!am)
+        return;
+    uint32_t parts = 1;
+    for (uint32_t i = 0; i < m->nsources; i++) {
+        r->am_counts[i] = m->sources[i].events_read;
+        r->am_counts[m->nsources + i] = m->sources[i].events_dead;
+        parts = m->sources[i].partitions > parts ? m->sources[i].partitions : parts;
+    }
+    am->partitions = parts;
+    am->late_rows = m->late_rows;
+    am->watermark = m->watermark;
+    am->batches = m->batches;
+    am->nsinks = m->nsinks;
+    am->sinks = m->sinks;
+    am->checkpoints = m->checkpoints;
+    am->checkpoint_failures = m->checkpoint_failures;
+    am->checkpoint_at_ms = m->checkpoint_at_ms;
+    am->checkpoint_seconds = m->checkpoint_seconds;
+    am->epoch = m->epoch;
+    am->recovered_turns = m->recovered_turns;
+    am->reloads = m->reloads;
+    am->reload_failures = m->reload_failures;
+    am->control_commands = m->control_commands;
+    am->control_errors = m->control_errors;
+}
+
+/* Serve what waits for the runner; *wake_ms lowered to the end of an edit. */
+static int between(run *r, int64_t *wake_ms, vg_error *err)
+{
+    run_admin_sync(r);
+    if (r->admin)
+        vg_admin_serve(r->admin);
+    if (run_control_serve(r, err) < 0)
+        return -1;
+    if (!run_failed(r) && run_watch_due(r, vg_clock_ms(), wake_ms)) {
+        vg_reload_answer ans = {.report = NULL};
+        vg_error_clear(&ans.err);
+        run_reload(r, "on a file edit", &(vg_reload_request){.confirm = false}, &ans);
+        vg_reload_answer_free(&ans);
+    }
+    if (run_failed(r)) {
+        *err = r->fatal;
+        return -1;
+    }
+    return 0;
+}
+
+/* Sleep until input, a stop, a request, a command, an edit or timeout_ms;
+ * 1 when asked to stop. */
 static int wait_input(run *r, struct pollfd *fds, int timeout_ms, vg_error *err)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < r->plan->nsources; i++)
         fds[n++] = (struct pollfd){.fd = vg_kafka_source_fd(r->src[i].ks), .events = POLLIN};
+    int extra[] = {r->admin ? vg_admin_wake_fd(r->admin) : -1, r->watch.fd, run_control_fd(r)};
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+        fds[n++] = (struct pollfd){.fd = extra[i], .events = POLLIN}; /* (-1: ignored) */
     if (r->opts->stop_fd >= 0)
         fds[n++] = (struct pollfd){.fd = r->opts->stop_fd, .events = POLLIN};
     if (poll(fds, n, timeout_ms) < 0 && errno != EINTR)
@@ -189,7 +255,7 @@ static int wait_input(run *r, struct pollfd *fds, int timeout_ms, vg_error *err)
 
 static int loop(run *r, vg_error *err)
 {
-    struct pollfd *fds = vg_calloc(VG_MEM_IO, r->plan->nsources + 1, sizeof *fds);
+    struct pollfd *fds = vg_calloc(VG_MEM_IO, r->plan->nsources + 5, sizeof *fds);
     if (!fds)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     int rc;
@@ -201,6 +267,8 @@ static int loop(run *r, vg_error *err)
         if (r->opts->max_events && r->events >= r->opts->max_events)
             break;
         if (r->opts->exit_at_end && run_sources_at_end(r))
+            break;
+        if ((rc = between(r, &wake, err)) < 0)
             break;
         if ((rc = wait_input(r, fds, more ? 0 : (int)(wake > 0 ? wake : 0), err)) != 0)
             break;
@@ -231,60 +299,127 @@ static int metrics_init(vg_run_metrics *m, const vg_plan *plan)
     memset(m, 0, sizeof *m);
     m->watermark = VG_WM_MIN;
     m->sources = vg_calloc(VG_MEM_OTHER, plan->nsources + 1, sizeof *m->sources);
-    if (!m->sources)
+    m->sinks = vg_calloc(VG_MEM_OTHER, 1, sizeof *m->sinks); /* the dead letter's */
+    m->names = vg_arena_new(VG_MEM_OTHER, 1024);
+    if (!m->sources || !m->sinks || !m->names)
         return -1;
     m->nsources = plan->nsources;
-    for (uint32_t i = 0; i < plan->nsources; i++) {
-        m->sources[i].name = plan->sources[i]->name;
+    m->nsinks = 1;
+    for (uint32_t i = 0; i < plan->nsources; i++)
         m->sources[i].watermark = VG_WM_MIN;
-    }
     return 0;
+}
+
+/* The admin API's metrics and the arrays they borrow. */
+static int admin_metrics_init(run *r, vg_error *err)
+{
+    if (!r->opts->admin && !r->cfg->control.topic)
+        return 0;
+    r->am = r->opts->admin_metrics ? r->opts->admin_metrics : &r->own_am;
+    if (r->am == &r->own_am)
+        vg_metrics_init(r->am);
+    uint32_t n = r->m->nsources;
+    r->am_counts = vg_calloc(VG_MEM_OTHER, 2 * n + 1, sizeof *r->am_counts);
+    r->am_names = vg_calloc(VG_MEM_OTHER, n + 1, sizeof *r->am_names);
+    if (!r->am_counts || !r->am_names)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < n; i++)
+        r->am_names[i] = r->m->sources[i].name;
+    r->am->nsources = n;
+    r->am->source_names = r->am_names;
+    r->am->events_in = r->am_counts;
+    r->am->events_dead = r->am_counts + n;
+    return 0;
+}
+
+/* The admin API serves this run: its reloads, changes, checkpoints, DAG. */
+static void admin_hook(run *r)
+{
+    vg_admin *a = r->admin;
+    if (!a)
+        return;
+    vg_admin_set_reloader(a, r->opts->pipeline_path ? run_serve_reload : NULL, NULL, r);
+    vg_admin_set_changer(a, run_change, r);
+    vg_admin_set_checkpoints(a, r->st, r->cfg->name);
+    run_admin_sync(r);
+    run_admin_attach(r);
+}
+
+static void admin_unhook(run *r)
+{
+    vg_admin *a = r->admin;
+    if (!a)
+        return;
+    vg_admin_set_reloader(a, NULL, NULL, NULL);
+    vg_admin_set_changer(a, NULL, NULL);
+    vg_admin_set_checkpoints(a, NULL, NULL);
+    vg_admin_attach(a, NULL, NULL, NULL);
+    if (r->am)
+        r->am->sinks = NULL, r->am->nsinks = 0; /* (the run's metrics may go first) */
 }
 
 static int open_all(run *r, vg_error *err)
 {
+    /* with a store, the newest checkpoint may have been written by another plan: that one
+     * runs until it is recovered */
+    if (run_ckpt_pick_plan(r, err) < 0)
+        return -1;
     if (metrics_init(r->m, r->plan) < 0)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    if (vg_runner_open_registry(r->plan, r->opts->registry, r->opts->store_path, &r->registry,
-                                &r->owns_registry, err) < 0 || !(r->dag = vg_dag_open_with(r->plan, r->registry, err)))
+    vg_registry *given = r->pipe ? NULL : r->opts->registry; /* (the caller's plan's) */
+    if (vg_runner_open_registry(r->plan, given, r->cfg->state.store, &r->registry,
+                                &r->owns_registry, err) < 0 ||
+        !(r->dag = vg_dag_open_with(r->plan, r->registry, err)))
         return -1;
     vg_dag_on_late(r->dag, vg_runner_late_row, &r->dead_buf);
     r->eval = (vg_eval_ctx){vg_dag_scratch(r->dag), &r->eval_err};
-    uint32_t nch = vg_dag_nchannels(r->dag);
-    r->src = vg_calloc(VG_MEM_IO, r->plan->nsources + 1, sizeof *r->src);
-    r->out = vg_calloc(VG_MEM_IO, nch + 1, sizeof *r->out);
-    r->m->sinks = vg_calloc(VG_MEM_OTHER, nch + 1, sizeof *r->m->sinks);
-    if (!r->src || !r->out || !r->m->sinks)
+    if (!(r->src = vg_calloc(VG_MEM_IO, r->plan->nsources + 1, sizeof *r->src)))
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    r->m->nsinks = nch + 1;
     /* every binding is checked before a file is opened or a group joined; the checkpoint
      * is restored before the sinks and sources go back to where it says */
     if (run_sources_bind(r, err) < 0 || run_ckpt_open(r, err) < 0 || run_sinks_open(r, err) < 0 ||
-        run_sources_open(r, err) < 0)
+        run_sources_open(r, err) < 0 || run_ckpt_start(r, err) < 0)
         return -1;
-    return run_ckpt_start(r, err);
+    r->started = true;
+    if (admin_metrics_init(r, err) < 0 || run_control_open(r, err) < 0)
+        return -1;
+    admin_hook(r);
+    return run_reload_start(r, err) < 0 || run_watch_open(r, err) < 0 ? -1 : 0;
 }
 
 static void close_all(run *r)
 {
+    admin_unhook(r);
+    run_control_close(r);
+    run_watch_close(r);
     run_sources_close(r); /* leaves the groups */
-    if (r->dag)
-        run_sinks_close(r);
+    run_sinks_close(r);
     vg_free(r->src);
-    vg_free(r->out);
     vg_buf_free(&r->dead_buf);
     run_ckpt_close(r);
     vg_dag_close(r->dag);
     if (r->owns_registry)
         vg_registry_free(r->registry);
+    vg_pipeline_free(r->pipe); /* (after the DAG and registry of its plan) */
+    vg_admin_stop(r->own_admin);
+    vg_free(r->am_counts);
+    vg_free(r->am_names);
 }
 
 int vg_run(const vg_plan *plan, const vg_config *cfg, const vg_run_opts *opts,
            vg_run_metrics *metrics, vg_error *err)
 {
-    run r = {.plan = plan, .cfg = cfg, .opts = opts, .m = metrics};
+    run r = {.plan = plan,
+             .cfg = cfg,
+             .plan_cfg = cfg,
+             .opts = opts,
+             .m = metrics,
+             .admin = opts->admin,
+             .watch = {.fd = -1}};
     vg_buf_init(&r.dead_buf, VG_MEM_IO);
     vg_error_clear(&r.eval_err);
+    vg_error_clear(&r.fatal);
+    memset(metrics, 0, sizeof *metrics);
     r.max_event = opts->max_event_bytes ? opts->max_event_bytes : (1u << 20);
     r.started_ms = r.last_commit_ms = vg_clock_ms();
     int rc = open_all(&r, err);
@@ -300,6 +435,7 @@ void vg_run_metrics_free(vg_run_metrics *m)
 {
     vg_free(m->sources);
     vg_free(m->sinks);
+    vg_arena_free(m->names);
     memset(m, 0, sizeof *m);
 }
 
@@ -327,4 +463,11 @@ void vg_run_metrics_print(const vg_run_metrics *m, FILE *out)
         fprintf(out, "vigil: %llu checkpoints written (last epoch %lld), %llu failed\n",
                 (unsigned long long)m->checkpoints, (long long)m->epoch,
                 (unsigned long long)m->checkpoint_failures);
+    if (m->reloads || m->reload_failures)
+        fprintf(out, "vigil: reloads: %u applied, %u failed\n", m->reloads, m->reload_failures);
+    if (m->activations)
+        fprintf(out, "vigil: %u model and ruleset versions activated\n", m->activations);
+    if (m->control_commands)
+        fprintf(out, "vigil: control topic: %llu commands, %llu refused\n",
+                (unsigned long long)m->control_commands, (unsigned long long)m->control_errors);
 }

@@ -18,6 +18,18 @@
  * rows the sinks do not hold yet (docs/kafka.md, "Checkpoints and
  * exactly-once").
  *
+ * The control plane (docs/reload.md, docs/operations.md): with an admin API
+ * (opts.admin) the loop serves its requests between turns, waking from its
+ * idle sleep when one comes; with the pipeline's path (opts.pipeline_path)
+ * POST /reload, an edit of a pipeline file (opts.watch) and the control
+ * topic (pipeline.yaml `control`) swap a new plan in between turns, and
+ * POST /models, POST /rules and the control topic activate model and
+ * ruleset versions. With a store, each of them writes a checkpoint of what
+ * ran before and one of what runs after, with no turn between, so that
+ * every epoch of the turn log has one plan and one set of versions; a
+ * restart whose files hold another plan than the newest checkpoint's
+ * compiles the SQL stored with it, recovers into it, and reloads.
+ *
  * Event time: a watermark per source partition (the largest WATERMARK
  * value of its messages), the stream's being the smallest over its active
  * partitions. A partition that has sent nothing for the idle timeout is
@@ -31,9 +43,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "engine/alloc.h"
 #include "engine/config.h"
 #include "engine/error.h"
+#include "engine/metrics.h"
 #include "sql/plan.h"
+
+struct vg_admin;
 
 typedef struct vg_run_opts {
     size_t max_event_bytes;       /* longer messages are dead-lettered; 0 = 1 MiB */
@@ -57,11 +73,19 @@ typedef struct vg_run_opts {
                                      input already written is reproducible */
     bool sync_full;               /* turn-log commits sync as checkpoints do (FULL), so a
                                      power cut loses no turn; else NORMAL */
+    struct vg_admin *admin;       /* the admin API to serve between turns (borrowed; started
+                                     with the plan given to vg_run), or NULL */
+    vg_metrics *admin_metrics;    /* what its /metrics shows, kept up to date (borrowed;
+                                     vg_metrics_init'ed by the caller); NULL: none */
+    const char *pipeline_path;    /* the pipeline as given on the command line: what reloads
+                                     and a restart after a change compile; NULL: no reloads */
+    bool watch;                   /* reload when a file of the pipeline is edited (inotify on
+                                     pipeline.yaml and its SQL files) */
 } vg_run_opts;
 
 /* One stream's counters. */
 typedef struct vg_run_source_metrics {
-    const char *name;         /* the stream (borrowed from the plan) */
+    const char *name;         /* the stream (in the metrics' arena) */
     const char *topic;        /* its topic (borrowed from the config) */
     uint64_t events_read;     /* messages taken from the topic */
     uint64_t events_dead;     /* of them, dead-lettered */
@@ -71,33 +95,37 @@ typedef struct vg_run_source_metrics {
     int64_t watermark;        /* min over the active partitions; VG_WM_MIN: none yet */
 } vg_run_source_metrics;
 
-/* One sink's counters (a sink of the DAG, or the dead-letter sink). */
-typedef struct vg_run_sink_metrics {
-    const char *name;   /* the sink (borrowed from the plan), or "dead_letter" */
-    bool kafka;         /* bound to a Kafka topic (else a file or a standard stream) */
-    uint64_t rows;      /* rows written to the file or handed to the producer */
-    uint64_t delivered; /* Kafka: acknowledged by the broker */
-    uint64_t failed;    /* Kafka: given up on */
-    uint64_t suppressed; /* Kafka, after a restart: recomputed rows its topic already held */
-} vg_run_sink_metrics;
+/* One sink's counters (a sink of any plan that ran, or the dead-letter sink). */
+typedef vg_metrics_sink vg_run_sink_metrics;
 
 /* What a running pipeline has done: the runner updates it in place between
- * batches (where the admin API will read it). Arrays owned by the metrics. */
+ * batches. Arrays and names owned by the metrics (they outlive the run). */
 typedef struct vg_run_metrics {
     uint32_t nsources;
-    vg_run_source_metrics *sources; /* in the plan's order */
+    vg_run_source_metrics *sources; /* in the first plan's order */
     uint32_t nsinks;
-    vg_run_sink_metrics *sinks; /* the DAG's channels in order, then dead_letter */
+    vg_run_sink_metrics *sinks; /* every sink of every plan that ran, in order of first
+                                   appearance, then dead_letter */
     uint64_t late_rows;         /* rows operators found too late (dead-lettered) */
     uint64_t batches;           /* turns of the loop that read something */
     uint64_t commits;           /* offset commits */
     uint64_t checkpoints;       /* checkpoints written (the first one included) */
     uint64_t checkpoint_failures; /* checkpoints that failed and were tried again later */
+    int64_t checkpoint_at_ms;   /* when the newest was written: epoch ms; 0: none */
+    double checkpoint_seconds;  /* how long writing it took */
     int64_t epoch;              /* the newest checkpoint's epoch; 0: none */
     int64_t restored_epoch;     /* the epoch restored at the start; 0: none */
     uint32_t recovered_turns;   /* logged turns re-run after the restart */
     int64_t watermark;          /* the DAG's event time; VG_WM_MIN: not moved yet */
     double seconds;             /* wall time so far */
+    uint32_t reloads;           /* plans swapped in (the one at the start after a change
+                                   included) */
+    uint32_t reload_failures;   /* reloads refused: SQL that does not compile, state dropped
+                                   without confirmation, a swap that failed */
+    uint32_t activations;       /* model and ruleset versions activated */
+    uint64_t control_commands;  /* commands read from the control topic */
+    uint64_t control_errors;    /* of them, malformed or refused */
+    vg_arena *names;            /* the sources' and sinks' names */
 } vg_run_metrics;
 
 /* Block SIGINT and SIGTERM in the calling thread (call it before any other

@@ -40,7 +40,63 @@ static int64_t restored_watermark(run *r)
     return wm;
 }
 
-int run_ckpt_open(run *r, vg_error *err)
+int run_ckpt_sql_of(const vg_config *cfg, vg_store_sql **out, vg_error *err)
+{
+    *out = vg_calloc(VG_MEM_STATE, cfg->nsql + 1, sizeof **out);
+    if (!*out)
+        return nomem(err);
+    for (uint32_t i = 0; i < cfg->nsql; i++)
+        (*out)[i] = (vg_store_sql){cfg->sql[i].path, cfg->sql[i].text};
+    return 0;
+}
+
+/* The plan of checkpoint info, compiled from the SQL stored with it (with
+ * the settings of the pipeline's files): r->pipe, r->plan, r->plan_cfg. */
+static int stored_plan(run *r, const vg_store_ckpt *info, const char *files_fp, vg_error *err)
+{
+    const char **paths = vg_arena_calloc(r->arena, 2 * (info->nsql + 1) * sizeof *paths);
+    if (!paths)
+        return nomem(err);
+    const char **texts = paths + info->nsql + 1;
+    for (uint32_t i = 0; i < info->nsql; i++)
+        paths[i] = info->sql[i].path, texts[i] = info->sql[i].text;
+    vg_error cerr;
+    vg_error_clear(&cerr);
+    r->pipe = vg_pipeline_load_sql(r->opts->pipeline_path, paths, texts, info->nsql, &cerr);
+    if (!r->pipe)
+        return cerr.code == VG_ERR_NOMEM
+                   ? nomem(err)
+                   : vg_error_set(err, VG_ERR_CONFIG,
+                                  "checkpoint %lld (epoch %lld) was written by plan %s, whose SQL "
+                                  "(stored with it) does not compile with these settings: %s; "
+                                  "drop the checkpoints (vigil checkpoints drop PIPELINE) to start "
+                                  "without state",
+                                  (long long)info->id, (long long)info->epoch, info->plan_fp,
+                                  cerr.msg);
+    vg_fp fp;
+    char hex[VG_FP_HEX];
+    if (vg_plan_fingerprint(vg_pipeline_plan(r->pipe), &fp, NULL, err) < 0)
+        return -1;
+    vg_plan_fp_format(fp, hex);
+    if (strcmp(hex, info->plan_fp) != 0)
+        return vg_error_set(err, VG_ERR_CONFIG,
+                            "checkpoint %lld (epoch %lld) was written by plan %s, and the SQL "
+                            "stored with it compiles to plan %s now (another vigil?); drop the "
+                            "checkpoints (vigil checkpoints drop PIPELINE) to start without state",
+                            (long long)info->id, (long long)info->epoch, info->plan_fp, hex);
+    r->plan = vg_pipeline_plan(r->pipe);
+    r->plan_cfg = vg_pipeline_config(r->pipe);
+    r->reload_at_start = true;
+    if (r->opts->log)
+        fprintf(r->opts->log,
+                "vigil: checkpoint %lld (epoch %lld) was written by plan %s and the files hold "
+                "plan %s: recovering in the checkpoint's plan (its SQL is stored with it), then "
+                "reloading\n",
+                (long long)info->id, (long long)info->epoch, info->plan_fp, files_fp);
+    return 0;
+}
+
+int run_ckpt_pick_plan(run *r, vg_error *err)
 {
     const char *path = r->cfg->state.store;
     if (!path)
@@ -49,9 +105,103 @@ int run_ckpt_open(run *r, vg_error *err)
     if (!(r->arena = vg_arena_new(VG_MEM_STATE, 4096)) ||
         !(info = vg_arena_calloc(r->arena, sizeof *info)))
         return nomem(err);
-    if (!(r->st = vg_store_open(path, err)) ||
-        !(r->ckpt = vg_checkpoint_open(r->st, r->cfg->name, r->plan, err)))
+    if (!(r->st = vg_store_open(path, err)))
         return -1;
+    int rc = vg_checkpoint_peek(r->st, r->cfg->name, r->arena, info, err);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    vg_fp fp;
+    char hex[VG_FP_HEX];
+    if (vg_plan_fingerprint(r->plan, &fp, NULL, err) < 0)
+        return -1;
+    vg_plan_fp_format(fp, hex);
+    /* the same plan; or no SQL stored with it (a store of schema 3): vg_checkpoint_load
+     * refuses it, saying what to do */
+    if (strcmp(hex, info->plan_fp) == 0 || !info->nsql || !r->opts->pipeline_path)
+        return 0;
+    return stored_plan(r, info, hex, err);
+}
+
+/* Make version v of kind's slot name active in the registry (not the store). */
+static int use_version(run *r, const char *kind, const char *name, int64_t v, vg_error *err)
+{
+    if (strcmp(kind, "model") == 0) {
+        vg_model_slot *m = vg_registry_model(r->registry, name);
+        return m ? vg_registry_use_model(r->registry, m, v, false, err) : 0;
+    }
+    vg_ruleset_slot *s = vg_registry_ruleset(r->registry, name);
+    return s && s->decl->input ? vg_registry_use_rules(r->registry, s, v, false, err) : 0;
+}
+
+/* The registry's active version of kind's slot name, or -1. */
+static int64_t active_version(run *r, const char *kind, const char *name)
+{
+    if (strcmp(kind, "model") == 0) {
+        vg_model_slot *m = vg_registry_model(r->registry, name);
+        return m && m->model ? m->version : -1;
+    }
+    vg_ruleset_slot *s = vg_registry_ruleset(r->registry, name);
+    return !s || !s->decl->input ? -1 : s->rules ? vg_ruleset_version(s->rules) : 0;
+}
+
+/* The turns after the restored checkpoint ran with the versions it records:
+ * activate those that differ from the ones loaded at the start (kept in
+ * r->start_versions, to go back to once the turns are recovered). */
+static int restore_versions(run *r, const vg_store_ckpt *info, vg_error *err)
+{
+    vg_store_version *start = vg_arena_calloc(r->arena, (info->nversions + 1) * sizeof *start);
+    if (!start)
+        return nomem(err);
+    for (uint32_t i = 0; i < info->nversions; i++) {
+        const vg_store_version *v = &info->versions[i];
+        int64_t now = active_version(r, v->kind, v->name);
+        if (now < 0 || now == v->version)
+            continue;
+        if (use_version(r, v->kind, v->name, v->version, err) < 0)
+            return -1;
+        start[r->nstart_versions++] = (vg_store_version){v->kind, v->name, now};
+        if (r->opts->log)
+            fprintf(r->opts->log,
+                    "vigil: %s %s: version %lld recomputes the turns logged after checkpoint "
+                    "%lld (version %lld was loaded)\n",
+                    v->kind, v->name, (long long)v->version, (long long)info->id,
+                    (long long)now);
+    }
+    r->start_versions = start;
+    return 0;
+}
+
+/* Recovered: the versions loaded at the start take over again, between a
+ * checkpoint of the recovered turns and one of the versions. */
+static int start_versions_back(run *r, vg_error *err)
+{
+    if (!r->nstart_versions)
+        return 0;
+    if (run_ckpt_before_change(r, err) < 0)
+        return -1;
+    for (uint32_t i = 0; i < r->nstart_versions; i++) {
+        const vg_store_version *v = &r->start_versions[i];
+        if (use_version(r, v->kind, v->name, v->version, err) < 0)
+            return -1;
+        if (r->opts->log)
+            fprintf(r->opts->log, "vigil: %s %s: version %lld again, as loaded\n", v->kind,
+                    v->name, (long long)v->version);
+    }
+    r->nstart_versions = 0;
+    return run_ckpt_after_change(r, err);
+}
+
+int run_ckpt_open(run *r, vg_error *err)
+{
+    if (!r->st)
+        return 0;
+    vg_store_ckpt *info = vg_arena_calloc(r->arena, sizeof *info);
+    if (!info || run_ckpt_sql_of(r->plan_cfg, &r->sql, err) < 0)
+        return nomem(err);
+    if (!(r->ckpt = vg_checkpoint_open(r->st, r->cfg->name, r->plan, err)))
+        return -1;
+    vg_checkpoint_set_sql(r->ckpt, r->sql, r->plan_cfg->nsql);
+    vg_checkpoint_set_registry(r->ckpt, r->registry);
     int rc = vg_checkpoint_load(r->ckpt, r->dag, r->arena, info, err);
     if (rc < 0)
         return -1;
@@ -60,6 +210,7 @@ int run_ckpt_open(run *r, vg_error *err)
         r->epoch = r->m->epoch = r->m->restored_epoch = info->epoch;
         r->m->watermark = restored_watermark(r);
         r->m->late_rows = vg_dag_late_rows(r->dag);
+        return restore_versions(r, info, err);
     }
     return 0;
 }
@@ -70,6 +221,33 @@ void run_ckpt_close(run *r)
     vg_store_close(r->st);
     vg_arena_free(r->arena);
     vg_free(r->runs);
+    vg_free(r->sql);
+}
+
+/* ---- changes: reloads, activations ---- */
+
+int run_ckpt_next(run *r, const vg_plan *p, const vg_config *cfg, run_next *nx, vg_error *err)
+{
+    if (!r->st)
+        return 0;
+    if (run_ckpt_sql_of(cfg, &nx->sql, err) < 0 ||
+        !(nx->ckpt = vg_checkpoint_open(r->st, r->cfg->name, p, err)))
+        return -1;
+    vg_checkpoint_set_sql(nx->ckpt, nx->sql, cfg->nsql);
+    return 0;
+}
+
+void run_ckpt_swap(run *r, run_next *nx)
+{
+    if (!r->st)
+        return;
+    vg_checkpoint_close(r->ckpt);
+    vg_free(r->sql);
+    r->ckpt = nx->ckpt;
+    r->sql = nx->sql;
+    nx->ckpt = NULL;
+    nx->sql = NULL;
+    vg_checkpoint_set_registry(r->ckpt, r->registry);
 }
 
 /* ---- the turn log ---- */
@@ -169,6 +347,8 @@ static int checkpoint(run *r, bool final, vg_error *err)
     r->epoch = r->m->epoch = stats.epoch;
     r->turn_seq = 0;
     r->m->checkpoints++;
+    r->m->checkpoint_at_ms = stats.created_at;
+    r->m->checkpoint_seconds = (double)stats.total_us / 1e6;
     vg_crash_point("ckpt-committed"); /* the test hook: checkpointed, group not told */
     vg_error cerr;
     vg_error_clear(&cerr);
@@ -199,6 +379,39 @@ int run_ckpt_maybe(run *r, int64_t now, bool final, vg_error *err)
     run_warn(r, "checkpoint failed, the previous one stands (trying again in %lld ms): %s",
              (long long)interval, cerr.msg);
     return 0;
+}
+
+int run_ckpt_before_change(run *r, vg_error *err)
+{
+    if (!r->st || !r->turn_seq)
+        return 0; /* the newest checkpoint holds everything so far */
+    vg_error cerr;
+    vg_error_clear(&cerr);
+    r->last_commit_ms = vg_clock_ms();
+    if (checkpoint(r, false, &cerr) == 0)
+        return 0;
+    r->m->checkpoint_failures++;
+    vg_error_set(err, cerr.code == VG_ERR_NOMEM ? VG_ERR_NOMEM : VG_ERR_IO,
+                 "the checkpoint before it failed: %s", cerr.msg);
+    err->retriable = cerr.retriable; /* nothing changed: try the change again later */
+    return -1;
+}
+
+int run_ckpt_after_change(run *r, vg_error *err)
+{
+    if (!r->st)
+        return 0;
+    r->last_commit_ms = vg_clock_ms();
+    vg_error cerr;
+    vg_error_clear(&cerr);
+    if (checkpoint(r, false, &cerr) == 0)
+        return 0;
+    r->m->checkpoint_failures++;
+    return vg_error_set(err, cerr.code == VG_ERR_NOMEM ? VG_ERR_NOMEM : VG_ERR_IO,
+                        "the change is made, but the checkpoint after it failed, so no turn "
+                        "can be logged: %s (a restart recovers from the checkpoint before it "
+                        "and makes the change again)",
+                        cerr.msg);
 }
 
 /* ---- recovery ---- */
@@ -269,5 +482,5 @@ int run_ckpt_start(run *r, vg_error *err)
     r->last_commit_ms = vg_clock_ms();
     if (!r->loaded)
         return checkpoint(r, true, err); /* where the sinks and sources stand now */
-    return recover(r, err);
+    return recover(r, err) < 0 ? -1 : start_versions_back(r, err);
 }

@@ -24,6 +24,11 @@
  * topic already holds (the same number and bytes, next in its partition)
  * is not sent again. A row that differs means the recomputation is not
  * the one the crashed run did: an error, never a second copy.
+ *
+ * A reload binds the sinks its plan adds (as its pipeline.yaml says) and
+ * keeps every sink bound so far, with its producer, file and numbering,
+ * whether the new plan writes it or not; the channels of the new DAG are
+ * mapped to them by name, and the message keys follow the new plan.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -62,8 +67,9 @@ static const char *key_name(const vg_plan_node *g, uint32_t i)
 /* The key columns the binding names (`sinks.*.kafka.key`: "a, b") into
  * names[0..*nk), pointing into copy; at most max. -1 with err set when one is
  * not a column the sink writes, or there are none or too many. */
-static int named_keys(run *r, const char *sink, const vg_binding *b, const vg_schema *s,
-                      char *copy, const char **names, uint32_t max, uint32_t *nk, vg_error *err)
+static int named_keys(const vg_config *cfg, const char *sink, const vg_binding *b,
+                      const vg_schema *s, char *copy, const char **names, uint32_t max,
+                      uint32_t *nk, vg_error *err)
 {
     *nk = 0;
     for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -72,7 +78,7 @@ static int named_keys(run *r, const char *sink, const vg_binding *b, const vg_sc
         while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
             t[--n] = 0;
         if (*nk == max || vg_schema_find(s, t) < 0) {
-            vg_source src = r->cfg->yaml;
+            vg_source src = cfg->yaml;
             const char *what = *nk == max ? "too many key columns" : "no column";
             if (b->at.len)
                 return vg_error_at(err, VG_ERR_CONFIG, &src, b->at,
@@ -87,14 +93,27 @@ static int named_keys(run *r, const char *sink, const vg_binding *b, const vg_sc
     return 0;
 }
 
-/* Key columns of sink node n: the binding's `key`, else its upsert key, when
- * it is updating and writes every key column under its name; else none. */
-static int sink_keys(run *r, run_sink *o, const vg_plan_node *n, vg_error *err)
+void run_keys_free(run_keys *k)
 {
-    const vg_binding *b = vg_config_sink(r->cfg, o->name);
+    if (!k)
+        return;
+    vg_decoder_free(k->keydec);
+    vg_free(k->keycols);
+    vg_free(k->keyrow);
+    vg_free(k);
+}
+
+/* Key columns of sink node n (named name) into *out: cfg's `key`, else its
+ * upsert key, when it is updating and writes every key column under its
+ * name; else none (*out NULL). */
+static int keys_for(const char *name, const vg_plan_node *n, const vg_config *cfg,
+                    run_keys **out, vg_error *err)
+{
+    const vg_binding *b = cfg ? vg_config_sink(cfg, name) : NULL;
     const vg_plan_node *g = n->updating ? changelog_source(n) : NULL;
     const char *names[64];
     uint32_t nk = !g ? 0 : g->kind == VG_PLAN_GROUP ? g->u.group.nkeys : g->u.rank.nkeys;
+    *out = NULL;
     if (nk > 64)
         nk = 0;
     for (uint32_t i = 0; i < nk; i++)
@@ -103,20 +122,27 @@ static int sink_keys(run *r, run_sink *o, const vg_plan_node *n, vg_error *err)
     char *copy = b && b->key ? vg_strdup(VG_MEM_IO, b->key) : NULL;
     if (b && b->key && !copy)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    int rc = copy ? named_keys(r, o->name, b, &n->schema, copy, names, 64, &nk, err) : 0;
-    if (rc == 0 && nk) {
-        o->keycols = vg_calloc(VG_MEM_IO, nk, sizeof *o->keycols);
-        o->keyrow = vg_calloc(VG_MEM_IO, nk, sizeof *o->keyrow);
-        if (!o->keycols || !o->keyrow)
+    int rc = copy ? named_keys(cfg, name, b, &n->schema, copy, names, 64, &nk, err) : 0;
+    run_keys *k = rc == 0 && nk ? vg_calloc(VG_MEM_IO, 1, sizeof *k) : NULL;
+    if (rc == 0 && nk && !k)
+        rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    if (k) {
+        k->keycols = vg_calloc(VG_MEM_IO, nk, sizeof *k->keycols);
+        k->keyrow = vg_calloc(VG_MEM_IO, nk, sizeof *k->keyrow);
+        if (!k->keycols || !k->keyrow)
             rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         for (uint32_t i = 0; rc == 0 && i < nk; i++)
-            o->keycols[i] = n->schema.cols[vg_schema_find(&n->schema, names[i])];
-        o->keyschema = (vg_schema){nk, o->keycols};
-        if (rc == 0 && !(o->keydec = vg_decoder_new(&o->keyschema)))
+            k->keycols[i] = n->schema.cols[vg_schema_find(&n->schema, names[i])];
+        k->keyschema = (vg_schema){nk, k->keycols};
+        if (rc == 0 && !(k->keydec = vg_decoder_new(&k->keyschema)))
             rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-        o->nkeys = rc == 0 ? nk : 0;
+        k->nkeys = nk;
     }
     vg_free(copy);
+    if (rc < 0)
+        run_keys_free(k);
+    else
+        *out = k;
     return rc;
 }
 
@@ -125,35 +151,36 @@ static int row_key(run *r, run_sink *o, const char *line, size_t n, const char *
                    size_t *keylen, vg_error *err)
 {
     char reason[128];
+    const run_keys *k = o->keys;
     *key = NULL;
     *keylen = 0;
-    if (!o->nkeys)
+    if (!k)
         return 0;
-    int rc = vg_decoder_decode(o->keydec, line, n, o->keyrow, vg_dag_scratch(r->dag), reason,
+    int rc = vg_decoder_decode(k->keydec, line, n, k->keyrow, vg_dag_scratch(r->dag), reason,
                                sizeof reason);
     if (rc != VG_DECODE_OK)
         return vg_error_set(err, rc == VG_DECODE_NOMEM ? VG_ERR_NOMEM : VG_ERR_RUNTIME,
                             "sink '%s': reading the key back: %s", o->name, reason);
     vg_buf *b = &o->key;
     vg_buf_clear(b);
-    if (o->nkeys == 1) {
-        const vg_value *v = &o->keyrow[0];
+    if (k->nkeys == 1) {
+        const vg_value *v = &k->keyrow[0];
         if (v->null)
             return 0;
-        if (o->keycols[0].type == VG_T_STRING) {
+        if (k->keycols[0].type == VG_T_STRING) {
             *key = v->u.s;
             *keylen = v->len;
             return 0;
         }
-        if (vg_json_write_value(b, o->keycols[0].type, v) < 0)
+        if (vg_json_write_value(b, k->keycols[0].type, v) < 0)
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     } else {
         int bad = vg_buf_putc(b, '{');
-        for (uint32_t i = 0; i < o->nkeys && !bad; i++) {
-            const char *name = o->keycols[i].name;
+        for (uint32_t i = 0; i < k->nkeys && !bad; i++) {
+            const char *name = k->keycols[i].name;
             bad = (i && vg_buf_putc(b, ',') < 0) ||
                   vg_json_write_string(b, name, strlen(name)) < 0 || vg_buf_putc(b, ':') < 0 ||
-                  vg_json_write_value(b, o->keycols[i].type, &o->keyrow[i]) < 0;
+                  vg_json_write_value(b, k->keycols[i].type, &k->keyrow[i]) < 0;
         }
         if (bad || vg_buf_putc(b, '}') < 0)
             return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
@@ -173,7 +200,8 @@ static int64_t txn_timeout(const run *r)
     return t < 60000 ? 60000 : t > 900000 ? 900000 : t;
 }
 
-static int open_kafka(run *r, run_sink *o, const vg_binding *b, vg_error *err)
+static int open_kafka(run *r, run_sink *o, const vg_config *cfg, const vg_binding *b,
+                      vg_error *err)
 {
     vg_error kerr;
     vg_error_clear(&kerr);
@@ -193,7 +221,7 @@ static int open_kafka(run *r, run_sink *o, const vg_binding *b, vg_error *err)
     if (o->ks)
         return 0;
     if (kerr.code == VG_ERR_CONFIG && b->at.len)
-        return vg_error_at(err, VG_ERR_CONFIG, &r->cfg->yaml, b->at, "%s", kerr.msg);
+        return vg_error_at(err, VG_ERR_CONFIG, &cfg->yaml, b->at, "%s", kerr.msg);
     *err = kerr;
     return -1;
 }
@@ -236,8 +264,9 @@ static int open_file(run *r, run_sink *o, const char *path, vg_error *err)
         return 0;
     }
     vg_path_make_parents(path);
-    o->path = path;
-    if (r->st && cut_file(r, o, path, err) < 0)
+    if (!(o->path = vg_strdup(VG_MEM_IO, path)))
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    if (r->st && !r->started && cut_file(r, o, path, err) < 0)
         return -1;
     if (!(o->f = fopen(path, "a")))
         return vg_error_set(err, VG_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
@@ -296,15 +325,17 @@ static int parse_position(const char *pos, uint64_t *seq, int64_t *ends, int32_t
 
 /* Kafka sink o from the restored checkpoint: its sequence, and the rows
  * its topic got after it (o->tails). */
-static int restore_kafka(run *r, run_sink *o, vg_error *err)
+static int restore_kafka(run *r, run_sink *o, const char *topic, vg_error *err)
 {
     const char *pos = loaded_position(r, o->name);
     int32_t n = vg_kafka_sink_partitions(o->ks);
     if (!r->loaded || !pos)
         return 0; /* nothing written before: nothing to read back */
     int64_t *from = vg_calloc(VG_MEM_IO, (size_t)n, sizeof *from);
-    o->tails = vg_calloc(VG_MEM_IO, (size_t)n, sizeof *o->tails);
-    if (!from || !o->tails) {
+    /* bound by a reload after the start: no plan wrote it since the checkpoint, so its
+     * topic holds nothing after the position to recompute; its numbering goes on */
+    o->tails = r->started ? NULL : vg_calloc(VG_MEM_IO, (size_t)n, sizeof *o->tails);
+    if (!from || (!r->started && !o->tails)) {
         vg_free(from);
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     }
@@ -314,21 +345,23 @@ static int restore_kafka(run *r, run_sink *o, vg_error *err)
                           "sink '%s': checkpoint %lld recorded '%s', not %d partitions of topic "
                           "'%s' (did the topic change?); drop the checkpoints (vigil checkpoints "
                           "drop PIPELINE) to start over",
-                          o->name, (long long)r->loaded->id, pos, (int)n,
-                          vg_config_sink(r->cfg, o->name)->topic);
-    else
+                          o->name, (long long)r->loaded->id, pos, (int)n, topic);
+    else if (o->tails)
         rc = vg_kafka_sink_read_back(o->ks, from, add_tail, o, 30000, err);
     vg_free(from);
     return rc;
 }
 
-/* Bind output o (named name) as pipeline.yaml says; unbound: fallback, or
- * an error when fallback is NULL. */
-static int open_sink(run *r, run_sink *o, const char *name, FILE *fallback, vg_error *err)
+/* Bind output o (named name) as cfg says; unbound: fallback, or an error
+ * when fallback is NULL. */
+static int open_sink(run *r, run_sink *o, const char *name, const vg_config *cfg, FILE *fallback,
+                     vg_error *err)
 {
-    const vg_binding *b = vg_config_sink(r->cfg, name);
-    o->name = name;
+    const vg_binding *b = vg_config_sink(cfg, name);
     vg_buf_init(&o->key, VG_MEM_IO);
+    if (!(o->name = vg_strdup(VG_MEM_IO, name)) ||
+        !(o->m->name = vg_arena_strndup(r->m->names, name, strlen(name))))
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     if (!b) {
         if (!fallback)
             return vg_error_set(err, VG_ERR_USAGE,
@@ -340,36 +373,116 @@ static int open_sink(run *r, run_sink *o, const char *name, FILE *fallback, vg_e
     }
     o->m->kafka = b->kind == VG_BINDING_KAFKA;
     if (o->m->kafka)
-        return open_kafka(r, o, b, err) < 0 || (r->st && restore_kafka(r, o, err) < 0) ? -1 : 0;
+        return open_kafka(r, o, cfg, b, err) < 0 || (r->st && restore_kafka(r, o, b->topic, err) < 0) ? -1
+                                                                                           : 0;
     return open_file(r, o, b->path, err);
 }
 
-/* The first sink node of name (the one whose schema the channel has). */
-static const vg_plan_node *sink_node(const vg_plan *plan, const char *name)
+/* The entry of r->outs named name, or -1. */
+static int64_t out_named(const run *r, const char *name)
 {
-    for (uint32_t i = 0; i < plan->nsinks; i++)
-        if (strcmp(plan->sinks[i]->name, name) == 0)
-            return plan->sinks[i];
+    for (uint32_t i = 0; i < r->nouts; i++)
+        if (strcmp(r->outs[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* Room for one more entry in r->outs and in the metrics' sinks (the dead
+ * letter's counters staying last); every counter pointer follows. */
+static int grow_outs(run *r, vg_error *err)
+{
+    uint32_t cap = r->capouts ? 2 * r->capouts : 8;
+    run_sink *outs = r->nouts < r->capouts ? r->outs : vg_realloc(VG_MEM_IO, r->outs,
+                                                                   cap * sizeof *outs);
+    if (!outs)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    r->outs = outs;
+    vg_run_sink_metrics *ms =
+        vg_realloc(VG_MEM_OTHER, r->m->sinks, (r->nouts + 2) * sizeof *ms);
+    if (!ms)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    if (r->nouts == r->capouts)
+        r->capouts = cap;
+    ms[r->nouts + 1] = ms[r->nouts]; /* the dead letter's */
+    memset(&ms[r->nouts], 0, sizeof *ms);
+    r->m->sinks = ms;
+    r->m->nsinks = r->nouts + 2;
+    for (uint32_t i = 0; i < r->nouts; i++)
+        r->outs[i].m = &ms[i];
+    r->dead.m = &ms[r->nouts + 1];
+    return 0;
+}
+
+/* Bind sink name as cfg says (a bare SELECT's: standard output). */
+static int add_out(run *r, const char *name, bool is_stdout, const vg_config *cfg, vg_error *err)
+{
+    if (grow_outs(r, err) < 0)
+        return -1;
+    run_sink *o = &r->outs[r->nouts++];
+    memset(o, 0, sizeof *o);
+    o->m = &r->m->sinks[r->nouts - 1];
+    r->m->nsinks = r->nouts + 1;
+    run_admin_sync(r); /* (the admin API's metrics borrow the array that moved) */
+    return open_sink(r, o, name, cfg, is_stdout ? stdout : NULL, err);
+}
+
+/* The first sink node of name in p (the one whose schema the channel has). */
+static const vg_plan_node *sink_node(const vg_plan *p, const char *name)
+{
+    for (uint32_t i = 0; i < p->nsinks; i++)
+        if (strcmp(p->sinks[i]->name, name) == 0)
+            return p->sinks[i];
     return NULL;
+}
+
+int run_sinks_next(run *r, const vg_plan *p, const vg_config *cfg, run_next *nx, vg_error *err)
+{
+    for (uint32_t i = 0; i < p->nsinks; i++)
+        if (out_named(r, p->sinks[i]->name) < 0 &&
+            add_out(r, p->sinks[i]->name, p->sinks[i]->u.sink.is_stdout, cfg, err) < 0)
+            return -1;
+    nx->chan_out = vg_calloc(VG_MEM_IO, p->nsinks + 1, sizeof *nx->chan_out);
+    nx->keys = vg_calloc(VG_MEM_IO, r->nouts + 1, sizeof *nx->keys);
+    if (!nx->chan_out || !nx->keys)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    nx->nkeys = r->nouts;
+    uint32_t nch = 0; /* channels: one per sink name, in order of first appearance */
+    for (uint32_t i = 0; i < p->nsinks; i++)
+        if (sink_node(p, p->sinks[i]->name) == p->sinks[i])
+            nx->chan_out[nch++] = (uint32_t)out_named(r, p->sinks[i]->name);
+    for (uint32_t k = 0; k < r->nouts; k++) {
+        const vg_plan_node *n = sink_node(p, r->outs[k].name);
+        if (n && r->outs[k].ks && keys_for(r->outs[k].name, n, cfg, &nx->keys[k], err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+void run_sinks_swap(run *r, run_next *nx)
+{
+    vg_free(r->chan_out);
+    r->chan_out = nx->chan_out;
+    nx->chan_out = NULL;
+    for (uint32_t k = 0; k < nx->nkeys; k++) {
+        run_keys_free(r->outs[k].keys);
+        r->outs[k].keys = nx->keys[k];
+    }
+    vg_free(nx->keys);
+    nx->keys = NULL;
+    nx->nkeys = 0;
 }
 
 int run_sinks_open(run *r, vg_error *err)
 {
-    uint32_t n = vg_dag_nchannels(r->dag);
-    for (uint32_t i = 0; i < n; i++) {
-        vg_channel *ch = vg_dag_channel(r->dag, i);
-        run_sink *o = &r->out[i];
-        o->m = &r->m->sinks[i];
-        o->m->name = ch->name;
-        if (open_sink(r, o, ch->name, ch->is_stdout ? stdout : NULL, err) < 0)
-            return -1;
-        const vg_plan_node *node = sink_node(r->plan, ch->name);
-        if (o->ks && node && sink_keys(r, o, node, err) < 0)
-            return -1;
-    }
-    r->dead.m = &r->m->sinks[n];
-    r->dead.m->name = VG_CONFIG_DEAD_LETTER;
-    return open_sink(r, &r->dead, VG_CONFIG_DEAD_LETTER, stderr, err);
+    r->dead.m = &r->m->sinks[0];
+    if (open_sink(r, &r->dead, VG_CONFIG_DEAD_LETTER, r->plan_cfg, stderr, err) < 0)
+        return -1;
+    run_next nx = {0};
+    int rc = run_sinks_next(r, r->plan, r->plan_cfg, &nx, err);
+    if (rc == 0)
+        run_sinks_swap(r, &nx);
+    run_next_free(&nx);
+    return rc;
 }
 
 static void free_tails(run_sink *o)
@@ -389,19 +502,23 @@ static void close_sink(run_sink *o)
         fclose(o->f);
     else if (o->f)
         fflush(o->f);
-    vg_decoder_free(o->keydec);
-    vg_free(o->keycols);
-    vg_free(o->keyrow);
+    run_keys_free(o->keys);
     vg_buf_free(&o->key);
+    vg_free(o->name);
+    vg_free(o->path);
 }
 
 void run_sinks_close(run *r)
 {
-    if (r->out)
-        for (uint32_t i = 0; i < vg_dag_nchannels(r->dag); i++)
-            close_sink(&r->out[i]);
+    for (uint32_t i = 0; i < r->nouts; i++)
+        close_sink(&r->outs[i]);
     close_sink(&r->dead);
+    vg_free(r->outs);
+    vg_free(r->chan_out);
 }
+
+/* The sink entries in order: outs, then the dead letter (i <= r->nouts). */
+static run_sink *nth(run *r, uint32_t i) { return i < r->nouts ? &r->outs[i] : &r->dead; }
 
 /* ---- writing ---- */
 
@@ -475,7 +592,7 @@ int run_sinks_drain(run *r, vg_error *err)
 {
     uint32_t n = vg_dag_nchannels(r->dag);
     for (uint32_t i = 0; i < n; i++)
-        if (write_sink(r, &r->out[i], &vg_dag_channel(r->dag, i)->buf, err) < 0)
+        if (write_sink(r, &r->outs[r->chan_out[i]], &vg_dag_channel(r->dag, i)->buf, err) < 0)
             return -1;
     return write_sink(r, &r->dead, &r->dead_buf, err);
 }
@@ -491,10 +608,9 @@ static void update_counts(run_sink *o)
 
 int run_sinks_serve(run *r, uint64_t *pending, vg_error *err)
 {
-    uint32_t n = vg_dag_nchannels(r->dag);
     *pending = 0;
-    for (uint32_t i = 0; i <= n; i++) {
-        run_sink *o = i < n ? &r->out[i] : &r->dead;
+    for (uint32_t i = 0; i <= r->nouts; i++) {
+        run_sink *o = nth(r, i);
         if (!o->ks)
             continue;
         int rc = vg_kafka_sink_poll(o->ks, err);
@@ -534,10 +650,9 @@ static int position(run_sink *o, vg_arena *a, const char **pos, vg_error *err)
 
 int run_sinks_positions(run *r, vg_arena *a, vg_store_sink_pos *out, uint32_t *n, vg_error *err)
 {
-    uint32_t nch = vg_dag_nchannels(r->dag);
     *n = 0;
-    for (uint32_t i = 0; i <= nch; i++) {
-        run_sink *o = i < nch ? &r->out[i] : &r->dead;
+    for (uint32_t i = 0; i <= r->nouts; i++) {
+        run_sink *o = nth(r, i);
         const char *pos;
         if (position(o, a, &pos, err) < 0)
             return -1;
@@ -565,18 +680,16 @@ static int all_recomputed(run_sink *o, vg_error *err)
 
 int run_sinks_recovered(run *r, vg_error *err)
 {
-    uint32_t nch = vg_dag_nchannels(r->dag);
-    for (uint32_t i = 0; i <= nch; i++)
-        if (all_recomputed(i < nch ? &r->out[i] : &r->dead, err) < 0)
+    for (uint32_t i = 0; i <= r->nouts; i++)
+        if (all_recomputed(nth(r, i), err) < 0)
             return -1;
     return 0;
 }
 
 int run_sinks_commit(run *r, int timeout_ms, vg_error *err)
 {
-    uint32_t n = vg_dag_nchannels(r->dag);
-    for (uint32_t i = 0; i <= n; i++) {
-        run_sink *o = i < n ? &r->out[i] : &r->dead;
+    for (uint32_t i = 0; i <= r->nouts; i++) {
+        run_sink *o = nth(r, i);
         if (!o->ks)
             continue;
         int rc = vg_kafka_sink_commit(o->ks, timeout_ms, err);
@@ -589,9 +702,8 @@ int run_sinks_commit(run *r, int timeout_ms, vg_error *err)
 
 int run_sinks_flush(run *r, int timeout_ms, vg_error *err)
 {
-    uint32_t n = vg_dag_nchannels(r->dag);
-    for (uint32_t i = 0; i <= n; i++) {
-        run_sink *o = i < n ? &r->out[i] : &r->dead;
+    for (uint32_t i = 0; i <= r->nouts; i++) {
+        run_sink *o = nth(r, i);
         if (!o->ks)
             continue;
         int rc = vg_kafka_sink_flush(o->ks, timeout_ms, err);

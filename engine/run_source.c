@@ -153,6 +153,8 @@ int run_sources_bind(run *r, vg_error *err)
         s->m = &r->m->sources[i];
         if (!(s->b = kafka_binding(r, s->node->name, err)))
             return -1;
+        if (!(s->m->name = vg_arena_strndup(r->m->names, s->b->name, strlen(s->b->name))))
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         /* --exit-at-end: no partition turns idle, which depends on the wall clock */
         s->idle_ms = r->opts->exit_at_end ? INT64_MAX / 4 : idle_timeout(r, s->b);
         s->m->topic = s->b->topic;
@@ -261,6 +263,55 @@ void run_sources_close(run *r)
         vg_decoder_free(s->dec);
         vg_free(s->rows);
         vg_free(s->parts);
+    }
+}
+
+/* ---- a reload ---- */
+
+int run_sources_next(run *r, const vg_plan *p, run_next *nx, vg_error *err)
+{
+    uint32_t n = p->nsources;
+    nx->src_nodes = vg_calloc(VG_MEM_IO, n + 1, sizeof *nx->src_nodes);
+    nx->src_from = vg_calloc(VG_MEM_IO, n + 1, sizeof *nx->src_from);
+    nx->src_dec = vg_calloc(VG_MEM_IO, n + 1, sizeof *nx->src_dec);
+    nx->src_rows = vg_calloc(VG_MEM_IO, n + 1, sizeof *nx->src_rows);
+    nx->src_save = vg_calloc(VG_MEM_IO, n + 1, sizeof *nx->src_save);
+    if (!nx->src_nodes || !nx->src_from || !nx->src_dec || !nx->src_rows || !nx->src_save)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    for (uint32_t j = 0; j < n; j++) {
+        const vg_plan_node *node = p->sources[j];
+        uint32_t k = 0;
+        while (k < r->plan->nsources && strcmp(r->src[k].node->name, node->name) != 0)
+            k++;
+        if (k == r->plan->nsources || n != r->plan->nsources)
+            return vg_error_set(err, VG_ERR_RUNTIME, "the new plan reads stream '%s', which "
+                                "this run does not", node->name);
+        nx->src_nodes[j] = node;
+        nx->src_from[j] = k;
+        nx->src_dec[j] = vg_decoder_new(&node->schema);
+        nx->src_rows[j] = vg_calloc(VG_MEM_IO, (size_t)RUN_CHUNK * (node->schema.ncols + 1),
+                                    sizeof(vg_value));
+        if (!nx->src_dec[j] || !nx->src_rows[j])
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+void run_sources_swap(run *r, const vg_plan *p, run_next *nx)
+{
+    uint32_t n = p->nsources;
+    run_source *save = nx->src_save;
+    memcpy(save, r->src, n * sizeof *save);
+    for (uint32_t j = 0; j < n; j++) {
+        run_source *s = &r->src[j];
+        *s = save[nx->src_from[j]];
+        vg_decoder_free(s->dec);
+        vg_free(s->rows);
+        s->node = nx->src_nodes[j];
+        s->dec = nx->src_dec[j];
+        s->rows = nx->src_rows[j];
+        nx->src_dec[j] = NULL;
+        nx->src_rows[j] = NULL;
     }
 }
 

@@ -65,6 +65,13 @@ static const char *const migrations[VG_STORE_SCHEMA_VERSION] = {
     "CREATE TABLE turn_log ("
     "  pipeline TEXT NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,"
     "  wm INTEGER NOT NULL, runs BLOB NOT NULL, PRIMARY KEY (pipeline, epoch, seq));",
+    /* 4: reload and activation (store_ckpt.c): each plan's SQL, each checkpoint's versions */
+    "CREATE TABLE checkpoint_plans ("
+    "  pipeline TEXT NOT NULL, plan_fp TEXT NOT NULL, seq INTEGER NOT NULL, path TEXT NOT NULL,"
+    "  text TEXT NOT NULL, PRIMARY KEY (pipeline, plan_fp, seq));"
+    "CREATE TABLE checkpoint_registry ("
+    "  checkpoint_id INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,"
+    "  version INTEGER NOT NULL, PRIMARY KEY (checkpoint_id, kind, name));",
 };
 
 static int64_t real_clock(void *arg)
@@ -437,6 +444,32 @@ int vg_store_model_active(vg_store *st, const char *name, vg_model_rec *rec, vg_
         rc = store_fail(st, err);
     sqlite3_finalize(s);
     return rc;
+}
+
+int vg_store_model_get(vg_store *st, const char *name, int64_t version, vg_model_rec *rec,
+                       vg_arena *arena, vg_error *err)
+{
+    sqlite3_stmt *s = store_prep(st, MODEL_COLS " WHERE name = ?1 AND version = ?2", err);
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, version);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        rc = model_row(s, rec, arena, err);
+    else if (rc == SQLITE_DONE)
+        rc = 1;
+    else
+        rc = store_fail(st, err);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int vg_store_file_sha256(const char *path, char out[65], vg_error *err)
+{
+    vg_model_rec rec = {.path = path};
+    int64_t size;
+    return model_hash(&rec, out, &size, err);
 }
 
 int vg_store_model_list(vg_store *st, vg_store_model_fn fn, void *arg, vg_error *err)

@@ -45,6 +45,18 @@
  *       turns) unless the caller asks for FULL; a checkpoint deletes the
  *       turns of the older epochs in its own transaction.
  *
+ * Schema version 4 adds what reloads and activations need across a
+ * restart (docs/reload.md, "Across a restart"):
+ *
+ *   checkpoint_plans(pipeline, plan_fp, seq, path, text)
+ *       the text of every SQL file of a plan that a kept checkpoint was
+ *       written by, once per plan fingerprint: a restart whose files hold
+ *       another plan compiles this one, recovers into it, then reloads
+ *   checkpoint_registry(checkpoint_id, kind, name, version)
+ *       the model and ruleset versions active when the checkpoint was
+ *       written ("model" or "ruleset", its name, its version): the turns
+ *       logged after it are recomputed with them
+ *
  * Nothing is updated in place: a model version or a ruleset version, once
  * written, is only ever read (activation flips a flag); a checkpoint, once
  * written, is read until it is pruned. Every write is one transaction; the
@@ -71,7 +83,7 @@
 #include "engine/rules.h"
 
 /* The schema version this build creates and understands. */
-#define VG_STORE_SCHEMA_VERSION 3
+#define VG_STORE_SCHEMA_VERSION 4
 
 typedef struct vg_store vg_store;
 
@@ -133,6 +145,14 @@ int vg_store_model_activate(vg_store *st, const char *name, int64_t version, vg_
  * 1 when name has no active version (err untouched), or -1. */
 int vg_store_model_active(vg_store *st, const char *name, vg_model_rec *rec, vg_arena *arena,
                           vg_error *err);
+/* Version `version` of model name into *rec, its strings in arena. 0, 1 when
+ * there is no such version (err untouched), or -1. */
+int vg_store_model_get(vg_store *st, const char *name, int64_t version, vg_model_rec *rec,
+                       vg_arena *arena, vg_error *err);
+/* The SHA-256 of the file at path as lowercase hex into out, as
+ * vg_store_model_add computes it. 0, or -1 with err set (VG_ERR_IO
+ * "cannot read model file 'PATH': REASON", VG_ERR_NOMEM). */
+int vg_store_file_sha256(const char *path, char out[65], vg_error *err);
 /* Call fn for every version of every model, by name then version; rec and
  * its strings are valid during the call only. fn returns nonzero to stop.
  * Returns 0 or -1. */
@@ -211,6 +231,19 @@ typedef struct vg_store_sink_pos {
     int64_t rows;         /* rows encoded for it so far; -1: not counted */
 } vg_store_sink_pos;
 
+/* One SQL file of the plan a checkpoint was written by. */
+typedef struct vg_store_sql {
+    const char *path; /* as the pipeline names it (for errors in it) */
+    const char *text; /* the whole file */
+} vg_store_sql;
+
+/* A model or ruleset version active when a checkpoint was written. */
+typedef struct vg_store_version {
+    const char *kind; /* "model" or "ruleset" */
+    const char *name; /* its CREATE MODEL / CREATE RULESET name */
+    int64_t version;  /* its version in the store (0: a ruleset without rules) */
+} vg_store_version;
+
 /* A checkpoint without its operators. */
 typedef struct vg_store_ckpt {
     int64_t id;           /* output: grows with every checkpoint of the store */
@@ -225,12 +258,19 @@ typedef struct vg_store_ckpt {
     const vg_store_offset *offsets;
     uint32_t nsinks;      /* sink positions */
     const vg_store_sink_pos *sinks;
+    uint32_t nsql;        /* the SQL files of the plan (put: stored once per plan_fp,
+                             unless the store holds them already; 0: none stored) */
+    const vg_store_sql *sql;
+    uint32_t nversions;   /* model and ruleset versions */
+    const vg_store_version *versions;
 } vg_store_ckpt;
 
 /* Write a checkpoint of c->pipeline, in one transaction: the next epoch of
- * the pipeline, c's plan_fp, late_rows, offsets and sinks, and ops[0..n);
- * then delete all but the newest `keep` checkpoints of the pipeline (keep
- * >= 1), *pruned getting how many went (may be NULL). On success c->id,
+ * the pipeline, c's plan_fp, late_rows, offsets, sinks and versions, its
+ * plan's SQL files (when the store has none for that plan_fp yet), and
+ * ops[0..n); then delete all but the newest `keep` checkpoints of the
+ * pipeline (keep >= 1), and the SQL of plans no kept checkpoint was
+ * written by, *pruned getting how many checkpoints went (may be NULL). On success c->id,
  * epoch, created_at and bytes are set; on failure nothing was written
  * (the previous checkpoints are as they were). Errors: VG_ERR_IO "store
  * 'PATH': MESSAGE" (disk full, I/O error, a duplicate offset or sink),
@@ -243,7 +283,8 @@ int vg_store_ckpt_put(vg_store *st, vg_store_ckpt *c, const vg_store_ckpt_op *op
 typedef int (*vg_store_ckpt_op_fn)(void *arg, const vg_store_ckpt_op *op, vg_error *err);
 
 /* Read checkpoint id (0: the newest of the store, of any pipeline) in one
- * read transaction: its row and its offsets and sinks into *c (strings and
+ * read transaction: its row, its offsets, sinks, versions and its plan's
+ * SQL files (nsql 0 when the store has none) into *c (strings and
  * arrays in arena), then, when fn is not NULL, fn for each operator row in
  * (node_fp, seq) order. Returns 0, 1 when there is no such checkpoint (err
  * untouched), or -1. */
@@ -251,7 +292,7 @@ int vg_store_ckpt_get(vg_store *st, int64_t id, vg_arena *arena, vg_store_ckpt *
                       vg_store_ckpt_op_fn fn, void *arg, vg_error *err);
 
 /* Call fn for each checkpoint of pipeline (NULL: of every pipeline), newest
- * first, without offsets and sinks (noffsets and nsinks counted); c is
+ * first, without offsets, sinks, SQL and versions (each counted); c is
  * valid during the call only; fn returns nonzero to stop. 0 or -1. */
 typedef int (*vg_store_ckpt_fn)(const vg_store_ckpt *c, void *arg);
 int vg_store_ckpt_list(vg_store *st, const char *pipeline, vg_store_ckpt_fn fn, void *arg,

@@ -1,6 +1,6 @@
 /*
  * store_ckpt.c — the checkpoint tables of the store (schema versions 2
- * and 3): writing a checkpoint with its pruning in one transaction,
+ * to 4): writing a checkpoint with its pruning in one transaction,
  * reading one in one read transaction, listing and dropping them; the
  * turn log that `vigil run` appends to between checkpoints.
  *
@@ -153,6 +153,55 @@ static int put_sinks(vg_store *st, const vg_store_ckpt *c, vg_error *err)
     return rc;
 }
 
+/* The plan's SQL files, unless the store holds some for (pipeline, plan_fp)
+ * already: a plan's files are stored once, as the first checkpoint of it
+ * had them (another text with the same fingerprint compiles to the same
+ * plan). */
+static int put_plan(vg_store *st, const vg_store_ckpt *c, vg_error *err)
+{
+    sqlite3_stmt *s = store_prep(st,
+                                 "INSERT INTO checkpoint_plans (pipeline, plan_fp, seq, path, text)"
+                                 " SELECT ?1, ?2, ?3, ?4, ?5 WHERE ?3 > 0 OR NOT EXISTS (SELECT 1"
+                                 " FROM checkpoint_plans WHERE pipeline = ?1 AND plan_fp = ?2)",
+                                 err);
+    int rc = s ? 0 : -1;
+    bool first_new = true;
+    for (uint32_t i = 0; rc == 0 && i < c->nsql && first_new; i++) {
+        sqlite3_reset(s);
+        sqlite3_bind_text(s, 1, c->pipeline, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, c->plan_fp, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, i);
+        sqlite3_bind_text(s, 4, c->sql[i].path, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, c->sql[i].text, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            rc = store_fail(st, err);
+        first_new = i > 0 || sqlite3_changes(st->db) > 0; /* stored already: the rest too */
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int put_versions(vg_store *st, const vg_store_ckpt *c, vg_error *err)
+{
+    sqlite3_stmt *s = store_prep(st,
+                                 "INSERT INTO checkpoint_registry (checkpoint_id, kind, name,"
+                                 " version) VALUES (?, ?, ?, ?)",
+                                 err);
+    int rc = s ? 0 : -1;
+    for (uint32_t i = 0; rc == 0 && i < c->nversions; i++) {
+        const vg_store_version *v = &c->versions[i];
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, c->id);
+        sqlite3_bind_text(s, 2, v->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, v->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, v->version);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            rc = store_fail(st, err);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* The checkpoints a delete removes: ?1 the pipeline (NULL: all), ?2 how
  * many of the newest to spare. */
 #define DOOMED                                                                                     \
@@ -168,8 +217,14 @@ static int delete_ckpts(vg_store *st, const char *pipeline, uint32_t spare, uint
         "DELETE FROM checkpoint_ops WHERE checkpoint_id IN " DOOMED,
         "DELETE FROM checkpoint_offsets WHERE checkpoint_id IN " DOOMED,
         "DELETE FROM checkpoint_sinks WHERE checkpoint_id IN " DOOMED,
-        "DELETE FROM checkpoints WHERE id IN " DOOMED, /* last: the others select through it */
+        "DELETE FROM checkpoint_registry WHERE checkpoint_id IN " DOOMED,
+        "DELETE FROM checkpoints WHERE id IN " DOOMED, /* after the rows that select through it */
+        /* the SQL of plans that no checkpoint left was written by */
+        "DELETE FROM checkpoint_plans WHERE (?1 IS NULL OR pipeline = ?1) AND"
+        " NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.pipeline = checkpoint_plans.pipeline"
+        " AND c.plan_fp = checkpoint_plans.plan_fp)",
     };
+    uint32_t deleted = 0;
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
         sqlite3_stmt *s = store_prep(st, sql[i], err);
         if (!s)
@@ -178,9 +233,11 @@ static int delete_ckpts(vg_store *st, const char *pipeline, uint32_t spare, uint
         sqlite3_bind_int64(s, 2, spare);
         if (store_run(st, s, err) < 0)
             return -1;
+        if (strncmp(sql[i], "DELETE FROM checkpoints ", 24) == 0)
+            deleted = (uint32_t)sqlite3_changes(st->db);
     }
     if (n)
-        *n = (uint32_t)sqlite3_changes(st->db);
+        *n = deleted;
     return 0;
 }
 
@@ -218,6 +275,10 @@ int vg_store_ckpt_put(vg_store *st, vg_store_ckpt *c, const vg_store_ckpt_op *op
     if (rc == 0)
         rc = put_sinks(st, &w, err);
     if (rc == 0)
+        rc = put_versions(st, &w, err);
+    if (rc == 0)
+        rc = put_plan(st, &w, err);
+    if (rc == 0)
         rc = delete_ckpts(st, w.pipeline, keep ? keep : 1, pruned, err);
     if (rc == 0)
         rc = delete_turns(st, w.pipeline, w.epoch, err);
@@ -236,7 +297,10 @@ int vg_store_ckpt_put(vg_store *st, vg_store_ckpt *c, const vg_store_ckpt_op *op
     "SELECT id, pipeline, epoch, plan_fp, created_at, bytes, late_rows,"                           \
     " (SELECT COUNT(*) FROM checkpoint_ops o WHERE o.checkpoint_id = c.id),"                       \
     " (SELECT COUNT(*) FROM checkpoint_offsets o WHERE o.checkpoint_id = c.id),"                   \
-    " (SELECT COUNT(*) FROM checkpoint_sinks o WHERE o.checkpoint_id = c.id)"                      \
+    " (SELECT COUNT(*) FROM checkpoint_sinks o WHERE o.checkpoint_id = c.id),"                     \
+    " (SELECT COUNT(*) FROM checkpoint_plans o WHERE o.pipeline = c.pipeline"                      \
+    "  AND o.plan_fp = c.plan_fp),"                                                                \
+    " (SELECT COUNT(*) FROM checkpoint_registry o WHERE o.checkpoint_id = c.id)"                   \
     " FROM checkpoints c"
 
 /* A row of CKPT_COLS into c; strings are the statement's, or copied into a
@@ -258,7 +322,9 @@ static int ckpt_row(sqlite3_stmt *s, vg_store_ckpt *c, vg_arena *a, vg_error *er
                          .late_rows = (uint64_t)sqlite3_column_int64(s, 6),
                          .nops = (uint32_t)sqlite3_column_int64(s, 7),
                          .noffsets = (uint32_t)sqlite3_column_int64(s, 8),
-                         .nsinks = (uint32_t)sqlite3_column_int64(s, 9)};
+                         .nsinks = (uint32_t)sqlite3_column_int64(s, 9),
+                         .nsql = (uint32_t)sqlite3_column_int64(s, 10),
+                         .nversions = (uint32_t)sqlite3_column_int64(s, 11)};
     return bad ? store_nomem(err) : 0;
 }
 
@@ -344,6 +410,64 @@ static int get_sinks(vg_store *st, vg_arena *a, vg_store_ckpt *c, vg_error *err)
     return rc;
 }
 
+/* The plan's SQL files into c->sql (c->nsql of them, counted by the header). */
+static int get_sql(vg_store *st, vg_arena *a, vg_store_ckpt *c, vg_error *err)
+{
+    vg_store_sql *sql = vg_arena_calloc(a, (c->nsql ? c->nsql : 1) * sizeof *sql);
+    sqlite3_stmt *s = sql ? store_prep(st,
+                                       "SELECT path, text FROM checkpoint_plans WHERE pipeline ="
+                                       " ?1 AND plan_fp = ?2 ORDER BY seq",
+                                       err)
+                          : NULL;
+    c->sql = sql;
+    if (!s)
+        return sql ? -1 : store_nomem(err);
+    sqlite3_bind_text(s, 1, c->pipeline, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, c->plan_fp, -1, SQLITE_STATIC);
+    int rc = 0, step;
+    uint32_t n = 0;
+    bool bad = false;
+    while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW && n < c->nsql) {
+        sql[n].path = dup(a, col_text(s, 0), &bad);
+        sql[n++].text = dup(a, col_text(s, 1), &bad);
+        rc = bad ? store_nomem(err) : 0;
+    }
+    if (rc == 0 && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = store_fail(st, err);
+    c->nsql = n;
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* The checkpoint's model and ruleset versions into c->versions. */
+static int get_versions(vg_store *st, vg_arena *a, vg_store_ckpt *c, vg_error *err)
+{
+    vg_store_version *v = vg_arena_calloc(a, (c->nversions ? c->nversions : 1) * sizeof *v);
+    sqlite3_stmt *s = v ? store_prep(st,
+                                     "SELECT kind, name, version FROM checkpoint_registry"
+                                     " WHERE checkpoint_id = ?1 ORDER BY kind, name",
+                                     err)
+                        : NULL;
+    c->versions = v;
+    if (!s)
+        return v ? -1 : store_nomem(err);
+    sqlite3_bind_int64(s, 1, c->id);
+    int rc = 0, step;
+    uint32_t n = 0;
+    bool bad = false;
+    while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW && n < c->nversions) {
+        v[n].kind = dup(a, col_text(s, 0), &bad);
+        v[n].name = dup(a, col_text(s, 1), &bad);
+        v[n++].version = sqlite3_column_int64(s, 2);
+        rc = bad ? store_nomem(err) : 0;
+    }
+    if (rc == 0 && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = store_fail(st, err);
+    c->nversions = n;
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* fn for each operator row of checkpoint id, state straight from SQLite. */
 static int get_ops(vg_store *st, int64_t id, vg_store_ckpt_op_fn fn, void *arg, vg_error *err)
 {
@@ -388,6 +512,10 @@ int vg_store_ckpt_get(vg_store *st, int64_t id, vg_arena *arena, vg_store_ckpt *
         rc = get_offsets(st, arena, c, err);
     if (rc == 0)
         rc = get_sinks(st, arena, c, err);
+    if (rc == 0)
+        rc = get_sql(st, arena, c, err);
+    if (rc == 0)
+        rc = get_versions(st, arena, c, err);
     if (rc == 0 && fn)
         rc = get_ops(st, c->id, fn, arg, err);
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)

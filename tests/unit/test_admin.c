@@ -4,7 +4,10 @@
  * bearer token, path, method, body size), each endpoint's answer (health,
  * metrics lines with exact counts, the plan as text, dot and JSON, live
  * queries and their errors as JSON with line, column and caret, rules,
- * models, checkpoints, reload), the listen address rules (no token beyond
+ * models, checkpoints, reload), activations by POST /rules and POST
+ * /models (rows decided by the old version before, by the new one after;
+ * the changer around them; every refusal), control commands and their
+ * replies, the listen address rules (no token beyond
  * loopback), and the real server: a `vigil query` client on another
  * thread, answered by the runner's thread between batches, a request that
  * times out waiting for a batch boundary, and one refused when the runner
@@ -225,11 +228,11 @@ static void test_routes(void)
         ask(a, (req){.method = "POST", .url = "/query", .body = "SELECT 1", .too_large = true}),
         "413 {\"error\":\"the request body is larger than 65536 bytes\"}\n");
     CHECK_STR(post(a, "/reload", ""),
-              "501 {\"error\":\"POST /reload is not available yet: it comes with reload (issue "
-              "8)\"}\n");
+              "501 {\"error\":\"POST /reload is not available: this runner was not given the "
+              "pipeline's files to compile again\"}\n");
     CHECK_STR(post(a, "/rules", "x"),
-              "501 {\"error\":\"POST /rules is not available yet: it comes with reload (issue "
-              "8)\"}\n");
+              "400 {\"error\":\"the body must be a JSON object such as {\\\"ruleset\\\": "
+              "\\\"payment_rules\\\", \\\"version\\\": 2}: '[' or '{' expected near 'x'\"}\n");
     vg_admin_stop(a);
     engine_close(&e);
 }
@@ -354,7 +357,8 @@ static void test_metrics(void)
     CHECK_STR(lines_of(m, "vigil_admin_quer"),
               "vigil_admin_queries_total 2\nvigil_admin_query_errors_total 1\n");
     CHECK_STR(lines_of(m, "vigil_checkpoint"),
-              "vigil_checkpoints_total 0\nvigil_checkpoint_age_seconds 0\n"
+              "vigil_checkpoints_total 0\nvigil_checkpoint_failures_total 0\n"
+              "vigil_checkpoint_epoch 0\nvigil_checkpoint_age_seconds 0\n"
               "vigil_checkpoint_duration_seconds 0\n");
     CHECK_STR(lines_of(m, "vigil_reload"),
               "vigil_reloads_total 0\nvigil_reload_failures_total 0\n");
@@ -389,6 +393,143 @@ static void test_rules_models(void)
     engine_close(&e);
 }
 
+/* The changer's calls, "b" before and "a" after; before refuses when refuse is set. */
+static char change_log[64];
+static bool change_refuse;
+
+static int changer(void *arg, bool after, vg_error *err)
+{
+    (void)arg;
+    strcat(change_log, after ? "a" : "b");
+    if (!after && change_refuse)
+        return vg_error_set(err, VG_ERR_IO, "the checkpoint before it failed: disk full");
+    return 0;
+}
+
+/* The rules_version of the rows of channel d since the last call, joined by ",". */
+static const char *versions_decided(engine *e)
+{
+    vg_channel *ch = NULL;
+    for (uint32_t i = 0; i < vg_dag_nchannels(e->r.dag); i++)
+        if (strcmp(vg_dag_channel(e->r.dag, i)->name, "d") == 0)
+            ch = vg_dag_channel(e->r.dag, i);
+    const char *out = "";
+    for (const char *p = ch ? ch->buf.p : NULL; p && p < ch->buf.p + ch->buf.len;) {
+        const char *v = strstr(p, "\"rules_version\":");
+        if (!v)
+            break;
+        out = vg_arena_printf(arena, "%s%s%.1s", out, *out ? "," : "", v + 16);
+        p = v + 16;
+    }
+    if (ch)
+        vg_buf_clear(&ch->buf);
+    return out;
+}
+
+static void test_activations(void)
+{
+    engine e;
+    CHECK(engine_open(&e));
+    vg_admin *a = admin_of(&e, NULL);
+    vg_admin_set_changer(a, changer, NULL);
+    CHECK_STR(versions_decided(&e), "1,1,1");
+    CHECK_STR(post(a, "/rules", "{\"ruleset\": \"r\", \"rules\": [{\"rule_id\": \"tiny\", "
+                                "\"condition\": \"x > 1 AND\", \"action\": \"review\"}]}"),
+              "400 {\"error\":\"rule 'tiny': syntax error at end of input: expected an "
+              "expression\",\"line\":1,\"column\":10,\"length\":1,\"context\":\"x > 1 AND\\n"
+              "         ^\"}\n");
+    CHECK_STR(change_log, "b"); /* the change failed after the changer's before: no after */
+    CHECK_STR(post(a, "/rules", "{\"ruleset\": \"r\", \"by\": \"bo\", \"rules\": [{\"rule_id\": "
+                                "\"tiny\", \"condition\": \"x > 1\", \"action\": \"review\", "
+                                "\"priority\": 3, \"mode\": \"active\", \"enabled\": true}]}"),
+              "200 {\"ruleset\":\"r\",\"version\":2,\"previous\":1,\"rules\":1}\n");
+    CHECK_STR(change_log, "bba");
+    push(&e.r, "c", 5, 4000);
+    CHECK_STR(versions_decided(&e), "2");
+    CHECK_STR(post(a, "/rules", "{\"ruleset\": \"r\", \"version\": 1}"),
+              "200 {\"ruleset\":\"r\",\"version\":1,\"previous\":2,\"rules\":2}\n");
+    push(&e.r, "c", 6, 5000);
+    CHECK_STR(versions_decided(&e), "1");
+    change_refuse = true;
+    CHECK_STR(post(a, "/rules", "{\"ruleset\": \"r\", \"version\": 2}"),
+              "503 {\"error\":\"nothing changed: the checkpoint before it failed: disk full\"}\n");
+    change_refuse = false;
+    CHECK_STR(post(a, "/rules", "{\"ruleset\": \"r\", \"version\": 7}"),
+              "404 {\"error\":\"ruleset 'r' has no version 7\"}\n");
+    CHECK_STR(post(a, "/rules", "{\"ruleset\": \"q\", \"version\": 1}"),
+              "404 {\"error\":\"the running plan applies no ruleset 'q'\"}\n");
+    CHECK_STR(post(a, "/rules", "{\"ruleset\": \"r\"}"),
+              "400 {\"error\":\"the body needs \\\"ruleset\\\" and one of \\\"version\\\" (a "
+              "stored version) and \\\"rules\\\" (an array of rules)\"}\n");
+    CHECK_STR(post(a, "/rules", "{\"ruleset\": \"r\", \"version\": 0}"),
+              "400 {\"error\":\"\\\"version\\\" must be a positive integer\"}\n");
+    CHECK_STR(post(a, "/rules", "{\"ruleset\": \"r\", \"rules\": [{\"rule_id\": \"x\", "
+                                "\"condition\": \"x > 1\", \"action\": \"a\", \"colour\": 1}]}"),
+              "400 {\"error\":\"unknown member 'colour' in rule 1\"}\n");
+    CHECK_STR(post(a, "/models", "{\"model\": \"m\", \"version\": 1}"),
+              "404 {\"error\":\"the running plan has no model 'm'\"}\n");
+    CHECK_STR(post(a, "/models", "{\"model\": \"m\", \"version\": 1, \"path\": \"x\"}"),
+              "400 {\"error\":\"the body needs \\\"model\\\" and one of \\\"version\\\" (a "
+              "stored version) and \\\"path\\\" (a model file)\"}\n");
+    CHECK_STR(post(a, "/models", "{\"model\": \"m\", \"size\": 1}"),
+              "400 {\"error\":\"unknown member 'size' in a POST /models body\"}\n");
+    vg_admin_stop(a);
+    engine_close(&e);
+}
+
+/* A control command, and its reply line. */
+static const char *command(vg_admin *a, const char *msg)
+{
+    vg_buf reply;
+    vg_buf_init(&reply, VG_MEM_IO);
+    bool ok = vg_admin_command(a, msg, strlen(msg), &reply);
+    const char *s = vg_arena_printf(arena, "%s %.*s", ok ? "ok" : "refused", (int)reply.len,
+                                    reply.len ? reply.p : "");
+    vg_buf_free(&reply);
+    return s;
+}
+
+static void test_commands(void)
+{
+    engine e;
+    CHECK(engine_open(&e));
+    vg_admin *a = admin_of(&e, "s3cret"); /* (the topic needs no token) */
+    CHECK_STR(command(a, "{\"op\": \"rules\", \"ruleset\": \"r\", \"id\": [1, \"x\"], "
+                         "\"rules\": [{\"rule_id\": \"all\", \"condition\": \"TRUE\", "
+                         "\"action\": \"hold\"}]}"),
+              "ok {\"id\":[1,\"x\"],\"op\":\"rules\",\"status\":200,\"ok\":true,\"answer\":"
+              "{\"ruleset\":\"r\",\"version\":2,\"previous\":1,\"rules\":1}}\n");
+    push(&e.r, "c", 5, 4000);
+    CHECK_STR(versions_decided(&e), "1,1,1,2");
+    CHECK_STR(command(a, "{\"op\": \"activate_model\", \"model\": \"m\", \"version\": 2, "
+                         "\"id\": 7}"),
+              "refused {\"id\":7,\"op\":\"activate_model\",\"status\":404,\"ok\":false,"
+              "\"answer\":{\"error\":\"the running plan has no model 'm'\"}}\n");
+    CHECK_STR(command(a, "{\"op\": \"reload\"}"),
+              "refused {\"id\":null,\"op\":\"reload\",\"status\":501,\"ok\":false,\"answer\":"
+              "{\"error\":\"POST /reload is not available: this runner was not given the "
+              "pipeline's files to compile again\"}}\n");
+    CHECK_STR(command(a, "{\"op\": \"drop_tables\"}"),
+              "refused {\"id\":null,\"op\":null,\"status\":400,\"ok\":false,\"answer\":"
+              "{\"error\":\"unknown \\\"op\\\": the ops are reload, activate_model and "
+              "rules\"}}\n");
+    CHECK_STR(command(a, "{\"id\": 3}"),
+              "refused {\"id\":3,\"op\":null,\"status\":400,\"ok\":false,\"answer\":"
+              "{\"error\":\"a command needs \\\"op\\\", a string: the ops are reload, "
+              "activate_model and rules\"}}\n");
+    CHECK_STR(command(a, "reload please"),
+              "refused {\"id\":null,\"op\":null,\"status\":400,\"ok\":false,\"answer\":"
+              "{\"error\":\"a command is a JSON object such as {\\\"op\\\": \\\"reload\\\"}: "
+              "'[' or '{' expected near 'reload'\"}}\n");
+    vg_admin_attach(a, NULL, NULL, NULL);
+    CHECK_STR(command(a, "{\"op\": \"rules\", \"ruleset\": \"r\", \"version\": 1}"),
+              "refused {\"id\":null,\"op\":\"rules\",\"status\":503,\"ok\":false,\"answer\":"
+              "{\"error\":\"the pipeline is not running\"}}\n");
+    CHECK(vg_admin_wake_fd(a) >= 0);
+    vg_admin_stop(a);
+    engine_close(&e);
+}
+
 /* Every allocation of making the API and answering made to fail in turn:
  * the answer it would give, or 500 (a JSON body that cannot be read: 400;
  * an API that cannot be made: VG_ERR_NOMEM); never a crash or a leak. */
@@ -405,9 +546,13 @@ static void test_alloc_failures(void)
         {.method = "GET", .url = "/plan?format=dot"},
         {.method = "GET", .url = "/rules"},
         {.method = "GET", .url = "/nope"},
+        {.method = "POST", .url = "/rules", .body = "{\"ruleset\": \"r\", \"version\": 1}"},
     };
     enum { N = sizeof reqs / sizeof reqs[0] };
     const char *wants[N];
+    vg_admin *first = admin_of(&e, NULL); /* the ruleset as POST /rules leaves it, from now on */
+    CHECK(starts(ask(first, reqs[N - 1]), "200 "));
+    vg_admin_stop(first);
     for (size_t i = 0; i < N; i++) {
         vg_admin *a = admin_of(&e, NULL);
         wants[i] = i == 3 ? "200 " : ask(a, reqs[i]); /* metrics: the status (uptime varies) */
@@ -444,7 +589,10 @@ static void test_alloc_failures(void)
                 static char buf[1 << 16]; /* not the arena: its allocations would fail too */
                 snprintf(buf, sizeof buf, "%d %.*s", rs.status, i == 3 ? 0 : (int)rs.body.len,
                          rs.body.len ? rs.body.p : "");
-                got = rs.status == 400 && i == 1 ? want : rs.status == 500 ? "500 " : buf;
+                /* a JSON body that cannot be read is a 400 */
+                got = rs.status == 400 && (i == 1 || i == 8) ? want
+                      : rs.status == 500                     ? "500 "
+                                                             : buf;
                 vg_admin_response_free(&rs);
             } else {
                 wrong += err.code != VG_ERR_NOMEM;
@@ -644,6 +792,8 @@ int main(void)
     RUN(test_query);
     RUN(test_metrics);
     RUN(test_rules_models);
+    RUN(test_activations);
+    RUN(test_commands);
     RUN(test_alloc_failures);
     RUN(test_listen);
     RUN(test_server);

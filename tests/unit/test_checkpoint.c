@@ -1,6 +1,8 @@
 /*
- * test_checkpoint.c — checkpoints in the store: schema version 3 and the
- * migration from 1, write and load round trips that continue a run
+ * test_checkpoint.c — checkpoints in the store: schema version 4 and the
+ * migration from 1, each plan's SQL and each checkpoint's model and
+ * ruleset versions (stored, pruned, read back, peeked at), write and load
+ * round trips that continue a run
  * exactly (also taken, then committed later), a checkpoint after every
  * event, pruning and epochs, refusals (another pipeline, another plan,
  * damaged rows), operators that share a fingerprint, allocation failures.
@@ -38,13 +40,14 @@ static void test_schema(void)
 {
     const char *p = path_in_dir("new.db");
     vg_store *st = store_open(p);
-    CHECK_INT(vg_store_schema_version(st), 3);
+    CHECK_INT(vg_store_schema_version(st), 4);
     CHECK_STR(vg_store_path(st), p);
     vg_store_close(st);
-    CHECK_STR(raw_sql(p, "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+    CHECK_STR(raw_sql(p, "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
     CHECK_STR(raw_sql(p, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master"
                          " WHERE type = 'table' AND name LIKE 'checkpoint%' ORDER BY name)"),
-              "checkpoint_epochs checkpoint_offsets checkpoint_ops checkpoint_sinks checkpoints");
+              "checkpoint_epochs checkpoint_offsets checkpoint_ops checkpoint_plans "
+              "checkpoint_registry checkpoint_sinks checkpoints");
 
     /* a store of schema 1 is migrated in place: its models stay */
     const char *old = path_in_dir("v1.db");
@@ -53,14 +56,14 @@ static void test_schema(void)
     CHECK(sqlite3_exec(db, v1_schema, NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
     st = store_open(old);
-    CHECK_INT(vg_store_schema_version(st), 3);
+    CHECK_INT(vg_store_schema_version(st), 4);
     int nmodels = 0;
     vg_error err;
     vg_error_clear(&err);
     CHECK_INT(vg_store_model_list(st, count_model, &nmodels, &err), 0);
     CHECK_INT(nmodels, 1);
     vg_store_close(st);
-    CHECK_STR(raw_sql(old, "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+    CHECK_STR(raw_sql(old, "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
     CHECK_STR(raw_sql(old, "SELECT COUNT(*) FROM checkpoints"), "0");
     CHECK_STR(raw_sql(old, "PRAGMA integrity_check"), "ok");
 }
@@ -307,6 +310,70 @@ static const char *plan_fp_of(const char *sql)
     return vg_arena_strndup(arena, hex, 16);
 }
 
+/* ---- the plans' SQL, the versions ---- */
+
+/* A checkpoint of plan fp (no operators) with one SQL file and versions. */
+static int put_plan_ckpt(vg_store *st, const char *fp, const char *path, const char *text,
+                         int64_t model_version, vg_error *err)
+{
+    vg_store_sql sql = {path, text};
+    vg_store_version v[] = {{"ruleset", "r", 0}, {"model", "m", model_version}};
+    vg_store_ckpt c = {.pipeline = "pay", .plan_fp = fp, .nsql = 1, .sql = &sql,
+                       .nversions = 2, .versions = v};
+    return vg_store_ckpt_put(st, &c, NULL, 0, 2, NULL, err);
+}
+
+static void test_plans_and_versions(void)
+{
+    const char *p = path_in_dir("plans.db");
+    vg_store *st = store_open(p);
+    if (!st)
+        return;
+    vg_error err;
+    vg_error_clear(&err);
+    vg_store_ckpt info;
+    CHECK_INT(vg_checkpoint_peek(st, "pay", arena, &info, &err), 1);
+    CHECK_INT(put_plan_ckpt(st, "aaaaaaaaaaaaaaaa", "a.sql", "SELECT 1", 1, &err), 0);
+    CHECK_INT(put_plan_ckpt(st, "aaaaaaaaaaaaaaaa", "a2.sql", "SELECT 2", 2, &err), 0);
+    /* a plan's files are stored once: the first checkpoint's */
+    CHECK_STR(raw_sql(p, "SELECT group_concat(path || '=' || text, ' ') FROM checkpoint_plans"),
+              "a.sql=SELECT 1");
+    CHECK_INT(put_plan_ckpt(st, "bbbbbbbbbbbbbbbb", "b.sql", "SELECT 3", 3, &err), 0);
+    CHECK_STR(raw_sql(p, "SELECT group_concat(plan_fp, ' ') FROM checkpoint_plans"),
+              "aaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbb");
+    CHECK_INT(vg_checkpoint_peek(st, "pay", arena, &info, &err), 0);
+    CHECK_INT(info.epoch, 3);
+    CHECK_STR(info.plan_fp, "bbbbbbbbbbbbbbbb");
+    CHECK_INT(info.nsql, 1);
+    CHECK_STR(info.sql[0].path, "b.sql");
+    CHECK_STR(info.sql[0].text, "SELECT 3");
+    CHECK_INT(info.nversions, 2);
+    if (info.nversions == 2) { /* by kind, then name */
+        CHECK_STR(vg_arena_printf(arena, "%s %s %lld, %s %s %lld", info.versions[0].kind,
+                                  info.versions[0].name, (long long)info.versions[0].version,
+                                  info.versions[1].kind, info.versions[1].name,
+                                  (long long)info.versions[1].version),
+                  "model m 3, ruleset r 0");
+    }
+    /* the last checkpoint of plan a is pruned: its SQL goes with it */
+    CHECK_INT(put_plan_ckpt(st, "bbbbbbbbbbbbbbbb", "b.sql", "SELECT 3", 3, &err), 0);
+    CHECK_STR(raw_sql(p, "SELECT group_concat(plan_fp, ' ') FROM checkpoint_plans"),
+              "bbbbbbbbbbbbbbbb");
+    CHECK_STR(raw_sql(p, "SELECT COUNT(*) FROM checkpoint_registry"), "4");
+    /* another pipeline's checkpoint is refused as vg_checkpoint_load refuses it */
+    CHECK_INT(vg_checkpoint_peek(st, "other", arena, &info, &err), -1);
+    CHECK_INT(err.code, VG_ERR_CONFIG);
+    CHECK(strncmp(err.msg, "store '", 7) == 0 &&
+          strstr(err.msg, "holds checkpoints of pipeline 'pay' (the newest: checkpoint 4, "
+                          "epoch 4), not of 'other'") != NULL);
+    uint32_t dropped;
+    CHECK_INT(vg_store_ckpt_drop(st, NULL, &dropped, &err), 0);
+    CHECK_INT(dropped, 2);
+    CHECK_STR(raw_sql(p, "SELECT COUNT(*) FROM checkpoint_plans"), "0");
+    CHECK_STR(raw_sql(p, "SELECT COUNT(*) FROM checkpoint_registry"), "0");
+    vg_store_close(st);
+}
+
 /* ---- refusals ---- */
 
 static const char changed_sql[] =
@@ -495,6 +562,7 @@ int main(void)
     RUN(test_take_commit);
     RUN(test_every_point);
     RUN(test_prune_and_epochs);
+    RUN(test_plans_and_versions);
     RUN(test_refusals);
     RUN(test_twin_operators);
     RUN(test_alloc_failures);

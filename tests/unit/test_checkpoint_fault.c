@@ -127,7 +127,7 @@ static void test_open_faults(void)
         vg_store_close(st);
         CHECK_INT(mem_total(), before);
         st = store_open(p);
-        CHECK(st && vg_store_schema_version(st) == 3);
+        CHECK(st && vg_store_schema_version(st) == 4);
         vg_store_close(st);
         fv_reset();
     }

@@ -114,8 +114,10 @@ static void test_sql_file_defaults(void)
     CHECK(cfg->state.store == NULL);
     CHECK_INT(cfg->state.checkpoint_interval_ms, 1000);
     CHECK_INT(cfg->state.ttl_ms, 0);
-    CHECK_STR(cfg->admin.listen, "127.0.0.1:8470");
+    CHECK(cfg->admin.listen == NULL); /* vigil run serves no admin API unless told */
     CHECK(cfg->admin.token == NULL);
+    CHECK(cfg->control.topic == NULL);
+    CHECK_STR(cfg->control.bootstrap, "127.0.0.1:9092");
     CHECK_INT(cfg->limits.max_event_bytes, 1048576);
     vg_config_free(cfg);
 
@@ -149,6 +151,9 @@ static const char full_yaml[] =
     "state: {store: state/pay.db, checkpoint_interval: 500ms, ttl: 7d,\n"
     "        view_ttl: {card_history: 1d, seen: 30m}}\n"
     "admin: {listen: \"0.0.0.0:9000\", token: s3cret}\n"
+    "control:\n"
+    "  kafka: {topic: pay.control, properties: {fetch.wait.max.ms: 10}}\n"
+    "  reply: {kafka: {topic: pay.replies, bootstrap: \"10.0.0.3:9092\"}, file: out/replies.jsonl}\n"
     "limits: {max_event_bytes: 64KiB}\n";
 
 static void check_full(const vg_config *cfg)
@@ -221,6 +226,16 @@ static void check_full(const vg_config *cfg)
     }
     CHECK_STR(cfg->admin.listen, "0.0.0.0:9000");
     CHECK_STR(cfg->admin.token, "s3cret");
+    CHECK_STR(cfg->control.topic, "pay.control");
+    CHECK_STR(cfg->control.bootstrap, "127.0.0.1:9092");
+    CHECK_INT(cfg->control.nprops, 1);
+    if (cfg->control.nprops == 1) {
+        CHECK_STR(cfg->control.props[0].key, "fetch.wait.max.ms");
+        CHECK_STR(cfg->control.props[0].value, "10");
+    }
+    CHECK_STR(cfg->control.reply_topic, "pay.replies");
+    CHECK_STR(cfg->control.reply_bootstrap, "10.0.0.3:9092");
+    CHECK_STR(cfg->control.reply_path, "full/out/replies.jsonl");
     CHECK_INT(cfg->limits.max_event_bytes, 65536);
     CHECK(vg_config_source(cfg, "clicks") == &cfg->sources[1]);
     CHECK(vg_config_source(cfg, "nope") == NULL);
@@ -306,7 +321,7 @@ static void test_folder_forms(void)
     cfg = load_ok("nulls");
     if (cfg) {
         CHECK_INT(cfg->state.checkpoint_interval_ms, 1000);
-        CHECK_STR(cfg->admin.listen, "127.0.0.1:8470");
+        CHECK(cfg->admin.listen == NULL);
     }
     vg_config_free(cfg);
 }

@@ -9,8 +9,12 @@
  * turn-log write stops the run before its rows leave — each time the
  * store passes PRAGMA integrity_check, the newest checkpoint is the last
  * good one, and a restart gives exactly the reference output (offsets
- * never ahead of their state); every allocation of a run failing in turn
- * (each failed run then recovered by the next) ends in the same output.
+ * never ahead of their state); a start after the SQL changed (a sink
+ * added) recovers in the checkpoint's plan and reloads, every sink it kept
+ * exactly as without the change, and when the checkpoint after that reload
+ * cannot be written the run stops and the next start does it again; every
+ * allocation of a run failing in turn (each failed run then recovered by
+ * the next) ends in the same output.
  * The crashes of a real process are tests/fault/run-crash.sh's.
  */
 #include <signal.h>
@@ -186,7 +190,7 @@ static void test_turn_log(void)
     vg_store *st = store_at(p);
     if (!st)
         return;
-    CHECK_INT(vg_store_schema_version(st), 3);
+    CHECK_INT(vg_store_schema_version(st), 4);
     CHECK_INT(put_ckpt(st, "pay", 10, -5), 1);
     for (int64_t seq = 1; seq <= 3; seq++)
         CHECK_INT(put_turn(st, "pay", 1, seq, (uint32_t)seq), 0);
@@ -392,8 +396,9 @@ static void write_pipeline(const char *name)
     fclose(f);
 }
 
-/* Run the pipeline `name` to the end of its input. */
-static int run_pipeline(const char *name, vg_run_metrics *m, vg_error *err)
+/* Run the pipeline `name` until it has read max events (0: to the end of
+ * its input); its reloads compile its pipeline.yaml. */
+static int run_pipeline_n(const char *name, uint64_t max, vg_run_metrics *m, vg_error *err)
 {
     vg_error_clear(err);
     vg_config *cfg = NULL;
@@ -404,11 +409,22 @@ static int run_pipeline(const char *name, vg_run_metrics *m, vg_error *err)
         memset(m, 0, sizeof *m);
         return -1;
     }
-    vg_run_opts o = {.stop_fd = -1, .exit_at_end = true, .batch_size = 25, .commit_interval_ms = 1};
+    vg_run_opts o = {.stop_fd = -1,
+                     .exit_at_end = true,
+                     .batch_size = 25,
+                     .commit_interval_ms = 1,
+                     .max_events = max,
+                     .pipeline_path = path};
     int rc = vg_run(vg_pipeline_plan(p), cfg, &o, m, err);
     vg_config_free(cfg);
     vg_pipeline_free(p);
     return rc;
+}
+
+/* Run the pipeline `name` to the end of its input. */
+static int run_pipeline(const char *name, vg_run_metrics *m, vg_error *err)
+{
+    return run_pipeline_n(name, 0, m, err);
 }
 
 /* One message read back: a "partition seq value" line in its partition's
@@ -603,6 +619,90 @@ static void test_turn_log_full(void)
     recovers("log-full", last_good);
 }
 
+/* The output of a run stopped after NEV / 3 events and started again (its
+ * turns are cut where the stop cut them, not as the reference's). */
+static char *split_reference;
+
+/* Stop `name` after NEV / 3 events; with edit, then add a sink (a GROUP BY
+ * of its own) to the SQL and pipeline.yaml: the next start recovers in the
+ * checkpoint's plan and reloads. */
+static void run_then_edit(const char *name, bool edit)
+{
+    write_pipeline(name);
+    vg_run_metrics m;
+    vg_error err;
+    CHECK_INT(run_pipeline_n(name, NEV / 3, &m, &err), 0);
+    CHECK_INT(m.reloads, 0);
+    vg_run_metrics_free(&m);
+    if (!edit)
+        return;
+    FILE *f = fopen(path_in(name, "p.sql"), "a");
+    fputs("INSERT INTO extra SELECT k, MAX(x) AS mx FROM s GROUP BY k;\n", f);
+    fclose(f);
+    char *yaml = slurp(path_in(name, "pipeline.yaml"));
+    char *mins = strstr(yaml, "  mins: {file: mins.jsonl}\n");
+    f = fopen(path_in(name, "pipeline.yaml"), "w");
+    fprintf(f, "%.*s  extra: {file: extra.jsonl}\n%s", (int)(mins - yaml), yaml, mins);
+    fclose(f);
+    free(yaml);
+}
+
+/* A restart after the SQL changed: recovered, reloaded, and every sink the
+ * edit kept has exactly the reference output. */
+static void test_restart_after_edit(void)
+{
+    vg_run_metrics m;
+    vg_error err;
+    run_then_edit("split", false);
+    CHECK_INT(run_pipeline("split", &m, &err), 0);
+    vg_run_metrics_free(&m);
+    split_reference = out_text("split");
+    run_then_edit("edit", true);
+    CHECK_INT(run_pipeline("edit", &m, &err), 0);
+    CHECK_INT(m.reloads, 1);
+    CHECK(m.restored_epoch > 0);
+    vg_run_metrics_free(&m);
+    char *got = out_text("edit");
+    CHECK(strcmp(got, split_reference) == 0);
+    free(got);
+    char *extra = slurp(path_in("edit", "extra.jsonl"));
+    CHECK(strstr(extra, "{\"op\":\"+I\",\"k\":\"k0\",\"mx\":") != NULL);
+    free(extra);
+    CHECK_STR(raw_sql(path_in("edit", "state.db"),
+                      "SELECT COUNT(DISTINCT plan_fp) FROM checkpoint_plans"),
+              "1"); /* the first plan's SQL went with its last checkpoint */
+}
+
+/* The checkpoint after the reload at the start fails: the run stops (no turn
+ * may be logged under the old plan's epoch), and the next start recovers. */
+static void test_reload_checkpoint_fails(void)
+{
+    run_then_edit("edit-full", true);
+    fv_arm(FV_SYNC, 1, FV_FULL, 1);
+    vg_run_metrics m;
+    vg_error err;
+    int rc = run_pipeline("edit-full", &m, &err);
+    fv_disarm();
+    CHECK_INT(rc, -1);
+    CHECK_INT(err.code, VG_ERR_IO);
+    char want[400];
+    snprintf(want, sizeof want,
+             "the change is made, but the checkpoint after it failed, so no turn can be logged: "
+             "store '%s': database or disk is full (a restart recovers from the checkpoint "
+             "before it and makes the change again)",
+             path_in("edit-full", "state.db"));
+    CHECK_STR(err.msg, want);
+    CHECK_INT(m.sources[0].events_read, 0);
+    vg_run_metrics_free(&m);
+    CHECK_STR(raw_sql(path_in("edit-full", "state.db"), "PRAGMA integrity_check"), "ok");
+    CHECK_INT(run_pipeline("edit-full", &m, &err), 0);
+    CHECK_INT(m.reloads, 1);
+    vg_run_metrics_free(&m);
+    char *got = out_text("edit-full");
+    CHECK(split_reference && strcmp(got, split_reference) == 0);
+    free(got);
+}
+
 /* Every allocation of a checkpointed run fails in turn (a sample of them):
  * a clean error, nothing leaked, and the next run recovers from what the
  * failed one left; the output at the end is the reference's. */
@@ -660,11 +760,14 @@ int main(void)
             RUN(test_io_error_once);
             RUN(test_disk_stays_full);
             RUN(test_turn_log_full);
+            RUN(test_restart_after_edit);
+            RUN(test_reload_checkpoint_fails);
             RUN(test_alloc_failures);
         }
         vg_kafka_broker_stop(broker);
     }
     free(reference);
+    free(split_reference);
     fv_reset();
     (void)fv_powercut; /* the power cut is test_checkpoint_fault.c's */
     char cmd[128];

@@ -73,18 +73,19 @@ static void test_open(void)
     vg_store *st = open_fixed(":memory:");
     if (!st)
         return;
-    CHECK_INT(vg_store_schema_version(st), 3);
+    CHECK_INT(vg_store_schema_version(st), 4);
     vg_store_close(st);
     vg_store_close(NULL);
 
     const char *p = path_in_dir("a.db");
     st = open_fixed(p);
     vg_store_close(st);
-    CHECK_STR(raw_sql(p, "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+    CHECK_STR(raw_sql(p, "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
     CHECK_STR(raw_sql(p, "PRAGMA journal_mode"), "wal");
     /* meta, models, rulesets, rules; five checkpoint tables and AUTOINCREMENT's sqlite_sequence
-     * (schema 2, tests/unit/test_checkpoint.c); the turn log (schema 3) */
-    CHECK_STR(raw_sql(p, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"), "11");
+     * (schema 2, tests/unit/test_checkpoint.c); the turn log (schema 3); the plans' SQL and
+     * the checkpoints' versions (schema 4) */
+    CHECK_STR(raw_sql(p, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"), "13");
     st = open_fixed(p); /* reopening does not migrate again */
     vg_store_close(st);
 
@@ -94,7 +95,7 @@ static void test_open(void)
     CHECK(vg_store_open(p, &err) == NULL);
     CHECK_INT(err.code, VG_ERR_IO);
     char want[256];
-    snprintf(want, sizeof want, "store '%s' has schema version 99, newer than this vigil's (3)", p);
+    snprintf(want, sizeof want, "store '%s' has schema version 99, newer than this vigil's (4)", p);
     CHECK_STR(err.msg, want);
 
     const char *other = path_in_dir("other.db");
