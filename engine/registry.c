@@ -109,6 +109,23 @@ static const char *schema_text(const vg_schema *sc, vg_arena *a)
     return t;
 }
 
+/* The end of adding or using a model: when record, mark version active in
+ * the store; free the arena; on success (rc 0) make m slot s's model, else
+ * free m. Returns rc, or -1 when recording fails. */
+static int activate_model(vg_registry *r, vg_model_slot *s, vg_model *m, int64_t version,
+                          bool record, vg_arena *a, int rc, vg_error *err)
+{
+    if (record)
+        rc = vg_store_model_activate(r->store, s->decl->name, version, err);
+    vg_arena_free(a);
+    if (rc < 0) {
+        vg_model_free(m);
+        return -1;
+    }
+    vg_registry_activate_model(s, m, version);
+    return 0;
+}
+
 int vg_registry_add_model(vg_registry *r, vg_model_slot *s, const char *path, vg_error *err)
 {
     const vg_plan_model *d = s->decl;
@@ -133,15 +150,7 @@ int vg_registry_add_model(vg_registry *r, vg_model_slot *s, const char *path, vg
         rec.output_schema = schema_text(&d->output, a);
         rc = vg_store_model_add(r->store, &rec, &version, err);
     }
-    if (rc == 0)
-        rc = vg_store_model_activate(r->store, d->name, version, err);
-    vg_arena_free(a);
-    if (rc < 0) {
-        vg_model_free(m);
-        return -1;
-    }
-    vg_registry_activate_model(s, m, version);
-    return 0;
+    return activate_model(r, s, m, version, rc == 0, a, rc, err);
 }
 
 /* Slot s's rules: the store's active version; when the store has none,
@@ -256,15 +265,7 @@ int vg_registry_use_model(vg_registry *r, vg_model_slot *s, int64_t version, boo
                                 (long long)version, lerr.msg);
     if (rc == 0)
         rc = vg_registry_check_model(s, m, err);
-    if (rc == 0 && record)
-        rc = vg_store_model_activate(r->store, d->name, version, err);
-    vg_arena_free(a);
-    if (rc < 0) {
-        vg_model_free(m);
-        return -1;
-    }
-    vg_registry_activate_model(s, m, version);
-    return 0;
+    return activate_model(r, s, m, version, rc == 0 && record, a, rc, err);
 }
 
 int vg_registry_use_rules(vg_registry *r, vg_ruleset_slot *s, int64_t version, bool record,

@@ -428,13 +428,18 @@ static int model_row(sqlite3_stmt *s, vg_model_rec *rec, vg_arena *a, vg_error *
     return 0;
 }
 
-int vg_store_model_active(vg_store *st, const char *name, vg_model_rec *rec, vg_arena *arena,
-                          vg_error *err)
+/* One model row: name's version, or its active one when version is 0. */
+static int model_query(vg_store *st, const char *name, int64_t version, vg_model_rec *rec,
+                       vg_arena *arena, vg_error *err)
 {
-    sqlite3_stmt *s = store_prep(st, MODEL_COLS " WHERE name = ?1 AND active", err);
+    sqlite3_stmt *s = store_prep(st, version ? MODEL_COLS " WHERE name = ?1 AND version = ?2"
+                                             : MODEL_COLS " WHERE name = ?1 AND active",
+                                 err);
     if (!s)
         return -1;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    if (version)
+        sqlite3_bind_int64(s, 2, version);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         rc = model_row(s, rec, arena, err);
@@ -446,23 +451,16 @@ int vg_store_model_active(vg_store *st, const char *name, vg_model_rec *rec, vg_
     return rc;
 }
 
+int vg_store_model_active(vg_store *st, const char *name, vg_model_rec *rec, vg_arena *arena,
+                          vg_error *err)
+{
+    return model_query(st, name, 0, rec, arena, err);
+}
+
 int vg_store_model_get(vg_store *st, const char *name, int64_t version, vg_model_rec *rec,
                        vg_arena *arena, vg_error *err)
 {
-    sqlite3_stmt *s = store_prep(st, MODEL_COLS " WHERE name = ?1 AND version = ?2", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, version);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        rc = model_row(s, rec, arena, err);
-    else if (rc == SQLITE_DONE)
-        rc = 1;
-    else
-        rc = store_fail(st, err);
-    sqlite3_finalize(s);
-    return rc;
+    return version > 0 ? model_query(st, name, version, rec, arena, err) : 1;
 }
 
 int vg_store_file_sha256(const char *path, char out[65], vg_error *err)
