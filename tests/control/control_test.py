@@ -48,26 +48,16 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fault"))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from crash_test import Broker, wait_for  # noqa: E402  (the dev broker, the deadline polls)
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
+from tally import check, finish, same  # noqa: E402
 
 API = (2, 5, 0)
 VIGIL = os.path.abspath(sys.argv[1])
 STEP = 10
-passed = failed = 0
 
 
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f": {detail}" if detail else ""), flush=True)
-
-
-def same(name, got, want):
-    check(name, got == want, f"\n--- want\n{want}\n--- got\n{got}")
 
 
 # ---- the SQL, in versions ----
@@ -554,8 +544,7 @@ def main():
         check("broker: clean stop", rc == 0, f"exit {rc}")
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"control test: {time.monotonic() - t0:.1f} s", flush=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":

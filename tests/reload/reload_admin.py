@@ -27,22 +27,12 @@ import time
 
 VIGIL = os.path.abspath(sys.argv[1])
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from tally import check, finish, same  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SINKS = ["card_velocity", "events", "merchant_totals_out", "card_minutes", "dead_letter"]
-passed = failed = 0
 
 
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name}: {detail}")
-
-
-def same(name, got, want):
-    check(name, got == want, f"\n--- want\n{want}\n--- got\n{got}")
 
 
 def start(tmp, pipeline, log, name):
@@ -225,8 +215,7 @@ def main():
         f"vigil: reload on POST /reload at event 3000 ({pipe}) (dry run): 5 kept, 0 rebuilt, "
         "0 empty, 0 dropped"])
     shutil.rmtree(tmp)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":

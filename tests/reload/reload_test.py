@@ -35,20 +35,13 @@ import tempfile
 
 VIGIL = os.path.abspath(sys.argv[1])
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from tally import check, finish  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SINKS = ["card_velocity", "events", "merchant_totals_out", "card_minutes", "big_payments",
          "dead_letter"]
 POINTS = list(range(250, 3000, 250))
-passed = failed = 0
 
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f": {detail}" if detail else ""))
 
 
 def sql(name):
@@ -256,8 +249,7 @@ def main():
                           f"{len(rows(files['big_payments']))} rows, want {len(want_big)}")
                 else:
                     check(f"{label}: no big_payments", files["big_payments"] is None)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":
