@@ -29,6 +29,7 @@ VIGIL = os.path.abspath(sys.argv[1])
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from tally import check, finish, same  # noqa: E402
+import changes  # noqa: E402  (base.sql and the edits made to it)
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SINKS = ["card_velocity", "events", "merchant_totals_out", "card_minutes", "dead_letter"]
 
@@ -93,9 +94,10 @@ def main():
     lines = open(os.path.join(ROOT, "pipelines/payments/data/payments.jsonl")).readlines()[:3000]
     open(log, "w").writelines(lines)
     pipe = os.path.join(tmp, "pipe.sql")
+    sql = changes.write(tmp)
 
     def edit(change):
-        shutil.copyfile(os.path.join(HERE, change + ".sql"), pipe)
+        shutil.copyfile(sql[change], pipe)
 
     edit("base")
     p, url, errfile = start(tmp, pipe, log, "held")
@@ -146,7 +148,7 @@ def main():
          "FROM velocity_by_card_id WHERE card_id IN ('c00596', 'c01237', 'c01941') "
          "ORDER BY card_id")
     s, live = request(url, "POST", "/query", q)
-    fresh, furl, _ = start(tmp, os.path.join(HERE, "add_feature.sql"), log, "fresh")
+    fresh, furl, _ = start(tmp, sql["add_feature"], log, "fresh")
     fs, fb = request(furl, "POST", "/query", q)
     same("add_feature: live state as the new SQL from the start", (s, json.loads(live)),
          (fs, json.loads(fb)))
@@ -194,7 +196,7 @@ def main():
     # the replay finishes with the last plan; its window as without a reload
     p.send_signal(signal.SIGTERM)
     check("the replay finishes", p.wait(timeout=60) == 0)
-    base, _, _ = start(tmp, os.path.join(HERE, "base.sql"), log, "base")
+    base, _, _ = start(tmp, sql["base"], log, "base")
     base.send_signal(signal.SIGTERM)
     base.wait(timeout=60)
     for s in ["card_minutes", "events", "card_velocity"]:

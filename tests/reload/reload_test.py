@@ -37,6 +37,7 @@ VIGIL = os.path.abspath(sys.argv[1])
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from tally import check, finish  # noqa: E402
+import changes  # noqa: E402  (base.sql and the edits made to it)
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SINKS = ["card_velocity", "events", "merchant_totals_out", "card_minutes", "big_payments",
          "dead_letter"]
@@ -44,8 +45,11 @@ POINTS = list(range(250, 3000, 250))
 
 
 
+SQL = {}  # change name -> the file main() writes it to (changes.py)
+
+
 def sql(name):
-    return os.path.join(HERE, name + ".sql")
+    return SQL[name]
 
 
 def replay(tmp, pipeline, log, reload_at=None):
@@ -194,6 +198,7 @@ def main():
         lines = lines[:3000]
         log = os.path.join(tmp, "log.jsonl")
         open(log, "w").writelines(lines)
+        SQL.update(changes.write(tmp))
         ids = []
         for l in lines:
             try:
