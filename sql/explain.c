@@ -169,14 +169,15 @@ static void over_frame(ex *x, const struct vg_plan_frame *f)
     put(x, " preceding and current row");
 }
 
-/* [name := AGG([DISTINCT] args) [FILTER (WHERE cond)], ...] of frame f,
- * whose first column is col. */
-static void over_aggs(ex *x, const vg_plan_node *n, const struct vg_plan_frame *f, uint32_t col)
+/* [name := AGG([DISTINCT] args) [FILTER (WHERE cond)], ...]: node n's
+ * aggregates aggs[0..naggs), whose first output column is col. */
+static void put_aggs(ex *x, const vg_plan_node *n, const vg_plan_agg *aggs, uint32_t naggs,
+                     uint32_t col)
 {
     const vg_schema *in = &n->inputs[0]->schema;
     put(x, "[");
-    for (uint32_t i = 0; i < f->naggs; i++) {
-        const vg_plan_agg *a = &f->aggs[i];
+    for (uint32_t i = 0; i < naggs; i++) {
+        const vg_plan_agg *a = &aggs[i];
         if (i)
             put(x, ", ");
         put_name(x, n->schema.cols[col + i].name);
@@ -198,6 +199,12 @@ static void over_aggs(ex *x, const vg_plan_node *n, const struct vg_plan_frame *
         }
     }
     put(x, "]");
+}
+
+/* The aggregates of frame f, whose first column is col. */
+static void over_aggs(ex *x, const vg_plan_node *n, const struct vg_plan_frame *f, uint32_t col)
+{
+    put_aggs(x, n, f->aggs, f->naggs, col);
 }
 
 /* Each window of the node's keys: "FRAME  [AGGREGATES]", two spaces apart. */
@@ -267,35 +274,11 @@ static const char *window_grouping(ex *x, const vg_plan_node *n)
  * bare: the columns it appends. */
 static const char *window_aggs(ex *x, const vg_plan_node *n)
 {
-    const vg_schema *in = &n->inputs[0]->schema;
     if (!n->u.window.grouped) {
         put(x, "[+ window_start, window_end, window_time]");
         return take(x);
     }
-    put(x, "[");
-    for (uint32_t i = 0; i < n->u.window.naggs; i++) {
-        const vg_plan_agg *a = &n->u.window.aggs[i];
-        if (i)
-            put(x, ", ");
-        put_name(x, n->schema.cols[3 + n->u.window.nkeys + i].name);
-        put(x, " := ");
-        put(x, a->call.agg->name);
-        put(x, a->call.distinct ? "(DISTINCT " : "(");
-        if (a->call.nargs == 0)
-            put(x, "*");
-        for (uint32_t j = 0; j < a->call.nargs; j++) {
-            if (j)
-                put(x, ", ");
-            put(x, expr_text(x, a->args[j], in));
-        }
-        put(x, ")");
-        if (a->filter) {
-            put(x, " FILTER (WHERE ");
-            put(x, expr_text(x, a->filter, in));
-            put(x, ")");
-        }
-    }
-    put(x, "]");
+    put_aggs(x, n, n->u.window.aggs, n->u.window.naggs, 3 + n->u.window.nkeys);
     return take(x);
 }
 
