@@ -246,6 +246,37 @@ static int c_interval_to_text(const vg_value *in, vg_value *out, vg_arena *scrat
     return put_text(buf, (size_t)n, out, scratch);
 }
 
+/* "[0.1, 0.2, NULL]": each element as CAST(d AS STRING) writes it, Flink's
+ * form for an array cast to STRING. */
+static int c_array_to_text(const vg_value *in, vg_value *out, vg_arena *scratch)
+{
+    size_t cap = 2 + (size_t)in->len * 42, n = 0;
+    char *p = vg_arena_alloc(scratch, cap);
+    if (!p) {
+        *out = vg_null();
+        return -1;
+    }
+    const double *d = vg_array_elems(in);
+    const uint8_t *nulls = vg_array_nulls(in);
+    p[n++] = '[';
+    for (uint32_t i = 0; i < in->len; i++) {
+        if (i) {
+            p[n++] = ',';
+            p[n++] = ' ';
+        }
+        vg_value e = vg_double(d[i]), t;
+        if (nulls[i])
+            t = vg_str("NULL", 4);
+        else if (c_double_to_text(&e, &t, scratch) < 0)
+            return *out = vg_null(), -1;
+        memcpy(p + n, t.u.s, t.len);
+        n += t.len;
+    }
+    p[n++] = ']';
+    *out = vg_str(p, (uint32_t)n);
+    return 0;
+}
+
 /* ---- the table ---- */
 
 enum {
@@ -255,7 +286,8 @@ enum {
     D = VG_T_DOUBLE,
     S = VG_T_STRING,
     T = VG_T_TIMESTAMP,
-    V = VG_T_INTERVAL
+    V = VG_T_INTERVAL,
+    A = VG_T_ARRAY
 };
 
 static const vg_cast_fn cast_table[VG_T_NTYPES][VG_T_NTYPES] = {
@@ -281,6 +313,7 @@ static const vg_cast_fn cast_table[VG_T_NTYPES][VG_T_NTYPES] = {
            [T] = c_text_to_ts},
     [T] = {[S] = c_ts_to_text, [T] = c_ident},
     [V] = {[L] = c_ident, [S] = c_interval_to_text, [V] = c_ident},
+    [A] = {[S] = c_array_to_text, [A] = c_ident},
 };
 
 vg_cast_fn vg_cast_find(vg_type from, vg_type to)

@@ -13,7 +13,9 @@
  *   STRING         Y     Y    Y      Y      Y       Y         -
  *   TIMESTAMP      -     -    -      -      Y       Y         -
  *   INTERVAL       -     -    Y      -      Y       -         Y
+ *   ARRAY<DOUBLE>  -     -    -      -      Y       -         -
  *
+ * (ARRAY<DOUBLE> to STRING writes "[0.1, NULL, 3.0]", as Flink does.)
  * (Flink allows no numeric <-> TIMESTAMP cast: use TO_TIMESTAMP. INT <->
  * INTERVAL is a year-month interval in Flink, which vigil does not have.)
  * A NULL of any type casts to any type.

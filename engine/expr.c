@@ -101,7 +101,23 @@ vg_expr *vg_expr_new_const(vg_expr_pool *p, vg_type t, const vg_value *v, vg_err
             return oom(err);
         e->u.value.u.s = s;
     }
+    if (!v->null && t == VG_T_ARRAY) {
+        double *d = vg_array_new(p->arena, v->len, &e->u.value);
+        if (!d)
+            return oom(err);
+        memcpy(d, v->u.a, vg_array_bytes(v->len));
+    }
     return e;
+}
+
+/* Whether an operand of type t may be compared: ARRAYs may not (the binder
+ * refuses them first; this keeps a pointer from being compared). */
+static bool comparable(vg_type t, vg_error *err)
+{
+    if (t != VG_T_ARRAY)
+        return true;
+    vg_error_set(err, VG_ERR_TYPE, "cannot compare ARRAY<DOUBLE> values");
+    return false;
 }
 
 vg_expr *vg_expr_new_column(vg_expr_pool *p, uint32_t slot, vg_type t, vg_error *err)
@@ -204,6 +220,8 @@ vg_expr *vg_expr_new_binary(vg_expr_pool *p, vg_expr_op op, vg_type type, vg_exp
                    : op == VG_XOP_CONCAT ? VG_REPR_STR
                                          : operand_repr(l->type, r->type);
     vg_expr_eval_fn fn = vg_expr_binary_fn(op, repr);
+    if (!comparable(l->type, err) || !comparable(r->type, err))
+        return NULL;
     if (!fn) {
         vg_error_set(err, VG_ERR_TYPE, "cannot apply '%s' to %s and %s", vg_expr_op_name(op),
                      vg_type_name(l->type), vg_type_name(r->type));
@@ -278,6 +296,11 @@ static int in_make_set(vg_expr_pool *p, vg_expr *e, vg_error *err)
 vg_expr *vg_expr_new_in(vg_expr_pool *p, vg_expr *arg, vg_expr *const *items, uint32_t n,
                         bool negated, vg_error *err)
 {
+    for (uint32_t i = 0; i < n; i++)
+        if (!comparable(items[i]->type, err))
+            return NULL;
+    if (!comparable(arg->type, err))
+        return NULL;
     vg_expr *e = node_new(p, VG_XK_IN, VG_T_BOOL, n + 1, err);
     if (!e)
         return NULL;
@@ -301,6 +324,8 @@ vg_expr *vg_expr_new_in(vg_expr_pool *p, vg_expr *arg, vg_expr *const *items, ui
 vg_expr *vg_expr_new_between(vg_expr_pool *p, vg_expr *arg, vg_expr *lo, vg_expr *hi, bool negated,
                              bool symmetric, vg_error *err)
 {
+    if (!comparable(arg->type, err) || !comparable(lo->type, err) || !comparable(hi->type, err))
+        return NULL;
     vg_expr *e = node_new(p, VG_XK_BETWEEN, VG_T_BOOL, 3, err);
     if (!e)
         return NULL;
@@ -362,6 +387,8 @@ vg_expr *vg_expr_new_case(vg_expr_pool *p, vg_type type, vg_expr *operand, vg_ex
                           vg_expr *const *thens, uint32_t n, vg_expr *else_, vg_error *err)
 {
     uint32_t nargs = (operand ? 1 : 0) + 2 * n + (else_ ? 1 : 0), k = 0;
+    if (operand && !comparable(operand->type, err))
+        return NULL;
     vg_expr *e = node_new(p, VG_XK_CASE, type, nargs, err);
     if (!e)
         return NULL;

@@ -70,6 +70,28 @@ static int put_interval(vg_buf *b, int64_t ms)
                          frac);
 }
 
+static int put_double(vg_buf *b, double d)
+{
+    char buf[48];
+    vg_double_format(d, buf);
+    if (strcmp(buf, "null") == 0)
+        return vg_buf_printf(b, "CAST('%s' AS DOUBLE)",
+                             d != d ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
+    return vg_buf_puts(b, buf);
+}
+
+/* ARRAY[e1, e2, ...] of a constant array. */
+static int put_array(vg_buf *b, const vg_value *v)
+{
+    const uint8_t *nulls = vg_array_nulls(v);
+    int rc = vg_buf_puts(b, "ARRAY[");
+    for (uint32_t i = 0; i < v->len; i++) {
+        rc |= i ? vg_buf_puts(b, ", ") : 0;
+        rc |= nulls[i] ? vg_buf_puts(b, "NULL") : put_double(b, vg_array_elems(v)[i]);
+    }
+    return rc | vg_buf_putc(b, ']');
+}
+
 static int put_const(vg_buf *b, vg_type t, const vg_value *v)
 {
     char buf[48];
@@ -80,13 +102,9 @@ static int put_const(vg_buf *b, vg_type t, const vg_value *v)
     case VG_T_BOOL:
         return vg_buf_puts(b, v->u.i ? "TRUE" : "FALSE");
     case VG_T_DOUBLE:
-        vg_double_format(v->u.d, buf);
-        if (strcmp(buf, "null") == 0)
-            return vg_buf_printf(b, "CAST('%s' AS DOUBLE)",
-                                 v->u.d != v->u.d ? "NaN"
-                                 : v->u.d > 0     ? "Infinity"
-                                                  : "-Infinity");
-        return vg_buf_puts(b, buf);
+        return put_double(b, v->u.d);
+    case VG_T_ARRAY:
+        return put_array(b, v);
     case VG_T_STRING:
         return put_quoted(b, v->u.s, v->len);
     case VG_T_TIMESTAMP:
@@ -133,6 +151,24 @@ static int put_case(vg_buf *b, const vg_expr *e, const char *const *names)
         rc |= put_sql(b, e->args[e->nargs - 1], names);
     }
     return rc | vg_buf_puts(b, " END");
+}
+
+/* A call as written: f(args), and the array syntax that is made of calls
+ * (udf/fn_array.c): ARRAY[args], a[i]. */
+static int put_call(vg_buf *b, const vg_expr *e, const char *const *names)
+{
+    const char *name = e->u.call.fn->name;
+    int rc = 0;
+    if (strcmp(name, "ITEM") == 0 && e->nargs == 2) {
+        rc |= put_sql(b, e->args[0], names);
+        rc |= vg_buf_putc(b, '[');
+        rc |= put_sql(b, e->args[1], names);
+        return rc | vg_buf_putc(b, ']');
+    }
+    bool array = strcmp(name, "ARRAY") == 0;
+    rc |= vg_buf_printf(b, "%s%c", name, array ? '[' : '(');
+    rc |= put_list(b, e, 0, e->nargs, names);
+    return rc | vg_buf_putc(b, array ? ']' : ')');
 }
 
 static int put_sql(vg_buf *b, const vg_expr *e, const char *const *names)
@@ -190,9 +226,7 @@ static int put_sql(vg_buf *b, const vg_expr *e, const char *const *names)
     case VG_XK_CASE:
         return put_case(b, e, names);
     case VG_XK_CALL:
-        rc |= vg_buf_printf(b, "%s(", e->u.call.fn->name);
-        rc |= put_list(b, e, 0, e->nargs, names);
-        return rc | vg_buf_putc(b, ')');
+        return put_call(b, e, names);
     }
     return -1;
 }

@@ -8,7 +8,9 @@
  * column's `,"name":` in KEY_COPY bytes, so that it is copied whole in one
  * move, and the columns that are strings, whose room depends on the row.
  * Strings are copied in runs between the bytes that need attention, found
- * 16 (or 8) at a time. Numbers are engine/dtoa.c's.
+ * 16 (or 8) at a time. Numbers are engine/dtoa.c's. An ARRAY<DOUBLE> is a
+ * JSON array of numbers, each as a DOUBLE column's, its room also known
+ * only from the row.
  */
 #include "engine/json_out.h"
 
@@ -45,7 +47,7 @@ struct vg_json_writer {
     out_col *cols;   /* ncols */
     size_t room;     /* a row's room but for its strings: the keys, KEY_COPY bytes of
                         slack, SCALAR_MAX per column, "}\n" */
-    uint32_t nstrs;  /* columns of type STRING */
+    uint32_t nstrs;  /* columns whose room depends on the value: STRING and ARRAY */
     uint32_t *strs;  /* their indices */
 };
 
@@ -140,10 +142,39 @@ static char *put_string(char *o, const char *s, size_t n)
 
 /* ---- scalars ---- */
 
+/* Room an ARRAY of n elements takes: "[]", and per element a number (its
+ * writer may use VG_DTOA_ROOM bytes) and a comma. */
+static size_t array_room(uint32_t n) { return 2 + (size_t)n * (VG_DTOA_ROOM + 1); }
+
 /* Room needed for one value of type t. */
 static size_t value_room(vg_type t, const vg_value *v)
 {
-    return !v->null && t == VG_T_STRING ? 6 * (size_t)v->len + 2 : SCALAR_MAX;
+    if (v->null)
+        return SCALAR_MAX;
+    if (t == VG_T_STRING)
+        return 6 * (size_t)v->len + 2;
+    return t == VG_T_ARRAY ? array_room(v->len) : SCALAR_MAX;
+}
+
+/* Write the elements of a non-NULL ARRAY<DOUBLE> as a JSON array of numbers
+ * (null for a NULL element), as DOUBLE columns are written; returns the end. */
+static char *put_array(char *o, const vg_value *v)
+{
+    const double *d = vg_array_elems(v);
+    const uint8_t *nulls = vg_array_nulls(v);
+    *o++ = '[';
+    for (uint32_t i = 0; i < v->len; i++) {
+        if (i)
+            *o++ = ',';
+        if (nulls[i]) {
+            memcpy(o, "null", 4);
+            o += 4;
+        } else {
+            o += vg_dtoa_double(d[i], o);
+        }
+    }
+    *o++ = ']';
+    return o;
 }
 
 /* Write one value at o (value_room bytes available); returns the end. */
@@ -156,6 +187,8 @@ static inline __attribute__((always_inline)) char *put_value(char *o, vg_type t,
     switch (t) {
     case VG_T_STRING:
         return put_string(o, v->u.s, v->len);
+    case VG_T_ARRAY:
+        return put_array(o, v);
     case VG_T_DOUBLE:
         return o + vg_dtoa_double(v->u.d, o); /* (writes VG_DTOA_ROOM bytes) */
     case VG_T_BOOL:
@@ -213,7 +246,7 @@ vg_json_writer *vg_json_writer_new(const vg_schema *s)
         char *k;
         vg_buf_clear(&key);
         c->type = s->cols[i].type;
-        if (c->type == VG_T_STRING)
+        if (c->type == VG_T_STRING || c->type == VG_T_ARRAY)
             w->strs[w->nstrs++] = i;
         if (vg_buf_putc(&key, i == 0 ? '{' : ',') < 0 ||
             vg_json_write_string(&key, name, strlen(name)) < 0 || vg_buf_putc(&key, ':') < 0 ||
@@ -246,7 +279,7 @@ int vg_json_writer_row(const vg_json_writer *w, vg_buf *b, const vg_value *row)
 {
     size_t room = w->room;
     for (uint32_t k = 0; k < w->nstrs; k++)
-        room += value_room(VG_T_STRING, &row[w->strs[k]]);
+        room += value_room(w->cols[w->strs[k]].type, &row[w->strs[k]]);
     if (vg_buf_reserve(b, room) < 0)
         return -1;
     char *o = b->p + b->len;

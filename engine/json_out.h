@@ -6,7 +6,8 @@
  * BIGINT/INT as integers, DOUBLE as the shortest text that reads back to
  * the same double (vg_double_format; NaN and infinities as null), BOOLEAN as
  * true/false, TIMESTAMP as "YYYY-MM-DDTHH:MM:SS.sssZ", INTERVAL as integer
- * milliseconds, NULL as null. Strings are escaped ('"', '\\' and control
+ * milliseconds, ARRAY<DOUBLE> as an array of such doubles and nulls
+ * ([0.1,0.7,null]), NULL as null. Strings are escaped ('"', '\\' and control
  * characters; \n \r \t \b \f or \u00XX), valid UTF-8 passes through and
  * each byte of invalid UTF-8 becomes U+FFFD.
  *

@@ -5,8 +5,9 @@
  * XGBoost reads them: float32, a NULL feature the missing value (NaN),
  * BOOLEAN 0 or 1. The scores (and the shadow model's) are appended to the
  * row; a score that is NaN (a logistic or linear model with a NULL
- * feature) is NULL; with 'version_column', each model's version follows its
- * scores. The model is the slot's active one at the row's
+ * feature) is NULL; an ARRAY<DOUBLE> output gets every score in one value
+ * in the batch's scratch arena, like a string a function makes; with
+ * 'version_column', each model's version follows its scores. The model is the slot's active one at the row's
  * arrival: a new version activated between batches scores every row after
  * it (engine/registry.h). The row kind passes through, so an updating
  * input stays updating.
@@ -53,9 +54,9 @@ static int predict_open(vg_op *op, vg_error *err)
     st->slot = slot;
     st->shadow = shadow;
     st->nin = op->node->inputs[0]->schema.ncols;
-    uint32_t ny = m->output.ncols > (shadow ? m->shadow->output.ncols : 0)
-                      ? m->output.ncols
-                      : m->shadow->output.ncols;
+    uint32_t ny = vg_model_noutputs(slot->model); /* an ARRAY output holds them all */
+    if (shadow && vg_model_noutputs(shadow->model) > ny)
+        ny = vg_model_noutputs(shadow->model);
     st->x = vg_calloc(VG_MEM_STATE, m->input.ncols + 1, sizeof *st->x);
     st->y = vg_calloc(VG_MEM_STATE, ny + 1, sizeof *st->y);
     st->out = vg_calloc(VG_MEM_STATE, op->node->schema.ncols, sizeof *st->out);
@@ -74,14 +75,39 @@ static float feature(const vg_value *v, vg_type t)
     return t == VG_T_DOUBLE ? (float)v->u.d : (float)v->u.i; /* BOOLEAN: 0 or 1 */
 }
 
-/* Score the features in st->x with slot's model into out: its n scores,
- * then its version when with_version. The values written. */
-static uint32_t score(predict_state *st, const vg_model_slot *slot, uint32_t n, bool with_version,
-                      vg_value *out)
+/* The model's k scores in y as one ARRAY<DOUBLE> value in the batch's
+ * scratch arena (a NaN score a NULL element); NULL when out of memory. */
+static vg_value score_array(vg_op *op, const double *y, uint32_t k)
 {
+    vg_value v;
+    double *d = vg_array_new(op->env->eval.scratch, k, &v);
+    if (!d) {
+        if (op->env->eval.err)
+            vg_error_set(op->env->eval.err, VG_ERR_NOMEM, "out of memory");
+        return v;
+    }
+    uint8_t *nulls = (uint8_t *)(d + k);
+    for (uint32_t i = 0; i < k; i++) {
+        nulls[i] = isnan(y[i]) != 0;
+        d[i] = nulls[i] ? 0.0 : y[i];
+    }
+    return v;
+}
+
+/* Score the features in st->x with slot's model into out: its n scores
+ * (declared x's OUTPUT columns: one DOUBLE each, or one ARRAY<DOUBLE> of
+ * them all), then its version when with_version. The values written. */
+static uint32_t score(vg_op *op, const vg_model_slot *slot, const vg_plan_model *x,
+                      bool with_version, vg_value *out)
+{
+    predict_state *st = op->state;
+    uint32_t n = x->output.ncols;
     vg_model_predict(slot->model, st->x, st->y);
-    for (uint32_t i = 0; i < n; i++)
-        out[i] = isnan(st->y[i]) ? vg_null() : vg_double(st->y[i]);
+    if (n == 1 && x->output.cols[0].type == VG_T_ARRAY)
+        out[0] = score_array(op, st->y, vg_model_noutputs(slot->model));
+    else
+        for (uint32_t i = 0; i < n; i++)
+            out[i] = isnan(st->y[i]) ? vg_null() : vg_double(st->y[i]);
     if (with_version)
         out[n] = vg_int(slot->version);
     return n + with_version;
@@ -100,9 +126,9 @@ static void predict_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_k
     }
     memcpy(st->out, row, st->nin * sizeof *row);
     bool v = m->version_column != NULL;
-    uint32_t at = st->nin + score(st, st->slot, m->output.ncols, v, st->out + st->nin);
+    uint32_t at = st->nin + score(op, st->slot, m, v, st->out + st->nin);
     if (st->shadow)
-        score(st, st->shadow, m->shadow->output.ncols, v, st->out + at);
+        score(op, st->shadow, m->shadow, v, st->out + at);
     vg_op_emit(op, st->out, kind);
 }
 

@@ -79,7 +79,18 @@ int vg_registry_check_model(const vg_model_slot *s, const vg_model *m, vg_error 
                                "model '%s': feature %u is '%s' in the file, '%s' in INPUT",
                                d->name, i + 1, name, d->input.cols[i].name);
     }
-    if (no != d->output.ncols)
+    bool array = d->output.ncols == 1 && d->output.cols[0].type == VG_T_ARRAY;
+    if (array && no < 2) /* an ARRAY<DOUBLE> holds a multi-class model's K probabilities */
+        return vg_error_at(err, VG_ERR_SEMANTIC, d->src, d->output_span,
+                           "model '%s': the file gives 1 score, OUTPUT declares ARRAY<DOUBLE> "
+                           "'%s' (for multi:softprob's class probabilities): declare a DOUBLE",
+                           d->name, d->output.cols[0].name);
+    if (array && s->model && vg_model_noutputs(s->model) != no) /* ML_PREDICT sized for it */
+        return vg_error_at(err, VG_ERR_SEMANTIC, d->src, d->output_span,
+                           "model '%s': the file gives %u scores, the active version %u: the "
+                           "length of ARRAY<DOUBLE> '%s' cannot change while running", d->name,
+                           no, vg_model_noutputs(s->model), d->output.cols[0].name);
+    if (!array && no != d->output.ncols)
         return vg_error_at(err, VG_ERR_SEMANTIC, d->src, d->output_span,
                            "model '%s': the file gives %u score%s, OUTPUT declares %u", d->name,
                            no, no == 1 ? "" : "s", d->output.ncols);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/alloc.h"
 #include "engine/dtoa.h"
 
 #define MS_PER_DAY 86400000LL
@@ -28,6 +29,7 @@ static const char *const type_names[VG_T_NTYPES] = {
     [VG_T_STRING] = "STRING",
     [VG_T_TIMESTAMP] = "TIMESTAMP(3)",
     [VG_T_INTERVAL] = "INTERVAL",
+    [VG_T_ARRAY] = "ARRAY<DOUBLE>",
 };
 
 const char *vg_type_name(vg_type t) { return (unsigned)t < VG_T_NTYPES ? type_names[t] : "?"; }
@@ -81,8 +83,30 @@ static bool paren_number(const char *s, size_t n, long *num)
     return i == n;
 }
 
+/* "ARRAY<DOUBLE>" (blanks allowed around the element type) or "DOUBLE ARRAY",
+ * whose element type spells DOUBLE. */
+static bool array_name(const char *s, size_t n)
+{
+    size_t i = 0, j = n;
+    if (n > 6 && word_eq(s, 5, "ARRAY") && s[5] == '<' && s[n - 1] == '>') {
+        i = 6;
+        j = n - 1;
+    } else if (n > 6 && word_eq(s + n - 5, 5, "ARRAY") && s[n - 6] == ' ') {
+        j = n - 6;
+    } else {
+        return false;
+    }
+    while (i < j && s[i] == ' ')
+        i++;
+    while (j > i && s[j - 1] == ' ')
+        j--;
+    return i < j && s[i] != '(' && vg_type_from_name(s + i, j - i) == VG_T_DOUBLE;
+}
+
 vg_type vg_type_from_name(const char *s, size_t n)
 {
+    if (array_name(s, n))
+        return VG_T_ARRAY;
     size_t w = 0;
     while (w < n && s[w] != '(' && s[w] != ' ')
         w++;
@@ -333,6 +357,21 @@ int vg_ts_format(int64_t ms, char *buf)
 
 int vg_double_format(double d, char *buf) { return vg_dtoa_double(d, buf); }
 
+/* ---- arrays ---- */
+
+double *vg_array_new(vg_arena *a, uint32_t n, vg_value *out)
+{
+    size_t bytes = vg_array_bytes(n);
+    double *d = vg_arena_alloc(a, bytes ? bytes : 1);
+    if (!d) {
+        *out = vg_null();
+        return NULL;
+    }
+    memset(d, 0, bytes);
+    *out = vg_array(d, n);
+    return d;
+}
+
 /* ---- comparison ---- */
 
 /* Total order on doubles for sorting and grouping: -0.0 equals 0.0, NaN
@@ -348,9 +387,23 @@ static int double_cmp(double a, double b)
     return isnan(a) ? (isnan(b) ? 0 : 1) : -1;
 }
 
+static int array_cmp(const vg_value *a, const vg_value *b)
+{
+    const double *x = vg_array_elems(a), *y = vg_array_elems(b);
+    const uint8_t *xn = vg_array_nulls(a), *yn = vg_array_nulls(b);
+    for (uint32_t i = 0; i < a->len && i < b->len; i++) {
+        int c = xn[i] || yn[i] ? (yn[i] != 0) - (xn[i] != 0) : double_cmp(x[i], y[i]);
+        if (c != 0)
+            return c;
+    }
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
 int vg_value_cmp(vg_type t, const vg_value *a, const vg_value *b)
 {
     switch (t) {
+    case VG_T_ARRAY:
+        return array_cmp(a, b);
     case VG_T_DOUBLE:
         return double_cmp(a->u.d, b->u.d);
     case VG_T_STRING: {

@@ -9,6 +9,13 @@
  * TIMESTAMP is TIMESTAMP(3) without time zone, held as milliseconds since
  * 1970-01-01T00:00:00 UTC. INTERVAL is a day-time interval in milliseconds.
  * INT is 32 bits wide but held in .i (always sign-extended).
+ *
+ * ARRAY is Flink's ARRAY<DOUBLE> (the only element type so far: what a
+ * multi-class model's scores are). Like a STRING it points at bytes it does
+ * not own, in the per-batch scratch arena or a plan's arena: len doubles
+ * (8-byte aligned), then len bytes, one per element, nonzero for a NULL
+ * element (vg_array_*). Only the expression module and the sinks read it;
+ * no operator holds one in its state (the binder refuses that).
  */
 #ifndef VG_VALUE_H
 #define VG_VALUE_H
@@ -26,6 +33,7 @@ typedef enum vg_type {
     VG_T_STRING,
     VG_T_TIMESTAMP,
     VG_T_INTERVAL,
+    VG_T_ARRAY, /* ARRAY<DOUBLE> */
     VG_T_NTYPES
 } vg_type;
 
@@ -34,8 +42,9 @@ typedef struct vg_value {
         int64_t i;     /* BOOL (0/1), INT, BIGINT, TIMESTAMP (ms), INTERVAL (ms) */
         double d;      /* DOUBLE */
         const char *s; /* STRING bytes, not NUL-terminated; see len */
+        const double *a; /* ARRAY: len elements, then len NULL flags (vg_array_nulls) */
     } u;
-    uint32_t len; /* STRING: byte length */
+    uint32_t len; /* STRING: byte length; ARRAY: element count */
     uint8_t null; /* nonzero: SQL NULL (u and len are meaningless) */
 } vg_value;
 
@@ -48,6 +57,32 @@ static inline vg_value vg_str(const char *s, uint32_t len)
 {
     vg_value v = {{0}, len, 0};
     v.u.s = s;
+    return v;
+}
+
+/* ---- ARRAY<DOUBLE> values ---- */
+
+/* Bytes an array of n elements takes: n doubles, then n NULL flags. */
+static inline size_t vg_array_bytes(uint32_t n) { return (size_t)n * (sizeof(double) + 1); }
+/* The elements of a non-NULL array value. */
+static inline const double *vg_array_elems(const vg_value *v) { return v->u.a; }
+/* Its NULL flags: nonzero for a NULL element. */
+static inline const uint8_t *vg_array_nulls(const vg_value *v)
+{
+    return (const uint8_t *)(v->u.a + v->len);
+}
+/* A new array of n elements in arena a (engine/alloc.h), all 0.0 and none
+ * NULL: *out is its value, and the elements are returned to be filled in
+ * (the NULL flags follow them). NULL, and *out a NULL value, when out of
+ * memory. */
+struct vg_arena;
+double *vg_array_new(struct vg_arena *a, uint32_t n, vg_value *out);
+/* An array value over the vg_array_bytes(n) bytes at p (8-byte aligned;
+ * borrowed, like vg_str's). */
+static inline vg_value vg_array(const double *p, uint32_t n)
+{
+    vg_value v = {{0}, n, 0};
+    v.u.a = p;
     return v;
 }
 
@@ -65,11 +100,12 @@ typedef struct vg_schema {
 /* Index of a column by exact (case-sensitive, as in Flink) name, or -1. */
 int vg_schema_find(const vg_schema *s, const char *name);
 
-/* Upper-case SQL name of a type ("BIGINT", "TIMESTAMP(3)", ...). */
+/* Upper-case SQL name of a type ("BIGINT", "TIMESTAMP(3)", "ARRAY<DOUBLE>", ...). */
 const char *vg_type_name(vg_type t);
 /* Parse a type name as written in SQL (case-insensitive; VARCHAR, STRING,
  * VARCHAR(n), TEXT, INTEGER, INT, BIGINT, DOUBLE, FLOAT, BOOLEAN,
- * TIMESTAMP, TIMESTAMP(3)). Returns VG_T_NULL when unknown. */
+ * TIMESTAMP, TIMESTAMP(3), ARRAY<DOUBLE>, DOUBLE ARRAY). Returns VG_T_NULL
+ * when unknown. */
 vg_type vg_type_from_name(const char *s, size_t n);
 bool vg_type_is_numeric(vg_type t); /* INT, BIGINT, DOUBLE */
 /* The type two operands are implicitly cast to, as Flink does: equal types
@@ -94,7 +130,9 @@ int vg_ts_format(int64_t ms, char *buf);
 int vg_double_format(double d, char *buf);
 
 /* Three-way comparison of two non-NULL values of the same type. STRING
- * compares bytes (memcmp order, shorter first on a tie). */
+ * compares bytes (memcmp order, shorter first on a tie); ARRAY compares
+ * element by element (a NULL element first, as DOUBLE otherwise), then the
+ * shorter first. SQL has no order on arrays: this is for tests. */
 int vg_value_cmp(vg_type t, const vg_value *a, const vg_value *b);
 /* Equality of two values of type t where NULL equals NULL (for tests and
  * grouping, not SQL '='). */

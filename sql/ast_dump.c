@@ -98,7 +98,7 @@ static const char *const op_names[] = {
 static const char *const type_names[VG_T_NTYPES] = {
     [VG_T_NULL] = "NULL",           [VG_T_BOOL] = "BOOLEAN",      [VG_T_INT] = "INT",
     [VG_T_BIGINT] = "BIGINT",       [VG_T_DOUBLE] = "DOUBLE",     [VG_T_STRING] = "STRING",
-    [VG_T_TIMESTAMP] = "TIMESTAMP", [VG_T_INTERVAL] = "INTERVAL",
+    [VG_T_TIMESTAMP] = "TIMESTAMP", [VG_T_INTERVAL] = "INTERVAL", [VG_T_ARRAY] = "ARRAY<DOUBLE>",
 };
 
 static const char *const unit_names[] = {

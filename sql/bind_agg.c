@@ -197,6 +197,10 @@ static int bind_args(bind_ctx *c, const part_check *pc, const vg_ast *e, const v
         if (!(args[i] = bind_part(c, pc, x)))
             return -1;
         b->argt[i] = vg_expr_type(args[i]);
+        if (b->argt[i] == VG_T_ARRAY) /* its state would hold the value (bind_state.c) */
+            return FAIL(c, VG_ERR_TYPE, x->span,
+                        "aggregate function %s cannot take ARRAY<DOUBLE>: aggregate its "
+                        "elements (a[1])", e->u.call.name.name);
     }
     return 0;
 }

@@ -9,7 +9,9 @@
  *   - || joins STRINGs; comparisons, IN, BETWEEN and simple CASE compare
  *     values of a common type (numbers widened; otherwise equal types);
  *   - AND, OR, NOT, WHERE and CASE WHEN take BOOLEANs;
- *   - a NULL literal takes the type its place needs.
+ *   - a NULL literal takes the type its place needs;
+ *   - an ARRAY is not compared (=, IN, BETWEEN, simple CASE) with anything:
+ *     its elements are (a[1] > 0.5).
  * Every error points at the construct that is wrong: an operator's token
  * for operator type errors, the identifier for unknown names.
  */
@@ -213,6 +215,9 @@ static vg_expr *bind_cast(bind_ctx *c, const vg_ast *e)
 
 /* ---- operators ---- */
 
+/* Flink compares arrays element by element; vigil does not compare them. */
+#define ARRAY_CMP_MSG "cannot compare ARRAY<DOUBLE> values: compare their elements (a[1])"
+
 static bool is_bool(vg_type t) { return t == VG_T_BOOL || t == VG_T_NULL; }
 static bool is_text(vg_type t) { return t == VG_T_STRING || t == VG_T_NULL; }
 static bool is_num(vg_type t) { return vg_type_is_numeric(t) || t == VG_T_NULL; }
@@ -280,6 +285,8 @@ static vg_expr *bind_binary(bind_ctx *c, const vg_ast *e)
         ok = is_text(lt) && is_text(rt);
         ty[0] = ty[1] = ty[2] = VG_T_STRING;
     } else if (op >= VG_XOP_EQ && op <= VG_XOP_GE) {
+        if (lt == VG_T_ARRAY || rt == VG_T_ARRAY)
+            return vg_bind_fail(c, VG_ERR_TYPE, e->u.binary.op_span, ARRAY_CMP_MSG);
         if (!vg_type_common(lt, rt, &ty[1]))
             return vg_bind_fail(c, VG_ERR_TYPE, e->u.binary.op_span, "cannot compare %s with %s",
                                 vg_type_name(lt), vg_type_name(rt));
@@ -349,10 +356,13 @@ static vg_expr **bind_unified(bind_ctx *c, vg_ast *const *asts, uint32_t n, vg_t
     for (uint32_t i = 0; i < n; i++) {
         if (!(xs[i] = vg_bind_expr(c, asts[i])))
             return NULL;
-        vg_type it = vg_expr_type(xs[i]);
-        if (!vg_type_common(*t, it, t))
+        vg_type it = vg_expr_type(xs[i]), u;
+        if (it == VG_T_ARRAY)
+            return vg_bind_fail(c, VG_ERR_TYPE, asts[i]->span, ARRAY_CMP_MSG);
+        if (!vg_type_common(*t, it, &u))
             return vg_bind_fail(c, VG_ERR_TYPE, asts[i]->span, "cannot compare %s with %s",
                                 vg_type_name(*t), vg_type_name(it));
+        *t = u;
     }
     for (uint32_t i = 0; i < n; i++)
         if (!(xs[i] = as_type(c, xs[i], *t, asts[i]->span)))
@@ -366,6 +376,8 @@ static vg_expr *bind_in(bind_ctx *c, const vg_ast *e)
     if (!x)
         return NULL;
     vg_type t = vg_expr_type(x);
+    if (t == VG_T_ARRAY)
+        return vg_bind_fail(c, VG_ERR_TYPE, e->u.in.arg->span, ARRAY_CMP_MSG);
     vg_expr **items = bind_unified(c, e->u.in.list.items, e->u.in.list.n, &t);
     if (!items || !(x = as_type(c, x, t, e->u.in.arg->span)))
         return NULL;
@@ -450,6 +462,8 @@ static vg_expr *bind_case(bind_ctx *c, const vg_ast *e)
         if (!(operand = vg_bind_expr(c, e->u.kase.operand)))
             return NULL;
         vg_type wt = vg_expr_type(operand);
+        if (wt == VG_T_ARRAY)
+            return vg_bind_fail(c, VG_ERR_TYPE, e->u.kase.operand->span, ARRAY_CMP_MSG);
         whens = bind_unified(c, e->u.kase.whens.items, n, &wt);
         if (!whens || !(operand = as_type(c, operand, wt, e->u.kase.operand->span)))
             return NULL;

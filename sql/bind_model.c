@@ -90,7 +90,8 @@ static vg_plan_ruleset *find_ruleset(const vg_binder *b, const char *name)
 }
 
 /* INPUT or OUTPUT columns into schema: distinct names; features numeric or
- * BOOLEAN, scores DOUBLE. */
+ * BOOLEAN, scores DOUBLE (one column each), or one ARRAY<DOUBLE> column
+ * holding them all (multi:softprob's class probabilities). */
 static int model_columns(bind_ctx *c, const vg_ast_column_def *defs, uint32_t n, bool output,
                          vg_schema *schema)
 {
@@ -109,9 +110,16 @@ static int model_columns(bind_ctx *c, const vg_ast_column_def *defs, uint32_t n,
             vg_bind_fail(c, VG_ERR_NAME, d->type.span, "unknown type");
             return -1;
         }
-        if (output && t != VG_T_DOUBLE) {
-            vg_bind_fail(c, VG_ERR_TYPE, d->type.span, "model output '%s' must be DOUBLE, not %s",
+        if (output && t != VG_T_DOUBLE && t != VG_T_ARRAY) {
+            vg_bind_fail(c, VG_ERR_TYPE, d->type.span,
+                         "model output '%s' must be DOUBLE or ARRAY<DOUBLE>, not %s",
                          d->name.name, vg_type_name(t));
+            return -1;
+        }
+        if (output && t == VG_T_ARRAY && n > 1) {
+            vg_bind_fail(c, VG_ERR_TYPE, d->type.span,
+                         "model output '%s' is an ARRAY<DOUBLE> of every score: it must be the "
+                         "only OUTPUT column", d->name.name);
             return -1;
         }
         if (!output && t != VG_T_DOUBLE && t != VG_T_BIGINT && t != VG_T_INT && t != VG_T_BOOL) {
@@ -316,7 +324,8 @@ static int predict_columns(bind_ctx *c, vg_rel *r, const vg_plan_model *m,
 {
     const char *suffix = x == m ? NULL : "_shadow";
     for (uint32_t i = 0; i < x->output.ncols; i++)
-        if (add_column(c, r, (*at)++, x->output.cols[i].name, suffix, VG_T_DOUBLE, sp) < 0)
+        if (add_column(c, r, (*at)++, x->output.cols[i].name, suffix, x->output.cols[i].type,
+                       sp) < 0)
             return -1;
     if (m->version_column && add_column(c, r, (*at)++, m->version_column, suffix, VG_T_BIGINT,
                                         sp) < 0)

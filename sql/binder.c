@@ -289,6 +289,14 @@ static vg_rel *bind_select(bind_ctx *c, const vg_ast *q, bool unique_names)
     return r && q->u.select.distinct ? vg_bind_distinct(c, q, r) : r;
 }
 
+/* A statement's query: bound, then refused when a stateful operator would
+ * hold an ARRAY (bind_state.c). */
+static vg_rel *bind_statement_query(bind_ctx *c, const vg_ast *q)
+{
+    vg_rel *r = bind_select(c, q, true);
+    return r && vg_bind_check_held(c, r) < 0 ? NULL : r;
+}
+
 /* ---- statements ---- */
 
 static int check_new_name(bind_ctx *c, const vg_ident *name)
@@ -391,7 +399,7 @@ int vg_binder_bind(vg_binder *b, const vg_ast_stmt *stmt, vg_bound_stmt *out, vg
         out->kind = VG_BOUND_VIEW;
         out->name = st->u.create_view.name.name;
         if (check_new_name(&c, &st->u.create_view.name) < 0 ||
-            !(out->rel = bind_select(&c, st->u.create_view.query, true)))
+            !(out->rel = bind_statement_query(&c, st->u.create_view.query)))
             return -1;
         out->rel->name = out->name;
         out->rel->span = st->span;
@@ -401,14 +409,14 @@ int vg_binder_bind(vg_binder *b, const vg_ast_stmt *stmt, vg_bound_stmt *out, vg
         out->name = st->u.insert.sink.name;
         out->is_stdout = strcmp(out->name, "stdout") == 0;
         if (check_sink(&c, &st->u.insert.sink) < 0 ||
-            !(out->rel = bind_select(&c, st->u.insert.query, true)))
+            !(out->rel = bind_statement_query(&c, st->u.insert.query)))
             return -1;
         return 0;
     case VG_AST_QUERY:
         out->kind = VG_BOUND_QUERY;
         out->name = "stdout";
         out->is_stdout = 1;
-        return (out->rel = bind_select(&c, st->u.query.query, true)) ? 0 : -1;
+        return (out->rel = bind_statement_query(&c, st->u.query.query)) ? 0 : -1;
     case VG_AST_CREATE_MODEL:
     case VG_AST_CREATE_RULESET:
         return vg_bind_create_model(&c, st, out);

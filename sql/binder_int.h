@@ -287,6 +287,14 @@ int vg_bind_rank_misplaced(bind_ctx *c, const vg_ast *q);
  * NULL with c->err set. */
 vg_rel *vg_bind_match(bind_ctx *c, const vg_ast *f, const char **alias);
 
+/* ---- what state may hold (bind_state.c) ---- */
+
+/* Refuse an ARRAY column in the input or output of a stateful relation
+ * (OVER, WINDOW, GROUP, RANK, MATCH) of r or of what r reads: "ARRAY
+ * column 'probs' cannot be held in state by OVER; ...", at the relation's
+ * first aggregate call or its query. 0, or -1 with c->err set. */
+int vg_bind_check_held(bind_ctx *c, const vg_rel *r);
+
 /* ---- models and rules (bind_model.c) ---- */
 
 /* CREATE MODEL and CREATE RULESET: out->model or out->ruleset, added to the

@@ -45,7 +45,7 @@ static const punct puncts[] = {
     {"||", VG_TOK_CONCAT}, {"+", VG_TOK_PLUS},    {"-", VG_TOK_MINUS},  {"*", VG_TOK_STAR},
     {"/", VG_TOK_SLASH},   {"%", VG_TOK_PERCENT}, {"=", VG_TOK_EQ},     {"<", VG_TOK_LT},
     {">", VG_TOK_GT},      {"(", VG_TOK_LPAREN},  {")", VG_TOK_RPAREN}, {",", VG_TOK_COMMA},
-    {".", VG_TOK_DOT},     {";", VG_TOK_SEMI},
+    {".", VG_TOK_DOT},     {";", VG_TOK_SEMI},    {"[", VG_TOK_LBRACKET}, {"]", VG_TOK_RBRACKET},
 };
 
 /* Row pattern mode: tried before the table above. "{-" and "-}" are one
@@ -69,6 +69,7 @@ static const char *const kind_names[VG_TOK_KW_FIRST_] = {
     [VG_TOK_LPAREN] = "'('",       [VG_TOK_RPAREN] = "')'",
     [VG_TOK_COMMA] = "','",        [VG_TOK_DOT] = "'.'",
     [VG_TOK_SEMI] = "';'",         [VG_TOK_BAR] = "'|'",
+    [VG_TOK_LBRACKET] = "'['",     [VG_TOK_RBRACKET] = "']'",
     [VG_TOK_QUESTION] = "'?'",     [VG_TOK_LBRACE] = "'{'",
     [VG_TOK_RBRACE] = "'}'",       [VG_TOK_LEXCL] = "'{-'",
     [VG_TOK_REXCL] = "'-}'",       [VG_TOK_CARET] = "'^'",

@@ -74,6 +74,8 @@ typedef enum vg_token_kind {
     VG_TOK_COMMA,   /* , */
     VG_TOK_DOT,     /* . */
     VG_TOK_SEMI,    /* ; */
+    VG_TOK_LBRACKET, /* [ (array element access, ARRAY[...]) */
+    VG_TOK_RBRACKET, /* ] */
     /* row pattern punctuation: only in row pattern mode (vg_lexer.pattern) */
     VG_TOK_BAR,      /* | */
     VG_TOK_QUESTION, /* ? */

@@ -605,6 +605,61 @@ static vg_ast *call(vg_parser *p)
     return generic_call(p, n, open);
 }
 
+/* ---- arrays ---- */
+
+/* The name of the calls array syntax becomes: ARRAY[e, ...] is ARRAY(e, ...),
+ * a[i] is ITEM(a, i) (Calcite's name for it); udf/fn_array.c has both. */
+#define ARRAY_FN "ARRAY"
+#define ITEM_FN "ITEM"
+
+/* The ']' of the '[' at span open, or "expected ']' to close '['". */
+static int close_bracket(vg_parser *p, vg_span open)
+{
+    if (vg_parser_accept(p, VG_TOK_RBRACKET))
+        return 0;
+    uint32_t line, col;
+    vg_source_linecol(p->src, open.off, &line, &col);
+    return vg_parser_fail_token(p, vg_parser_peek(p, 0),
+                                "expected ']' to close '[' at line %u, column %u", line, col);
+}
+
+/* ARRAY[e, ...]: at ARRAY, '[' next. */
+static vg_ast *array_ctor(vg_parser *p)
+{
+    const vg_token *t = vg_parser_peek(p, 0);
+    vg_ast *n = vg_parser_node(p, VG_AST_CALL, t->span.off);
+    if (!n)
+        return NULL;
+    n->u.call.name = (vg_ident){ARRAY_FN, t->span, false};
+    vg_parser_advance(p);
+    vg_span open = vg_parser_peek(p, 0)->span;
+    vg_parser_advance(p); /* [ */
+    if (vg_parser_peek(p, 0)->kind == VG_TOK_RBRACKET) {
+        vg_parser_fail_token(p, vg_parser_peek(p, 0), "ARRAY[] needs at least one element");
+        return NULL;
+    }
+    if (vg_parser_expr_list(p, &n->u.call.args) < 0 || close_bracket(p, open) < 0)
+        return NULL;
+    return vg_parser_finish(p, n);
+}
+
+/* x[i]: at '['. */
+static vg_ast *subscript(vg_parser *p, vg_ast *x)
+{
+    vg_span open = vg_parser_peek(p, 0)->span;
+    vg_ast *n = vg_parser_node(p, VG_AST_CALL, x->span.off);
+    if (!n)
+        return NULL;
+    n->u.call.name = (vg_ident){ITEM_FN, open, false};
+    vg_parser_advance(p); /* [ */
+    uint32_t cap = 0;
+    vg_ast *i = vg_parser_expr(p);
+    if (!i || close_bracket(p, open) < 0 || vg_parser_push(p, &n->u.call.args, &cap, x) < 0 ||
+        vg_parser_push(p, &n->u.call.args, &cap, i) < 0)
+        return NULL;
+    return vg_parser_finish(p, n);
+}
+
 /* ---- primaries ---- */
 
 /* A name at the current token: TIMESTAMP '...', a call, RUNNING or FINAL before a
@@ -622,6 +677,8 @@ static vg_ast *name_expr(vg_parser *p)
     }
     if (next == VG_TOK_LPAREN)
         return call(p);
+    if (next == VG_TOK_LBRACKET && vg_parser_is_word(p, t, "ARRAY"))
+        return array_ctor(p);
     vg_ast *n = vg_parser_node(p, VG_AST_COLUMN, t->span.off);
     if (!n || vg_parser_ident(p, &n->u.column.name, "a column name") < 0)
         return NULL;
@@ -653,7 +710,7 @@ static vg_ast *keyword_literal(vg_parser *p, vg_lit_kind kind, int64_t ival)
     return vg_parser_finish(p, n);
 }
 
-vg_ast *vg_parser_primary(vg_parser *p)
+static vg_ast *primary_base(vg_parser *p)
 {
     const vg_token *t = vg_parser_peek(p, 0);
     switch (t->kind) {
@@ -687,6 +744,20 @@ vg_ast *vg_parser_primary(vg_parser *p)
         vg_parser_syntax(p, t, "an expression");
         return NULL;
     }
+}
+
+vg_ast *vg_parser_primary(vg_parser *p)
+{
+    vg_ast *x = primary_base(p);
+    uint32_t levels = 0;
+    while (x && vg_parser_peek(p, 0)->kind == VG_TOK_LBRACKET) {
+        if (vg_parser_enter(p) < 0)
+            return NULL;
+        levels++;
+        x = subscript(p, x);
+    }
+    vg_parser_leave(p, levels);
+    return x;
 }
 
 /* ---- operators ---- */

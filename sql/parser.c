@@ -309,12 +309,42 @@ static int accept_words(vg_parser *p, const char *words)
     return 0;
 }
 
+/* The element type el of an array type (ARRAY<el> or el ARRAY) at span sp:
+ * vigil has ARRAY<DOUBLE> only. */
+static int array_of(vg_parser *p, const vg_ast_type *el, vg_span sp, vg_ast_type *out)
+{
+    if (el->type != VG_T_DOUBLE)
+        return vg_parser_fail(p, VG_ERR_TYPE, el->span,
+                              "only ARRAY<DOUBLE> is supported, not ARRAY<%s>",
+                              vg_type_name(el->type));
+    out->type = VG_T_ARRAY;
+    out->span = sp;
+    return 0;
+}
+
+/* ARRAY<el>, at ARRAY with '<' next. */
+static int array_type(vg_parser *p, vg_ast_type *out)
+{
+    uint32_t start = vg_parser_peek(p, 0)->span.off;
+    vg_ast_type el;
+    vg_parser_advance(p); /* ARRAY */
+    vg_parser_advance(p); /* < */
+    if (vg_parser_enter(p) < 0 || vg_parser_type(p, &el) < 0)
+        return -1;
+    vg_parser_leave(p, 1);
+    if (vg_parser_expect(p, VG_TOK_GT, "'>'") < 0)
+        return -1;
+    return array_of(p, &el, vg_parser_span_from(p, start), out);
+}
+
 int vg_parser_type(vg_parser *p, vg_ast_type *out)
 {
     const vg_token *t = vg_parser_peek(p, 0);
     uint32_t start = t->span.off;
     if (!(t->kind == VG_TOK_IDENT && !t->quoted) && !vg_token_is_keyword(t->kind))
         return vg_parser_syntax(p, t, "a type");
+    if (vg_parser_is_word(p, t, "ARRAY") && vg_parser_peek(p, 1)->kind == VG_TOK_LT)
+        return array_type(p, out);
     const type_name *tn = NULL;
     for (size_t i = 0; i < sizeof type_names / sizeof type_names[0] && !tn; i++)
         if (vg_parser_is_word(p, t, type_names[i].name))
@@ -335,7 +365,11 @@ int vg_parser_type(vg_parser *p, vg_ast_type *out)
         return -1;
     out->type = tn->type;
     out->span = vg_parser_span_from(p, start);
-    return 0;
+    if (!vg_parser_is_word(p, vg_parser_peek(p, 0), "ARRAY"))
+        return 0;
+    vg_parser_advance(p); /* el ARRAY, the SQL standard's form */
+    vg_ast_type el = *out;
+    return array_of(p, &el, vg_parser_span_from(p, start), out);
 }
 
 /* ---- ORDER BY, windows ---- */
@@ -787,6 +821,10 @@ static int column_list(vg_parser *p, vg_ast *cs)
         vg_ast_column_def *c = &cols[cs->u.create_stream.ncols];
         if (vg_parser_ident(p, &c->name, "a column name") < 0 || vg_parser_type(p, &c->type) < 0)
             return -1;
+        if (c->type.type == VG_T_ARRAY)
+            return vg_parser_fail(p, VG_ERR_TYPE, c->type.span,
+                                  "ARRAY columns in streams are not supported yet: events are "
+                                  "decoded into scalar columns");
         cs->u.create_stream.ncols++;
     } while (vg_parser_accept(p, VG_TOK_COMMA));
     return vg_parser_close(p, open);

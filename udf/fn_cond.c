@@ -113,6 +113,8 @@ static int pick_typed(vg_fn_bind *b, const typed_evals *e)
 {
     if (fn_common_type(b, 0) < 0)
         return -1;
+    if (b->ret == VG_T_ARRAY) /* arrays have no order, and '=' on them is not supported */
+        return fn_fail(b, 0, "function %s cannot compare ARRAY<DOUBLE> values", b->fname);
     b->eval = b->ret == VG_T_DOUBLE ? e->d : b->ret == VG_T_STRING ? e->s : e->i;
     return 0;
 }

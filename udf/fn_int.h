@@ -43,6 +43,8 @@ extern const vg_func vg_fn_hash_table[];
 extern const size_t vg_fn_hash_count;
 extern const vg_func vg_fn_cond_table[];
 extern const size_t vg_fn_cond_count;
+extern const vg_func vg_fn_array_table[];
+extern const size_t vg_fn_array_count;
 
 /* ---- checking calls (func.c) ---- */
 

@@ -26,7 +26,7 @@ static const fn_part parts[] = {
     {vg_fn_string_table, &vg_fn_string_count}, {vg_fn_math_table, &vg_fn_math_count},
     {vg_fn_time_table, &vg_fn_time_count},     {vg_fn_datefmt_table, &vg_fn_datefmt_count},
     {vg_fn_regex_table, &vg_fn_regex_count},   {vg_fn_hash_table, &vg_fn_hash_count},
-    {vg_fn_cond_table, &vg_fn_cond_count},
+    {vg_fn_cond_table, &vg_fn_cond_count},     {vg_fn_array_table, &vg_fn_array_count},
 };
 #define NPARTS (sizeof parts / sizeof parts[0])
 
@@ -316,6 +316,7 @@ static const struct {
     {"string", "String functions"},     {"math", "Math functions"},
     {"time", "Time functions"},         {"regex", "Regular expressions"},
     {"hash", "Hash functions"},         {"conditional", "Conditional functions"},
+    {"collection", "Collection functions"},
 };
 
 static const char intro[] =

@@ -101,7 +101,8 @@ typedef struct vg_func {
     vg_fn_release_fn release; /* may be NULL */
     vg_fn_eval_fn eval;     /* default evaluator (vg_func_check copies it to b->eval);
                                NULL when check always picks one */
-    const char *category;   /* "string", "math", "time", "regex", "hash", "conditional" */
+    const char *category;   /* "string", "math", "time", "regex", "hash", "conditional",
+                               "collection" */
     const char *synopsis;   /* "SUBSTRING(s FROM start [FOR length])" */
     const char *doc;        /* one or two sentences, incl. NULL behaviour */
     const char *example;    /* "SUBSTRING('hello' FROM 2 FOR 3)" */

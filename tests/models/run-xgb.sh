@@ -200,4 +200,78 @@ EOF
         fi
     done
 done <"$T/manifest"
+
+# ---- multi:softprob through SQL as one ARRAY<DOUBLE> ----
+# OUTPUT (probs ARRAY<DOUBLE>): the K class probabilities in class order, one
+# JSON array per row, each equal to XGBoost's within 1e-6; CARDINALITY and
+# probs[k] read the same values.
+while read -r name kind _; do
+    nout=$(head -n 1 "$T/$name.pred" | wc -w)
+    [ "$nout" -gt 1 ] || continue
+    for ext in json ubj; do
+        "$PY" - "$T" "$name" "$ext" <<'EOF'
+import sys
+t, name, ext = sys.argv[1:]
+nf = len(open("%s/%s.rows" % (t, name)).readline().split(","))
+feats = ", ".join("f%d DOUBLE" % j for j in range(nf))
+with open("%s/%s.%s.array.sql" % (t, name, ext), "w") as f:
+    f.write("CREATE STREAM ev (id BIGINT, %s);\n" % feats)
+    f.write("CREATE MODEL m INPUT (%s) OUTPUT (probs ARRAY<DOUBLE>) "
+            "WITH ('type' = 'xgboost', 'path' = '%s.%s');\n" % (feats, name, ext))
+    f.write("SELECT probs, CARDINALITY(probs) AS k, probs[1] AS p1, probs[CARDINALITY(probs)] "
+            "AS plast FROM ML_PREDICT(TABLE ev, MODEL m, DESCRIPTOR(%s));\n"
+            % ", ".join("f%d" % j for j in range(nf)))
+EOF
+        if ! "$VIGIL" replay "$T/$name.$ext.array.sql" --input "ev=$T/$name.events" --quiet \
+            >"$T/$name.$ext.arrout" 2>"$T/err"; then
+            bad "$name.$ext as ARRAY<DOUBLE>: replay failed: $(head -n 1 "$T/err")"
+            continue
+        fi
+        r=$("$PY" - "$T/$name.$ext.arrout" "$T/$name.pred" <<'EOF'
+import json, sys
+got = [json.loads(l) for l in open(sys.argv[1])]
+want = [[float(v) for v in l.split()] for l in open(sys.argv[2])]
+if len(got) != len(want):
+    print("differs: %d rows, %d expected" % (len(got), len(want)))
+    sys.exit()
+for i, (g, w) in enumerate(zip(got, want)):
+    p = g["probs"]
+    if not isinstance(p, list) or len(p) != len(w) or g["k"] != len(w):
+        print("differs: row %d: %r, XGBoost %r" % (i + 1, g, w))
+        sys.exit()
+    if g["p1"] != p[0] or g["plast"] != p[-1]:
+        print("differs: row %d: probs[1] %r, probs[K] %r of %r" % (i + 1, g["p1"], g["plast"], p))
+        sys.exit()
+    for a, b in zip(p, w):
+        if not abs(a - b) <= 1e-6:
+            print("differs: row %d: %r, XGBoost %r" % (i + 1, a, b))
+            sys.exit()
+print("%d rows of %d probabilities within 1e-6" % (len(want), len(want[0])))
+EOF
+)
+        if [[ "$r" == differs* ]]; then
+            bad "$name.$ext as ARRAY<DOUBLE>: $r"
+        else
+            ok "$name.$ext as ARRAY<DOUBLE>: $r"
+        fi
+    done
+done <"$T/manifest"
+
+# An ARRAY<DOUBLE> output of a one-score model is refused when the file loads,
+# with the error at OUTPUT (...).
+while read -r name kind _; do
+    [ "$(head -n 1 "$T/$name.pred" | wc -w)" -eq 1 ] || continue
+    sed 's/OUTPUT (p0 DOUBLE)/OUTPUT (probs ARRAY<DOUBLE>)/; s/^SELECT p0 /SELECT probs /' \
+        "$T/$name.json.sql" >"$T/one.array.sql"
+    col=$(grep -b -o 'OUTPUT (' <(sed -n 2p "$T/one.array.sql") | head -n 1 | cut -d: -f1)
+    want="$T/one.array.sql:2:$((col + 1)): error: model 'm': the file gives 1 score, OUTPUT declares ARRAY<DOUBLE> 'probs' (for multi:softprob's class probabilities): declare a DOUBLE"
+    got=$("$VIGIL" replay "$T/one.array.sql" --input "ev=$T/$name.events" --quiet 2>&1 \
+        >/dev/null | head -n 1)
+    if [ "$got" = "$want" ]; then
+        ok "$name: ARRAY<DOUBLE> output of a one-score model refused at load"
+    else
+        bad "$name: ARRAY<DOUBLE> output of a one-score model: got \"$got\", expected \"$want\""
+    fi
+    break
+done <"$T/manifest"
 finish

@@ -156,8 +156,41 @@ static bool read_cast(reader *r, arg *out)
 }
 
 static bool read_call(reader *r, const char *name, arg *out);
+static void run(reader *r, const char *name, arg *a, uint32_t n, arg *out);
+static bool read_base(reader *r, arg *out);
 
+/* ARRAY[e, ...] as the parser rewrites it: ARRAY(e, ...). */
+static bool read_array(reader *r, arg *out)
+{
+    arg a[VG_FN_MAXARGS + 2];
+    uint32_t n = 0;
+    do {
+        if (n == VG_FN_MAXARGS + 2 || !read_expr(r, &a[n++]))
+            return fail(r, "bad element");
+    } while (eat(r, ','));
+    if (!eat(r, ']'))
+        return fail(r, "expected ']'");
+    run(r, "ARRAY", a, n, out);
+    return !r->err[0];
+}
+
+/* An expression and its subscripts: x[i] is ITEM(x, i). */
 static bool read_expr(reader *r, arg *out)
+{
+    if (!read_base(r, out))
+        return false;
+    while (eat(r, '[')) {
+        arg a[2] = {*out};
+        if (!read_expr(r, &a[1]) || !eat(r, ']'))
+            return fail(r, "bad subscript");
+        run(r, "ITEM", a, 2, out);
+        if (r->err[0])
+            return false;
+    }
+    return true;
+}
+
+static bool read_base(reader *r, arg *out)
 {
     char w[64];
     skip_ws(r);
@@ -195,6 +228,8 @@ static bool read_expr(reader *r, arg *out)
     }
     if (strcmp(w, "CAST") == 0)
         return read_cast(r, out);
+    if (strcmp(w, "ARRAY") == 0 && eat(r, '['))
+        return read_array(r, out);
     if (!eat(r, '('))
         return fail(r, "expected '('");
     return read_call(r, w, out);
@@ -264,8 +299,6 @@ static bool is_special(reader *r, const char *name)
     r->i = save;
     return yes;
 }
-
-static void run(reader *r, const char *name, arg *a, uint32_t n, arg *out);
 
 /* Plain arguments, with FROM/FOR/TO/IN as separators for the forms that
  * take them. */
@@ -377,6 +410,18 @@ static void show(const arg *x, char *buf, size_t cap)
         return;
     }
     switch (x->t) {
+    case VG_T_ARRAY: { /* [e1, e2, ...], each element as a DOUBLE is shown */
+        size_t k = (size_t)snprintf(buf, cap, "[");
+        for (uint32_t i = 0; i < x->v.len && k + 48 < cap; i++) {
+            arg e = {vg_array_nulls(&x->v)[i] ? vg_null() : vg_double(vg_array_elems(&x->v)[i]),
+                     VG_T_DOUBLE, true};
+            k += (size_t)snprintf(buf + k, cap - k, "%s", i ? ", " : "");
+            show(&e, buf + k, cap - k);
+            k += strlen(buf + k);
+        }
+        snprintf(buf + k, cap - k, "]");
+        return;
+    }
     case VG_T_STRING: {
         size_t k = 0;
         buf[k++] = '\'';
@@ -1104,6 +1149,44 @@ static void test_hash(void)
     E("SHA256(TRUE)", "function SHA256 expects STRING, got BOOLEAN", 0);
 }
 
+/* ARRAY[...], a[i] (ITEM) and CARDINALITY; '@' makes an index non-constant. */
+static void test_collection(void)
+{
+    T("ARRAY[0.25, 1, NULL]", "[0.25, 1.0, NULL]");
+    T("ARRAY[NULL]", "[NULL]");
+    TY("ARRAY[1]", "ARRAY<DOUBLE>");
+    T("ARRAY[0.2, 0.8][1]", "0.2");
+    T("ARRAY[0.2, 0.8][2]", "0.8");
+    T("ARRAY[0.2, 0.8][@1]", "0.2");
+    T("ARRAY[0.2, 0.8][@2]", "0.8");
+    T("ARRAY[0.2, 0.8][3]", "NULL");
+    T("ARRAY[0.2, 0.8][@0]", "NULL");
+    T("ARRAY[0.2, 0.8][@-1]", "NULL");
+    T("ARRAY[0.2, 0.8][@9223372036854775807]", "NULL");
+    T("ARRAY[0.2, 0.8][@-9223372036854775807]", "NULL");
+    T("ARRAY[0.2, 0.8][NULL]", "NULL");
+    T("ARRAY[0.2, NULL][2]", "NULL");
+    T("ARRAY[0.5][1][1]", "ERROR: cannot access an element of DOUBLE: only an ARRAY has elements");
+    TY("ARRAY[1][1]", "DOUBLE");
+    T("CARDINALITY(ARRAY[0.2, NULL, 1])", "3");
+    T("CARDINALITY(NULL)", "NULL");
+    TY("CARDINALITY(ARRAY[1])", "INT");
+    T("COALESCE(NULL, ARRAY[1.5])", "[1.5]");
+    T("IF(FALSE, ARRAY[1], ARRAY[2, 3])", "[2.0, 3.0]");
+    E("ARRAY[0.2][0]", "array index must be 1 or more (elements are numbered from 1), got 0", 1);
+    E("ARRAY[0.2][-1]", "array index must be 1 or more (elements are numbered from 1), got -1",
+      1);
+    E("ARRAY[0.2][1.0]", "array index must be an integer, got DOUBLE", 1);
+    E("ARRAY[0.2]['1']", "array index must be an integer, got STRING", 1);
+    E("ITEM('a', 1)", "cannot access an element of STRING: only an ARRAY has elements", 0);
+    E("ARRAY[1, 'a']", "ARRAY elements must be numbers (vigil has ARRAY<DOUBLE>), got STRING", 1);
+    E("ARRAY[TRUE]", "ARRAY elements must be numbers (vigil has ARRAY<DOUBLE>), got BOOLEAN", 0);
+    E("CARDINALITY(1)", "function CARDINALITY expects ARRAY<DOUBLE>, got INT", 0);
+    E("NULLIF(ARRAY[1], ARRAY[1])", "function NULLIF cannot compare ARRAY<DOUBLE> values", 0);
+    E("GREATEST(ARRAY[1], ARRAY[2])", "function GREATEST cannot compare ARRAY<DOUBLE> values", 0);
+    E("COALESCE(ARRAY[1], 1)", "function COALESCE: no common type for ARRAY<DOUBLE> and INT", 1);
+}
+
 static void test_cond(void)
 {
     T("COALESCE(NULL, NULL)", "NULL");
@@ -1188,8 +1271,8 @@ static void test_types(void)
 
 /* ---- the table itself ---- */
 
-static const char *const categories[] = {"string", "math", "time", "regex", "hash",
-                                         "conditional"};
+static const char *const categories[] = {"string", "math",        "time",      "regex",
+                                         "hash",   "conditional", "collection"};
 
 static void test_table(void)
 {
@@ -1221,10 +1304,10 @@ static void test_table(void)
     /* each sub-table is sorted by name (lookup is a binary search) */
     const vg_func *tables[] = {vg_fn_string_table, vg_fn_math_table, vg_fn_time_table,
                                vg_fn_datefmt_table, vg_fn_regex_table, vg_fn_hash_table,
-                               vg_fn_cond_table};
+                               vg_fn_cond_table, vg_fn_array_table};
     const size_t counts[] = {vg_fn_string_count, vg_fn_math_count, vg_fn_time_count,
                              vg_fn_datefmt_count, vg_fn_regex_count, vg_fn_hash_count,
-                             vg_fn_cond_count};
+                             vg_fn_cond_count, vg_fn_array_count};
     size_t total = 0;
     for (size_t t = 0; t < sizeof counts / sizeof counts[0]; t++) {
         total += counts[t];
@@ -1536,6 +1619,7 @@ int main(int argc, char **argv)
     RUN(test_regex);
     RUN(test_hash);
     RUN(test_cond);
+    RUN(test_collection);
     RUN(test_types);
     RUN(test_alloc_failures);
     RUN(test_state_reuse);

@@ -20,6 +20,8 @@ static void test_type_names(void)
     CHECK_STR(vg_type_name(VG_T_STRING), "STRING");
     CHECK_STR(vg_type_name(VG_T_TIMESTAMP), "TIMESTAMP(3)");
     CHECK_STR(vg_type_name(VG_T_INTERVAL), "INTERVAL");
+    CHECK_STR(vg_type_name(VG_T_ARRAY), "ARRAY<DOUBLE>");
+    CHECK_STR(vg_type_name(VG_T_NTYPES), "?");
 }
 
 #define FROM(s) vg_type_from_name(s, strlen(s))
@@ -47,6 +49,21 @@ static void test_type_from_name(void)
     CHECK_INT(FROM("BIG"), VG_T_NULL);
     CHECK_INT(FROM(""), VG_T_NULL);
     CHECK_INT(vg_type_from_name("INTEGERX", 7), VG_T_INT);
+    CHECK_INT(FROM("ARRAY<DOUBLE>"), VG_T_ARRAY);
+    CHECK_INT(FROM("array< double >"), VG_T_ARRAY);
+    CHECK_INT(FROM("ARRAY<FLOAT>"), VG_T_ARRAY);
+    CHECK_INT(FROM("DOUBLE ARRAY"), VG_T_ARRAY);
+    CHECK_INT(FROM("ARRAY<INT>"), VG_T_NULL);
+    CHECK_INT(FROM("ARRAY<ARRAY<DOUBLE>>"), VG_T_NULL);
+    CHECK_INT(FROM("ARRAY<>"), VG_T_NULL);
+    CHECK_INT(FROM("ARRAY<DOUBLE"), VG_T_NULL);
+    CHECK_INT(FROM("ARRAY"), VG_T_NULL);
+    CHECK_INT(FROM("STRING ARRAY"), VG_T_NULL);
+    /* an array is compared with nothing: no common type, not numeric */
+    vg_type t = VG_T_NULL;
+    CHECK(!vg_type_is_numeric(VG_T_ARRAY));
+    CHECK(!vg_type_common(VG_T_ARRAY, VG_T_DOUBLE, &t));
+    CHECK(vg_type_common(VG_T_ARRAY, VG_T_NULL, &t) && t == VG_T_ARRAY);
 }
 
 static void test_type_common(void)
