@@ -176,8 +176,19 @@ static uint64_t get64(kcur *c)
     return v;
 }
 
-static int put32(vg_buf *b, uint32_t v) { return vg_buf_append(b, &v, 4); }
-static int put64(vg_buf *b, uint64_t v) { return vg_buf_append(b, &v, 8); }
+/* Append n bytes: in place when the buffer has room (keys are made for
+ * every thread at every row), else through vg_buf_append. 0 or -1. */
+static inline int put_bytes(vg_buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len < n)
+        return vg_buf_append(b, p, n);
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+static int put32(vg_buf *b, uint32_t v) { return put_bytes(b, &v, 4); }
+static int put64(vg_buf *b, uint64_t v) { return put_bytes(b, &v, 8); }
 
 /* Move past a value of type t; its bytes. */
 static const char *skip_value(kcur *c, vg_type t, size_t *n)
@@ -193,7 +204,7 @@ static int copy_value(kcur *c, vg_type t, vg_buf *out)
 {
     size_t n;
     const char *v = skip_value(c, t, &n);
-    return vg_buf_append(out, v, n);
+    return put_bytes(out, v, n);
 }
 
 /* ---- rows ---- */
@@ -415,7 +426,7 @@ static int next_key(mr_state *st, const char *prev, uint32_t len, uint64_t pos, 
 {
     kcur cur = {prev, prev + len}, *c = prev ? &cur : NULL;
     bool row = c != NULL;
-    int rc = 0;
+    int rc = vg_buf_reserve(out, (size_t)len + 64); /* most keys grow by less */
     for (uint32_t i = 0; i < st->nkcomp && !rc; i++) {
         const mr_kcomp *k = &st->kcomp[i];
         st->koff[i] = (uint32_t)out->len;

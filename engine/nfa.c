@@ -17,8 +17,9 @@
  * preferred thread; the attempt is decided when no thread is left. WITHIN
  * ends attempts (expire), and shortcuts drop or share work that cannot
  * change a report (dominated threads and followers, nfa_share.c; doomed
- * attempts, nfa_run.c). nfa_run.c then reports what is decided, in the
- * standard's order.
+ * attempts, nfa_run.c), and an attempt whose threads are those of one
+ * stepped before it over the same row copies that one's step (twins).
+ * nfa_run.c then reports what is decided, in the standard's order.
  *
  * Serial runs (a DEFINE reads MATCH_NUMBER) keep one attempt at a time:
  * once it is reported, the next one the standard's sequence makes starts
@@ -143,6 +144,37 @@ static int seen(sweep *w, uint32_t slot, const vg_nfa_step *cls)
     return !fresh;
 }
 
+/* ---- twins (nfa_twin.c) ---- */
+
+/* Whether w's attempt may be stepped as a twin, or recorded: a row sweep
+ * that looks for twins, no dominated threads (the head's states filter
+ * later attempts only), paths not compared by identity (read_path
+ * without keys). */
+static bool twin_usable(const sweep *w)
+{
+    const vg_nfa_run *r = w->r;
+    nfa_scratch *sc = r->nfa->sc;
+    if (!sc->tw_on || w->mode != SWEEP_ROW || w->dominated || (r->opts.read_path && !keyed(r)))
+        return false;
+    sc->tw_looks++;
+    return true;
+}
+
+static void record_match(sweep *w, vg_nfa_step *path);
+
+/* Step w's attempt, whose n threads old are the recorded attempt's, as
+ * its twin. 0 or -1 (err set). */
+static int twin_step(sweep *w, nfa_thread *old, uint32_t n)
+{
+    vg_nfa_step *m = NULL;
+    if (nfa_twin_step(w->r, w->a, old, n, w->pos, &m))
+        return nomem(w->err);
+    if (m)
+        record_match(w, m);
+    nfa_step_release(w->r, m);
+    return 0;
+}
+
 /* ---- stepping an attempt ---- */
 
 static int add_thread(sweep *w, uint32_t pc, uint32_t k, vg_nfa_step *path)
@@ -157,6 +189,8 @@ static int add_thread(sweep *w, uint32_t pc, uint32_t k, vg_nfa_step *path)
     r->th2[r->nth2++] =
         (nfa_thread){.path = nfa_step_ref(path), .key = nfa_key_ref(w->key), .pc = pc, .k = k};
     w->a->nthreads++;
+    if (r->nfa->sc->tw_rec && nfa_twin_note(r, pc, k, w->key) < 0)
+        return nomem(w->err);
     return 0;
 }
 
@@ -165,6 +199,9 @@ static void record_match(sweep *w, vg_nfa_step *path)
     nfa_step_release(w->r, w->a->match);
     w->a->match = nfa_step_ref(path);
     w->a->matched = true;
+    nfa_scratch *sc = w->r->nfa->sc;
+    if (sc->tw_rec)
+        sc->tw_match = sc->tw_from;
 }
 
 /* Follow the closure of a thread at (pc0, k0) with path, in preference
@@ -281,8 +318,10 @@ static vg_nfa_step *take_row_same(sweep *w, vg_nfa_step *path, uint32_t var, boo
 
 /* With keys: the class of new path s, whose key bytes are the scratch's
  * keys: the first path of this step with equal bytes (s itself when none),
- * its key in *key (the table's). NULL when out of memory. Keys are found
- * by their hash, then by number among equal hashes. */
+ * its key in *key (the table's). *key comes in as the key of the path s
+ * extends: a row that leaves the key as it was (most do) reuses it, so
+ * that neither a hash nor a new key is made. NULL when out of memory. Keys
+ * are found by their hash, then by number among equal hashes. */
 static const vg_nfa_step *key_class(sweep *w, vg_nfa_step *s, nfa_key **key)
 {
     vg_nfa_run *r = w->r;
@@ -290,7 +329,9 @@ static const vg_nfa_step *key_class(sweep *w, vg_nfa_step *s, nfa_key **key)
     if (sc->keys.len > UINT32_MAX)
         return NULL;
     uint32_t len = (uint32_t)sc->keys.len;
-    const void *h = (const void *)(uintptr_t)nfa_key_hash(sc->keys.p, len);
+    nfa_key *old = *key;
+    bool same = old && old->len == len && (!len || !memcmp(old->bytes, sc->keys.p, len));
+    const void *h = (const void *)(uintptr_t)(same ? old->hash : nfa_key_hash(sc->keys.p, len));
     for (uint32_t i = 0;; i++) {
         bool fresh;
         nfa_hent *e = hash_get(sc, h, KEY_BYTES | i, &fresh);
@@ -303,7 +344,7 @@ static const vg_nfa_step *key_class(sweep *w, vg_nfa_step *s, nfa_key **key)
             }
             continue;
         }
-        nfa_key *k = nfa_key_new(r, sc->keys.p, len);
+        nfa_key *k = same ? nfa_key_ref(old) : nfa_key_new(r, sc->keys.p, len);
         if (!k || nfa_grow((void **)&sc->kmade, &sc->kmade_cap, sc->nkmade + 1,
                            sizeof *sc->kmade) ||
             keep_made(sc, s)) {
@@ -378,10 +419,27 @@ static int step_attempt(sweep *w, nfa_thread *old, uint32_t n)
 {
     vg_nfa_run *r = w->r;
     nfa_scratch *sc = r->nfa->sc;
+    if (twin_usable(w)) {
+        if (sc->tw_valid && nfa_twin_of(r, old, n)) {
+            sc->tw_hits++;
+            return twin_step(w, old, n);
+        }
+        if (!sc->tw_valid && nfa_twin_likely(r, (uint32_t)(w->a - r->at), old, n) &&
+            nfa_twin_begin(r, old, n) < 0) {
+            nfa_drop_threads(r, old, n);
+            return nomem(w->err);
+        }
+    }
     new_gen(sc, r->nfa);
     int rc = 0;
-    for (uint32_t i = 0; i < n && rc == 0; i++)
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        sc->tw_from = i;
         rc = step_thread(w, &old[i]);
+    }
+    if (sc->tw_rec) {
+        sc->tw_rec = false;
+        sc->tw_valid = rc >= 0;
+    }
     nfa_drop_threads(r, old, n);
     for (uint32_t i = 0; i < sc->nmade; i++)
         nfa_step_release(r, sc->made[i]);
@@ -484,6 +542,7 @@ static int sweep_all(sweep *w)
     uint32_t off = 0, keep = 0;
     int rc = 0;
     r->nth2 = 0;
+    r->nfa->sc->tw_on = w->mode == SWEEP_ROW && r->nat > 1 && nfa_twin_gate(r->nfa->sc);
     for (uint32_t i = 0; i < r->nat; i++) {
         nfa_attempt *a = &r->at[i];
         uint32_t n = a->nthreads;
@@ -512,6 +571,7 @@ static int sweep_all(sweep *w)
             r->at[keep++] = r->at[i];
     }
     r->nat = keep;
+    nfa_twin_release(r);
     if (!rc && w->mode == SWEEP_ROW)
         rc = nfa_share(r, w->err);
     return rc;

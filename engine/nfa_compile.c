@@ -341,6 +341,9 @@ void vg_nfa_free(vg_nfa *n)
         vg_free(n->sc->hmarks);
         vg_free(n->sc->sig);
         vg_free(n->sc->work);
+        vg_free(n->sc->tw_old);
+        vg_free(n->sc->tw_new);
+        vg_free(n->sc->tw_steps);
         vg_buf_free(&n->sc->keys);
         vg_free(n->sc);
     }

@@ -2,8 +2,9 @@
  * nfa_int.h — what the matcher's files share: nfa_compile.c (a pattern into
  * a program), nfa.c (stepping a partition's attempts over its rows),
  * nfa_share.c (what attempts share: keys, the head's states, followers),
- * nfa_run.c (steps, reporting attempts in order, serial attempts, a run's
- * life) and nfa_snap.c (a run's state as bytes).
+ * nfa_twin.c (attempts stepped alike over a row), nfa_run.c (steps,
+ * reporting attempts in order, serial attempts, a run's life) and
+ * nfa_snap.c (a run's state as bytes).
  *
  * The program is a list of instructions in the style of a Pike VM: VAR
  * takes one row for a variable, SPLIT forks a thread in preference order,
@@ -90,6 +91,14 @@ typedef struct nfa_hmark {
     uint32_t gen;       /* valid when equal to the scratch's head_gen */
 } nfa_hmark;
 
+/* A thread made by stepping an attempt over a row (nfa.c's twins): the
+ * old thread whose new step is its path, and its state and key. */
+typedef struct nfa_twin_new {
+    uint32_t from; /* the old thread's index */
+    uint32_t pc, k;
+    nfa_key *key;  /* a reference (NULL without keys) */
+} nfa_twin_new;
+
 /* Memory a run uses only during a call, shared by every run of a program
  * (runs of one program are driven from one thread). */
 typedef struct nfa_scratch {
@@ -117,6 +126,23 @@ typedef struct nfa_scratch {
     uint32_t sig_cap; /* entries of sig */
     uint64_t *work;   /* followers: starts of the attempts whose followers are resolved */
     uint32_t work_cap;
+    /* twins (nfa_twin.c): within one sweep over a row, the first attempt stepped
+     * in full, so that a later one with the same threads (states and keys)
+     * is stepped by copying what it gave; released at the sweep's end */
+    bool tw_valid;          /* what follows holds a stepped attempt */
+    struct nfa_thread *tw_old; /* its threads before the row (paths NULL, keys referenced) */
+    uint32_t tw_nold, tw_old_cap;
+    nfa_twin_new *tw_new;   /* the threads stepping made, in order */
+    uint32_t tw_nnew, tw_new_cap;
+    uint32_t tw_match;      /* the old thread whose step reached MATCH, UINT32_MAX: none */
+    uint32_t tw_from;       /* while recording: the old thread being stepped */
+    bool tw_rec;            /* recording the attempt being stepped */
+    vg_nfa_step **tw_steps; /* replaying: per old thread, its new step (or NULL) */
+    uint32_t tw_steps_cap;
+    uint32_t tw_looks;      /* attempts that could have been twins ... */
+    uint32_t tw_hits;       /* ... and those that were (both halved now and then) */
+    uint32_t tw_skipped;    /* sweeps that did not look (twins being rare) */
+    bool tw_on;             /* the current sweep looks for twins */
 } nfa_scratch;
 
 struct vg_nfa {
@@ -304,6 +330,31 @@ int nfa_grow(void **p, uint32_t *cap, uint32_t n, size_t sz);
 /* The followers not reported yet: how many, and the first. */
 static inline uint32_t nfa_nfw(const vg_nfa_run *r) { return r->more ? r->more->nfw : 0; }
 static inline nfa_attempt *nfa_fw(const vg_nfa_run *r) { return r->more->fw + r->more->fw_skip; }
+
+/* ---- twins (nfa_twin.c): attempts stepped alike over a row ---- */
+
+/* Forget the attempt recorded in this sweep (its key references go). */
+void nfa_twin_release(vg_nfa_run *r);
+/* Whether the sweep starting now looks for twins (counts looks and finds
+ * in sc: programs whose attempts are seldom twins look seldom). */
+bool nfa_twin_gate(nfa_scratch *sc);
+/* Whether attempt i + 1 of r (its threads right after old, not stepped
+ * yet) is a twin of attempt i, whose n threads are old. */
+bool nfa_twin_likely(const vg_nfa_run *r, uint32_t i, const nfa_thread *old, uint32_t n);
+/* Start recording the attempt about to be stepped, whose n threads are
+ * old (nothing when a key is not known). 0 or -1 (out of memory). */
+int nfa_twin_begin(vg_nfa_run *r, const nfa_thread *old, uint32_t n);
+/* Recording: stepping old thread sc->tw_from made a thread at (pc, k)
+ * with key. 0 or -1 (out of memory: the recording ends). */
+int nfa_twin_note(vg_nfa_run *r, uint32_t pc, uint32_t k, nfa_key *key);
+/* Whether n threads old are the recorded attempt's. */
+bool nfa_twin_of(const vg_nfa_run *r, const nfa_thread *old, uint32_t n);
+/* Step attempt a, whose n threads old are the recorded attempt's, over
+ * row pos: the recorded new threads over its own new steps go to r->th2,
+ * old threads are dropped; *match is the path of the match it reaches (a
+ * reference, for the caller to record), or NULL. 0 or -1 (out of memory). */
+int nfa_twin_step(vg_nfa_run *r, nfa_attempt *a, nfa_thread *old, uint32_t n, uint64_t pos,
+                  vg_nfa_step **match);
 
 /* ---- keys, the head, followers (nfa_share.c) ---- */
 

@@ -66,18 +66,29 @@ typedef struct win_group {
     uint64_t seq;         /* arrival number of its first row (for SESSION, the
                              smallest of the sessions merged into it) */
     uint32_t at;          /* its index in the firing heap */
-    vg_keymap_entry *key; /* the key it belongs to */
+    union {
+        vg_keymap_entry *key;  /* the key it belongs to */
+        struct win_group *next_free; /* in the pool: the next free block */
+    };
 } win_group;
+
+/* Freed group blocks wait in a pool for the next group (most windows
+ * open and fire all the time), up to this many. */
+#define WIN_POOL 1024
 
 #define WIN_GROUP_HDR ((sizeof(win_group) + 15) & ~(size_t)15)
 
 static inline char *win_group_states(const win_group *g) { return (char *)g + WIN_GROUP_HDR; }
 
 /* One GROUP BY key's live groups: the payload of its keymap.h entry. */
+#define WIN_KEY_INLINE 2
+
 typedef struct win_key {
     uint32_t ngroups;   /* live groups */
     uint32_t cap;       /* room in groups */
-    win_group **groups; /* SESSION: sorted by start; else in creation order */
+    win_group **groups; /* SESSION: sorted by start; else in creation order: inl while
+                           WIN_KEY_INLINE are enough, else allocated */
+    win_group *inl[WIN_KEY_INLINE]; /* the first groups (no allocation for most keys) */
 } win_key;
 
 static inline win_key *win_key_of(const vg_keymap_entry *e) { return vg_keymap_payload(e); }
@@ -93,6 +104,8 @@ typedef struct win_state {
     vg_keymap keys;           /* encoded GROUP BY key to its win_key */
     vg_keymap_heap heap;      /* every live group, least (end, start, seq) first */
     uint64_t seq;             /* rows pushed so far (the next row's number) */
+    win_group *pool;          /* free group blocks (WIN_GROUP_HDR + states_size bytes) */
+    uint32_t npool;           /* how many */
     /* scratch, reused for every row */
     vg_buf key;     /* the row's encoded key */
     vg_value *out;  /* the output row, node->schema.ncols values */

@@ -3,7 +3,9 @@
  * keymap.h table (the key bytes as keymap.h encodes them: the source
  * partition, then the key columns), each with its live groups (one per
  * window), and the keymap.h heap that orders every live group by when and
- * in which order it fires.
+ * in which order it fires. Windows open and fire all the time, so freed
+ * group blocks wait in a small pool for the next group, and a key's first
+ * groups are listed in the key itself: a steady stream allocates nothing.
  */
 #include <string.h>
 
@@ -30,6 +32,15 @@ void win_state_init(win_state *st)
     memset(&st->heap, 0, sizeof st->heap);
     st->heap.less = fires_before;
     st->heap.at = heap_at;
+    st->pool = NULL;
+    st->npool = 0;
+}
+
+/* wk's groups array, when it is allocated (not the inline one). */
+static void free_group_array(win_key *wk)
+{
+    if (wk->groups != wk->inl)
+        vg_free(wk->groups);
 }
 
 int win_key_encode(win_state *st, const vg_value *row)
@@ -49,7 +60,7 @@ void win_key_release(win_state *st, vg_keymap_entry *k)
     win_key *wk = win_key_of(k);
     if (wk->ngroups)
         return;
-    vg_free(wk->groups);
+    free_group_array(wk);
     vg_keymap_remove(&st->keys, k);
 }
 
@@ -69,13 +80,43 @@ static int reserve_groups(win_key *wk)
 {
     if (wk->ngroups < wk->cap)
         return 0;
-    uint32_t cap = wk->cap ? wk->cap * 2 : 2;
-    win_group **na = vg_realloc(VG_MEM_STATE, wk->groups, cap * sizeof *na);
+    if (!wk->cap) {
+        wk->groups = wk->inl;
+        wk->cap = WIN_KEY_INLINE;
+        return 0;
+    }
+    uint32_t cap = wk->cap * 2;
+    win_group **na = vg_malloc(VG_MEM_STATE, cap * sizeof *na);
     if (!na)
         return -1;
+    memcpy(na, wk->groups, wk->ngroups * sizeof *na);
+    free_group_array(wk);
     wk->groups = na;
     wk->cap = cap;
     return 0;
+}
+
+/* A group block: a pooled one, else a new one. NULL when out of memory. */
+static win_group *group_alloc(win_state *st)
+{
+    win_group *g = st->pool;
+    if (!g)
+        return vg_malloc(VG_MEM_STATE, WIN_GROUP_HDR + st->states_size);
+    st->pool = g->next_free;
+    st->npool--;
+    return g;
+}
+
+/* Give a group block back: to the pool while it holds less than WIN_POOL. */
+static void group_release(win_state *st, win_group *g)
+{
+    if (st->npool >= WIN_POOL) {
+        vg_free(g);
+        return;
+    }
+    g->next_free = st->pool;
+    st->pool = g;
+    st->npool++;
 }
 
 /* Where a new group goes in wk's groups: for SESSION, after the sessions
@@ -95,7 +136,7 @@ win_group *win_group_new(win_state *st, vg_keymap_entry *k, int64_t start, int64
     win_key *wk = win_key_of(k);
     if (reserve_groups(wk) < 0)
         return NULL;
-    win_group *g = vg_malloc(VG_MEM_STATE, WIN_GROUP_HDR + st->states_size);
+    win_group *g = group_alloc(st);
     if (!g)
         return NULL;
     g->start = start;
@@ -103,7 +144,7 @@ win_group *win_group_new(win_state *st, vg_keymap_entry *k, int64_t start, int64
     g->seq = seq;
     g->key = k;
     if (vg_keymap_heap_push(&st->heap, g) < 0) {
-        vg_free(g);
+        group_release(st, g);
         return NULL;
     }
     for (uint32_t a = 0; a < st->naggs; a++)
@@ -127,14 +168,14 @@ void win_group_free(win_state *st, win_group *g)
     for (uint32_t a = 0; a < st->naggs; a++)
         vg_agg_destroy(&st->node->u.window.aggs[a].call, win_group_states(g) + st->offs[a]);
     vg_keymap_entry *k = g->key;
-    vg_free(g);
+    group_release(st, g);
     win_key_release(st, k);
 }
 
 static void free_groups(void *arg, vg_keymap_entry *k)
 {
     (void)arg;
-    vg_free(win_key_of(k)->groups);
+    free_group_array(win_key_of(k));
 }
 
 void win_state_clear(win_state *st)
@@ -145,6 +186,12 @@ void win_state_clear(win_state *st)
      * none should be left; the buckets go */
     vg_keymap_clear(&st->keys, free_groups, NULL);
     vg_keymap_heap_free(&st->heap);
+    while (st->pool) {
+        win_group *g = st->pool;
+        st->pool = g->next_free;
+        vg_free(g);
+    }
+    st->npool = 0;
 }
 
 void win_group_row(win_state *st, const win_group *g)

@@ -612,6 +612,7 @@ int main(void)
     RUN(test_skip);
     RUN(test_held_and_overlapping);
     RUN(test_within);
+    RUN(test_twins);
     RUN(test_unmatched);
     RUN(test_read_path);
     RUN(test_serial);
