@@ -15,10 +15,16 @@
  */
 #include "engine/checkpoint.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/registry.h"
 
@@ -133,6 +139,9 @@ const char *vg_checkpoint_plan_fp(const vg_checkpoints *c) { return c->plan_fp; 
 
 /* ---- writing ---- */
 
+struct vg_checkpoint_snap;
+static int fork_ops(vg_checkpoints *c, vg_dag *d, struct vg_checkpoint_snap *s);
+
 /* What a checkpoint write takes from the pipeline, to commit later. */
 struct vg_checkpoint_snap {
     vg_buf state;          /* every stateful operator's bytes, one after another */
@@ -147,6 +156,13 @@ struct vg_checkpoint_snap {
     uint32_t nversions;
     vg_arena *strings;   /* the offsets', sinks' and versions' strings */
     int64_t snapshot_us; /* how long taking it took */
+    int64_t epoch;       /* the epoch wanted (vg_checkpoint_snap_set_epoch); 0: the next */
+    pid_t pid;           /* vg_checkpoint_take_forked: the child serialising the operators,
+                            until reaped; 0: none */
+    int fd;              /* ... the memory file it writes them to; -1: none */
+    void *map;           /* ... that file mapped once the child is done; NULL: not mapped */
+    size_t maplen;       /* its bytes */
+    uint64_t bytes;      /* the operators' state bytes */
 };
 
 /* Every stateful operator's snapshot appended to s->state, its row in
@@ -241,9 +257,9 @@ static int copy_versions(vg_checkpoints *c, vg_checkpoint_snap *s)
     return bad ? -1 : 0;
 }
 
-vg_checkpoint_snap *vg_checkpoint_take(vg_checkpoints *c, vg_dag *d, const vg_store_offset *offsets,
-                                       uint32_t noffsets, const vg_store_sink_pos *sinks,
-                                       uint32_t nsinks, vg_error *err)
+static vg_checkpoint_snap *take(vg_checkpoints *c, vg_dag *d, const vg_store_offset *offsets,
+                                uint32_t noffsets, const vg_store_sink_pos *sinks,
+                                uint32_t nsinks, bool forked, vg_error *err)
 {
     int64_t t0 = now_us();
     vg_checkpoint_snap *s = vg_calloc(VG_MEM_STATE, 1, sizeof *s);
@@ -252,6 +268,7 @@ vg_checkpoint_snap *vg_checkpoint_take(vg_checkpoints *c, vg_dag *d, const vg_st
         return NULL;
     }
     vg_buf_init(&s->state, VG_MEM_STATE);
+    s->fd = -1;
     s->late_rows = vg_dag_late_rows(d);
     s->strings = vg_arena_new(VG_MEM_STATE, 1024);
     s->ops = vg_calloc(VG_MEM_STATE, c->nnodes + 1, sizeof *s->ops);
@@ -259,7 +276,7 @@ vg_checkpoint_snap *vg_checkpoint_take(vg_checkpoints *c, vg_dag *d, const vg_st
                      copy_sinks(s, d, sinks, nsinks) == 0 && copy_versions(c, s) == 0
                  ? 0
                  : nomem(err);
-    if (rc == 0)
+    if (rc == 0 && (!forked || fork_ops(c, d, s) != 0))
         rc = snapshot_ops(c, d, s, err);
     if (rc < 0) {
         vg_checkpoint_snap_free(s);
@@ -269,23 +286,196 @@ vg_checkpoint_snap *vg_checkpoint_take(vg_checkpoints *c, vg_dag *d, const vg_st
     return s;
 }
 
-uint64_t vg_checkpoint_snap_bytes(const vg_checkpoint_snap *s) { return s->state.len; }
+vg_checkpoint_snap *vg_checkpoint_take(vg_checkpoints *c, vg_dag *d, const vg_store_offset *offsets,
+                                       uint32_t noffsets, const vg_store_sink_pos *sinks,
+                                       uint32_t nsinks, vg_error *err)
+{
+    return take(c, d, offsets, noffsets, sinks, nsinks, false, err);
+}
+
+vg_checkpoint_snap *vg_checkpoint_take_forked(vg_checkpoints *c, vg_dag *d,
+                                              const vg_store_offset *offsets, uint32_t noffsets,
+                                              const vg_store_sink_pos *sinks, uint32_t nsinks,
+                                              vg_error *err)
+{
+    return take(c, d, offsets, noffsets, sinks, nsinks, true, err);
+}
+
+
+uint64_t vg_checkpoint_snap_bytes(const vg_checkpoint_snap *s)
+{
+    return s->fd >= 0 ? s->bytes : s->state.len;
+}
 
 void vg_checkpoint_snap_free(vg_checkpoint_snap *s)
 {
     if (!s)
         return;
+    if (s->pid > 0) { /* never committed: the child is not needed any more */
+        kill(s->pid, SIGKILL);
+        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    if (s->map)
+        munmap(s->map, s->maplen);
+    if (s->fd >= 0)
+        close(s->fd);
     vg_buf_free(&s->state);
     vg_free(s->ops);
     vg_arena_free(s->strings);
     vg_free(s);
 }
 
+void vg_checkpoint_snap_set_epoch(vg_checkpoint_snap *s, int64_t epoch) { s->epoch = epoch; }
+
+/* ---- the operators serialised by a child process ---- */
+
+/* Write p[0..n) at offset off of fd; -1 on failure. */
+static int put_all(int fd, const void *p, size_t n, off_t off)
+{
+    const char *q = p;
+    while (n) {
+        ssize_t w = pwrite(fd, q, n, off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        q += w, n -= (size_t)w, off += w;
+    }
+    return 0;
+}
+
+/* The child: every stateful operator's bytes into fd after a header of
+ * their sizes (uint64_t each, in c->nodes order), then exit 0; on an error,
+ * its message as the whole file and exit 1 (2: out of memory). Never
+ * returns; runs nothing at exit (the parent's buffers, threads and atexit
+ * handlers are not its own). */
+static void child_snapshot(vg_checkpoints *c, vg_dag *d, int fd)
+{
+    vg_alloc_fail_at(0, 0); /* (a test's injected failure is the parent's) */
+    if (nice(10) < 0) {
+        /* the pipeline first, when the CPUs are busy; it serialises all the same */
+    }
+    uint64_t *sizes = vg_calloc(VG_MEM_STATE, c->nnodes + 1, sizeof *sizes);
+    vg_buf b;
+    vg_buf_init(&b, VG_MEM_STATE);
+    vg_error err;
+    vg_error_clear(&err);
+    off_t at = (off_t)(c->nnodes * sizeof *sizes);
+    int rc = sizes ? 0 : vg_error_set(&err, VG_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; rc == 0 && i < c->nnodes; i++) {
+        vg_op *op = vg_dag_op(d, c->nodes[i].id);
+        vg_buf_clear(&b);
+        rc = op->kind->snapshot(op, &b, &err);
+        if (rc == 0 && put_all(fd, b.p, b.len, at) < 0)
+            rc = vg_error_set(&err, VG_ERR_IO, "cannot write the checkpoint's state: %s",
+                              strerror(errno));
+        if (rc == 0)
+            sizes[i] = b.len, at += (off_t)b.len;
+    }
+    if (rc == 0 && put_all(fd, sizes, c->nnodes * sizeof *sizes, 0) < 0)
+        rc = vg_error_set(&err, VG_ERR_IO, "cannot write the checkpoint's state: %s",
+                          strerror(errno));
+    if (rc < 0 && (ftruncate(fd, 0) < 0 || put_all(fd, err.msg, strlen(err.msg), 0) < 0))
+        _exit(1);
+    _exit(rc == 0 ? 0 : err.code == VG_ERR_NOMEM ? 2 : 1);
+}
+
+/* Start a child serialising d's operators into s (s->ops get everything but
+ * their bytes now). 0; 1 when no child can be made (the caller serialises
+ * them itself). */
+static int fork_ops(vg_checkpoints *c, vg_dag *d, vg_checkpoint_snap *s)
+{
+    int fd = memfd_create("vigil-checkpoint", MFD_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    for (uint32_t i = 0; i < c->nnodes; i++) {
+        const ckpt_node *n = &c->nodes[i];
+        const vg_op *op = vg_dag_op(d, n->id);
+        s->ops[i] = (vg_store_ckpt_op){.node_fp = n->fp,
+                                       .seq = n->seq,
+                                       .kind = op->kind->name,
+                                       .name = op->node->name,
+                                       .wm = op->wm};
+    }
+    s->nops = c->nnodes;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd);
+        s->nops = 0;
+        return 1;
+    }
+    if (pid == 0)
+        child_snapshot(c, d, fd);
+    s->pid = pid;
+    s->fd = fd;
+    return 0;
+}
+
+/* The child's error, as it wrote it, into err. */
+static int child_error(vg_checkpoint_snap *s, int status, vg_error *err)
+{
+    char msg[200] = "";
+    ssize_t n = pread(s->fd, msg, sizeof msg - 1, 0);
+    msg[n > 0 ? n : 0] = 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 1 && msg[0])
+        return vg_error_set(err, VG_ERR_RUNTIME, "%s", msg);
+    vg_error_set(err, VG_ERR_IO, "the process serialising the checkpoint failed (status %d)",
+                 status);
+    err->retriable = true;
+    return -1;
+}
+
+/* Wait for s's child and map what it wrote into s->ops (once). 0 or -1. */
+static int finish_fork(vg_checkpoint_snap *s, vg_error *err)
+{
+    if (s->fd < 0 || s->map)
+        return 0;
+    int status = 0;
+    pid_t p;
+    while ((p = waitpid(s->pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    s->pid = 0;
+    if (p < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return child_error(s, p < 0 ? -1 : status, err);
+    struct stat sb;
+    size_t head = s->nops * sizeof(uint64_t);
+    if (fstat(s->fd, &sb) < 0 || (size_t)sb.st_size < head)
+        return child_error(s, -1, err);
+    s->maplen = (size_t)sb.st_size;
+    s->map = s->maplen ? mmap(NULL, s->maplen, PROT_READ, MAP_PRIVATE, s->fd, 0) : NULL;
+    if (s->maplen && s->map == MAP_FAILED) {
+        s->map = NULL;
+        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    }
+    const char *at = (const char *)s->map + head;
+    for (uint32_t i = 0; i < s->nops; i++) {
+        uint64_t size;
+        memcpy(&size, (const char *)s->map + i * sizeof size, sizeof size);
+        s->ops[i].state = at;
+        s->ops[i].size = size;
+        at += size;
+        s->bytes += size;
+    }
+    return at == (const char *)s->map + s->maplen ? 0 : child_error(s, -1, err);
+}
+
 int vg_checkpoint_commit(vg_checkpoints *c, const vg_checkpoint_snap *s, vg_checkpoint_stats *stats,
                          vg_error *err)
 {
+    return vg_checkpoint_commit_to(c, c->st, s, stats, err);
+}
+
+int vg_checkpoint_commit_to(vg_checkpoints *c, vg_store *st, const vg_checkpoint_snap *s,
+                            vg_checkpoint_stats *stats, vg_error *err)
+{
     int64_t t0 = now_us();
+    if (finish_fork((vg_checkpoint_snap *)s, err) < 0)
+        return -1;
     vg_store_ckpt rec = {.pipeline = c->pipeline,
+                         .epoch = s->epoch,
                          .plan_fp = c->plan_fp,
                          .late_rows = s->late_rows,
                          .noffsets = s->noffsets,
@@ -297,7 +487,7 @@ int vg_checkpoint_commit(vg_checkpoints *c, const vg_checkpoint_snap *s, vg_chec
                          .nversions = s->nversions,
                          .versions = s->versions};
     uint32_t pruned = 0;
-    if (vg_store_ckpt_put(c->st, &rec, s->ops, s->nops, c->keep, &pruned, err) < 0)
+    if (vg_store_ckpt_put(st, &rec, s->ops, s->nops, c->keep, &pruned, err) < 0)
         return -1;
     int64_t commit_us = now_us() - t0;
     if (stats)

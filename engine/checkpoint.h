@@ -136,6 +136,26 @@ vg_checkpoint_snap *vg_checkpoint_take(vg_checkpoints *c, vg_dag *d, const vg_st
                                        uint32_t nsinks, vg_error *err);
 int vg_checkpoint_commit(vg_checkpoints *c, const vg_checkpoint_snap *s, vg_checkpoint_stats *stats,
                          vg_error *err);
+/* As take, but the operators' bytes are serialised by a child process
+ * (fork: the pipeline waits only for the fork, and the child's copy of d
+ * is the consistent cut), into a memory file that commit waits for and
+ * reads (a commit on another thread is fine). Falls back to take's way
+ * when no child can be made. The child runs no code but the operators'
+ * snapshots and exits; a snapshot freed before commit kills it. commit's
+ * errors also: the child's snapshot error (as take's), VG_ERR_IO
+ * (retriable) when the child died. */
+vg_checkpoint_snap *vg_checkpoint_take_forked(vg_checkpoints *c, vg_dag *d,
+                                              const vg_store_offset *offsets, uint32_t noffsets,
+                                              const vg_store_sink_pos *sinks, uint32_t nsinks,
+                                              vg_error *err);
+/* The same through another connection to c's store (a writer thread's own:
+ * engine/ckpt_writer.h); c is only read. */
+int vg_checkpoint_commit_to(vg_checkpoints *c, vg_store *st, const vg_checkpoint_snap *s,
+                            vg_checkpoint_stats *stats, vg_error *err);
+/* The epoch s is to be written as: at least this one (the store takes the
+ * pipeline's next when that is larger; stats say which). 0, the default:
+ * the next. */
+void vg_checkpoint_snap_set_epoch(vg_checkpoint_snap *s, int64_t epoch);
 /* State bytes in s (what commit writes, besides offsets and sinks). */
 uint64_t vg_checkpoint_snap_bytes(const vg_checkpoint_snap *s);
 /* Free s; NULL does nothing. */

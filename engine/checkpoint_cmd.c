@@ -43,18 +43,39 @@ static int list_one(const vg_store_ckpt *c, void *arg)
     return 0;
 }
 
+/* The turn log beside the store at store_path (PATH-turns: `vigil run`
+ * logs its turns there), opened into *out; *out NULL when there is none
+ * (no run logged a turn yet). 0 or -1. */
+static int turns_open(const char *store_path, vg_store **out, vg_error *err)
+{
+    *out = NULL;
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s-turns", store_path) >= (int)sizeof path)
+        return vg_error_set(err, VG_ERR_CONFIG, "store path too long: '%s'", store_path);
+    if (access(path, F_OK) != 0)
+        return 0;
+    return (*out = vg_store_open(path, err)) ? 0 : -1;
+}
+
 /* Walk the checkpoints of pipeline in st, newest first; *nturns gets the
- * turns logged since the newest. 0 or -1 (l->err). */
+ * turns logged since the newest (in the turn log beside st, or in st when
+ * there is none). 0 or -1 (l->err). */
 static int walk(lister *l, const char *pipeline, uint32_t *nturns)
 {
     *nturns = 0;
     if (!(l->arena = vg_arena_new(VG_MEM_OTHER, 1024)))
         return vg_error_set(l->err, VG_ERR_NOMEM, "out of memory");
     int rc = vg_store_ckpt_list(l->st, pipeline, list_one, l, l->err) < 0 ? -1 : l->rc;
+    vg_store *ts = NULL;
     vg_store_turn *turns;
-    if (rc == 0 && l->n &&
-        vg_store_turn_list(l->st, pipeline, l->newest, l->arena, &turns, nturns, l->err) < 0)
+    if (rc == 0 && l->n && turns_open(vg_store_path(l->st), &ts, l->err) < 0)
         rc = -1;
+    if (rc == 0 && l->n &&
+        vg_store_turn_list(ts ? ts : l->st, pipeline, l->newest, l->arena, &turns, nturns,
+                           l->err) < 0)
+        rc = -1;
+    if (ts)
+        vg_store_close(ts);
     vg_arena_free(l->arena);
     return rc;
 }
@@ -159,9 +180,16 @@ int vg_checkpoint_cmd_drop(const char *store_path, const char *pipeline, FILE *o
     vg_store *st = vg_store_open(store_path, err);
     if (!st)
         return -1;
-    int64_t turns = 0;
+    vg_store *ts = NULL;
+    int64_t turns = 0, logged = 0;
     uint32_t dropped = 0;
-    int rc = vg_store_turn_count(st, pipeline, &turns, err);
+    int rc = turns_open(store_path, &ts, err);
+    if (rc == 0)
+        rc = vg_store_turn_count(st, pipeline, &turns, err);
+    if (rc == 0 && ts && (rc = vg_store_turn_count(ts, pipeline, &logged, err)) == 0)
+        turns += logged;
+    if (rc == 0 && ts)
+        rc = vg_store_turn_prune(ts, pipeline, INT64_MAX, err);
     if (rc == 0)
         rc = vg_store_ckpt_drop(st, pipeline, &dropped, err);
     if (rc == 0)
@@ -170,6 +198,8 @@ int vg_checkpoint_cmd_drop(const char *store_path, const char *pipeline, FILE *o
                 "from store '%s'\n",
                 dropped, dropped == 1 ? "" : "s", turns, turns == 1 ? "" : "s", pipeline,
                 store_path);
+    if (ts)
+        vg_store_close(ts);
     vg_store_close(st);
     return rc;
 }

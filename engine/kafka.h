@@ -1,13 +1,15 @@
 /*
  * kafka.h — everything vigil does with Kafka, behind one header: the dev
  * broker (librdkafka's mock cluster on loopback), sources (one consumer per
- * stream) and sinks (one producer per sink). The files of this module
+ * stream) and sinks (topics written through a producer of their own, or one
+ * producer shared by several sinks). The files of this module
  * (engine/kafka*.c) are the only ones that include librdkafka's headers.
  *
  *   kafka.c         configuration, logging and errors shared by the others
  *   kafka_broker.c  the dev broker, its fixed ports, its fault-control commands
  *   kafka_source.c  a consumer in a group, polled in batches, offsets committed
- *   kafka_sink.c    a producer whose delivery reports are counted and checked
+ *   kafka_sink.c    producers, and sinks whose delivery reports are counted and
+ *                   checked
  *
  * Library code: nothing here prints. librdkafka's log lines go to the
  * caller's vg_kafka_log_fn (from librdkafka's own threads), errors come
@@ -177,7 +179,51 @@ int vg_kafka_source_serve(vg_kafka_source *s, vg_error *err);
 int vg_kafka_source_poll_partition(vg_kafka_source *s, int32_t partition, vg_kafka_msg *out,
                                    uint32_t max, int timeout_ms, vg_error *err);
 
-/* ==== sinks: one producer per sink ==== */
+/* ==== producers: one per sink, or one shared by several sinks ==== */
+
+typedef struct vg_kafka_producer_opts {
+    const char *kind;            /* for messages: "KIND 'NAME'" (NULL: "sink") */
+    const char *name;            /* ... and the name (borrowed) */
+    const char *bootstrap;       /* bootstrap.servers */
+    const vg_config_prop *props; /* passed through, after vigil's defaults
+                                    (enable.idempotence=true, linger.ms=1,
+                                    partitioner=murmur2_random, socket.nagle.disable=true) */
+    uint32_t nprops;
+    const char *transactional_id; /* a transactional producer with this id (a property
+                                     may override it), a transaction from one
+                                     vg_kafka_producer_commit to the next; NULL: none */
+    int64_t txn_timeout_ms;       /* transaction.timeout.ms unless a property says; 0:
+                                     librdkafka's (60 s) */
+    vg_kafka_log_fn log;          /* NULL: log lines are dropped */
+    void *log_arg;
+} vg_kafka_producer_opts;
+
+/* One librdkafka producer: its threads, its connections, its transaction. */
+typedef struct vg_kafka_producer vg_kafka_producer;
+
+/* Create the producer (transactional: fencing any other with its id). NULL
+ * with err set (as vg_kafka_sink_open). */
+vg_kafka_producer *vg_kafka_producer_open(const vg_kafka_producer_opts *o, vg_error *err);
+/* Drop what p has not delivered (each such message counted as failed by its
+ * sink), waiting at most timeout_ms for the reports: before its sinks are
+ * closed, when they did not flush. */
+void vg_kafka_producer_drop(vg_kafka_producer *p, int timeout_ms);
+/* Free p, dropping what was not delivered; after every sink using it is
+ * closed (vg_kafka_producer_drop first: a report must not come for a sink
+ * that is gone). NULL is fine. */
+void vg_kafka_producer_close(vg_kafka_producer *p);
+/* Serve the delivery reports of every sink on p, without waiting. -1 with
+ * err set on a fatal producer error (each sink's failed deliveries are its
+ * own vg_kafka_sink_poll's). */
+int vg_kafka_producer_poll(vg_kafka_producer *p, vg_error *err);
+/* Wait until every message of every sink on p is delivered, at most
+ * timeout_ms. -1 with err set (retriable when time ran out). */
+int vg_kafka_producer_flush(vg_kafka_producer *p, int timeout_ms, vg_error *err);
+/* vg_kafka_producer_flush, then commit the open transaction, if any: one
+ * for every sink on p (vg_kafka_sink_commit says what can fail). */
+int vg_kafka_producer_commit(vg_kafka_producer *p, int timeout_ms, vg_error *err);
+
+/* ==== sinks: a topic, on a producer of its own or a shared one ==== */
 
 typedef struct vg_kafka_sink_opts {
     const char *name;            /* the sink's name, for messages (borrowed) */
@@ -195,6 +241,11 @@ typedef struct vg_kafka_sink_opts {
                                      vg_kafka_sink_commit to the next; NULL: none */
     int64_t txn_timeout_ms;       /* transaction.timeout.ms unless a property says; 0:
                                      librdkafka's (60 s) */
+    vg_kafka_producer *producer;  /* shared: the sink sends through it (borrowed: it must
+                                     outlive the sink; the caller serves it with
+                                     vg_kafka_producer_poll, and bootstrap, props and
+                                     transactional_id are its own); NULL: a producer of
+                                     the sink's own, made from those */
     vg_kafka_log_fn log; /* NULL: log lines are dropped */
     void *log_arg;
 } vg_kafka_sink_opts;
@@ -254,14 +305,18 @@ typedef int (*vg_kafka_tail_fn)(void *arg, int32_t partition, int64_t offset, in
  * read within timeout_ms). */
 int vg_kafka_sink_read_back(vg_kafka_sink *s, const int64_t *from, vg_kafka_tail_fn fn, void *arg,
                             int timeout_ms, vg_error *err);
-/* Serve delivery reports without waiting. -1 with err set once any message
+/* Serve delivery reports without waiting (a shared producer is served by
+ * vg_kafka_producer_poll instead). -1 with err set once any message
  * has failed ("sink 'x': delivery to topic 't' failed: ..."). */
 int vg_kafka_sink_poll(vg_kafka_sink *s, vg_error *err);
-/* Wait until every message sent is delivered, at most timeout_ms. -1 with
- * err set on a failed delivery, or (retriable) when time ran out. */
+/* Wait until every message sent is delivered, at most timeout_ms (on a
+ * shared producer, every sink's). -1 with err set on a failed delivery, or
+ * (retriable) when time ran out. */
 int vg_kafka_sink_flush(vg_kafka_sink *s, int timeout_ms, vg_error *err);
 /* Wait until every message sent is delivered (as vg_kafka_sink_flush), then
- * commit the open transaction, if any (the next send begins another). -1
+ * commit the open transaction, if any (the next send begins another; on a
+ * shared producer, the one transaction of all its sinks: committing it for
+ * one sink commits it for all, and the others' commits then find none). -1
  * with err set: a flush that timed out (retriable; the transaction stays
  * open), a commit that may pass (retriable: the next send finishes it
  * first, waiting up to 2 minutes for the broker), a transaction the

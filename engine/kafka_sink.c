@@ -16,6 +16,12 @@
  * reports where each partition's log ends, and after a restart reads back
  * what the crashed run had written (vg_kafka_sink_read_back).
  *
+ * Sinks can share one producer (vg_kafka_producer: one librdkafka handle,
+ * its threads and connections, one transaction), each with a topic handle
+ * of its own: every message carries its sink as its opaque, so that the
+ * delivery reports are counted per sink and per partition as before. A
+ * sink opened without one makes its own.
+ *
  * Those producers are transactional too (opts.transactional_id): a
  * transaction from one checkpoint to the next (vg_kafka_sink_commit).
  * Against a real cluster that lets read_committed consumers see only
@@ -32,8 +38,17 @@
 #include "engine/alloc.h"
 #include "engine/kafka_int.h"
 
+struct vg_kafka_producer {
+    vg_kafka_handle h; /* the producer (first member: the callbacks' opaque) */
+    bool txn;          /* transactional */
+    bool in_txn;       /* a transaction is open */
+    bool committing;   /* its commit failed in a way that may pass: finish it first */
+};
+
 struct vg_kafka_sink {
-    vg_kafka_handle h;      /* the producer (first member: the callbacks' opaque) */
+    vg_kafka_producer *p;   /* its producer: shared (borrowed) or its own */
+    bool owns_p;            /* p was made for it */
+    char *what;             /* "sink 'NAME'" (owned) */
     rd_kafka_topic_t *rkt;  /* the topic */
     char *topic;            /* its name (owned) */
     vg_kafka_sink_counts n; /* sent, delivered, failed */
@@ -44,16 +59,15 @@ struct vg_kafka_sink {
     const vg_config_prop *props; /* the caller's (borrowed), for the read-back consumer */
     uint32_t nprops;
     char *bootstrap;        /* (owned) */
-    bool txn;               /* transactional */
-    bool in_txn;            /* a transaction is open */
-    bool committing;        /* its commit failed in a way that may pass: finish it first */
 };
 
-/* One delivery report, from inside rd_kafka_poll or rd_kafka_flush. */
+/* One delivery report, from inside rd_kafka_poll or rd_kafka_flush; the
+ * message's opaque is its sink. */
 static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void)rk;
-    vg_kafka_sink *s = opaque;
+    (void)opaque;
+    vg_kafka_sink *s = m->_private;
     if (!m->err) {
         s->n.delivered++;
         if (m->partition >= 0 && m->partition < s->nparts && m->offset >= s->ends[m->partition])
@@ -67,9 +81,9 @@ static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static int failed(const vg_kafka_sink *s, vg_error *err)
 {
     if (!s->n.failed)
-        return vg_kafka_check_fatal(&s->h, err);
+        return vg_kafka_check_fatal(&s->p->h, err);
     return vg_error_set(err, VG_ERR_IO, "%s: delivery to topic '%s' failed: %s (%llu messages)",
-                        s->h.what, s->topic, s->first_error, (unsigned long long)s->n.failed);
+                        s->what, s->topic, s->first_error, (unsigned long long)s->n.failed);
 }
 
 /* The topic's partition count into s->nparts, and its end offsets now
@@ -77,7 +91,7 @@ static int failed(const vg_kafka_sink *s, vg_error *err)
 static int read_partitions(vg_kafka_sink *s, vg_error *err)
 {
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t e = rd_kafka_metadata(s->h.rk, 0, s->rkt, &md, 10000);
+    rd_kafka_resp_err_t e = rd_kafka_metadata(s->p->h.rk, 0, s->rkt, &md, 10000);
     if (!e && md->topic_cnt == 1)
         e = md->topics[0].err;
     s->nparts = !e && md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
@@ -89,11 +103,11 @@ static int read_partitions(vg_kafka_sink *s, vg_error *err)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     for (int32_t p = 0; !e && p < s->nparts; p++) {
         int64_t low;
-        e = rd_kafka_query_watermark_offsets(s->h.rk, s->topic, p, &low, &s->ends[p], 10000);
+        e = rd_kafka_query_watermark_offsets(s->p->h.rk, s->topic, p, &low, &s->ends[p], 10000);
     }
     if (!e)
         return 0;
-    vg_error_set(err, VG_ERR_IO, "%s: cannot read the partitions of topic '%s': %s", s->h.what,
+    vg_error_set(err, VG_ERR_IO, "%s: cannot read the partitions of topic '%s': %s", s->what,
                  s->topic, rd_kafka_err2str(e));
     err->retriable = true;
     return -1;
@@ -101,66 +115,110 @@ static int read_partitions(vg_kafka_sink *s, vg_error *err)
 
 /* A transaction call's result: 0, or -1 with err set (retriable when
  * librdkafka says the call may be made again). Takes e. */
-static int txn_error(vg_kafka_sink *s, rd_kafka_error_t *e, const char *what, vg_error *err)
+static int txn_error(vg_kafka_producer *p, rd_kafka_error_t *e, const char *what, vg_error *err)
 {
     if (!e)
         return 0;
-    vg_error_set(err, VG_ERR_IO, "%s: cannot %s a transaction: %s", s->h.what, what,
+    vg_error_set(err, VG_ERR_IO, "%s: cannot %s a transaction: %s", p->h.what, what,
                  rd_kafka_error_string(e));
     err->retriable = rd_kafka_error_is_retriable(e);
     rd_kafka_error_destroy(e);
     return -1;
 }
 
+vg_kafka_producer *vg_kafka_producer_open(const vg_kafka_producer_opts *o, vg_error *err)
+{
+    vg_kafka_producer *p = vg_calloc(VG_MEM_IO, 1, sizeof *p);
+    if (!p || !(p->h.what = vg_kafka_what(o->kind ? o->kind : "sink", o->name))) {
+        vg_free(p);
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    p->h.log = o->log;
+    p->h.log_arg = o->log_arg;
+    char txn_timeout[24];
+    snprintf(txn_timeout, sizeof txn_timeout, "%lld", (long long)o->txn_timeout_ms);
+    p->txn = o->transactional_id != NULL;
+    /* (the last two: only when transactional; a NULL key ends the list there) */
+    const vg_kafka_kv defs[] = {{"enable.idempotence", "true"},
+                                {"linger.ms", "1"},
+                                {"partitioner", "murmur2_random"},
+                                {"socket.nagle.disable", "true"},
+                                {p->txn ? "transactional.id" : NULL, o->transactional_id},
+                                {o->txn_timeout_ms > 0 ? "transaction.timeout.ms" : NULL,
+                                 txn_timeout},
+                                {NULL, NULL}};
+    const vg_kafka_kv forced[] = {{"bootstrap.servers", o->bootstrap}, {NULL, NULL}};
+    rd_kafka_conf_t *conf = vg_kafka_conf(&p->h, defs, o->props, o->nprops, forced, err);
+    if (!conf) {
+        vg_kafka_producer_close(p);
+        return NULL;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, delivery_cb);
+    if (vg_kafka_new(&p->h, RD_KAFKA_PRODUCER, conf, err) < 0 ||
+        (p->txn && txn_error(p, rd_kafka_init_transactions(p->h.rk, 30000), "start", err) < 0)) {
+        vg_kafka_producer_close(p);
+        return NULL;
+    }
+    return p;
+}
+
+void vg_kafka_producer_drop(vg_kafka_producer *p, int timeout_ms)
+{
+    if (!p || rd_kafka_outq_len(p->h.rk) == 0)
+        return;
+    rd_kafka_purge(p->h.rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(p->h.rk, timeout_ms); /* (serves the purged messages' reports) */
+}
+
+void vg_kafka_producer_close(vg_kafka_producer *p)
+{
+    if (!p)
+        return;
+    if (p->h.rk && rd_kafka_outq_len(p->h.rk) > 0)
+        rd_kafka_purge(p->h.rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    if (p->h.rk)
+        rd_kafka_destroy(p->h.rk);
+    vg_free((char *)p->h.what);
+    vg_free(p);
+}
+
 vg_kafka_sink *vg_kafka_sink_open(const vg_kafka_sink_opts *o, vg_error *err)
 {
     vg_kafka_sink *s = vg_calloc(VG_MEM_IO, 1, sizeof *s);
-    if (!s || !(s->h.what = vg_kafka_what("sink", o->name)) ||
+    if (!s || !(s->what = vg_kafka_what("sink", o->name)) ||
         !(s->topic = vg_strdup(VG_MEM_IO, o->topic)) ||
         !(s->bootstrap = vg_strdup(VG_MEM_IO, o->bootstrap))) {
         vg_error_set(err, VG_ERR_NOMEM, "out of memory");
         vg_kafka_sink_close(s);
         return NULL;
     }
-    s->h.log = o->log;
-    s->h.log_arg = o->log_arg;
     s->props = o->props;
     s->nprops = o->nprops;
-    const vg_kafka_kv defs[] = {{"enable.idempotence", "true"},
-                                {"linger.ms", "1"},
-                                {"partitioner", "murmur2_random"},
-                                {NULL, NULL}};
-    char txn_timeout[24];
-    snprintf(txn_timeout, sizeof txn_timeout, "%lld", (long long)o->txn_timeout_ms);
-    const vg_kafka_kv txn_defs[] = {{"enable.idempotence", "true"},
-                                    {"linger.ms", "1"},
-                                    {"partitioner", "murmur2_random"},
-                                    {"transactional.id", o->transactional_id},
-                                    {o->txn_timeout_ms > 0 ? "transaction.timeout.ms" : NULL,
-                                     txn_timeout},
-                                    {NULL, NULL}};
-    const vg_kafka_kv forced[] = {{"bootstrap.servers", o->bootstrap}, {NULL, NULL}};
-    s->txn = o->transactional_id != NULL;
-    rd_kafka_conf_t *conf =
-        vg_kafka_conf(&s->h, s->txn ? txn_defs : defs, o->props, o->nprops, forced, err);
-    if (!conf) {
-        vg_kafka_sink_close(s);
-        return NULL;
+    s->p = o->producer;
+    if (!s->p) {
+        vg_kafka_producer_opts po = {.name = o->name,
+                                     .bootstrap = o->bootstrap,
+                                     .props = o->props,
+                                     .nprops = o->nprops,
+                                     .transactional_id = o->transactional_id,
+                                     .txn_timeout_ms = o->txn_timeout_ms,
+                                     .log = o->log,
+                                     .log_arg = o->log_arg};
+        if (!(s->p = vg_kafka_producer_open(&po, err))) {
+            vg_kafka_sink_close(s);
+            return NULL;
+        }
+        s->owns_p = true;
     }
-    rd_kafka_conf_set_dr_msg_cb(conf, delivery_cb);
-    if (vg_kafka_new(&s->h, RD_KAFKA_PRODUCER, conf, err) < 0) {
-        vg_kafka_sink_close(s);
-        return NULL;
-    }
-    s->rkt = rd_kafka_topic_new(s->h.rk, s->topic, NULL);
+    s->rkt = rd_kafka_topic_new(s->p->h.rk, s->topic, NULL);
     if (!s->rkt) {
-        vg_error_set(err, VG_ERR_CONFIG, "%s: topic '%s': %s", s->h.what, s->topic,
+        vg_error_set(err, VG_ERR_CONFIG, "%s: topic '%s': %s", s->what, s->topic,
                      rd_kafka_err2str(rd_kafka_last_error()));
         vg_kafka_sink_close(s);
         return NULL;
     }
-    if ((s->txn && txn_error(s, rd_kafka_init_transactions(s->h.rk, 30000), "start", err) < 0) ||
-        (o->positions && read_partitions(s, err) < 0)) {
+    if (o->positions && read_partitions(s, err) < 0) {
         vg_kafka_sink_close(s);
         return NULL;
     }
@@ -171,16 +229,14 @@ void vg_kafka_sink_close(vg_kafka_sink *s)
 {
     if (!s)
         return;
-    if (s->h.rk && rd_kafka_outq_len(s->h.rk) > 0)
-        rd_kafka_purge(s->h.rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     if (s->rkt)
         rd_kafka_topic_destroy(s->rkt);
-    if (s->h.rk)
-        rd_kafka_destroy(s->h.rk);
+    if (s->owns_p)
+        vg_kafka_producer_close(s->p);
     vg_free(s->topic);
     vg_free(s->bootstrap);
     vg_free(s->ends);
-    vg_free((char *)s->h.what);
+    vg_free(s->what);
     vg_free(s);
 }
 
@@ -192,47 +248,76 @@ int vg_kafka_sink_send(vg_kafka_sink *s, const char *key, size_t keylen, const c
 
 /* Finish a commit that failed for a while (the broker away), then begin
  * the next transaction. */
-static int open_txn(vg_kafka_sink *s, vg_error *err)
+static int open_txn(vg_kafka_producer *p, vg_error *err)
 {
-    for (int tries = 0; s->committing; tries++) {
+    for (int tries = 0; p->committing; tries++) {
         vg_error_clear(err);
-        if (vg_kafka_sink_commit(s, 1000, err) == 0)
+        if (vg_kafka_producer_commit(p, 1000, err) == 0)
             break;
         if (!err->retriable || tries == 120)
             return -1;
     }
-    if (txn_error(s, rd_kafka_begin_transaction(s->h.rk), "begin", err) < 0)
+    if (txn_error(p, rd_kafka_begin_transaction(p->h.rk), "begin", err) < 0)
         return -1;
-    s->in_txn = true;
+    p->in_txn = true;
     return 0;
+}
+
+int vg_kafka_producer_flush(vg_kafka_producer *p, int timeout_ms, vg_error *err)
+{
+    rd_kafka_resp_err_t e = rd_kafka_flush(p->h.rk, timeout_ms);
+    if (vg_kafka_check_fatal(&p->h, err) < 0)
+        return -1;
+    if (e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+        vg_error_set(err, VG_ERR_IO, "%s: %d messages not delivered within %d ms", p->h.what,
+                     rd_kafka_outq_len(p->h.rk), timeout_ms);
+        err->retriable = true;
+        return -1;
+    }
+    return 0;
+}
+
+int vg_kafka_producer_commit(vg_kafka_producer *p, int timeout_ms, vg_error *err)
+{
+    if (vg_kafka_producer_flush(p, timeout_ms, err) < 0)
+        return -1; /* the transaction stays open: rows go on into it */
+    if (!p->in_txn && !p->committing)
+        return 0;
+    rd_kafka_error_t *e = rd_kafka_commit_transaction(p->h.rk, timeout_ms);
+    if (e && rd_kafka_error_txn_requires_abort(e)) {
+        rd_kafka_error_destroy(e);
+        rd_kafka_error_t *a = rd_kafka_abort_transaction(p->h.rk, timeout_ms);
+        if (a)
+            rd_kafka_error_destroy(a);
+        p->in_txn = false;
+        return vg_error_set(err, VG_ERR_IO,
+                            "%s: the broker aborted the transaction since the last checkpoint; "
+                            "a restart writes its rows again",
+                            p->h.what);
+    }
+    if (txn_error(p, e, "commit", err) < 0) {
+        /* to be finished before the next send, which then begins a new one */
+        p->committing = err->retriable;
+        p->in_txn = false;
+        return -1;
+    }
+    p->in_txn = p->committing = false;
+    return 0;
+}
+
+int vg_kafka_producer_poll(vg_kafka_producer *p, vg_error *err)
+{
+    rd_kafka_poll(p->h.rk, 0);
+    return vg_kafka_check_fatal(&p->h, err);
 }
 
 int vg_kafka_sink_commit(vg_kafka_sink *s, int timeout_ms, vg_error *err)
 {
-    if (vg_kafka_sink_flush(s, timeout_ms, err) < 0)
-        return -1; /* the transaction stays open: rows go on into it */
-    if (!s->in_txn && !s->committing)
-        return 0;
-    rd_kafka_error_t *e = rd_kafka_commit_transaction(s->h.rk, timeout_ms);
-    if (e && rd_kafka_error_txn_requires_abort(e)) {
-        rd_kafka_error_destroy(e);
-        rd_kafka_error_t *a = rd_kafka_abort_transaction(s->h.rk, timeout_ms);
-        if (a)
-            rd_kafka_error_destroy(a);
-        s->in_txn = false;
-        return vg_error_set(err, VG_ERR_IO,
-                            "%s: the broker aborted the transaction of topic '%s' since the last "
-                            "checkpoint; a restart writes its rows again",
-                            s->h.what, s->topic);
-    }
-    if (txn_error(s, e, "commit", err) < 0) {
-        /* to be finished before the next send, which then begins a new one */
-        s->committing = err->retriable;
-        s->in_txn = false;
-        return -1;
-    }
-    s->in_txn = s->committing = false;
-    return 0;
+    if (s->n.failed)
+        return failed(s, err);
+    if (vg_kafka_producer_commit(s->p, timeout_ms, err) < 0)
+        return s->n.failed ? failed(s, err) : -1;
+    return s->n.failed ? failed(s, err) : 0;
 }
 
 int32_t vg_kafka_sink_partitions(const vg_kafka_sink *s) { return s->nparts; }
@@ -253,7 +338,7 @@ int vg_kafka_sink_send_to(vg_kafka_sink *s, int32_t partition, const char *key, 
     char num[24];
     int numlen = snprintf(num, sizeof num, "%" PRIu64, seq);
     rd_kafka_headers_t *hdrs = NULL;
-    if (s->txn && !s->in_txn && open_txn(s, err) < 0)
+    if (s->p->txn && !s->p->in_txn && open_txn(s->p, err) < 0)
         return -1;
     for (;;) {
         if (s->n.failed)
@@ -263,7 +348,8 @@ int vg_kafka_sink_send_to(vg_kafka_sink *s, int32_t partition, const char *key, 
             rd_kafka_header_add(hdrs, "vigil-seq", -1, num, numlen);
         }
         rd_kafka_resp_err_t e = rd_kafka_producev(
-            s->h.rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_PARTITION(partition),
+            s->p->h.rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_OPAQUE(s),
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE((void *)value, len),
             RD_KAFKA_V_KEY(key, key ? keylen : 0), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
         if (!e) {
@@ -273,27 +359,30 @@ int vg_kafka_sink_send_to(vg_kafka_sink *s, int32_t partition, const char *key, 
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             if (hdrs)
                 rd_kafka_headers_destroy(hdrs);
-            return vg_error_set(err, VG_ERR_IO, "%s: cannot produce to topic '%s': %s", s->h.what,
+            return vg_error_set(err, VG_ERR_IO, "%s: cannot produce to topic '%s': %s", s->what,
                                 s->topic, rd_kafka_err2str(e));
         }
-        rd_kafka_poll(s->h.rk, 10); /* deliveries make room */
+        rd_kafka_poll(s->p->h.rk, 10); /* deliveries make room */
     }
 }
 
 int vg_kafka_sink_poll(vg_kafka_sink *s, vg_error *err)
 {
-    rd_kafka_poll(s->h.rk, 0);
-    return s->n.failed ? failed(s, err) : vg_kafka_check_fatal(&s->h, err);
+    if (s->owns_p)
+        rd_kafka_poll(s->p->h.rk, 0); /* (a shared producer is served once, by its owner) */
+    return s->n.failed ? failed(s, err) : vg_kafka_check_fatal(&s->p->h, err);
 }
 
 int vg_kafka_sink_flush(vg_kafka_sink *s, int timeout_ms, vg_error *err)
 {
-    rd_kafka_resp_err_t e = rd_kafka_flush(s->h.rk, timeout_ms);
-    if (s->n.failed || vg_kafka_check_fatal(&s->h, err) < 0)
+    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (vg_kafka_sink_pending(s)) /* (a shared producer: the others' messages too) */
+        e = rd_kafka_flush(s->p->h.rk, timeout_ms);
+    if (s->n.failed || vg_kafka_check_fatal(&s->p->h, err) < 0)
         return failed(s, err);
     if (e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
         vg_error_set(err, VG_ERR_IO, "%s: %llu messages to topic '%s' not delivered within %d ms",
-                     s->h.what, (unsigned long long)vg_kafka_sink_pending(s), s->topic, timeout_ms);
+                     s->what, (unsigned long long)vg_kafka_sink_pending(s), s->topic, timeout_ms);
         err->retriable = true;
         return -1;
     }
@@ -329,7 +418,7 @@ static int64_t seq_of(rd_kafka_message_t *m)
 /* A consumer of no group over s's topic, or NULL with err set. */
 static rd_kafka_t *reader(vg_kafka_sink *s, vg_kafka_handle *h, vg_error *err)
 {
-    *h = (vg_kafka_handle){.what = s->h.what, .log = s->h.log, .log_arg = s->h.log_arg};
+    *h = (vg_kafka_handle){.what = s->what, .log = s->p->h.log, .log_arg = s->p->h.log_arg};
     /* assign() wants a group id; the group is never joined nor committed to */
     const vg_kafka_kv forced[] = {{"bootstrap.servers", s->bootstrap},
                                   {"group.id", "vigil-read-back"},
@@ -357,7 +446,7 @@ static int read_until(vg_kafka_sink *s, rd_kafka_t *rk, int64_t *pos, const int6
         if (deadline <= 0) {
             vg_error_set(err, VG_ERR_IO, "%s: cannot read topic '%s' back: partition %d ends at"
                          " %" PRId64 " and no message came after offset %" PRId64,
-                         s->h.what, s->topic, (int)p, end[p], pos[p]);
+                         s->what, s->topic, (int)p, end[p], pos[p]);
             err->retriable = true;
             return -1;
         }
@@ -372,7 +461,7 @@ static int read_until(vg_kafka_sink *s, rd_kafka_t *rk, int64_t *pos, const int6
             rc = fn(arg, m->partition, m->offset, seq_of(m), m->payload, m->payload ? m->len : 0,
                     err);
         } else if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            vg_kafka_log(&s->h, 4, "CONSUME", "%s: reading back: %s", s->h.what,
+            vg_kafka_log(&s->p->h, 4, "CONSUME", "%s: reading back: %s", s->what,
                          rd_kafka_message_errstr(m));
         }
         rd_kafka_message_destroy(m);
@@ -405,7 +494,7 @@ int vg_kafka_sink_read_back(vg_kafka_sink *s, const int64_t *from, vg_kafka_tail
     rd_kafka_topic_partition_list_destroy(l);
     int rc = 0;
     if (rk && e) {
-        vg_error_set(err, VG_ERR_IO, "%s: cannot read topic '%s' back: %s", s->h.what, s->topic,
+        vg_error_set(err, VG_ERR_IO, "%s: cannot read topic '%s' back: %s", s->what, s->topic,
                      rd_kafka_err2str(e));
         err->retriable = true;
         rc = -1;

@@ -230,8 +230,10 @@ vg_kafka_source *vg_kafka_source_open(const vg_kafka_source_opts *o, vg_error *e
             s->latest = strcasecmp(o->props[i].value, "latest") == 0 ||
                         strcasecmp(o->props[i].value, "largest") == 0 ||
                         strcasecmp(o->props[i].value, "end") == 0;
-    const vg_kafka_kv defs[] = {
-        {"auto.offset.reset", "earliest"}, {"enable.partition.eof", "false"}, {NULL, NULL}};
+    const vg_kafka_kv defs[] = {{"auto.offset.reset", "earliest"},
+                                {"enable.partition.eof", "false"},
+                                {"socket.nagle.disable", "true"},
+                                {NULL, NULL}};
     const vg_kafka_kv forced[] = {{"bootstrap.servers", o->bootstrap},
                                   {"group.id", o->group},
                                   {"enable.auto.commit", "false"},

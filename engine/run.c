@@ -8,8 +8,9 @@
  * at the commit interval, after waiting for the deliveries. When no stream
  * had a full batch, the loop sleeps in poll(2) on the consumers' queue
  * descriptors and the stop descriptor, until a message, a stop, the next
- * partition turning idle, or 100 ms (deliveries and commits) — so an idle
- * pipeline costs nothing and a message is picked up as it arrives.
+ * partition turning idle, a checkpoint written by the writer thread, or
+ * 100 ms (deliveries and commits) — so an idle pipeline costs nothing and a
+ * message is picked up as it arrives.
  *
  * Stopping (a signal on stop_fd, max_events, or --exit-at-end once every
  * partition is at its end): the rows of the last turn are already handed
@@ -236,7 +237,8 @@ static int wait_input(run *r, struct pollfd *fds, int timeout_ms, vg_error *err)
     uint32_t n = 0;
     for (uint32_t i = 0; i < r->plan->nsources; i++)
         fds[n++] = (struct pollfd){.fd = vg_kafka_source_fd(r->src[i].ks), .events = POLLIN};
-    int extra[] = {r->admin ? vg_admin_wake_fd(r->admin) : -1, r->watch.fd, run_control_fd(r)};
+    int extra[] = {r->admin ? vg_admin_wake_fd(r->admin) : -1, r->watch.fd, run_control_fd(r),
+                   r->writer ? vg_ckpt_writer_fd(r->writer) : -1};
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
         fds[n++] = (struct pollfd){.fd = extra[i], .events = POLLIN}; /* (-1: ignored) */
     if (r->opts->stop_fd >= 0)
@@ -255,14 +257,17 @@ static int wait_input(run *r, struct pollfd *fds, int timeout_ms, vg_error *err)
 
 static int loop(run *r, vg_error *err)
 {
-    struct pollfd *fds = vg_calloc(VG_MEM_IO, r->plan->nsources + 5, sizeof *fds);
+    struct pollfd *fds = vg_calloc(VG_MEM_IO, r->plan->nsources + 6, sizeof *fds);
     if (!fds)
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     int rc;
     for (;;) {
         bool more;
         int64_t wake = WAIT_MAX_MS;
-        if ((rc = turn(r, &more, &wake, err)) < 0)
+        r->in_turn = true;
+        rc = turn(r, &more, &wake, err);
+        r->in_turn = false;
+        if (rc < 0)
             break;
         if (r->opts->max_events && r->events >= r->opts->max_events)
             break;
@@ -332,13 +337,17 @@ static int admin_metrics_init(run *r, vg_error *err)
     return 0;
 }
 
+/* Whether the runner is between turns (a reload or a version change may
+ * be made now); queries are also served between a turn's chunks. */
+static bool between_turns(void *arg) { return !((const run *)arg)->in_turn; }
+
 /* The admin API serves this run: its reloads, changes, checkpoints, DAG. */
 static void admin_hook(run *r)
 {
     vg_admin *a = r->admin;
     if (!a)
         return;
-    vg_admin_set_reloader(a, r->opts->pipeline_path ? run_serve_reload : NULL, NULL, r);
+    vg_admin_set_reloader(a, r->opts->pipeline_path ? run_serve_reload : NULL, between_turns, r);
     vg_admin_set_changer(a, run_change, r);
     vg_admin_set_checkpoints(a, r->st, r->cfg->name);
     run_admin_sync(r);

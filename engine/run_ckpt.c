@@ -1,23 +1,25 @@
 /*
- * run_ckpt.c — exactly-once for `vigil run`: checkpoints, the turn log and
- * recovery after a restart (docs/kafka.md, "Checkpoints and exactly-once").
+ * run_ckpt.c — exactly-once for `vigil run`: the store, the turn log and
+ * recovery after a restart (docs/kafka.md, "Checkpoints and exactly-once");
+ * writing the checkpoints is run_ckpt_write.c's.
  *
  * Between checkpoints the pipeline is deterministic from the last one:
  * each turn's input cut (which messages of which partitions it pushed, in
- * order, and the watermark it applied) is appended to the store's turn log
- * before any of the turn's rows leaves for a sink. At the checkpoint
- * interval, between turns, every sink is flushed (every message
- * delivered), then the operators' state, each source partition's next
- * offset and watermark and each sink's position go to the store in one
- * transaction, which also deletes the turn log of the older epochs; only
- * then are the offsets committed to the consumer groups, for monitoring.
+ * order, and the watermark it applied) is appended to the turn log (a
+ * store file of its own, STORE-turns) before any of the turn's rows leaves
+ * for a sink, labelled with the epoch of the checkpoint it follows (one
+ * being written, or lost, included: run_ckpt_write.c).
  *
  * A restart restores the newest checkpoint, puts the sinks back at their
  * positions (run_sink.c), reads the partitions from its offsets and
- * re-runs every logged turn of its epoch exactly: same messages, same
- * order, same watermark, so the same rows, of which the sinks get only
- * those they do not hold yet. Then it goes on live, numbering turns on.
+ * re-runs every turn logged since, exactly — its epoch's, then those of
+ * checkpoints cut after it and never written, in order: same messages,
+ * same order, same watermark, so the same rows, of which the sinks get
+ * only those they do not hold yet. Then it goes on live, numbering turns
+ * on.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/alloc.h"
@@ -25,10 +27,9 @@
 #include "engine/crash.h"
 #include "engine/run_int.h"
 
-#define FLUSH_TURN_MS 1000  /* a checkpoint's flush gives up after this (tried again later) */
-#define FLUSH_STOP_MS 30000 /* ... and the last one's, when stopping */
 
 static int nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
+
 
 /* The DAG's watermark as restored: every source got the same ones. */
 static int64_t restored_watermark(run *r)
@@ -191,6 +192,15 @@ static int start_versions_back(run *r, vg_error *err)
     return run_ckpt_after_change(r, err);
 }
 
+/* The turn log's store, PATH-turns. */
+static int turns_open(run *r, vg_error *err)
+{
+    char *path = vg_arena_printf(r->arena, "%s-turns", r->cfg->state.store);
+    if (!path)
+        return nomem(err);
+    return (r->turns = vg_store_open(path, err)) ? 0 : -1;
+}
+
 int run_ckpt_open(run *r, vg_error *err)
 {
     if (!r->st)
@@ -198,16 +208,19 @@ int run_ckpt_open(run *r, vg_error *err)
     vg_store_ckpt *info = vg_arena_calloc(r->arena, sizeof *info);
     if (!info || run_ckpt_sql_of(r->plan_cfg, &r->sql, err) < 0)
         return nomem(err);
-    if (!(r->ckpt = vg_checkpoint_open(r->st, r->cfg->name, r->plan, err)))
+    if (!(r->ckpt = vg_checkpoint_open(r->st, r->cfg->name, r->plan, err)) ||
+        turns_open(r, err) < 0 || !(r->writer = vg_ckpt_writer_start(r->cfg->state.store, err)))
         return -1;
     vg_checkpoint_set_sql(r->ckpt, r->sql, r->plan_cfg->nsql);
     vg_checkpoint_set_registry(r->ckpt, r->registry);
+    const char *wait = getenv("VIGIL_CKPT_WAIT");
+    r->ckpt_wait = wait && strcmp(wait, "1") == 0;
     int rc = vg_checkpoint_load(r->ckpt, r->dag, r->arena, info, err);
     if (rc < 0)
         return -1;
     if (rc == 0) {
         r->loaded = info;
-        r->epoch = r->m->epoch = r->m->restored_epoch = info->epoch;
+        r->epoch = r->log_epoch = r->m->epoch = r->m->restored_epoch = info->epoch;
         r->m->watermark = restored_watermark(r);
         r->m->late_rows = vg_dag_late_rows(r->dag);
         return restore_versions(r, info, err);
@@ -217,8 +230,11 @@ int run_ckpt_open(run *r, vg_error *err)
 
 void run_ckpt_close(run *r)
 {
+    vg_ckpt_writer_stop(r->writer); /* (it may borrow r->ckpt) */
     vg_checkpoint_close(r->ckpt);
+    vg_store_close(r->turns);
     vg_store_close(r->st);
+    vg_arena_free(r->cut);
     vg_arena_free(r->arena);
     vg_free(r->runs);
     vg_free(r->sql);
@@ -262,7 +278,7 @@ int run_ckpt_note(run *r, uint32_t si, int32_t partition, int64_t offset, vg_err
                                 "offset %lld, and the offset now there is %lld: the input "
                                 "changed since (retention, or another topic); drop the "
                                 "checkpoints (vigil checkpoints drop PIPELINE) to start over",
-                                (long long)r->turn_seq + 1, (long long)r->epoch, (int)partition,
+                                (long long)r->turn_seq + 1, (long long)r->log_epoch, (int)partition,
                                 r->src[si].b->topic, (long long)u->first, (long long)offset);
         r->replay_left -= u && r->replay_left ? 1 : 0;
         return 0;
@@ -289,10 +305,10 @@ int run_ckpt_log_turn(run *r, bool moved, bool *logged, vg_error *err)
     *logged = false;
     if (!r->nruns && !moved)
         return 0;
-    vg_store_turn t = {r->epoch, r->turn_seq + 1, r->m->watermark, r->nruns, r->runs};
+    vg_store_turn t = {r->log_epoch, r->turn_seq + 1, r->m->watermark, r->nruns, r->runs};
     vg_error serr;
     vg_error_clear(&serr);
-    if (vg_store_turn_put(r->st, r->cfg->name, &t, r->opts->sync_full, &serr) < 0) {
+    if (vg_store_turn_put(r->turns, r->cfg->name, &t, r->opts->sync_full, &serr) < 0) {
         if (serr.code == VG_ERR_NOMEM)
             return nomem(err);
         return vg_error_set(err, VG_ERR_RUNTIME,
@@ -304,114 +320,6 @@ int run_ckpt_log_turn(run *r, bool moved, bool *logged, vg_error *err)
     r->nruns = 0;
     *logged = true;
     return 0;
-}
-
-/* ---- checkpoints ---- */
-
-/* Every assigned source partition's next offset and watermark, in a. */
-static vg_store_offset *offsets(run *r, vg_arena *a, uint32_t *n)
-{
-    uint32_t cap = 0;
-    for (uint32_t i = 0; i < r->plan->nsources; i++)
-        cap += r->src[i].nparts;
-    vg_store_offset *out = vg_arena_calloc(a, (cap ? cap : 1) * sizeof *out);
-    *n = 0;
-    for (uint32_t i = 0; out && i < r->plan->nsources; i++)
-        for (uint32_t k = 0; k < r->src[i].nparts; k++) {
-            const run_part *p = &r->src[i].parts[k];
-            if (p->assigned && p->next_offset >= 0)
-                out[(*n)++] = (vg_store_offset){r->src[i].node->name, r->src[i].b->topic,
-                                                p->partition, p->next_offset, p->max_wm};
-        }
-    return out;
-}
-
-/* Flush the sinks and write a checkpoint; the group commit after it. */
-static int checkpoint(run *r, bool final, vg_error *err)
-{
-    if (run_sinks_commit(r, final ? FLUSH_STOP_MS : FLUSH_TURN_MS, err) < 0)
-        return -1;
-    vg_crash_point("ckpt-flushed"); /* the test hook: delivered, not checkpointed */
-    vg_arena *a = vg_arena_new(VG_MEM_STATE, 1024);
-    uint32_t noff = 0, nsinks = 0;
-    vg_store_offset *off = a ? offsets(r, a, &noff) : NULL;
-    vg_store_sink_pos *sinks =
-        off ? vg_arena_calloc(a, (vg_dag_nchannels(r->dag) + 1) * sizeof *sinks) : NULL;
-    int rc = sinks ? run_sinks_positions(r, a, sinks, &nsinks, err) : nomem(err);
-    vg_checkpoint_stats stats;
-    if (rc == 0)
-        rc = vg_checkpoint_write(r->ckpt, r->dag, off, noff, sinks, nsinks, &stats, err);
-    vg_arena_free(a);
-    if (rc < 0)
-        return -1;
-    r->epoch = r->m->epoch = stats.epoch;
-    r->turn_seq = 0;
-    r->m->checkpoints++;
-    r->m->checkpoint_at_ms = stats.created_at;
-    r->m->checkpoint_seconds = (double)stats.total_us / 1e6;
-    vg_crash_point("ckpt-committed"); /* the test hook: checkpointed, group not told */
-    vg_error cerr;
-    vg_error_clear(&cerr);
-    if (run_offsets_dirty(r) && run_commit(r, final, &cerr) < 0)
-        run_warn(r,
-                 "committing the offsets to the consumer group failed (the checkpoint holds"
-                 " them): %s",
-                 cerr.msg);
-    return 0;
-}
-
-int run_ckpt_maybe(run *r, int64_t now, bool final, vg_error *err)
-{
-    int64_t interval = r->opts->commit_interval_ms > 0 ? r->opts->commit_interval_ms : 1000;
-    /* state changes in logged turns only: none since the last checkpoint, nothing to write */
-    if (!r->st || !r->turn_seq || (!final && now - r->last_commit_ms < interval))
-        return 0;
-    r->last_commit_ms = now;
-    vg_error cerr;
-    vg_error_clear(&cerr);
-    if (checkpoint(r, final, &cerr) == 0)
-        return 0;
-    if (final || !cerr.retriable) {
-        *err = cerr;
-        return -1;
-    }
-    r->m->checkpoint_failures++;
-    run_warn(r, "checkpoint failed, the previous one stands (trying again in %lld ms): %s",
-             (long long)interval, cerr.msg);
-    return 0;
-}
-
-int run_ckpt_before_change(run *r, vg_error *err)
-{
-    if (!r->st || !r->turn_seq)
-        return 0; /* the newest checkpoint holds everything so far */
-    vg_error cerr;
-    vg_error_clear(&cerr);
-    r->last_commit_ms = vg_clock_ms();
-    if (checkpoint(r, false, &cerr) == 0)
-        return 0;
-    r->m->checkpoint_failures++;
-    vg_error_set(err, cerr.code == VG_ERR_NOMEM ? VG_ERR_NOMEM : VG_ERR_IO,
-                 "the checkpoint before it failed: %s", cerr.msg);
-    err->retriable = cerr.retriable; /* nothing changed: try the change again later */
-    return -1;
-}
-
-int run_ckpt_after_change(run *r, vg_error *err)
-{
-    if (!r->st)
-        return 0;
-    r->last_commit_ms = vg_clock_ms();
-    vg_error cerr;
-    vg_error_clear(&cerr);
-    if (checkpoint(r, false, &cerr) == 0)
-        return 0;
-    r->m->checkpoint_failures++;
-    return vg_error_set(err, cerr.code == VG_ERR_NOMEM ? VG_ERR_NOMEM : VG_ERR_IO,
-                        "the change is made, but the checkpoint after it failed, so no turn "
-                        "can be logged: %s (a restart recovers from the checkpoint before it "
-                        "and makes the change again)",
-                        cerr.msg);
 }
 
 /* ---- recovery ---- */
@@ -452,25 +360,54 @@ static int replay_turn(run *r, const vg_store_turn *t, vg_error *err)
     return run_sinks_serve(r, &pending, err);
 }
 
-/* Re-run every turn logged since the restored checkpoint. */
+/* The turns logged since the restored checkpoint: those of a store written
+ * before the turn log had a file of its own, then the turn log's (epochs
+ * from the restored one on, by epoch and seq). *n 0 when none. */
+static int logged_turns(run *r, vg_store_turn **turns, uint32_t *n, vg_error *err)
+{
+    vg_store_turn *old, *now;
+    uint32_t nold, nnow;
+    if (vg_store_turn_list(r->st, r->cfg->name, r->epoch, r->arena, &old, &nold, err) < 0 ||
+        vg_store_turn_list(r->turns, r->cfg->name, r->epoch, r->arena, &now, &nnow, err) < 0)
+        return -1;
+    *n = nold + nnow;
+    *turns = nold && nnow ? vg_arena_calloc(r->arena, *n * sizeof **turns) : nold ? old : now;
+    if (nold && nnow && !*turns)
+        return nomem(err);
+    if (nold && nnow) {
+        memcpy(*turns, old, nold * sizeof *old);
+        memcpy(*turns + nold, now, nnow * sizeof *now);
+    }
+    return 0;
+}
+
+/* Re-run every turn logged since the restored checkpoint: those of its
+ * epoch, then those logged after the cuts of checkpoints that were not
+ * written (run_ckpt_write.c), each epoch's from seq 1. */
 static int recover(run *r, vg_error *err)
 {
     vg_store_turn *turns;
     uint32_t n;
-    if (vg_store_turn_list(r->st, r->cfg->name, r->epoch, r->arena, &turns, &n, err) < 0)
+    if (logged_turns(r, &turns, &n, err) < 0)
         return -1;
     r->recovering = true;
     for (uint32_t i = 0; i < n; i++) {
-        if (turns[i].seq != r->turn_seq + 1)
-            return vg_error_set(
-                err, VG_ERR_RUNTIME, "the turn log of epoch %lld goes from turn %lld to %lld",
-                (long long)r->epoch, (long long)r->turn_seq, (long long)turns[i].seq);
+        if (turns[i].epoch > r->log_epoch) { /* a lost cut's turns */
+            r->log_epoch = turns[i].epoch;
+            r->turn_seq = 0;
+        }
+        if (turns[i].seq != r->turn_seq + 1 || turns[i].epoch != r->log_epoch)
+            return vg_error_set(err, VG_ERR_RUNTIME,
+                                "the turn log of epoch %lld goes from turn %lld to %lld.%lld",
+                                (long long)r->log_epoch, (long long)r->turn_seq,
+                                (long long)turns[i].epoch, (long long)turns[i].seq);
         if (replay_turn(r, &turns[i], err) < 0)
             return -1;
         r->turn_seq = turns[i].seq;
         r->m->recovered_turns++;
         vg_crash_point("recover-turn"); /* the test hook: a turn re-run, rows handed over */
     }
+    r->lost_cut = r->log_epoch != r->epoch;
     r->recovering = false;
     return run_sinks_recovered(r, err);
 }
@@ -481,6 +418,6 @@ int run_ckpt_start(run *r, vg_error *err)
         return 0;
     r->last_commit_ms = vg_clock_ms();
     if (!r->loaded)
-        return checkpoint(r, true, err); /* where the sinks and sources stand now */
+        return run_ckpt_now(r, true, err); /* where the sinks and sources stand now */
     return recover(r, err) < 0 ? -1 : start_versions_back(r, err);
 }

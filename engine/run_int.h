@@ -5,8 +5,10 @@
  *   run_source.c  streams: consumers, decoding, partitions, watermarks, offsets
  *   run_sink.c    sinks: producers and files, message keys, dead letters,
  *                 rows already written (recovery)
- *   run_ckpt.c    checkpoints, the turn log, recovery after a restart (into the
+ *   run_ckpt.c    the store, the turn log, recovery after a restart (into the
  *                 plan of the newest checkpoint, and the versions it records)
+ *   run_ckpt_write.c  checkpoints: cut between turns, written by the writer
+ *                 thread (engine/ckpt_writer.c) while the loop goes on
  *   run_reload.c  the control plane: reloads (POST /reload, file edits, the
  *                 control topic, a restart after a change), activations, the
  *                 admin API's hooks
@@ -18,6 +20,7 @@
 
 #include "engine/admin.h"
 #include "engine/checkpoint.h"
+#include "engine/ckpt_writer.h"
 #include "engine/dag.h"
 #include "engine/json_in.h"
 #include "engine/kafka.h"
@@ -110,6 +113,13 @@ typedef struct run_sink {
                                already holds; NULL otherwise */
 } run_sink;
 
+/* A producer shared by the Kafka sinks bound with the same bootstrap
+ * servers and properties. */
+typedef struct run_producer {
+    vg_kafka_producer *p; /* (owned) */
+    char *key;            /* its bootstrap servers and properties, as one string (owned) */
+} run_producer;
+
 /* What a reload takes from the new plan, made before the swap (which then
  * cannot fail). */
 typedef struct run_next {
@@ -160,6 +170,8 @@ typedef struct run {
     uint32_t capouts;       /* room in outs (and the metrics' sinks) */
     uint32_t *chan_out;     /* by channel of the DAG: its entry in outs */
     run_sink dead;          /* the dead-letter sink */
+    run_producer *producers; /* the Kafka sinks' producers (run_sink.c) */
+    uint32_t nproducers;
     vg_buf dead_buf;        /* dead letters not yet written */
     vg_eval_ctx eval;       /* for the WATERMARK expressions */
     vg_error eval_err;      /* ... and what they report */
@@ -173,7 +185,22 @@ typedef struct run {
     vg_arena *arena;             /* the loaded checkpoint, a checkpoint's positions */
     const vg_store_ckpt *loaded; /* the checkpoint restored at the start (in arena), or NULL */
     int64_t epoch;               /* of the newest checkpoint */
-    int64_t turn_seq;            /* turns logged in this epoch */
+    int64_t log_epoch;           /* the epoch new turns are logged with: the newest
+                                    checkpoint's, or that of the one cut after it (being
+                                    written, or lost: run_ckpt_write.c) */
+    int64_t turn_seq;            /* turns logged with log_epoch */
+    bool lost_cut;               /* a checkpoint cut since the newest one failed: turns
+                                    before its cut are in no checkpoint */
+    vg_store *turns;             /* the turn log: a store file of its own (PATH-turns) */
+    vg_ckpt_writer *writer;      /* writes the checkpoints (its own connection) */
+    bool ckpt_wait;              /* wait for each checkpoint cut (VIGIL_CKPT_WAIT=1) */
+    bool in_turn;                /* inside a turn: admin requests run between its chunks,
+                                    those that change the DAG wait for its end */
+    vg_arena *cut;               /* the last cut's offsets (and positions), until written */
+    vg_store_offset *cut_off;    /* ... its offsets, for the group commit */
+    uint32_t ncut_off;
+    int64_t cut_flush_us;        /* ... how long its flush took */
+    int64_t cut_stall_us;        /* ... how long the loop stopped for it */
     vg_store_turn_run *runs;     /* this turn's input cut so far */
     uint32_t nruns;
     uint32_t capruns;                /* room in runs */
@@ -290,10 +317,18 @@ int run_ckpt_note(run *r, uint32_t i, int32_t partition, int64_t offset, vg_erro
  * its rows leave: *logged says whether it did. A store that cannot log it
  * is a VG_ERR_RUNTIME error: the rows must not leave. */
 int run_ckpt_log_turn(run *r, bool moved, bool *logged, vg_error *err);
-/* A checkpoint when the interval has passed (or now, when final: a clean
- * stop, whose failure is an error). A failed checkpoint that may pass is
- * a warning; the previous one stands. */
+/* A checkpoint when the interval has passed: cut now, written by the
+ * writer while the loop goes on; its outcome is collected by a later call.
+ * When final (a clean stop): the one in flight collected, then one more
+ * written and waited for, whose failure is an error. A failed checkpoint
+ * that may pass is a warning; the previous one stands. (run_ckpt_write.c) */
 int run_ckpt_maybe(run *r, int64_t now, bool final, vg_error *err);
+/* A checkpoint now, waited for (the one in flight first). -1 with err set
+ * when it fails (nothing changes then). */
+int run_ckpt_now(run *r, bool final, vg_error *err);
+/* Wait for the checkpoint in flight, if any, and take its outcome (a
+ * failure that may pass is a warning). */
+int run_ckpt_settle(run *r, vg_error *err);
 /* Before the store opens anything: with a store whose newest checkpoint was
  * written by another plan than r->plan, compile the SQL stored with it
  * (r->pipe, r->plan, r->plan_cfg; r->reload_at_start), so that it is

@@ -66,7 +66,7 @@ static const char *key_name(const vg_plan_node *g, uint32_t i)
 
 /* The key columns the binding names (`sinks.*.kafka.key`: "a, b") into
  * names[0..*nk), pointing into copy; at most max. -1 with err set when one is
- * not a column the sink writes, or there are none or too many. */
+ * not a column the sink writes or is an ARRAY, or there are none or too many. */
 static int named_keys(const vg_config *cfg, const char *sink, const vg_binding *b,
                       const vg_schema *s, char *copy, const char **names, uint32_t max,
                       uint32_t *nk, vg_error *err)
@@ -77,14 +77,20 @@ static int named_keys(const vg_config *cfg, const char *sink, const vg_binding *
         size_t n = strlen(t);
         while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
             t[--n] = 0;
-        if (*nk == max || vg_schema_find(s, t) < 0) {
+        int col = *nk == max ? -1 : vg_schema_find(s, t);
+        bool array = col >= 0 && s->cols[col].type == VG_T_ARRAY; /* keys are read back */
+        if (col < 0 || array) {
             vg_source src = cfg->yaml;
-            const char *what = *nk == max ? "too many key columns" : "no column";
+            const char *what = *nk == max ? "too many key columns"
+                               : array    ? "ARRAY<DOUBLE> column"
+                                          : "no column";
+            const char *why = array ? " (a key cannot be an array)" : "";
             if (b->at.len)
                 return vg_error_at(err, VG_ERR_CONFIG, &src, b->at,
-                                   "sinks.%s.kafka.key: %s '%s' in the rows of sink '%s'", sink,
-                                   what, t, sink);
-            return vg_error_set(err, VG_ERR_CONFIG, "sinks.%s.kafka.key: %s '%s'", sink, what, t);
+                                   "sinks.%s.kafka.key: %s '%s' in the rows of sink '%s'%s", sink,
+                                   what, t, sink, why);
+            return vg_error_set(err, VG_ERR_CONFIG, "sinks.%s.kafka.key: %s '%s'%s", sink, what,
+                                t, why);
         }
         names[(*nk)++] = t;
     }
@@ -200,24 +206,77 @@ static int64_t txn_timeout(const run *r)
     return t < 60000 ? 60000 : t > 900000 ? 900000 : t;
 }
 
+/* What makes a producer of binding b: its bootstrap servers and properties
+ * as one string (vg_malloc'd), or NULL when out of memory. */
+static char *producer_key(const vg_binding *b)
+{
+    vg_buf k;
+    vg_buf_init(&k, VG_MEM_IO);
+    int bad = vg_buf_puts(&k, b->bootstrap) < 0;
+    for (uint32_t i = 0; i < b->nprops && !bad; i++)
+        bad = vg_buf_printf(&k, "\n%s=%s", b->props[i].key, b->props[i].value) < 0;
+    char *key = bad ? NULL : vg_strndup(VG_MEM_IO, k.p ? k.p : "", k.len);
+    vg_buf_free(&k);
+    return key;
+}
+
+/* The producer of the sinks bound as b says (the same bootstrap servers and
+ * properties), made when it is the first: one per run, as a rule, with one
+ * transaction for all its sinks (transactional.id vigil-PIPELINE; the
+ * second and later ones vigil-PIPELINE-N). NULL with err set. */
+static vg_kafka_producer *producer_for(run *r, const vg_binding *b, vg_error *err)
+{
+    char *key = producer_key(b);
+    for (uint32_t i = 0; key && i < r->nproducers; i++)
+        if (strcmp(r->producers[i].key, key) == 0) {
+            vg_free(key);
+            return r->producers[i].p;
+        }
+    run_producer *grown =
+        key ? vg_realloc(VG_MEM_IO, r->producers, (r->nproducers + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+        vg_free(key);
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    r->producers = grown;
+    char txn_id[256];
+    if (r->nproducers)
+        snprintf(txn_id, sizeof txn_id, "vigil-%s-%u", r->cfg->name, r->nproducers + 1);
+    else
+        snprintf(txn_id, sizeof txn_id, "vigil-%s", r->cfg->name);
+    vg_kafka_producer_opts po = {.kind = "sinks of pipeline",
+                                 .name = r->cfg->name,
+                                 .bootstrap = b->bootstrap,
+                                 .props = b->props,
+                                 .nprops = b->nprops,
+                                 .transactional_id = r->st ? txn_id : NULL,
+                                 .txn_timeout_ms = txn_timeout(r),
+                                 .log = run_kafka_log,
+                                 .log_arg = r};
+    vg_kafka_producer *p = vg_kafka_producer_open(&po, err);
+    if (p)
+        r->producers[r->nproducers++] = (run_producer){p, key};
+    else
+        vg_free(key);
+    return p;
+}
+
 static int open_kafka(run *r, run_sink *o, const vg_config *cfg, const vg_binding *b,
                       vg_error *err)
 {
     vg_error kerr;
     vg_error_clear(&kerr);
-    char txn_id[256];
-    snprintf(txn_id, sizeof txn_id, "vigil-%s-%s", r->cfg->name, o->name);
     vg_kafka_sink_opts ko = {.name = o->name,
                              .bootstrap = b->bootstrap,
                              .topic = b->topic,
                              .props = b->props,
                              .nprops = b->nprops,
                              .positions = r->st != NULL,
-                             .transactional_id = r->st ? txn_id : NULL,
-                             .txn_timeout_ms = txn_timeout(r),
+                             .producer = producer_for(r, b, &kerr),
                              .log = run_kafka_log,
                              .log_arg = r};
-    o->ks = vg_kafka_sink_open(&ko, &kerr);
+    o->ks = ko.producer ? vg_kafka_sink_open(&ko, &kerr) : NULL;
     if (o->ks)
         return 0;
     if (kerr.code == VG_ERR_CONFIG && b->at.len)
@@ -252,7 +311,8 @@ static int cut_file(run *r, run_sink *o, const char *path, vg_error *err)
                             "checkpoints drop PIPELINE) to start over",
                             o->name, path, have, want, (long long)r->loaded->id);
     if (have > want && truncate(path, (off_t)want) < 0)
-        return vg_error_set(err, VG_ERR_IO, "sink '%s': cannot cut file '%s' back to %lld bytes: %s",
+        return vg_error_set(err, VG_ERR_IO,
+                            "sink '%s': cannot cut file '%s' back to %lld bytes: %s",
                             o->name, path, want, strerror(errno));
     return 0;
 }
@@ -373,8 +433,10 @@ static int open_sink(run *r, run_sink *o, const char *name, const vg_config *cfg
     }
     o->m->kafka = b->kind == VG_BINDING_KAFKA;
     if (o->m->kafka)
-        return open_kafka(r, o, cfg, b, err) < 0 || (r->st && restore_kafka(r, o, b->topic, err) < 0) ? -1
-                                                                                           : 0;
+        return open_kafka(r, o, cfg, b, err) < 0 ||
+                       (r->st && restore_kafka(r, o, b->topic, err) < 0)
+                   ? -1
+                   : 0;
     return open_file(r, o, b->path, err);
 }
 
@@ -510,9 +572,16 @@ static void close_sink(run_sink *o)
 
 void run_sinks_close(run *r)
 {
+    for (uint32_t i = 0; i < r->nproducers; i++) /* (reports while the sinks exist) */
+        vg_kafka_producer_drop(r->producers[i].p, 1000);
     for (uint32_t i = 0; i < r->nouts; i++)
         close_sink(&r->outs[i]);
     close_sink(&r->dead);
+    for (uint32_t i = 0; i < r->nproducers; i++) { /* (after their sinks) */
+        vg_kafka_producer_close(r->producers[i].p);
+        vg_free(r->producers[i].key);
+    }
+    vg_free(r->producers);
     vg_free(r->outs);
     vg_free(r->chan_out);
 }
@@ -609,6 +678,9 @@ static void update_counts(run_sink *o)
 int run_sinks_serve(run *r, uint64_t *pending, vg_error *err)
 {
     *pending = 0;
+    for (uint32_t i = 0; i < r->nproducers; i++)
+        if (vg_kafka_producer_poll(r->producers[i].p, err) < 0)
+            return -1;
     for (uint32_t i = 0; i <= r->nouts; i++) {
         run_sink *o = nth(r, i);
         if (!o->ks)

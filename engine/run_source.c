@@ -391,6 +391,21 @@ static int take_message(run *r, uint32_t si, const vg_kafka_msg *msg, int64_t no
     return 0;
 }
 
+/* Push the chunk of stream si taken; then serve the admin requests that
+ * may run mid-turn (queries: every chunk is a consistent cut, so a query
+ * waits less). 0, or -1 with the evaluation's error. */
+static int chunk_pushed(run *r, uint32_t si, vg_error *err)
+{
+    push_rows(r, si);
+    if (vg_error_is_set(&r->eval_err)) {
+        *err = r->eval_err;
+        return -1;
+    }
+    if (r->admin)
+        vg_admin_serve(r->admin);
+    return 0;
+}
+
 /* Take what one poll of partition p of stream si gives: at most max
  * messages, waiting up to wait_ms for the first. The count, or -1. */
 static int take_some(run *r, uint32_t si, run_part *p, uint32_t max, int wait_ms, vg_error *err)
@@ -402,12 +417,7 @@ static int take_some(run *r, uint32_t si, run_part *p, uint32_t max, int wait_ms
     for (int k = 0; k < n; k++)
         if (take_message(r, si, &s->msgs[k], now, err) < 0)
             return -1;
-    push_rows(r, si);
-    if (vg_error_is_set(&r->eval_err)) {
-        *err = r->eval_err;
-        return -1;
-    }
-    return n;
+    return chunk_pushed(r, si, err) < 0 ? -1 : n;
 }
 
 /* The events --max-events still allows (UINT32_MAX: no limit). */
@@ -513,11 +523,8 @@ int run_source_turn(run *r, uint32_t si, vg_error *err)
         for (int k = 0; k < n; k++)
             if (take_message(r, si, &s->msgs[k], now, err) < 0)
                 return -1;
-        push_rows(r, si);
-        if (vg_error_is_set(&r->eval_err)) {
-            *err = r->eval_err;
+        if (chunk_pushed(r, si, err) < 0)
             return -1;
-        }
         got += (uint32_t)n;
         if ((uint32_t)n < want)
             return 0;

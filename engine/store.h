@@ -43,7 +43,12 @@
  *       Written before the turn's rows leave, with synchronous = NORMAL
  *       (a process crash loses nothing; a power cut may lose the newest
  *       turns) unless the caller asks for FULL; a checkpoint deletes the
- *       turns of the older epochs in its own transaction.
+ *       turns of the older epochs in its own transaction. `vigil run` keeps
+ *       its turn log in a store file of its own (STORE-turns: the same
+ *       schema, only turn_log used), so that an append never waits for a
+ *       checkpoint's write lock, and prunes it after each checkpoint
+ *       (vg_store_turn_prune); this table in the store itself is read at a
+ *       restart for turns logged before that.
  *
  * Schema version 4 adds what reloads and activations need across a
  * restart (docs/reload.md, "Across a restart"):
@@ -248,7 +253,8 @@ typedef struct vg_store_version {
 typedef struct vg_store_ckpt {
     int64_t id;           /* output: grows with every checkpoint of the store */
     const char *pipeline; /* whose */
-    int64_t epoch;        /* output: 1, 2, ... per pipeline, never reused */
+    int64_t epoch;        /* output: 1, 2, ... per pipeline, never reused (input to
+                             put: at least this one; 0: the next) */
     const char *plan_fp;  /* the plan's fingerprint, 16 hex digits */
     int64_t created_at;   /* output: epoch ms (the store's clock) */
     int64_t bytes;        /* output: state bytes of all operators */
@@ -266,15 +272,16 @@ typedef struct vg_store_ckpt {
 } vg_store_ckpt;
 
 /* Write a checkpoint of c->pipeline, in one transaction: the next epoch of
- * the pipeline, c's plan_fp, late_rows, offsets, sinks and versions, its
- * plan's SQL files (when the store has none for that plan_fp yet), and
- * ops[0..n); then delete all but the newest `keep` checkpoints of the
- * pipeline (keep >= 1), and the SQL of plans no kept checkpoint was
- * written by, *pruned getting how many checkpoints went (may be NULL). On success c->id,
- * epoch, created_at and bytes are set; on failure nothing was written
- * (the previous checkpoints are as they were). Errors: VG_ERR_IO "store
- * 'PATH': MESSAGE" (disk full, I/O error, a duplicate offset or sink),
- * VG_ERR_NOMEM. */
+ * the pipeline (or c->epoch on input, when larger: the epoch a runner
+ * already labels its turns with; 0: just the next), c's plan_fp,
+ * late_rows, offsets, sinks and versions, its plan's SQL files (when the
+ * store has none for that plan_fp yet), and ops[0..n); then delete all but
+ * the newest `keep` checkpoints of the pipeline (keep >= 1), and the SQL of
+ * plans no kept checkpoint was written by, *pruned getting how many
+ * checkpoints went (may be NULL). On success c->id, epoch, created_at and
+ * bytes are set; on failure nothing was written (the previous checkpoints
+ * are as they were). Errors: VG_ERR_IO "store 'PATH': MESSAGE" (disk full,
+ * I/O error, a duplicate offset or sink), VG_ERR_NOMEM. */
 int vg_store_ckpt_put(vg_store *st, vg_store_ckpt *c, const vg_store_ckpt_op *ops, uint32_t n,
                       uint32_t keep, uint32_t *pruned, vg_error *err);
 
@@ -331,12 +338,20 @@ typedef struct vg_store_turn {
  * error; a turn already logged with that epoch and seq), VG_ERR_NOMEM. */
 int vg_store_turn_put(vg_store *st, const char *pipeline, const vg_store_turn *t, bool full_sync,
                       vg_error *err);
-/* The turns of pipeline's epoch, by seq, into *turns (an array of *n,
- * runs included, in arena; NULL when none). 0 or -1 (VG_ERR_RUNTIME
+/* The turns of pipeline's epoch and of every later one, by (epoch, seq),
+ * into *turns (an array of *n, runs included, in arena; NULL when none):
+ * the turns after a checkpoint of that epoch, and after the cuts of
+ * checkpoints that failed since (a runner writing checkpoints in the
+ * background labels the turns after a cut with its epoch before it is
+ * written, and goes on with that label when the write fails). 0 or -1 (VG_ERR_RUNTIME
  * "store 'PATH': turn E.S of pipeline 'P' is damaged" for a runs blob
  * that does not decode). */
 int vg_store_turn_list(vg_store *st, const char *pipeline, int64_t epoch, vg_arena *arena,
                        vg_store_turn **turns, uint32_t *n, vg_error *err);
+/* Delete the turns of pipeline (NULL: all) of the epochs before epoch, in
+ * a transaction of its own (a turn log kept in a store of its own is
+ * pruned this way after each checkpoint). 0 or -1. */
+int vg_store_turn_prune(vg_store *st, const char *pipeline, int64_t epoch, vg_error *err);
 /* How many turns of pipeline (NULL: of all) the log holds, all epochs. */
 int vg_store_turn_count(vg_store *st, const char *pipeline, int64_t *n, vg_error *err);
 

@@ -38,17 +38,22 @@ static const char *dup(vg_arena *a, const char *s, bool *bad)
 
 /* ---- writing ---- */
 
-/* The pipeline's next epoch into *epoch, recorded as its last. */
-static int next_epoch(vg_store *st, const char *pipeline, int64_t *epoch, vg_error *err)
+/* The pipeline's next epoch into *epoch, recorded as its last: the one
+ * after its last, or `wanted` when that is larger (a runner that labelled
+ * turns with it before the checkpoint was written). */
+static int next_epoch(vg_store *st, const char *pipeline, int64_t wanted, int64_t *epoch,
+                      vg_error *err)
 {
     sqlite3_stmt *s = store_prep(st,
                                  "INSERT INTO checkpoint_epochs (pipeline, last_epoch)"
-                                 " VALUES (?1, 1) ON CONFLICT (pipeline)"
-                                 " DO UPDATE SET last_epoch = last_epoch + 1 RETURNING last_epoch",
+                                 " VALUES (?1, MAX(1, ?2)) ON CONFLICT (pipeline)"
+                                 " DO UPDATE SET last_epoch = MAX(last_epoch + 1, ?2)"
+                                 " RETURNING last_epoch",
                                  err);
     if (!s)
         return -1;
     sqlite3_bind_text(s, 1, pipeline, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, wanted);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         *epoch = sqlite3_column_int64(s, 0);
@@ -265,7 +270,7 @@ int vg_store_ckpt_put(vg_store *st, vg_store_ckpt *c, const vg_store_ckpt_op *op
         w.bytes += (int64_t)ops[i].size;
     if (store_sync(st, true, err) < 0 || store_begin(st, err) < 0)
         return -1;
-    int rc = next_epoch(st, w.pipeline, &w.epoch, err);
+    int rc = next_epoch(st, w.pipeline, c->epoch, &w.epoch, err);
     if (rc == 0)
         rc = put_header(st, &w, err);
     if (rc == 0)
@@ -644,8 +649,8 @@ int vg_store_turn_list(vg_store *st, const char *pipeline, int64_t epoch, vg_are
     *turns = NULL;
     *n = 0;
     sqlite3_stmt *s = store_prep(st,
-                                 "SELECT seq, wm, runs FROM turn_log WHERE pipeline = ?1"
-                                 " AND epoch = ?2 ORDER BY seq",
+                                 "SELECT seq, wm, runs, epoch FROM turn_log WHERE pipeline = ?1"
+                                 " AND epoch >= ?2 ORDER BY epoch, seq",
                                  err);
     if (!s)
         return -1;
@@ -666,7 +671,7 @@ int vg_store_turn_list(vg_store *st, const char *pipeline, int64_t epoch, vg_are
             *turns = grown;
         }
         vg_store_turn *t = &(*turns)[*n];
-        *t = (vg_store_turn){.epoch = epoch,
+        *t = (vg_store_turn){.epoch = sqlite3_column_int64(s, 3),
                              .seq = sqlite3_column_int64(s, 0),
                              .wm = sqlite3_column_int64(s, 1)};
         rc = decode_runs(st, pipeline, s, arena, t, err);
@@ -676,6 +681,11 @@ int vg_store_turn_list(vg_store *st, const char *pipeline, int64_t epoch, vg_are
         rc = store_fail(st, err);
     sqlite3_finalize(s);
     return rc;
+}
+
+int vg_store_turn_prune(vg_store *st, const char *pipeline, int64_t epoch, vg_error *err)
+{
+    return delete_turns(st, pipeline, epoch > 0 ? epoch : 1, err);
 }
 
 int vg_store_turn_count(vg_store *st, const char *pipeline, int64_t *n, vg_error *err)

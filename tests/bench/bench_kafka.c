@@ -34,7 +34,9 @@
  * generator waits up to --drain seconds for the measured rows, then prints
  * quantiles (exact: every latency is kept and sorted), the achieved send
  * and receive rates, the rows missing, and the longest gap between two
- * output rows (a stall of the pipeline).
+ * output rows (a stall of the pipeline), and the measured window's start and
+ * end on the wall clock (epoch ms: scripts/bench_kafka counts the checkpoints
+ * vigil took in it from vigil's --verbose log).
  *
  * drain: the same consumer, for throughput: once assigned (it writes
  * --ready-file then), it counts rows until it has seen N distinct events or
@@ -44,7 +46,8 @@
  * loop: subscribes to TOPIC in group G and produces each message's value
  * and key, copied, to OUT (waiting for a message, then taking what else
  * is there, up to 1,024, as vigil run does), with vigil's producer
- * defaults (idempotence, linger.ms=1, murmur2_random); stops after N
+ * defaults (idempotence, linger.ms=1, murmur2_random, socket.nagle.disable; its
+ * consumer vigil's source defaults too); stops after N
  * messages (flushing) or at SIGINT/SIGTERM. --fanout K writes each message
  * to K topics (OUT, OUT-2, ..., OUT-K) through --producers N producers
  * (default 1; topic i uses producer i modulo N): the output of a pipeline
@@ -226,8 +229,11 @@ static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 /* A producer with vigil's sink defaults (engine/kafka_sink.c), then -P. */
 static rd_kafka_t *make_producer(const opts *o)
 {
-    static const char *const defs[] = {"enable.idempotence", "true",           "linger.ms", "1",
-                                       "partitioner",        "murmur2_random", NULL};
+    static const char *const defs[] = {"enable.idempotence", "true",
+                                       "linger.ms", "1",
+                                       "partitioner", "murmur2_random",
+                                       "socket.nagle.disable", "true",
+                                       NULL};
     char errstr[512];
     rd_kafka_conf_t *c = make_conf(o, defs, o->pprops, o->npprops);
     rd_kafka_conf_set_dr_msg_cb(c, delivery_cb);
@@ -240,8 +246,10 @@ static rd_kafka_t *make_producer(const opts *o)
 /* A consumer with vigil's source defaults (engine/kafka_source.c), then -C. */
 static rd_kafka_t *make_consumer(const opts *o, const char *group)
 {
-    static const char *const defs[] = {"auto.offset.reset", "earliest", "enable.partition.eof",
-                                       "false", NULL};
+    static const char *const defs[] = {"auto.offset.reset", "earliest",
+                                       "enable.partition.eof", "false",
+                                       "socket.nagle.disable", "true",
+                                       NULL};
     char errstr[512];
     rd_kafka_conf_t *c = make_conf(o, defs, o->cprops, o->ncprops);
     set(c, "group.id", group);
@@ -604,8 +612,12 @@ static int cmd_latency(const opts *o)
     printf("probe_events %llu\n", (unsigned long long)(g.seq - 1));
     send_paced(&g, o->rate, o->warmup, NULL);
     uint64_t first = g.seq;
+    int64_t start_ms = wall_ms();
     send_paced(&g, o->rate, o->seconds, NULL);
     uint64_t end = g.seq;
+    /* the measured window on the wall clock, to match with the pipeline's log */
+    printf("measure_start_ms %lld\nmeasure_end_ms %lld\n", (long long)start_ms,
+           (long long)wall_ms());
     int64_t deadline = now_ns() + (int64_t)(o->drain * 1e9);
     while (atomic_load(&g.m.events) < end - 1 && now_ns() < deadline)
         rd_kafka_poll(g.rk, 10);

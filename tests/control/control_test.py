@@ -337,6 +337,9 @@ def live(b, tmp, producer):
           'vigil_sink_rows_total{sink="dead_letter"} 0'])
     wait_for("features_k delivered", lambda: p.metric("vigil_sink_delivered_total") ==
              ['vigil_sink_delivered_total{sink="features_k"} 10'], 30)
+    # a checkpoint counts once its background write has committed: wait for the second
+    wait_for("two checkpoints written",
+             lambda: int(p.metric("vigil_checkpoints_total")[0].split()[1]) >= 2, 30)
     check("metrics: checkpoints written",
           int(p.metric("vigil_checkpoints_total")[0].split()[1]) >= 2, p.metric("vigil_checkpoints"))
     epoch = int(p.metric("vigil_checkpoint_epoch")[0].split()[1])

@@ -36,6 +36,7 @@ Last line: N passed, N failed.
 import json
 import os
 import random
+import re
 import select
 import shutil
 import signal
@@ -67,9 +68,13 @@ EXTRA_SQL = """-- crash_test: an updating sink, keyed by card
 INSERT INTO card_totals SELECT card_id, COUNT(*) AS n, SUM(amount) AS total
   FROM payments GROUP BY card_id;
 """
-# crash point -> the N values a run reaches (with a checkpoint after every turn)
+# crash point -> the N values a run reaches (with a checkpoint after every turn, each
+# waited for: VIGIL_CKPT_WAIT=1)
 POINTS = {"turn-logged": 15, "sink-handed": 15, "file-written": 40, "ckpt-flushed": 14,
-          "ckpt-mid": 14, "ckpt-committed": 14}
+          "ckpt-handed": 14, "ckpt-mid": 14, "ckpt-written": 14, "ckpt-committed": 14}
+# crash point -> the N values a run reaches with checkpoints written in the background while
+# turns go on (the default): fewer checkpoints, as one is written at a time
+ASYNC_POINTS = {"ckpt-handed": 3, "ckpt-mid": 3, "ckpt-written": 3, "ckpt-committed": 3}
 
 JOBS = int(os.environ.get("CRASH_JOBS", "2"))  # scenarios at a time (each its own topics)
 
@@ -198,8 +203,8 @@ def produce_input(b):
 # ---- a scenario's pipeline, runs and output ----
 
 class Scenario:
-    def __init__(self, ctx, name, interval="1ms", props="", fsync=False):
-        self.ctx, self.name = ctx, name
+    def __init__(self, ctx, name, interval="1ms", props="", fsync=False, wait=False):
+        self.ctx, self.name, self.wait = ctx, name, wait
         self.dir = os.path.join(ctx.tmp, name)
         os.makedirs(os.path.join(self.dir, "out"))
         self.topics = {s: f"{name}.{s}" for s, n in SINKS.items() if n}
@@ -210,7 +215,10 @@ class Scenario:
         sql = [os.path.join(PAYMENTS, f) for f in
                ("features.sql", "windows.sql", "decisions.sql", "patterns.sql")]
         boot = ctx.broker.boot
-        lines = ["name: payments", "sql: [" + ", ".join(sql + ["extra.sql"]) + "]", "sources:",
+        # a pipeline name of its own: the producers' transactional ids (vigil-NAME-SINK) of two
+        # scenarios running at once must differ, or one fences the other's transactions
+        self.pipeline = "payments_" + re.sub(r"[^A-Za-z0-9]", "_", name)
+        lines = [f"name: {self.pipeline}", "sql: [" + ", ".join(sql + ["extra.sql"]) + "]", "sources:",
                  f'  payments: {{kafka: {{topic: pay, bootstrap: "{boot}", group: {name}}}}}',
                  "sinks:"]
         for s, n in SINKS.items():
@@ -231,6 +239,9 @@ class Scenario:
         env.pop("VIGIL_CRASH_POINT", None)
         if crash:
             env["VIGIL_CRASH_POINT"] = crash
+        env.pop("VIGIL_CKPT_WAIT", None)
+        if self.wait:  # each checkpoint waited for: the same points reached on every run
+            env["VIGIL_CKPT_WAIT"] = "1"
         return subprocess.Popen([self.ctx.vigil, "run", self.dir, "--exit-at-end",
                                  "--batch-size", str(BATCH), "--quiet"],
                                 env=env, stderr=open(self.log, "a"))
@@ -308,9 +319,10 @@ class Ctx:
     pass
 
 
-def crash_then_finish(ctx, name, crashes, interval="1ms"):
+def crash_then_finish(ctx, name, crashes, interval="1ms", wait=True):
     """Run with each crash point in turn (each must die by SIGKILL), then to the end."""
-    sc = Scenario(ctx, name, interval, fsync=name.startswith("turn-logged"))  # (the turn log synced)
+    sc = Scenario(ctx, name, interval, fsync=name.startswith("turn-logged"),  # (the log synced)
+                  wait=wait)
     for cp in crashes:
         rc = sc.run(cp)
         check(f"{name}: {cp} kills the run", rc == -signal.SIGKILL,
@@ -392,33 +404,38 @@ def checkpoints_cmd(ctx, name):
                        timeout=30)
     out = r.stdout.decode()
     check(f"{name}: list", r.returncode == 0 and out.startswith("checkpoint 2  epoch 2  ")
-          and "payments[0]=" in out and "2 checkpoints of pipeline 'payments'" in out, out)
+          and "payments[0]=" in out and f"2 checkpoints of pipeline '{sc.pipeline}'" in out, out)
     r = subprocess.run([ctx.vigil, "checkpoints", "drop", sc.dir], capture_output=True,
                        timeout=30)
     check(f"{name}: drop", r.returncode == 0 and r.stdout.decode().startswith(
-        "dropped 2 checkpoints and 0 logged turns of pipeline 'payments'"), r.stdout.decode())
+        f"dropped 2 checkpoints and 0 logged turns of pipeline '{sc.pipeline}'"),
+        r.stdout.decode())
 
 
 def scenarios(seed):
     rnd = random.Random(seed)
     out = []
     for point, reach in POINTS.items():
-        for n in sorted(rnd.sample(range(1, reach + 1), 3)):
+        k = 2 if point in ASYNC_POINTS and point not in ("ckpt-mid", "ckpt-committed") else 3
+        for n in sorted(rnd.sample(range(1, reach + 1), k)):
             interval = "1ms" if point.startswith("ckpt") else rnd.choice(["20ms", "1h"])
-            out.append((f"{point}-{n}", [f"{point}:{n}"], interval))
+            out.append((f"{point}-{n}", [f"{point}:{n}"], interval, True))
+    for point, reach in ASYNC_POINTS.items():  # in flight while turns go on
+        n = rnd.randint(1, reach)
+        out.append((f"async-{point}-{n}", [f"{point}:{n}"], "1ms", False))
     for k in range(3):  # a crash, then another during the recovery, with a long turn log
         first, again = rnd.randint(6, 14), rnd.randint(1, 5)
         out.append((f"recover-turn-{again}-after-{first}",
-                    [f"sink-handed:{first}", f"recover-turn:{again}"], "1h"))
+                    [f"sink-handed:{first}", f"recover-turn:{again}"], "1h", True))
     return out
 
 
 SOAK_PER_BROKER = 40
 
 
-def soak_one(ctx, name, crashes, interval):
+def soak_one(ctx, name, crashes, interval, wait):
     try:
-        sc = Scenario(ctx, name, interval)
+        sc = Scenario(ctx, name, interval, wait=wait)
         for cp in crashes:
             sc.run(cp)  # a point not reached lets the run finish: fine in a soak
         rc = sc.run()
@@ -441,7 +458,7 @@ def soak(rnd, i):
     interval = rnd.choice(["1ms", "5ms", "20ms", "1h"])
     if interval == "1h":  # few checkpoints: only their first passes are reached
         crashes = [c for c in crashes if not c.startswith("ckpt")] or ["turn-logged:3"]
-    return f"soak{i}", crashes, interval
+    return f"soak{i}", crashes, interval, rnd.random() < 0.5
 
 
 def main():
@@ -486,13 +503,13 @@ def main():
                         f.result()
         else:
             # the crash points, JOBS at a time; then, one by one, what changes the broker
-            def one(n, c, i):
+            def one(n, c, i, w):
                 try:
-                    crash_then_finish(ctx, n, c, i)
+                    crash_then_finish(ctx, n, c, i, w)
                 except Exception as e:  # a scenario that cannot finish is one failure
                     check(n, False, f"{type(e).__name__}: {e}")
             with ThreadPoolExecutor(JOBS) as pool:
-                for f in [pool.submit(one, n, c, i) for n, c, i in scenarios(seed)]:
+                for f in [pool.submit(one, n, c, i, w) for n, c, i, w in scenarios(seed)]:
                     f.result()
             tests = [("kill-on-file", lambda: external_kill(
                           ctx, "kill-on-file", lambda sc: sc.file_lines("feature_log") >= 1000)),

@@ -387,7 +387,8 @@ def test_idle(b, tmp):
 
 
 def test_key(b, tmp):
-    """sinks.*.kafka.key: the named columns key each message; an unknown one is refused."""
+    """sinks.*.kafka.key: the named columns key each message; an unknown or ARRAY one is
+    refused."""
     d = payments_pipeline(tmp, b.boot, "g-key")
     y = os.path.join(d, "pipeline.yaml")
     with open(y) as f:
@@ -412,6 +413,17 @@ def test_key(b, tmp):
     check("key: unknown column refused", r.returncode == 2 and
           "error: sinks.decisions.kafka.key: no column 'nope' in the rows of sink 'decisions'" in err,
           f"{r.returncode} {err}")
+    with open(os.path.join(d, "p.sql"), "w") as f:  # an ARRAY column: no key reads it back
+        f.write(PAYMENTS_SQL.replace("SELECT payment_id, card_id, amount,",
+                                     "SELECT payment_id, card_id, ARRAY[amount] AS amounts,"))
+    with open(y, "w") as f:
+        f.write(keyed.replace('key: "card_id, decision"', 'key: "card_id, amounts"'))
+    r = subprocess.run([VIGIL, "run", d, "--max-events", "1", "--quiet"], capture_output=True,
+                       timeout=60)
+    err = r.stderr.decode()
+    check("key: an ARRAY column refused", r.returncode == 2 and
+          "error: sinks.decisions.kafka.key: ARRAY<DOUBLE> column 'amounts' in the rows of sink "
+          "'decisions' (a key cannot be an array)" in err, f"{r.returncode} {err}")
 
 
 def main():

@@ -255,6 +255,51 @@ static void test_turn_log(void)
     vg_arena_free(a);
 }
 
+/* The turns after a checkpoint cut while another was being written: the
+ * epochs of lost cuts listed after the restored one's, by (epoch, seq);
+ * a checkpoint that wants an epoch beyond the next gets it; pruning. */
+static void test_turn_epochs(void)
+{
+    const char *p = path_in(".", "epochs.db");
+    vg_store *st = store_at(p);
+    if (!st)
+        return;
+    CHECK_INT(put_ckpt(st, "pay", 10, 0), 1);
+    CHECK_INT(put_turn(st, "pay", 3, 1, 1), 0); /* logged before those of epochs 1 and 2 */
+    CHECK_INT(put_turn(st, "pay", 1, 1, 1), 0);
+    CHECK_INT(put_turn(st, "pay", 1, 2, 2), 0);
+    CHECK_INT(put_turn(st, "pay", 2, 1, 3), 0);
+    vg_arena *a = vg_arena_new(VG_MEM_OTHER, 1024);
+    vg_store_turn *turns;
+    uint32_t n;
+    vg_error err;
+    vg_error_clear(&err);
+    CHECK_INT(vg_store_turn_list(st, "pay", 1, a, &turns, &n, &err), 0);
+    CHECK_INT(n, 4);
+    if (n == 4) {
+        CHECK_INT(turns[0].epoch, 1);
+        CHECK_INT(turns[1].seq, 2);
+        CHECK_INT(turns[2].epoch, 2);
+        CHECK_INT(turns[2].nruns, 3);
+        CHECK_INT(turns[3].epoch, 3);
+    }
+    CHECK_INT(vg_store_turn_list(st, "pay", 2, a, &turns, &n, &err), 0);
+    CHECK_INT(n, 2);
+    int64_t count;
+    CHECK_INT(vg_store_turn_prune(st, "pay", 2, &err), 0);
+    CHECK_INT(vg_store_turn_count(st, "pay", &count, &err), 0);
+    CHECK_INT(count, 2);
+    /* epoch 2 was lost: the next checkpoint wants 4 (turns of 3 are logged), and gets it */
+    vg_store_offset off = {"s", "t", 2, 20, 0};
+    vg_store_ckpt c = {.pipeline = "pay", .plan_fp = "00112233aabbccdd", .epoch = 4,
+                       .noffsets = 1, .offsets = &off};
+    CHECK_INT(vg_store_ckpt_put(st, &c, NULL, 0, 3, NULL, &err), 0);
+    CHECK_INT(c.epoch, 4);
+    CHECK_INT(put_ckpt(st, "pay", 30, 0), 5); /* and the one after it the next */
+    vg_store_close(st);
+    vg_arena_free(a);
+}
+
 /* A schema-2 store's offsets read back with no watermark. */
 static void test_schema_2(void)
 {
@@ -394,6 +439,11 @@ static void write_pipeline(const char *name)
             "state: {store: state.db, checkpoint_interval: 1ms}\n",
             name, boot, name, boot, name, boot);
     fclose(f);
+    /* the turn log's store file made now, so that the faults counted during a run fall on
+     * the checkpoints and the turns, not on the creation of its tables */
+    vg_store *turns = vg_store_open(path_in(name, "state.db-turns"), &err);
+    CHECK(turns != NULL);
+    vg_store_close(turns);
 }
 
 /* Run the pipeline `name` until it has read max events (0: to the end of
@@ -499,6 +549,8 @@ static void test_reference(void)
     CHECK_INT(m.sources[0].partitions, 3);
     CHECK_INT(m.sources[0].events_dead, 2);
     CHECK(m.checkpoints >= 10); /* the first, one after nearly every turn, the last */
+    if (m.checkpoints < 10)
+        fprintf(stderr, "reference: %llu checkpoints\n", (unsigned long long)m.checkpoints);
     CHECK_INT(m.checkpoint_failures, 0);
     CHECK_INT(m.restored_epoch, 0);
     vg_run_metrics_free(&m);
@@ -571,6 +623,8 @@ static void test_io_error_once(void)
     fv_disarm();
     CHECK(fired);
     CHECK_INT(rc, 0);
+    if (rc != 0)
+        fprintf(stderr, "io-once: %s\n", err.msg);
     CHECK_INT(m.checkpoint_failures, 1); /* the checkpoint after it did its work */
     vg_run_metrics_free(&m);
     CHECK_STR(raw_sql(path_in("io-once", "state.db"), "PRAGMA integrity_check"), "ok");
@@ -703,6 +757,33 @@ static void test_reload_checkpoint_fails(void)
     free(got);
 }
 
+/* The run with checkpoints written in the background while the turns go on
+ * (as vigil run does; the other runs here wait for each one): the same rows
+ * as the reference, and after a stop mid-way with checkpoints in flight, a
+ * restart gives the rows of a run stopped there. */
+static void test_async(void)
+{
+    unsetenv("VIGIL_CKPT_WAIT");
+    vg_run_metrics m;
+    vg_error err;
+    write_pipeline("async");
+    CHECK_INT(run_pipeline("async", &m, &err), 0);
+    CHECK(m.checkpoints >= 2);
+    CHECK_INT(m.checkpoint_failures, 0);
+    vg_run_metrics_free(&m);
+    check_output("async");
+    write_pipeline("async-split");
+    CHECK_INT(run_pipeline_n("async-split", NEV / 3, &m, &err), 0);
+    vg_run_metrics_free(&m);
+    CHECK_INT(run_pipeline("async-split", &m, &err), 0);
+    CHECK(m.restored_epoch > 0);
+    vg_run_metrics_free(&m);
+    char *got = out_text("async-split");
+    CHECK(split_reference && strcmp(got, split_reference) == 0);
+    free(got);
+    setenv("VIGIL_CKPT_WAIT", "1", 1);
+}
+
 /* Every allocation of a checkpointed run fails in turn (a sample of them):
  * a clean error, nothing leaked, and the next run recovers from what the
  * failed one left; the output at the end is the reference's. */
@@ -743,8 +824,12 @@ int main(void)
     snprintf(dir, sizeof dir, "/tmp/vg_runckpt_XXXXXX");
     if (!mkdtemp(dir) || fv_install() < 0)
         return 1;
+    /* each checkpoint waited for: the same run makes the same store operations in the same
+     * order, so that the Nth can be made to fail (test_async runs without) */
+    setenv("VIGIL_CKPT_WAIT", "1", 1);
     RUN(test_crash_hook);
     RUN(test_turn_log);
+    RUN(test_turn_epochs);
     RUN(test_schema_2);
     RUN(test_checkpoints_cmd);
     vg_kafka_topic_spec t = {"in", 3};
@@ -762,6 +847,7 @@ int main(void)
             RUN(test_turn_log_full);
             RUN(test_restart_after_edit);
             RUN(test_reload_checkpoint_fails);
+            RUN(test_async);
             RUN(test_alloc_failures);
         }
         vg_kafka_broker_stop(broker);
