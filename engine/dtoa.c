@@ -29,9 +29,10 @@
  * against printf and strtod.
  *
  * Digits are written two at a time from a table, eight at a time from
- * one 64-bit division; text is put together in a scratch area with copies
- * of fixed sizes, and a row's repeated values (a frame of one row has the
- * same sum, maximum and average) come from a small memo of the last texts.
+ * one 64-bit division; text is put together with stores of whole words
+ * that are never read back ("text out" below), and a row's repeated values
+ * (a frame of one row has the same sum, maximum and average) come from a
+ * small memo of the last texts.
  */
 #include "engine/dtoa.h"
 
@@ -103,22 +104,79 @@ static inline uint64_t digits8(uint32_t v)
     return (t | (y - t * 10) << 8) + 0x3030303030303030ull;
 }
 
-/* u < 10^w as exactly w digits (zeros in front; 1 <= w <= 20) at
- * p[0..w); p has room for 24 bytes, what is past w being scratch. */
-static void put_digits(uint64_t u, int w, char *p)
+/* ---- text out ----
+ *
+ * A text is put together with stores of whole words at overlapping
+ * offsets (a later store overwrites the padding an earlier one left), and
+ * never read back: a load of bytes that several narrower stores have just
+ * written waits until they reach the cache (store forwarding fails), which
+ * costs more than making the text. So each store goes to two places at
+ * once, the caller's buffer and the memo's copy (vg_dtoa_double), or to the
+ * same place twice. */
+
+/* Where a text goes: a and b get the same bytes. */
+typedef struct dst {
+    char *a; /* the caller's buffer */
+    char *b; /* the memo's copy, or a again */
+} dst;
+
+static inline void st8(dst o, size_t at, uint64_t w)
 {
-    if (w <= 8) {
-        uint64_t d = digits8((uint32_t)u) >> (8 * (8 - w)); /* (little-endian) */
-        memcpy(p, &d, 8);
+    memcpy(o.a + at, &w, 8);
+    memcpy(o.b + at, &w, 8);
+}
+
+static inline void st4(dst o, size_t at, uint32_t w)
+{
+    memcpy(o.a + at, &w, 4);
+    memcpy(o.b + at, &w, 4);
+}
+
+static inline void st1(dst o, size_t at, char c)
+{
+    o.a[at] = c;
+    o.b[at] = c;
+}
+
+/* The 20 digits of u (zeros in front) as digits8 words w[1..3) and, in
+ * w[0], the first four of them; u < 10^8 fills w[2] alone. */
+static inline void digits_of(uint64_t u, uint64_t w[3])
+{
+    if (u < 100000000) {
+        w[0] = w[1] = 0x3030303030303030ull;
+        w[2] = digits8((uint32_t)u);
         return;
     }
-    uint64_t hi = u / 100000000, d[3];
-    d[0] = digits8((uint32_t)(hi / 100000000)); /* < 10^4: u < 2^64 */
-    d[1] = digits8((uint32_t)(hi % 100000000));
-    d[2] = digits8((uint32_t)(u - hi * 100000000));
-    char t[48] = {0};
-    memcpy(t, d, 24);
-    memcpy(p, t + 24 - w, 24);
+    uint64_t hi = u / 100000000;
+    w[0] = digits8((uint32_t)(hi / 100000000)); /* < 10^4: u < 2^64 */
+    w[1] = digits8((uint32_t)(hi % 100000000));
+    w[2] = digits8((uint32_t)(u - hi * 100000000));
+}
+
+/* The last n (1 <= n <= 20) of the digits w at o + at, in one store per
+ * word; bytes up to o + at + max(n, 8) may be written. */
+static inline void put_last(dst o, size_t at, const uint64_t w[3], int n)
+{
+    if (n <= 8) {
+        st8(o, at, w[2] >> (8 * (8 - n))); /* (little-endian: the first digit is the low byte) */
+    } else if (n <= 16) {
+        st8(o, at, w[1] >> (8 * (16 - n)));
+        st8(o, at + (size_t)n - 8, w[2]);
+    } else {
+        st8(o, at, w[0] >> (8 * (24 - n)));
+        st8(o, at + (size_t)n - 16, w[1]);
+        st8(o, at + (size_t)n - 8, w[2]);
+    }
+}
+
+/* How many '0' digits the digits w end with (q > 0: fewer than 20). */
+static inline int trailing_zeros(const uint64_t w[3])
+{
+    const uint64_t zeros = 0x3030303030303030ull;
+    for (int i = 2, k = 0; i >= 0; i--, k += 8)
+        if (w[i] != zeros) /* the last digit is the high byte */
+            return k + __builtin_clzll(w[i] ^ zeros) / 8;
+    return 24;
 }
 
 int vg_dtoa_u64(uint64_t u, char *buf)
@@ -132,7 +190,14 @@ int vg_dtoa_u64(uint64_t u, char *buf)
         return 2;
     }
     int n = count_digits(u);
-    put_digits(u, n, buf);
+    if (n <= 8) {
+        uint64_t d = digits8((uint32_t)u) >> (8 * (8 - n));
+        memcpy(buf, &d, 8);
+        return n;
+    }
+    uint64_t w[3];
+    digits_of(u, w);
+    put_last((dst){buf, buf}, 0, w, n);
     return n;
 }
 
@@ -147,55 +212,56 @@ int vg_dtoa_i64(int64_t v, char *buf)
 /* ---- short decimals ---- */
 
 /* The text of m / 10^k (k <= 3, m < 2^53): its digits with a point before
- * the last k, one digit at least on either side ("0.05", "3.0"); out has
- * room for 48 bytes. */
-static int put_scaled(bool neg, uint64_t m, int k, char *out)
+ * the last k, one digit at least on either side ("0.05", "3.0"), at o
+ * (writing at most 28 bytes); its length. */
+static int put_scaled(dst o, bool neg, uint64_t m, int k)
 {
-    char *o = out;
-    *o = '-';
-    o += neg;
+    uint64_t w[3];
+    digits_of(m, w);
     int nd = count_digits(m);
     if (nd <= k)
         nd = k + 1; /* "0." in front */
-    put_digits(m, nd, o);
-    o += nd - k;
-    uint32_t frac; /* the k digits after the point, which move up by one */
-    memcpy(&frac, o, 4);
-    if (!k)
-        frac = '0';
-    *o = '.';
-    memcpy(o + 1, &frac, 4);
-    o += 1 + (k ? k : 1);
-    *o = 0;
-    return (int)(o - out);
+    size_t at = neg;
+    st1(o, 0, '-');
+    put_last(o, at, w, nd);
+    at += (size_t)(nd - k); /* the whole digits */
+    if (!k) {
+        st4(o, at, '.' | '0' << 8);
+        at += 2;
+    } else {
+        st1(o, at, '.');
+        put_last(o, at + 1, w, k); /* the k after the point, again */
+        at += 1 + (size_t)k;
+    }
+    st1(o, at, 0);
+    return (int)at;
 }
 
 /* put_scaled of u / 1000 (u < 10^8) less its trailing zeros, from one
  * word of digits: the whole digits (one at least), the point, and the
  * three after it without the zeros at their end ("0" when all are). */
-static int put_milli(bool neg, uint32_t u, char *out)
+static int put_milli(dst o, bool neg, uint32_t u)
 {
     int w = count_digits(u);
     if (w < 4)
         w = 4;                                       /* "0.xyz" */
     uint64_t dw = digits8(u) >> (8 * (8 - w));       /* the w digits, first in the low byte */
-    uint32_t frac = (uint32_t)(dw >> (8 * (w - 3))); /* the last three */
+    uint32_t frac = (uint32_t)(dw >> (8 * (w - 3))); /* the last three, and a zero byte */
     uint32_t z = frac ^ 0x303030;                    /* zero bytes where '0' */
     int k = z ? 3 - (__builtin_clz(z) - 8) / 8 : 0;  /* digits after the point that count */
-    char *o = out;
-    *o = '-';
-    o += neg;
-    memcpy(o, &dw, 8);
-    o += w - 3;
-    *o = '.';
+    size_t at = neg;
+    st1(o, 0, '-');
+    st8(o, at, dw);
+    at += (size_t)w - 3;
     if (!k) {
         frac = '0';
         k = 1;
     }
-    memcpy(o + 1, &frac, 4);
-    o += 1 + k;
-    *o = 0;
-    return (int)(o - out);
+    st1(o, at, '.');
+    st4(o, at + 1, frac);
+    at += 1 + (size_t)k;
+    st1(o, at, 0);
+    return (int)at;
 }
 
 /* |d| = m / 10^k for the least such 0 <= k <= 3, when |d| * 1000 < 2^50:
@@ -205,7 +271,7 @@ static int put_milli(bool neg, uint32_t u, char *out)
  * conversely a quotient that equals d gives its least k once its zeros are
  * dropped. 0 when there is none, -1 when it cannot tell (|d| * 1000 >= 2^50
  * but |d| < 1e15: format_fixed then). */
-static int format_fixed3(double d, char *out)
+static int format_fixed3(double d, dst out)
 {
     double a = fabs(d), t = a * 1000;
     if (!(a >= 1e-4 && t < 0x1p50))
@@ -215,17 +281,17 @@ static int format_fixed3(double d, char *out)
         return 0;
     uint64_t u = (uint64_t)(int64_t)m; /* (m < 2^50) */
     if (u < 100000000)
-        return put_milli(d < 0, (uint32_t)u, out);
+        return put_milli(out, d < 0, (uint32_t)u);
     int k = 3;
     for (; k > 0 && u % 10 == 0; k--)
         u /= 10;
-    return put_scaled(d < 0, u, k, out);
+    return put_scaled(out, d < 0, u, k);
 }
 
 /* The same for 1e-4 <= |d| < 1e15 and k <= 3, by trying each k: m / 10^k
  * is one correctly rounded division, so equality means strtod reads the
  * text back as d. 0 when no k does. */
-static int format_fixed(double d, char *out)
+static int format_fixed(double d, dst out)
 {
     double a = fabs(d), p10 = 1;
     if (!(a >= 1e-4 && a < 1e15))
@@ -235,7 +301,7 @@ static int format_fixed(double d, char *out)
         if (m >= 9007199254740992.0)
             return 0;
         if (m / p10 == a)
-            return put_scaled(d < 0, (uint64_t)m, k, out);
+            return put_scaled(out, d < 0, (uint64_t)m, k);
     }
     return 0;
 }
@@ -287,44 +353,41 @@ static bool reads_back64(uint64_t m, uint64_t scale, uint64_t dist, bool below)
     return twice < scale || (twice == scale && !(m & 1));
 }
 
-/* %g's fixed notation of q * 10^(x - p + 1) (q of p digits, -4 <= x < p),
- * trailing zeros dropped, and ".0" after an integer; out has room for 48
- * bytes. */
-static int put_fixed(bool neg, uint64_t q, int p, int x, char *out)
+/* %g's fixed notation of q * 10^(x - p + 1) (q > 0 of p digits, -4 <= x <
+ * p <= 17), trailing zeros dropped, and ".0" after an integer, at o
+ * (writing at most 28 bytes); its length. */
+static int put_fixed(dst o, bool neg, uint64_t q, int p, int x)
 {
-    char dg[32] = {0};
-    put_digits(q, p, dg);
-    int nd = p;
-    while (nd > 1 && dg[nd - 1] == '0')
-        nd--;
-    char *o = out;
-    *o = '-';
-    o += neg;
+    uint64_t w[3];
+    digits_of(q, w);
+    int nd = p - trailing_zeros(w); /* the digits that count */
+    size_t at = neg;
+    st1(o, 0, '-');
     if (x < 0) {
-        memcpy(o, "0.000000", 8); /* "0." and -x - 1 zeros (the rest is overwritten) */
-        o += 1 - x;
-        memcpy(o, dg, 24); /* nd of them count */
-        o += nd;
+        st8(o, at, 0x3030303030302e30ull); /* "0.000000": "0." and -x - 1 zeros */
+        at += (size_t)(1 - x);
+        put_last(o, at, w, p); /* nd of them count */
+        at += (size_t)nd;
     } else {
-        memcpy(o, dg, 24); /* the x + 1 whole digits count */
-        o += x + 1;
-        *o = '.';
+        put_last(o, at, w, p); /* the x + 1 whole digits count */
+        at += (size_t)x + 1;
         if (nd > x + 1) {
-            memcpy(o + 1, dg + x + 1, 16); /* the nd - x - 1 after the point count */
-            o += nd - x;
+            st1(o, at, '.');
+            put_last(o, at + 1, w, p - x - 1); /* the nd - x - 1 after the point count */
+            at += (size_t)(nd - x);
         } else {
-            o[1] = '0';
-            o += 2;
+            st4(o, at, '.' | '0' << 8);
+            at += 2;
         }
     }
-    *o = 0;
-    return (int)(o - out);
+    st1(o, at, 0);
+    return (int)at;
 }
 
 /* format_exact's loop when s <= 59, on num = q * 2^s + r (r < 2^s) split
  * once: r and the bounds stay below 2^63, and ten times num is
  * 10q + (10r >> s) whole and (10r mod 2^s) over. */
-static int exact_digits64(bool neg, uint64_t m, int s, int e, uint64_t q0, uint64_t r0, char *out)
+static int exact_digits64(dst out, bool neg, uint64_t m, int s, int e, uint64_t q0, uint64_t r0)
 {
     const uint64_t one = (uint64_t)1 << s, half = one >> 1;
     for (int p = 15; p <= 17; p++) { /* q0 * 2^s + r0 = m * 10^(p - 1 - e) */
@@ -339,7 +402,7 @@ static int exact_digits64(bool neg, uint64_t m, int s, int e, uint64_t q0, uint6
         if (x >= p)
             return 0;
         if (p == 17 || reads_back64(m, pow10_u64[p - 1 - e], up ? one - r : r, !up))
-            return put_fixed(neg, q, p, x, out);
+            return put_fixed(out, neg, q, p, x);
         r0 *= 10;
         q0 = q0 * 10 + (r0 >> s);
         r0 &= one - 1;
@@ -354,7 +417,7 @@ static int exact_digits64(bool neg, uint64_t m, int s, int e, uint64_t q0, uint6
  * midpoints between d and its neighbours that decide what strtod reads back
  * all fit in 128-bit integers. 0 when %g would write an exponent (|d|
  * rounds up to 1e15 at 15 digits). */
-static int format_exact(double d, char *out)
+static int format_exact(double d, dst out)
 {
     double a = fabs(d);
     uint64_t bits;
@@ -375,8 +438,8 @@ static int format_exact(double d, char *out)
             break;
     }
     if (s <= 59) /* |d| >= 2^-7: the rest is 64-bit arithmetic */
-        return exact_digits64(d < 0, m, s, e, (uint64_t)(num >> s),
-                              (uint64_t)num & (((uint64_t)1 << s) - 1), out);
+        return exact_digits64(out, d < 0, m, s, e, (uint64_t)(num >> s),
+                              (uint64_t)num & (((uint64_t)1 << s) - 1));
     u128 one = (u128)1 << s, half = one >> 1;
     for (int p = 15; p <= 17; p++, num *= 10) { /* num = m * 10^(p - 1 - e) = a * that * 2^s */
         uint64_t q = (uint64_t)(num >> s);
@@ -391,7 +454,7 @@ static int format_exact(double d, char *out)
         if (x >= p)
             return 0;
         if (p == 17 || reads_back(m, pow10_u128[p - 1 - e], up ? one - r : r, !up))
-            return put_fixed(d < 0, q, p, x, out);
+            return put_fixed(out, d < 0, q, p, x);
     }
     return 0;
 }
@@ -405,38 +468,42 @@ static bool format_printf(double d, int prec, char *out, int *len)
     return strtod(out, NULL) == d;
 }
 
-/* The definition itself, for what the ways above leave. */
+/* The definition itself, for what the ways above leave: into out (48 bytes
+ * of room), with ".0" after an integer. */
 static int format_slow(double d, char *out)
 {
     int len = 0;
     int prec = d != 0 && fabs(d) < DBL_MIN ? 1 : 15; /* subnormals carry fewer digits */
     while (!format_printf(d, prec, out, &len) && prec < 17)
         prec++;
+    if (!strpbrk(out, ".eni")) { /* an integer: make it read as a DOUBLE */
+        memcpy(out + len, ".0", 3);
+        len += 2;
+    }
     return len;
 }
 
 /* ---- the text of a double ---- */
 
-/* d's text into out (48 bytes of room). */
-static int format(double d, char *out)
+/* d's text at o (VG_DTOA_ROOM bytes of room); its length. */
+static int format(double d, dst o)
 {
     if (!isfinite(d)) {
-        memcpy(out, "null", 5);
+        st8(o, 0, 0x6c6c756e); /* "null" */
         return 4;
     }
-    int len = format_fixed3(d, out); /* money, counts, most short decimals */
+    int len = format_fixed3(d, o); /* money, counts, most short decimals */
     if (len < 0)
-        len = format_fixed(d, out);
+        len = format_fixed(d, o);
     if (len > 0)
         return len;
     double a = fabs(d);
-    if (a >= 1e-4 && a < 1e15 && (len = format_exact(d, out)) > 0)
+    if (a >= 1e-4 && a < 1e15 && (len = format_exact(d, o)) > 0)
         return len;
+    char out[48] = {0};
     len = format_slow(d, out);
-    if (!strpbrk(out, ".eni")) { /* an integer: make it read as a DOUBLE */
-        memcpy(out + len, ".0", 3);
-        len += 2;
-    }
+    memcpy(o.a, out, VG_DTOA_ROOM);
+    memcpy(o.b, out, VG_DTOA_ROOM);
     return len;
 }
 
@@ -456,10 +523,7 @@ static _Thread_local memo memos[MEMO_SIZE];
 /* A double that is not in its memo slot m: formatted, and put there. */
 static __attribute__((noinline)) int format_into(double d, uint64_t bits, memo *m, char *buf)
 {
-    char out[48] = {0};
-    int len = format(d, out);
-    memcpy(buf, out, VG_DTOA_ROOM);
-    memcpy(m->text, out, VG_DTOA_ROOM);
+    int len = format(d, (dst){buf, m->text});
     m->bits = bits;
     m->len = (uint32_t)len;
     return len;

@@ -34,23 +34,24 @@ static const char *const env_names[] = {NULL, "payload", "topic", "partition", "
 
 /* One entry of the key table. */
 typedef struct key_slot {
-    uint64_t pat[2];  /* `"name":` zero-padded to 16 bytes, when plen > 0 */
+    uint64_t pat[2];  /* `"name":` zero-padded to 16 bytes, when plen > 0 (else a pattern
+                         that text never matches) */
     uint64_t mask[2]; /* 0xFF over the bytes of pat that belong to it */
     uint32_t plen;    /* length of `"name":`, or 0 when it is longer than 16 */
     const char *name; /* key text (borrowed from the schema), NULL for an empty slot */
     uint32_t len;     /* strlen(name) */
     int32_t col;      /* column index, or -1 for an envelope-only key */
     uint8_t env;      /* ENV_* when the key also means something in an envelope */
-    uint32_t next;    /* slot of the key that followed this one last time, or NO_SLOT */
+    uint32_t next;    /* slot of the key that followed this one last time, or none */
 } key_slot;
-
-#define NO_SLOT UINT32_MAX
 
 struct vg_decoder {
     const vg_schema *schema; /* borrowed */
-    key_slot *slots;         /* open addressing, linear probing */
+    key_slot *slots;         /* open addressing, linear probing; then one more, `none` */
     uint32_t mask;           /* number of slots - 1 (a power of two) */
-    uint32_t first;          /* slot of the first key of the last object, or NO_SLOT */
+    uint32_t none;           /* mask + 1: the slot past the table, whose pattern text never
+                                matches, for "no key" (a guess read_key needs not test) */
+    uint32_t first;          /* slot of the first key of the last object, or none */
     bool envelope;           /* the last event came in an envelope */
     int32_t partition;       /* its partition, or -1 */
     int64_t offset;          /* its offset, or -1 */
@@ -197,7 +198,7 @@ static key_slot *key_add(vg_decoder *d, const char *name)
         i = (i + 1) & d->mask;
     }
     key_slot *e = &d->slots[i];
-    *e = (key_slot){{0, 0}, {0, 0}, 0, name, (uint32_t)n, -1, ENV_NONE, NO_SLOT};
+    *e = (key_slot){{0, 0}, {0xFF, 0}, 0, name, (uint32_t)n, -1, ENV_NONE, d->none};
     if (n + 3 <= 16) {
         unsigned char pat[16] = {0}, ones[16] = {0};
         pat[0] = '"';
@@ -219,14 +220,15 @@ vg_decoder *vg_decoder_new(const vg_schema *s)
     uint32_t nslots = 16;
     while (nslots < 4 * (s->ncols + 4))
         nslots *= 2;
-    d->slots = vg_calloc(VG_MEM_IO, nslots, sizeof *d->slots);
+    d->slots = vg_calloc(VG_MEM_IO, nslots + 1, sizeof *d->slots);
     if (!d->slots) {
         vg_free(d);
         return NULL;
     }
     d->schema = s;
     d->mask = nslots - 1;
-    d->first = NO_SLOT;
+    d->none = d->first = nslots;
+    d->slots[nslots].mask[0] = 0xFF; /* (pat 0: text at a key starts with '"') */
     for (uint32_t c = 0; c < s->ncols; c++) {
         key_slot *e = key_add(d, s->cols[c].name);
         if (e->col < 0) /* a repeated column name: the first one gets the value */
@@ -274,20 +276,36 @@ static inline const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* First '"', '\\' or control character in [p, end), or end. */
-static inline const char *find_special(const char *p, const char *end)
-{
 #ifdef __SSE2__
+/* A bit per byte of the 16 at p that is '"', '\\' or a control character. */
+static inline unsigned special_bits(const char *p)
+{
     const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
     const __m128i ctl = _mm_set1_epi8(0x1F);
+    __m128i x = _mm_loadu_si128((const __m128i *)p);
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x)); /* x <= 0x1F */
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* First '"', '\\' or control character in [p, end), or end; the text
+ * starts at base (the last bytes before end are read 16 at once, from
+ * end - 16, when the text has 16). */
+static inline const char *find_special(const char *p, const char *end, const char *base)
+{
+#ifdef __SSE2__
     for (; end - p >= 16; p += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)p);
-        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash));
-        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x)); /* x <= 0x1F */
-        int bits = _mm_movemask_epi8(m);
+        unsigned bits = special_bits(p);
         if (bits)
-            return p + __builtin_ctz((unsigned)bits);
+            return p + __builtin_ctz(bits);
     }
+    if (p < end && end - base >= 16) { /* (end - 16 < p) */
+        unsigned bits = special_bits(end - 16) >> (p - (end - 16));
+        return bits ? p + __builtin_ctz(bits) : end;
+    }
+#else
+    (void)base;
 #endif
     for (; p < end; p++) {
         unsigned char c = (unsigned char)*p;
@@ -302,7 +320,7 @@ static inline const char *find_special(const char *p, const char *end)
 static __attribute__((noinline)) const char *scan_string_rest(scan *s, const char *p, bool *esc)
 {
     *esc = false;
-    for (;; p = find_special(p, s->end)) {
+    for (;; p = find_special(p, s->end, s->base)) {
         if (p == s->end)
             return json_fail(s, p, "unterminated string");
         if (*p == '"')
@@ -331,7 +349,7 @@ static __attribute__((noinline)) const char *scan_string_rest(scan *s, const cha
  * string has escapes. Most strings have none, and take only this part. */
 static inline const char *scan_string(scan *s, const char *p, bool *esc)
 {
-    p = find_special(p, s->end);
+    p = find_special(p, s->end, s->base);
     if (p < s->end && *p == '"') {
         *esc = false;
         return p;
@@ -425,16 +443,14 @@ static void number_into(scan *s, uint32_t col, const vg_jnum *num, const jtext *
     }
 }
 
-/* Store the (unescaped) string t[0..n) into column col; g is the string
- * as written, for reasons. */
-static void string_into(scan *s, uint32_t col, const char *t, size_t n, const jtext *g)
+/* string_into's ways other than a STRING column's. */
+static __attribute__((noinline)) void string_into_other(scan *s, uint32_t col, const char *t,
+                                                        size_t n, const jtext *g)
 {
     vg_type t_col = s->d->schema->cols[col].type;
     vg_value *v = &s->row[col];
     if (n > UINT32_MAX) {
         col_fail(s, "column '%s': string too long", col_name(s, col));
-    } else if (t_col == VG_T_STRING) {
-        *v = vg_str(t, (uint32_t)n);
     } else if (t_col == VG_T_TIMESTAMP) {
         if (vg_ts_parse(t, n, &v->u.i) == 0) {
             v->null = 0;
@@ -455,6 +471,19 @@ static void string_into(scan *s, uint32_t col, const char *t, size_t n, const jt
         else
             mismatch(s, col, g);
     }
+}
+
+/* Store the (unescaped) string t[0..n) into column col; the string as
+ * written is raw[0..rawn), for reasons. */
+static inline void string_into(scan *s, uint32_t col, const char *t, size_t n, const char *raw,
+                               size_t rawn)
+{
+    if (s->d->schema->cols[col].type == VG_T_STRING && n <= UINT32_MAX) {
+        s->row[col] = vg_str(t, (uint32_t)n); /* (most strings) */
+        return;
+    }
+    jtext g = {"string", raw, rawn};
+    string_into_other(s, col, t, n, &g);
 }
 
 static const char *skip_value(scan *s, const char *p, int depth);
@@ -481,8 +510,7 @@ static const char *decode_value(scan *s, const char *p, uint32_t col, int depth)
         const char *text = p + 1;
         if (esc && !(text = unescape(s, p + 1, n, &n)))
             return NULL;
-        jtext g = {"string", p + 1, (size_t)(q - p - 1)};
-        string_into(s, col, text, n, &g);
+        string_into(s, col, text, n, p + 1, (size_t)(q - p - 1));
         return q + 1;
     }
     case 'n':
@@ -600,8 +628,7 @@ static const char *read_key(scan *s, const char *p, uint32_t guess, key_slot *pr
                             key_slot **slot)
 {
     vg_decoder *d = s->d;
-    if (guess != NO_SLOT && d->slots[guess].plen && s->end - p >= 16 &&
-        pattern_at(&d->slots[guess], p)) {
+    if (s->end - p >= 16 && pattern_at(&d->slots[guess], p)) { /* (none never matches) */
         *slot = &d->slots[guess];
         return p + d->slots[guess].plen;
     }
@@ -613,7 +640,7 @@ static const char *read_key(scan *s, const char *p, uint32_t guess, key_slot *pr
     if (esc && !(k = unescape(s, k, n, &n)))
         return NULL;
     key_slot *e = *slot = key_find(d, k, n);
-    uint32_t at = e ? (uint32_t)(e - d->slots) : NO_SLOT;
+    uint32_t at = e ? (uint32_t)(e - d->slots) : d->none;
     if (prev)
         prev->next = at;
     else if (first)
@@ -653,12 +680,13 @@ static const char *parse_event(scan *s, const char *p, int depth, envelope *env)
     if (p < s->end && *p == '}')
         return p + 1;
     key_slot *slot = NULL;
+    uint32_t guess = s->d->first;
     for (bool first = true;; first = false) {
         if (p == s->end || *p != '"')
             return json_fail(s, p, "expected a key");
-        uint32_t guess = first ? s->d->first : slot ? slot->next : NO_SLOT;
         if (!(p = read_key(s, p, guess, slot, first, &slot)))
             return NULL;
+        guess = slot ? slot->next : s->d->none;
         const char *v = p = skip_ws(p, s->end);
         if (p == s->end)
             return json_fail(s, p, "expected a value");

@@ -78,6 +78,9 @@ typedef struct mctx {
     vg_buf *out;
     const char *name; /* the metric being written */
     int rc;           /* -1 once an append failed */
+    vg_op_over_stats *over; /* per node, the OVER operators' figures: walked once a scrape
+                               (a walk visits every key), NULL until the first use */
+    bool over_failed;       /* ... could not be allocated: no state figures */
 } mctx;
 
 static void put(mctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -214,18 +217,34 @@ static void per_op_rows(mctx *c, int which)
 static void w_op_in(mctx *c) { per_op_rows(c, 0); }
 static void w_op_out(mctx *c) { per_op_rows(c, 1); }
 
+/* The OVER operators' figures, walked on the scrape's first use. */
+static const vg_op_over_stats *over_stats(mctx *c)
+{
+    if (c->over || c->over_failed)
+        return c->over;
+    c->over = vg_calloc(VG_MEM_OTHER, c->plan->nnodes ? c->plan->nnodes : 1, sizeof *c->over);
+    c->over_failed = !c->over;
+    for (uint32_t i = 0; c->over && i < c->plan->nnodes; i++) {
+        const vg_op *op = vg_dag_op(c->dag, i);
+        if (op->kind == &vg_op_over_kind)
+            vg_op_over_stats_get(op, &c->over[i]);
+    }
+    return c->over;
+}
+
 /* Keys (which = 0) or bytes (1) of the operators whose kind tells them (OVER). */
 static void per_op_state(mctx *c, int which)
 {
     char l[400];
-    for (uint32_t i = 0; c->dag && i < c->plan->nnodes; i++) {
-        const vg_op *op = vg_dag_op(c->dag, i);
-        if (op->kind != &vg_op_over_kind)
+    const vg_op_over_stats *st = c->dag ? over_stats(c) : NULL;
+    if (c->dag && !st)
+        c->rc = -1;
+    for (uint32_t i = 0; st && i < c->plan->nnodes; i++) {
+        if (vg_dag_op(c->dag, i)->kind != &vg_op_over_kind)
             continue;
-        vg_op_over_stats s;
-        vg_op_over_stats_get(op, &s);
+        const vg_op_over_stats *s = &st[i];
         sample_u64(c, node_labels(c->plan->nodes[i], l, sizeof l),
-                   which ? (uint64_t)(s.key_bytes + s.row_bytes) : s.partitions);
+                   which ? (uint64_t)(s->key_bytes + s->row_bytes) : s->partitions);
     }
 }
 static void w_state_keys(mctx *c) { per_op_state(c, 0); }
@@ -351,13 +370,14 @@ static const metric metrics[] = {
 
 int vg_metrics_write(const vg_metrics *m, const vg_plan *plan, vg_dag *dag, vg_buf *out)
 {
-    mctx c = {m, plan, dag, out, NULL, 0};
+    mctx c = {m, plan, dag, out, NULL, 0, NULL, false};
     size_t mark = out->len;
     for (size_t i = 0; i < sizeof metrics / sizeof metrics[0] && !c.rc; i++) {
         c.name = metrics[i].name;
         put(&c, "# HELP %s %s\n# TYPE %s %s\n", c.name, metrics[i].help, c.name, metrics[i].type);
         metrics[i].write(&c);
     }
+    vg_free(c.over);
     if (c.rc)
         out->len = mark;
     return c.rc;

@@ -26,6 +26,23 @@
 
 /* ---- hashing ---- */
 
+/* The n < 8 bytes at s as the low bytes of a word (little-endian; the
+ * rest zero), from loads of fixed sizes (a memcpy of a variable size is a
+ * call). */
+static inline uint64_t tail_word(const unsigned char *s, size_t n)
+{
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4); /* bytes n - 4 .. n - 1: the top n - 4 are new */
+        return lo | ((uint64_t)hi >> (8 * (8 - n))) << 32;
+    }
+    if (!n)
+        return 0;
+    return (uint64_t)s[0] | (uint64_t)s[n / 2] << (8 * (n / 2)) |
+           (uint64_t)s[n - 1] << (8 * (n - 1));
+}
+
 uint64_t over_hash(const void *p, size_t n)
 {
     const unsigned char *s = p;
@@ -35,8 +52,7 @@ uint64_t over_hash(const void *p, size_t n)
         h = (h ^ w) * 0x9e3779b97f4a7c15ull;
         h ^= h >> 29;
     }
-    w = 0;
-    memcpy(&w, s, n);
+    w = tail_word(s, n);
     h = (h ^ w) * 0x9e3779b97f4a7c15ull;
     h ^= h >> 32;
     h *= 0xd6e8feb86659fd93ull;
@@ -65,6 +81,17 @@ int over_key_append(const over_state *st, vg_buf *b, int32_t partition, const vg
     const vg_plan_node *n = st->node;
     const vg_column *cols = n->inputs[0]->schema.cols;
     const uint32_t *keys = n->u.over.keys, nkeys = n->u.over.nkeys;
+    const vg_value *v1 = nkeys == 1 ? &row[keys[0]] : NULL;
+    if (v1 && !v1->null && v1->len <= 16 && cols[keys[0]].type == VG_T_STRING &&
+        b->cap - b->len > 32) { /* the common key, one short string: what the loops below do */
+        char *d = b->p + b->len;
+        memcpy(d, &partition, sizeof partition);
+        d[4] = 1;
+        memcpy(d + 5, &v1->len, 4);
+        copy_short(d + 9, v1->u.s, v1->len);
+        b->len += 9 + v1->len;
+        return 0;
+    }
     size_t need = sizeof partition;
     for (uint32_t i = 0; i < nkeys; i++) {
         const vg_value *v = &row[keys[i]];

@@ -45,9 +45,11 @@ static inline void step(over_state *st, char *states, const char *rec, uint64_t 
         nomem(err);
 }
 
-/* over_step's body (inline in this file's loops). */
-static inline void step_frame(over_state *st, const over_frame *f, char *states, const char *rec,
-                              bool add, bool small, vg_error *err)
+/* over_step's body (inline in this file's loops: a call's saving and
+ * restoring of registers costs as much as a step). */
+static inline __attribute__((always_inline)) void step_frame(over_state *st, const over_frame *f,
+                                                             char *states, const char *rec,
+                                                             bool add, bool small, vg_error *err)
 {
     uint32_t n = f->nstate + (small ? f->nsmall : 0);
     if (!n)
@@ -110,8 +112,10 @@ void over_size_changed(over_state *st, over_part *p, uint32_t fi, vg_error *err)
 }
 
 /* over_shrink's body, given the frame, its states and whether it is big. */
-static inline void shrink_frame(over_state *st, over_part *p, uint32_t fi, const over_frame *f,
-                                char *states, bool big, int64_t t, vg_error *err)
+static inline __attribute__((always_inline)) void shrink_frame(over_state *st, over_part *p,
+                                                               uint32_t fi, const over_frame *f,
+                                                               char *states, bool big, int64_t t,
+                                                               vg_error *err)
 {
     over_pos *ps = &p->pos[fi];
     uint32_t end = p->head + p->n;
@@ -173,7 +177,7 @@ static void evict_range(over_state *st, over_part *p, uint32_t fi, const over_fr
     bool big = over_big(p, fi), left = false;
     do {
         if (ps->head >= ps->lo) { /* still in the running frame */
-            over_step(st, f, states, over_rec(st, p, ps->head), false, big, err);
+            step_frame(st, f, states, over_rec(st, p, ps->head), false, big, err);
             ps->lo++;
             left = true;
         }
@@ -381,21 +385,12 @@ static bool small_best_double(const over_state *st, const over_part *p, const ov
     return have;
 }
 
-/* A SMALL aggregate over the records [from, end), read from them: as its
- * state would give it (MIN and MAX: the newest of equal values). */
-static void small_result(const over_state *st, const over_part *p, const over_agg *a, uint32_t from,
-                         uint32_t end, vg_value *out)
+/* small_result of MIN or MAX of a type other than DOUBLE. */
+static __attribute__((noinline)) void small_best(const over_state *st, const over_part *p,
+                                                 const over_agg *a, uint32_t from, uint32_t end,
+                                                 vg_value *out)
 {
-    if (a->scan == 2) {
-        *out = vg_int(small_distinct(st, p, a, from, end));
-        return;
-    }
     vg_type t = a->call->argt[0];
-    if (t == VG_T_DOUBLE) {
-        double best;
-        *out = small_best_double(st, p, a, from, end, &best) ? vg_double(best) : vg_null();
-        return;
-    }
     uint32_t s = a->slot[0];
     bool have = false;
     *out = vg_null();
@@ -409,6 +404,22 @@ static void small_result(const over_state *st, const over_part *p, const over_ag
             *out = v;
         have = true;
     }
+}
+
+/* A SMALL aggregate over the records [from, end), read from them: as its
+ * state would give it (MIN and MAX: the newest of equal values). */
+static inline __attribute__((always_inline)) void small_result(const over_state *st,
+                                                               const over_part *p,
+                                                               const over_agg *a, uint32_t from,
+                                                               uint32_t end, vg_value *out)
+{
+    double best;
+    if (a->scan == 2)
+        *out = vg_int(small_distinct(st, p, a, from, end));
+    else if (a->call->argt[0] != VG_T_DOUBLE)
+        small_best(st, p, a, from, end, out);
+    else
+        *out = small_best_double(st, p, a, from, end, &best) ? vg_double(best) : vg_null();
 }
 
 void over_result(const over_state *st, const over_part *p, const over_frame *f, const over_agg *a,
@@ -441,8 +452,11 @@ void over_result(const over_state *st, const over_part *p, const over_frame *f, 
         *out = vg_null();
 }
 
-void over_results(over_state *st, const over_part *p, uint32_t fi, const char *states,
-                  uint32_t from, uint32_t end, bool big)
+/* over_results' body (inline in over_arrive). */
+static inline __attribute__((always_inline)) void results_frame(over_state *st, const over_part *p,
+                                                                uint32_t fi, const char *states,
+                                                                uint32_t from, uint32_t end,
+                                                                bool big)
 {
     const over_frame *f = &st->frames[fi];
     const over_agg *a = &st->aggs[f->first], *stop = a + f->naggs;
@@ -468,6 +482,12 @@ void over_results(over_state *st, const over_part *p, uint32_t fi, const char *s
     }
 }
 
+void over_results(over_state *st, const over_part *p, uint32_t fi, const char *states,
+                  uint32_t from, uint32_t end, bool big)
+{
+    results_frame(st, p, fi, states, from, end, big);
+}
+
 void over_arrive(over_state *st, over_part *p, const char *rec, int64_t t, vg_error *err)
 {
     uint32_t end = p->head + p->n;
@@ -481,6 +501,6 @@ void over_arrive(over_state *st, over_part *p, const char *rec, int64_t t, vg_er
         shrink_frame(st, p, fi, f, states, big, t, err);
         if (f->has_small)
             over_size_changed(st, p, fi, err);
-        over_results(st, p, fi, states, over_frame_from(f, p, fi), end, over_big(p, fi));
+        results_frame(st, p, fi, states, over_frame_from(f, p, fi), end, over_big(p, fi));
     }
 }

@@ -78,6 +78,15 @@ static double from_bits(uint64_t b)
     return d;
 }
 
+/* 10^i - 1 (0 <= i < 20): i nines. */
+static uint64_t pow10_u64_minus1(int i)
+{
+    uint64_t p = 1;
+    while (i-- > 0)
+        p *= 10;
+    return p - 1;
+}
+
 static void test_cases(void)
 {
     CHECK_STR(text(0.0), "0.0");
@@ -228,11 +237,68 @@ static void test_integers(void)
     CHECK_INT(vg_dtoa_i64(INT64_MIN, got), 20);
 }
 
+/* No function writes past VG_DTOA_ROOM bytes, whichever way a value takes
+ * (a canary after the room stays), and memo hits give the same text. */
+static void test_room(void)
+{
+    static const double values[] = {0.0,
+                                    -0.0,
+                                    5.0,
+                                    -3.25,
+                                    0.05,
+                                    1234.5,
+                                    -99999.999,
+                                    0.0001,
+                                    -0.00012345678901234567,
+                                    123456789012.345,
+                                    -987654321098765.4,
+                                    999999999999999.9,
+                                    1e15,
+                                    -1e16,
+                                    1e21,
+                                    1e-7,
+                                    140.84666666666666,
+                                    -1220.1299999999999,
+                                    0.1 + 0.2,
+                                    5e-324,
+                                    -2.2250738585072014e-308,
+                                    1.7976931348623157e308,
+                                    0.30000000000000004,
+                                    NAN,
+                                    -INFINITY,
+                                    4503599627370495.5};
+    unsigned char buf[VG_DTOA_ROOM + 16];
+    int bad = 0;
+    for (int pass = 0; pass < 2; pass++) { /* the second pass finds them in the memo */
+        for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+            char want[48];
+            reference(values[i], want);
+            memset(buf, 0xA5, sizeof buf);
+            int n = vg_dtoa_double(values[i], (char *)buf);
+            for (size_t k = VG_DTOA_ROOM; k < sizeof buf; k++)
+                bad += buf[k] != 0xA5;
+            bad += (size_t)n != strlen(want) || strcmp((char *)buf, want) != 0;
+        }
+    }
+    for (int i = 0; i < 64; i++) {
+        uint64_t u = i < 20 ? pow10_u64_minus1(i) : next();
+        memset(buf, 0xA5, sizeof buf);
+        int n = vg_dtoa_i64(-(int64_t)(u >> 1), (char *)buf);
+        for (size_t k = VG_DTOA_ROOM; k < sizeof buf; k++)
+            bad += buf[k] != 0xA5;
+        char want[32];
+        bad += n != snprintf(want, sizeof want, "%" PRId64, -(int64_t)(u >> 1)) ||
+               memcmp(buf, want, (size_t)n) != 0;
+    }
+    CHECK_INT(bad, 0);
+}
+
 int main(void)
 {
     RUN(test_cases);
     RUN(test_edges);
     RUN(test_random);
     RUN(test_integers);
+    RUN(test_room);
     return CHECK_DONE();
 }
