@@ -50,6 +50,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tally import check, finish  # noqa: E402
+
 API = (2, 5, 0)  # kafka-python cannot detect the mock's version right
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PAYMENTS = os.path.join(REPO, "pipelines", "payments")
@@ -77,20 +80,6 @@ POINTS = {"turn-logged": 15, "sink-handed": 15, "file-written": 40, "ckpt-flushe
 ASYNC_POINTS = {"ckpt-handed": 3, "ckpt-mid": 3, "ckpt-written": 3, "ckpt-committed": 3}
 
 JOBS = int(os.environ.get("CRASH_JOBS", "2"))  # scenarios at a time (each its own topics)
-
-passed = failed = 0
-lock = threading.Lock()
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    with lock:
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-            print(f"FAIL {name}" + (f": {detail}" if detail else ""), flush=True)
-
 
 def wait_for(what, cond, timeout=30.0, step=0.002):
     """Poll cond() until it returns a true value (returned) or time runs out."""
@@ -528,8 +517,7 @@ def main():
         check("broker: clean stop", rc == 0, f"exit {rc}")
         shutil.rmtree(ctx.tmp, ignore_errors=True)
     print(f"crash test: {time.monotonic() - t0:.1f} s", flush=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -37,22 +37,13 @@ import time
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tally import check, finish  # noqa: E402
+
 API = (2, 5, 0)  # kafka-python cannot detect the mock's version right
 VIGIL = os.path.abspath(sys.argv[1])
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PAYMENTS_LOG = os.path.join(REPO, "pipelines", "payments", "data", "payments.jsonl")
-
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f": {detail}" if detail else ""))
-
 
 def wait_for(what, cond, timeout=20.0, step=0.02):
     """Poll cond() until it returns a true value (returned) or time runs out."""
@@ -307,10 +298,9 @@ def test_restart(b, tmp, before):
     p = subprocess.Popen([VIGIL, "run", d], stderr=log)
     want = len(before) + len(more)
     try:
-        got = wait_for("every decision", lambda: (lambda g: g if len(g) >= want else None)(
+        wait_for("every decision", lambda: (lambda g: g if len(g) >= want else None)(
             consume_all(b.boot, "decisions", want, timeout=2)), 30, 0.2)
     except TimeoutError as e:
-        got = []
         check("restart: decisions", False, str(e))
     p.send_signal(signal.SIGTERM)
     rc = p.wait(30)
@@ -366,10 +356,9 @@ def test_idle(b, tmp):
     log = open(os.path.join(tmp, "idle.err"), "w")
     p = subprocess.Popen([VIGIL, "run", d, "--idle-timeout", "300ms"], stderr=log)
     try:
-        got = wait_for("nine windows", lambda: (lambda g: g if len(g) >= 9 else None)(
+        wait_for("nine windows", lambda: (lambda g: g if len(g) >= 9 else None)(
             consume_all(b.boot, "windows", 9, timeout=1)), 30, 0.2)
     except TimeoutError as e:
-        got = []
         check("idle: windows fire", False, str(e))
     p.send_signal(signal.SIGTERM)
     rc = p.wait(30)
@@ -460,8 +449,7 @@ def main():
         check("broker: clean stop", rc == 0 and "dev-broker: stopped" in rest, f"{rc} {rest}")
         check("broker: ready file removed", not os.path.exists(b.ready))
         subprocess.run(["rm", "-rf", tmp])
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":
