@@ -6,7 +6,7 @@
 #   make demo     run pipelines/payments over its recorded log
 #   make bench    benchmarks, written to docs/BENCHMARKS.md
 #   make fuzz     run the libFuzzer targets for FUZZ_SECONDS each (default 60)
-#   make soak     exactly-once through SOAK (default 500) random kill -9 scenarios (~11 min)
+#   make soak     exactly-once through SOAK (default 500) random kill -9 scenarios (~20 min)
 #   make docs     regenerate the generated reference pages in docs/
 #   make format   clang-format every source file
 #   make clean    remove every build directory
