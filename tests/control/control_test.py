@@ -47,9 +47,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "fault"))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from crash_test import Broker, wait_for  # noqa: E402  (the dev broker, the deadline polls)
+from broker import Broker, wait_for  # noqa: E402  (the dev broker, the deadline polls)
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
 from tally import check, finish, same  # noqa: E402
 
@@ -296,7 +295,7 @@ def plan_lines(log, why, since):
 def live(b, tmp, producer):
     p = Pipeline(tmp, "live", b.boot, decisions=True, control=True)
     for t in (p.topic, p.ktopic, p.ctl):
-        b.control(f"topic {t} 1")
+        b.must(f"topic {t} 1")
     ctl = KafkaProducer(bootstrap_servers=b.boot, api_version=API)
 
     def command(obj):
@@ -447,7 +446,7 @@ def live(b, tmp, producer):
 def edits(b, tmp, producer):
     p = Pipeline(tmp, "edits", b.boot, decisions=False)
     for t in (p.topic, p.ktopic):
-        b.control(f"topic {t} 1")
+        b.must(f"topic {t} 1")
     p.start(crash="reload-swapped")
     p.produce(producer)  # events 0..9, v1
     since = len(p.log())

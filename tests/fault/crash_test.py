@@ -37,14 +37,11 @@ import json
 import os
 import random
 import re
-import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -52,6 +49,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from tally import check, finish  # noqa: E402
+from broker import Broker, wait_for  # noqa: E402  (the dev broker, deadline polls)
 
 API = (2, 5, 0)  # kafka-python cannot detect the mock's version right
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -80,79 +78,6 @@ POINTS = {"turn-logged": 15, "sink-handed": 15, "file-written": 40, "ckpt-flushe
 ASYNC_POINTS = {"ckpt-handed": 3, "ckpt-mid": 3, "ckpt-written": 3, "ckpt-committed": 3}
 
 JOBS = int(os.environ.get("CRASH_JOBS", "2"))  # scenarios at a time (each its own topics)
-
-def wait_for(what, cond, timeout=30.0, step=0.002):
-    """Poll cond() until it returns a true value (returned) or time runs out."""
-    end = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(step)  # a polling interval, not a synchronisation
-
-
-def free_port():
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port < 65535:
-            return port
-    raise RuntimeError("no free port")
-
-
-class Broker:
-    """`vigil dev-broker` in its own process, driven through stdin/stdout."""
-
-    def __init__(self, vigil, tmp, topics):
-        self.ready = os.path.join(tmp, "broker.ready")
-        args = [vigil, "dev-broker", "--port", str(free_port()), "--ready-file", self.ready]
-        for t in topics:
-            args += ["--topic", t]
-        self.p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=open(os.path.join(tmp, "broker.err"), "w"))
-        self.buf = b""
-        self.lock = threading.Lock()
-        self.boot = wait_for("the ready file", self._ready, 10).strip()
-        self.line(5)  # "dev-broker: listening on ..."
-
-    def _ready(self):
-        if self.p.poll() is not None:
-            raise RuntimeError(f"dev-broker exited with {self.p.returncode}")
-        try:
-            with open(self.ready) as f:
-                return f.read()
-        except FileNotFoundError:
-            return None
-
-    def line(self, timeout=10):
-        end = time.monotonic() + timeout
-        while b"\n" not in self.buf:
-            left = end - time.monotonic()
-            if left <= 0 or not select.select([self.p.stdout], [], [], left)[0]:
-                raise TimeoutError("no answer from dev-broker")
-            chunk = os.read(self.p.stdout.fileno(), 4096)
-            if not chunk:
-                raise RuntimeError("dev-broker closed its output")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.decode()
-
-    def control(self, cmd):
-        with self.lock:
-            self.p.stdin.write((cmd + "\n").encode())
-            self.p.stdin.flush()
-            answer = self.line()
-        if not answer.startswith("ok"):
-            raise RuntimeError(f"dev-broker: {cmd}: {answer}")
-        return answer
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        return self.p.wait(30)
-
 
 # ---- the input ----
 
@@ -198,7 +123,7 @@ class Scenario:
         os.makedirs(os.path.join(self.dir, "out"))
         self.topics = {s: f"{name}.{s}" for s, n in SINKS.items() if n}
         for s, t in self.topics.items():
-            ctx.broker.control(f"topic {t} {SINKS[s]}")
+            ctx.broker.must(f"topic {t} {SINKS[s]}")
         with open(os.path.join(self.dir, "extra.sql"), "w") as f:
             f.write(EXTRA_SQL)
         sql = [os.path.join(PAYMENTS, f) for f in
@@ -324,7 +249,7 @@ def crash_then_finish(ctx, name, crashes, interval="1ms", wait=True):
 def external_kill(ctx, name, ready):
     """kill -9 from outside once ready(sc) says the run has written enough."""
     sc = Scenario(ctx, name)
-    ctx.broker.control("rtt 1 5")  # slower acknowledgements: a run long enough to watch
+    ctx.broker.must("rtt 1 5")  # slower acknowledgements: a run long enough to watch
     p = sc.start()
     try:
         wait_for(f"{name}: output to watch", lambda: p.poll() is not None or ready(sc), 60)
@@ -332,7 +257,7 @@ def external_kill(ctx, name, ready):
         alive = p.poll() is None
         p.send_signal(signal.SIGKILL)
         rc = p.wait()
-        ctx.broker.control("rtt 1 0")
+        ctx.broker.must("rtt 1 0")
     check(f"{name}: killed mid-run", alive and rc == -signal.SIGKILL, f"exit {rc}")
     rc = sc.run()
     check(f"{name}: the restart finishes", rc == 0, f"exit {rc}: {sc.log_text()[-800:]}")
@@ -350,19 +275,19 @@ def broker_down_up(ctx, name):
     """The broker goes down once vigil has written output, and comes back once
     a checkpoint has failed for it; then the run must finish as if nothing happened."""
     sc = Scenario(ctx, name, props=", properties: {reconnect.backoff.max.ms: 200}")
-    ctx.broker.control("rtt 1 5")
+    ctx.broker.must("rtt 1 5")
     p = sc.start()
     try:
         wait_for(f"{name}: output", lambda: p.poll() is not None or
                  sc.file_lines("feature_log") >= 600, 60)
-        ctx.broker.control("rtt 1 0")
-        ctx.broker.control("down 1")
+        ctx.broker.must("rtt 1 0")
+        ctx.broker.must("down 1")
         wait_for(f"{name}: a failed checkpoint", lambda: p.poll() is not None or
                  "checkpoint failed" in sc.log_text(), 60, 0.01)
         ok_down = p.poll() is None
     finally:
-        ctx.broker.control("up 1")
-        ctx.broker.control("rtt 1 0")
+        ctx.broker.must("up 1")
+        ctx.broker.must("rtt 1 0")
     try:
         rc = p.wait(120)
     except subprocess.TimeoutExpired:
@@ -376,13 +301,13 @@ def broker_down_up(ctx, name):
 
 def request_errors(ctx, name):
     """Produce and Fetch requests fail now and then (mock fault injection)."""
-    ctx.broker.control("errors Produce 6 NOT_LEADER_FOR_PARTITION")
-    ctx.broker.control("errors Fetch 2 NOT_LEADER_FOR_PARTITION")
+    ctx.broker.must("errors Produce 6 NOT_LEADER_FOR_PARTITION")
+    ctx.broker.must("errors Fetch 2 NOT_LEADER_FOR_PARTITION")
     try:
         crash_then_finish(ctx, name, ["sink-handed:5"])
     finally:
-        ctx.broker.control("clear Produce")
-        ctx.broker.control("clear Fetch")
+        ctx.broker.must("clear Produce")
+        ctx.broker.must("clear Fetch")
 
 
 def checkpoints_cmd(ctx, name):

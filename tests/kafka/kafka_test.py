@@ -27,9 +27,7 @@ N passed, N failed.
 """
 import json
 import os
-import select
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,87 +37,12 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from tally import check, finish  # noqa: E402
+from broker import Broker, free_port, wait_for  # noqa: E402  (the dev broker)
 
 API = (2, 5, 0)  # kafka-python cannot detect the mock's version right
 VIGIL = os.path.abspath(sys.argv[1])
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PAYMENTS_LOG = os.path.join(REPO, "pipelines", "payments", "data", "payments.jsonl")
-
-def wait_for(what, cond, timeout=20.0, step=0.02):
-    """Poll cond() until it returns a true value (returned) or time runs out."""
-    end = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(step)  # a polling interval, not a synchronisation
-
-
-def free_port():
-    """A loopback port with the one after it also free (nothing listens on them now)."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port < 65535:
-            try:
-                with socket.socket() as s2:
-                    s2.bind(("127.0.0.1", port + 1))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no free port")
-
-
-class Broker:
-    """`vigil dev-broker` in its own process, driven through stdin/stdout."""
-
-    def __init__(self, tmp, port, topics):
-        self.ready = os.path.join(tmp, "broker.ready")
-        args = [VIGIL, "dev-broker", "--port", str(port), "--ready-file", self.ready]
-        for t in topics:
-            args += ["--topic", t]
-        self.p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=open(os.path.join(tmp, "broker.err"), "w"))
-        self.buf = b""
-        self.boot = wait_for("the ready file", lambda: self._ready(), 10).strip()
-        self.first_line = self.line(5)
-
-    def _ready(self):
-        if self.p.poll() is not None:
-            raise RuntimeError(f"dev-broker exited with {self.p.returncode}")
-        try:
-            with open(self.ready) as f:
-                return f.read()
-        except FileNotFoundError:
-            return None
-
-    def line(self, timeout=10):
-        end = time.monotonic() + timeout
-        while b"\n" not in self.buf:
-            left = end - time.monotonic()
-            if left <= 0 or not select.select([self.p.stdout], [], [], left)[0]:
-                raise TimeoutError("no answer from dev-broker")
-            chunk = os.read(self.p.stdout.fileno(), 4096)
-            if not chunk:
-                raise RuntimeError("dev-broker closed its output")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.decode()
-
-    def control(self, cmd):
-        self.p.stdin.write((cmd + "\n").encode())
-        self.p.stdin.flush()
-        return self.line()
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        rc = self.p.wait(30)
-        rest = self.buf.decode() + self.p.stdout.read().decode()
-        return rc, rest
-
 
 def kcat(*args, data=None, timeout=20):
     return subprocess.run(["kcat", *args], input=data, capture_output=True, timeout=timeout)
@@ -422,7 +345,7 @@ def main():
     for attempt in range(3):  # another test may take the free port first
         port = free_port()
         try:
-            b = Broker(tmp, port, topics)
+            b = Broker(VIGIL, tmp, topics, port)
             break
         except RuntimeError:
             if attempt == 2:
@@ -445,7 +368,7 @@ def main():
         except Exception as e:
             check("idle", False, f"{type(e).__name__}: {e}")
     finally:
-        rc, rest = b.stop()
+        rc, rest = b.stop(), b.rest
         check("broker: clean stop", rc == 0 and "dev-broker: stopped" in rest, f"{rc} {rest}")
         check("broker: ready file removed", not os.path.exists(b.ready))
         subprocess.run(["rm", "-rf", tmp])
