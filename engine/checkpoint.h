@@ -70,7 +70,11 @@ typedef struct vg_checkpoint_stats {
     uint32_t nops;       /* operators with state written */
     uint32_t pruned;     /* older checkpoints deleted */
     int64_t snapshot_us; /* serialising the operators (the pipeline waits for it) */
-    int64_t commit_us;   /* the transaction, fsync included */
+    int64_t commit_us;   /* the transaction, fsync included (and, forked, the wait for the
+                            child) */
+    int64_t serialise_us; /* forked: from the fork to the child's exit (0: not forked) */
+    int64_t child_cpu_us; /* forked: the child's CPU time, user and system */
+    int64_t write_us;    /* the store's transaction alone, fsync included */
     int64_t total_us;    /* the whole write */
 } vg_checkpoint_stats;
 
@@ -152,6 +156,14 @@ vg_checkpoint_snap *vg_checkpoint_take_forked(vg_checkpoints *c, vg_dag *d,
  * engine/ckpt_writer.h); c is only read. */
 int vg_checkpoint_commit_to(vg_checkpoints *c, vg_store *st, const vg_checkpoint_snap *s,
                             vg_checkpoint_stats *stats, vg_error *err);
+/* Wait for s's child, if any, and take the operators' bytes it wrote (what
+ * commit does first; a second call does nothing). 0, or -1 with err set as
+ * commit's. */
+int vg_checkpoint_snap_ready(vg_checkpoint_snap *s, vg_error *err);
+/* Replace the position of sink `sink` in s (copied). -1 when out of memory
+ * or when s lists no such sink. */
+int vg_checkpoint_snap_set_position(vg_checkpoint_snap *s, const char *sink,
+                                    const char *position);
 /* The epoch s is to be written as: at least this one (the store takes the
  * pipeline's next when that is larger; stats say which). 0, the default:
  * the next. */

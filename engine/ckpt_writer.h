@@ -28,9 +28,12 @@
 typedef struct vg_ckpt_writer vg_ckpt_writer;
 
 /* Open a connection to the store at path and start the writer thread.
- * NULL with err set (the store's errors, VG_ERR_NOMEM, VG_ERR_IO when the
- * thread cannot start). */
-vg_ckpt_writer *vg_ckpt_writer_start(const char *path, vg_error *err);
+ * With turns_path (the runner's turn log, whose connection has
+ * vg_store_wal_manual), the writer also copies that store's write-ahead log
+ * back into its file about once a second, so that the runner's appends
+ * never sync the disk; NULL: no turn log. NULL with err set (the store's
+ * errors, VG_ERR_NOMEM, VG_ERR_IO when the thread cannot start). */
+vg_ckpt_writer *vg_ckpt_writer_start(const char *path, const char *turns_path, vg_error *err);
 /* Wait for the checkpoint in flight, if any (its outcome is dropped), stop
  * the thread, close the connection and free w; NULL does nothing. */
 void vg_ckpt_writer_stop(vg_ckpt_writer *w);
@@ -39,6 +42,20 @@ void vg_ckpt_writer_stop(vg_ckpt_writer *w);
  * outcome is collected). The writer must be idle (vg_ckpt_writer_busy
  * false). */
 void vg_ckpt_writer_submit(vg_ckpt_writer *w, vg_checkpoints *c, vg_checkpoint_snap *s);
+/* The same, but the commit waits (after the operators' bytes are ready,
+ * before the store's transaction) until vg_ckpt_writer_release gives the
+ * sinks' final positions: the rows of the cut are being delivered while
+ * the state is serialised, and the checkpoint counts only once they are.
+ * A stop while held fails the checkpoint. */
+void vg_ckpt_writer_submit_held(vg_ckpt_writer *w, vg_checkpoints *c, vg_checkpoint_snap *s);
+/* Release a held checkpoint: the positions of the sinks named in
+ * sinks[0..n) replace those taken at the cut (borrowed until the outcome
+ * is collected); or, with fail set, the checkpoint fails with *fail (a
+ * delivery that failed or timed out). Does nothing when nothing is held. */
+void vg_ckpt_writer_release(vg_ckpt_writer *w, const vg_store_sink_pos *sinks, uint32_t n,
+                            const vg_error *fail);
+/* Is a submitted checkpoint waiting for vg_ckpt_writer_release? */
+bool vg_ckpt_writer_held(const vg_ckpt_writer *w);
 /* A descriptor that becomes readable when a checkpoint's outcome is ready
  * (for poll(2): the loop wakes to collect it); collect empties it. Owned by
  * w. */

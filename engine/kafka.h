@@ -324,6 +324,26 @@ int vg_kafka_sink_flush(vg_kafka_sink *s, int timeout_ms, vg_error *err);
 int vg_kafka_sink_commit(vg_kafka_sink *s, int timeout_ms, vg_error *err);
 /* Messages sent and not yet reported. */
 uint64_t vg_kafka_sink_pending(const vg_kafka_sink *s);
+/* Is the sink's producer transactional (a transaction from one
+ * vg_kafka_sink_commit to the next)? A sink whose properties set
+ * `transactional.id` to the empty string is not, even when its opts name
+ * an id. */
+bool vg_kafka_sink_transactional(const vg_kafka_sink *s);
+
+/* A cut without a flush (checkpoints of sinks that are not transactional):
+ * mark notes the messages sent so far (the last of them numbered seq), and
+ * the delivery reports served from then on say when every one of them is
+ * delivered (0 from vg_kafka_sink_mark_state while some are not, 1 then,
+ * with *ends the offset after the last marked message per partition, or
+ * the end before it: valid until the next mark or unmark; -1 with err set
+ * once one failed). Messages sent after the mark do not count. One mark at
+ * a time (a new one replaces it); unmark forgets it. Only messages sent
+ * with a vigil-seq (seq > 0) count. Passing the crash point
+ * "ckpt-delivering" when the first marked message is reported and others
+ * are not yet. */
+void vg_kafka_sink_mark(vg_kafka_sink *s, uint64_t seq);
+int vg_kafka_sink_mark_state(const vg_kafka_sink *s, const int64_t **ends, vg_error *err);
+void vg_kafka_sink_unmark(vg_kafka_sink *s);
 vg_kafka_sink_counts vg_kafka_sink_counts_get(const vg_kafka_sink *s);
 
 #endif

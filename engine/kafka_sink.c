@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "engine/alloc.h"
+#include "engine/crash.h"
 #include "engine/kafka_int.h"
 
 struct vg_kafka_producer {
@@ -59,7 +60,33 @@ struct vg_kafka_sink {
     const vg_config_prop *props; /* the caller's (borrowed), for the read-back consumer */
     uint32_t nprops;
     char *bootstrap;        /* (owned) */
+    bool marked;            /* a cut is marked (vg_kafka_sink_mark) */
+    uint64_t mark_seq;      /* ... the vigil-seq of its last message */
+    uint64_t mark_left;     /* ... its messages not reported yet */
+    bool mark_failed;       /* ... one of them failed */
+    bool mark_reported;     /* ... one of them was reported since the mark */
+    int64_t *mark_ends;     /* ... per partition, the offset after its last delivered one
+                               (nparts entries, allocated with ends) */
 };
+
+static int64_t seq_of(rd_kafka_message_t *m);
+
+/* A delivery report of a message of s counted against its mark. */
+static void mark_report(vg_kafka_sink *s, const rd_kafka_message_t *m)
+{
+    int64_t seq = seq_of((rd_kafka_message_t *)m);
+    if (seq <= 0 || (uint64_t)seq > s->mark_seq || !s->mark_left)
+        return;
+    s->mark_left--;
+    if (m->err)
+        s->mark_failed = true;
+    else if (m->partition >= 0 && m->partition < s->nparts &&
+             m->offset >= s->mark_ends[m->partition])
+        s->mark_ends[m->partition] = m->offset + 1;
+    if (!s->mark_reported && s->mark_left) /* the test hook: the cut's rows partly delivered */
+        vg_crash_point("ckpt-delivering");
+    s->mark_reported = true;
+}
 
 /* One delivery report, from inside rd_kafka_poll or rd_kafka_flush; the
  * message's opaque is its sink. */
@@ -68,6 +95,8 @@ static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     (void)rk;
     (void)opaque;
     vg_kafka_sink *s = m->_private;
+    if (s->marked)
+        mark_report(s, m);
     if (!m->err) {
         s->n.delivered++;
         if (m->partition >= 0 && m->partition < s->nparts && m->offset >= s->ends[m->partition])
@@ -99,8 +128,10 @@ static int read_partitions(vg_kafka_sink *s, vg_error *err)
         rd_kafka_metadata_destroy(md);
     if (!e && s->nparts <= 0)
         e = RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
-    if (!e && !(s->ends = vg_malloc(VG_MEM_IO, (size_t)s->nparts * sizeof *s->ends)))
+    if (!e && !(s->ends = vg_malloc(VG_MEM_IO, 2 * (size_t)s->nparts * sizeof *s->ends)))
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    if (!e)
+        s->mark_ends = s->ends + s->nparts;
     for (int32_t p = 0; !e && p < s->nparts; p++) {
         int64_t low;
         e = rd_kafka_query_watermark_offsets(s->p->h.rk, s->topic, p, &low, &s->ends[p], 10000);
@@ -126,6 +157,34 @@ static int txn_error(vg_kafka_producer *p, rd_kafka_error_t *e, const char *what
     return -1;
 }
 
+/* props[0..n) without `transactional.id` into *out (vg_malloc'd, or NULL
+ * when there is nothing to leave out: *out is props then); *txn_off set
+ * when it is there as the empty string, *txn_on when as an id. -1 when out
+ * of memory. */
+static int without_txn_id(const vg_config_prop *props, uint32_t n, const vg_config_prop **out,
+                          uint32_t *nout, bool *txn_off, bool *txn_on)
+{
+    uint32_t at = n;
+    *out = props, *nout = n, *txn_off = *txn_on = false;
+    for (uint32_t i = 0; i < n; i++)
+        if (strcmp(props[i].key, "transactional.id") == 0)
+            at = i;
+    if (at == n)
+        return 0;
+    *txn_off = !props[at].value[0];
+    *txn_on = !*txn_off;
+    if (*txn_on)
+        return 0; /* an id of the user's own: librdkafka takes it */
+    vg_config_prop *copy = vg_malloc(VG_MEM_IO, (n ? n : 1) * sizeof *copy);
+    if (!copy)
+        return -1;
+    for (uint32_t i = 0, k = 0; i < n; i++)
+        if (i != at)
+            copy[k++] = props[i];
+    *out = copy, *nout = n - 1;
+    return 0;
+}
+
 vg_kafka_producer *vg_kafka_producer_open(const vg_kafka_producer_opts *o, vg_error *err)
 {
     vg_kafka_producer *p = vg_calloc(VG_MEM_IO, 1, sizeof *p);
@@ -136,20 +195,31 @@ vg_kafka_producer *vg_kafka_producer_open(const vg_kafka_producer_opts *o, vg_er
     }
     p->h.log = o->log;
     p->h.log_arg = o->log_arg;
+    const vg_config_prop *props;
+    uint32_t nprops;
+    bool off, on;
+    if (without_txn_id(o->props, o->nprops, &props, &nprops, &off, &on) < 0) {
+        vg_kafka_producer_close(p);
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
     char txn_timeout[24];
     snprintf(txn_timeout, sizeof txn_timeout, "%lld", (long long)o->txn_timeout_ms);
-    p->txn = o->transactional_id != NULL;
+    p->txn = (o->transactional_id != NULL && !off) || on;
     /* (the last two: only when transactional; a NULL key ends the list there) */
     const vg_kafka_kv defs[] = {{"enable.idempotence", "true"},
                                 {"linger.ms", "1"},
                                 {"partitioner", "murmur2_random"},
                                 {"socket.nagle.disable", "true"},
                                 {p->txn ? "transactional.id" : NULL, o->transactional_id},
-                                {o->txn_timeout_ms > 0 ? "transaction.timeout.ms" : NULL,
+                                {p->txn && o->txn_timeout_ms > 0 ? "transaction.timeout.ms"
+                                                                  : NULL,
                                  txn_timeout},
                                 {NULL, NULL}};
     const vg_kafka_kv forced[] = {{"bootstrap.servers", o->bootstrap}, {NULL, NULL}};
-    rd_kafka_conf_t *conf = vg_kafka_conf(&p->h, defs, o->props, o->nprops, forced, err);
+    rd_kafka_conf_t *conf = vg_kafka_conf(&p->h, defs, props, nprops, forced, err);
+    if (props != o->props)
+        vg_free((void *)props);
     if (!conf) {
         vg_kafka_producer_close(p);
         return NULL;
@@ -394,6 +464,28 @@ uint64_t vg_kafka_sink_pending(const vg_kafka_sink *s)
     return s->n.sent - s->n.delivered - s->n.failed;
 }
 
+bool vg_kafka_sink_transactional(const vg_kafka_sink *s) { return s->p->txn; }
+
+void vg_kafka_sink_mark(vg_kafka_sink *s, uint64_t seq)
+{
+    s->marked = s->ends != NULL;
+    s->mark_seq = seq;
+    s->mark_left = vg_kafka_sink_pending(s);
+    s->mark_failed = s->mark_reported = false;
+    for (int32_t p = 0; s->marked && p < s->nparts; p++)
+        s->mark_ends[p] = s->ends[p];
+}
+
+int vg_kafka_sink_mark_state(const vg_kafka_sink *s, const int64_t **ends, vg_error *err)
+{
+    *ends = s->mark_ends;
+    if (s->mark_failed || s->n.failed)
+        return failed(s, err); /* (n.failed counts the marked failure too: -1) */
+    return s->mark_left ? 0 : 1;
+}
+
+void vg_kafka_sink_unmark(vg_kafka_sink *s) { s->marked = false; }
+
 vg_kafka_sink_counts vg_kafka_sink_counts_get(const vg_kafka_sink *s) { return s->n; }
 
 /* ---- reading back what was written ---- */
@@ -425,7 +517,16 @@ static rd_kafka_t *reader(vg_kafka_sink *s, vg_kafka_handle *h, vg_error *err)
                                   {"enable.auto.commit", "false"},
                                   {"enable.partition.eof", "false"},
                                   {NULL, NULL}};
-    rd_kafka_conf_t *conf = vg_kafka_conf(h, NULL, s->props, s->nprops, forced, err);
+    const vg_config_prop *props;
+    uint32_t nprops;
+    bool off, on;
+    if (without_txn_id(s->props, s->nprops, &props, &nprops, &off, &on) < 0) {
+        vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    rd_kafka_conf_t *conf = vg_kafka_conf(h, NULL, props, nprops, forced, err);
+    if (props != s->props)
+        vg_free((void *)props);
     if (!conf || vg_kafka_new(h, RD_KAFKA_CONSUMER, conf, err) < 0)
         return NULL;
     rd_kafka_poll_set_consumer(h->rk);

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/alloc.h"
 #include "engine/clock.h"
@@ -192,24 +193,29 @@ static int start_versions_back(run *r, vg_error *err)
     return run_ckpt_after_change(r, err);
 }
 
-/* The turn log's store, PATH-turns. */
-static int turns_open(run *r, vg_error *err)
+/* The turn log's store, PATH-turns (its path in *path): its appends never
+ * copy the write-ahead log back (a sync of the disk); the checkpoint
+ * writer's thread does. */
+static int turns_open(run *r, char **path, vg_error *err)
 {
-    char *path = vg_arena_printf(r->arena, "%s-turns", r->cfg->state.store);
-    if (!path)
+    if (!(*path = vg_arena_printf(r->arena, "%s-turns", r->cfg->state.store)))
         return nomem(err);
-    return (r->turns = vg_store_open(path, err)) ? 0 : -1;
+    if (!(r->turns = vg_store_open(*path, err)))
+        return -1;
+    return vg_store_wal_manual(r->turns, err);
 }
 
 int run_ckpt_open(run *r, vg_error *err)
 {
     if (!r->st)
         return 0;
+    char *turns = NULL;
     vg_store_ckpt *info = vg_arena_calloc(r->arena, sizeof *info);
     if (!info || run_ckpt_sql_of(r->plan_cfg, &r->sql, err) < 0)
         return nomem(err);
     if (!(r->ckpt = vg_checkpoint_open(r->st, r->cfg->name, r->plan, err)) ||
-        turns_open(r, err) < 0 || !(r->writer = vg_ckpt_writer_start(r->cfg->state.store, err)))
+        turns_open(r, &turns, err) < 0 ||
+        !(r->writer = vg_ckpt_writer_start(r->cfg->state.store, turns, err)))
         return -1;
     vg_checkpoint_set_sql(r->ckpt, r->sql, r->plan_cfg->nsql);
     vg_checkpoint_set_registry(r->ckpt, r->registry);
@@ -308,7 +314,14 @@ int run_ckpt_log_turn(run *r, bool moved, bool *logged, vg_error *err)
     vg_store_turn t = {r->log_epoch, r->turn_seq + 1, r->m->watermark, r->nruns, r->runs};
     vg_error serr;
     vg_error_clear(&serr);
-    if (vg_store_turn_put(r->turns, r->cfg->name, &t, r->opts->sync_full, &serr) < 0) {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = vg_store_turn_put(r->turns, r->cfg->name, &t, r->opts->sync_full, &serr);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    int64_t us = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
+    if (us > r->turn_log_max_us) /* (the checkpoints' timings: the longest append since one) */
+        r->turn_log_max_us = us;
+    if (rc < 0) {
         if (serr.code == VG_ERR_NOMEM)
             return nomem(err);
         return vg_error_set(err, VG_ERR_RUNTIME,

@@ -42,8 +42,10 @@
  * the last one at a stop, those around reloads and activations) are cut
  * and written the same way, waiting for the writer.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "engine/alloc.h"
@@ -53,6 +55,7 @@
 
 #define FLUSH_TURN_MS 1000  /* a checkpoint's flush gives up after this (tried again later) */
 #define FLUSH_STOP_MS 30000 /* ... and the last one's, when stopping */
+#define DELIVER_MS 10000    /* a cut's rows not delivered within this fail its checkpoint */
 
 static int nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
 
@@ -62,6 +65,13 @@ static int64_t now_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The calling thread's page faults so far (copy-on-write after a fork among them). */
+static long thread_faults(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_minflt + ru.ru_majflt : 0;
 }
 
 /* Every assigned source partition's next offset and watermark, in a. */
@@ -82,36 +92,88 @@ static vg_store_offset *offsets(run *r, vg_arena *a, uint32_t *n)
     return out;
 }
 
-/* Cut a checkpoint now: flush and commit the sinks, note their positions
- * and the offsets (kept in r->cut for the group commit), copy the state.
- * The snapshot, or NULL with err set. */
-static vg_checkpoint_snap *cut(run *r, bool final, vg_error *err)
+/* Cut a checkpoint now: flush and commit the sinks (with mark, only mark
+ * those that are not transactional: r->held), note their positions and the
+ * offsets (kept in r->cut for the group commit), copy the state. The
+ * snapshot, or NULL with err set. */
+static vg_checkpoint_snap *cut(run *r, bool final, bool mark, vg_error *err)
 {
     int64_t t0 = now_us();
-    if (run_sinks_commit(r, final ? FLUSH_STOP_MS : FLUSH_TURN_MS, err) < 0)
+    bool marked = false;
+    r->held = false;
+    if (run_sinks_cut(r, mark, final ? FLUSH_STOP_MS : FLUSH_TURN_MS, &marked, err) < 0) {
+        run_sinks_unmark(r);
         return NULL;
-    vg_crash_point("ckpt-flushed"); /* the test hook: delivered, not checkpointed */
+    }
+    vg_crash_point("ckpt-flushed"); /* the test hook: delivered (or marked), not checkpointed */
     int64_t t1 = now_us();
     vg_arena_free(r->cut);
     r->ncut_off = 0;
     uint32_t nsinks = 0, room = vg_dag_nchannels(r->dag) + r->nouts + 2;
     vg_store_sink_pos *sinks = NULL;
     if ((r->cut = vg_arena_new(VG_MEM_STATE, 1024)) &&
-        (r->cut_off = offsets(r, r->cut, &r->ncut_off)))
+        (r->cut_off = offsets(r, r->cut, &r->ncut_off)) &&
+        (r->rel = vg_arena_calloc(r->cut, room * sizeof *r->rel)))
         sinks = vg_arena_calloc(r->cut, room * sizeof *sinks);
-    if (!sinks) {
+    vg_checkpoint_snap *s = NULL;
+    if (!sinks)
         nomem(err);
+    else if (run_sinks_positions(r, r->cut, sinks, &nsinks, err) == 0)
+        s = vg_checkpoint_take_forked(r->ckpt, r->dag, r->cut_off, r->ncut_off, sinks, nsinks,
+                                      err);
+    if (!s) {
+        run_sinks_unmark(r);
         return NULL;
     }
-    if (run_sinks_positions(r, r->cut, sinks, &nsinks, err) < 0)
-        return NULL;
-    vg_checkpoint_snap *s =
-        vg_checkpoint_take_forked(r->ckpt, r->dag, r->cut_off, r->ncut_off, sinks, nsinks, err);
-    if (s)
-        vg_checkpoint_snap_set_epoch(s, r->log_epoch + 1);
+    vg_checkpoint_snap_set_epoch(s, r->log_epoch + 1);
+    r->held = marked;
+    r->held_since_ms = vg_clock_ms();
+    r->cut_end_us = now_us();
     r->cut_flush_us = t1 - t0;
-    r->cut_stall_us = now_us() - t0;
+    r->cut_stall_us = r->cut_end_us - t0;
+    r->cut_first_row_us = -1;
+    r->cut_minflt = thread_faults();
     return s;
+}
+
+/* A held checkpoint (r->held): once its rows are delivered, hand the
+ * writer the marked sinks' final positions; fail it when one failed, or
+ * when they are not delivered within DELIVER_MS. */
+static void release(run *r)
+{
+    if (!r->held)
+        return;
+    uint32_t n = 0;
+    vg_error e;
+    vg_error_clear(&e);
+    int rc = run_sinks_marked(r, r->cut, r->rel, &n, &e);
+    if (rc == 0 && vg_clock_ms() - r->held_since_ms > DELIVER_MS) {
+        rc = vg_error_set(&e, VG_ERR_IO, "the rows of the checkpoint's cut were not delivered "
+                          "within %d ms", DELIVER_MS);
+        e.retriable = true;
+    }
+    if (rc == 0)
+        return;
+    r->held = false;
+    run_sinks_unmark(r);
+    vg_ckpt_writer_release(r->writer, r->rel, n, rc < 0 ? &e : NULL);
+    if (rc > 0)
+        vg_crash_point("ckpt-released"); /* the test hook: delivered, the commit not done */
+}
+
+/* Wait until a held checkpoint is released, serving the delivery reports
+ * (the writer cannot commit it before). */
+static void release_wait(run *r)
+{
+    while (r->held) {
+        uint64_t pending;
+        vg_error e;
+        vg_error_clear(&e);
+        run_sinks_serve(r, &pending, &e); /* (a failure shows in the marks) */
+        release(r);
+        if (r->held)
+            poll(NULL, 0, 1);
+    }
 }
 
 /* Commit the cut's offsets to the consumer groups (monitoring only: the
@@ -149,13 +211,21 @@ static void written(run *r, const vg_checkpoint_stats *st, bool sync)
     r->m->checkpoints++;
     r->m->checkpoint_at_ms = st->created_at;
     r->m->checkpoint_seconds = (double)(r->cut_flush_us + st->total_us) / 1e6;
+    r->cut_faults = thread_faults() - r->cut_minflt;
     if (r->opts->log && r->opts->log_level >= 6)
         fprintf(r->opts->log,
                 "vigil: checkpoint epoch %lld at %lld: the loop stopped %.1f ms (flush %.1f ms, "
-                "snapshot %.1f ms of %llu bytes), the store wrote it in %.1f ms meanwhile\n",
+                "snapshot %.1f ms of %llu bytes), the store wrote it in %.1f ms meanwhile "
+                "(serialised in %.1f ms, %.1f ms of CPU; SQLite %.1f ms); first row after the "
+                "cut %.1f ms; the loop's page faults meanwhile %ld; longest turn-log append "
+                "%.1f ms\n",
                 (long long)st->epoch, (long long)st->created_at, (double)r->cut_stall_us / 1e3,
                 (double)r->cut_flush_us / 1e3, (double)st->snapshot_us / 1e3,
-                (unsigned long long)st->bytes, (double)st->commit_us / 1e3);
+                (unsigned long long)st->bytes, (double)(now_us() - r->cut_end_us) / 1e3,
+                (double)st->serialise_us / 1e3, (double)st->child_cpu_us / 1e3,
+                (double)st->write_us / 1e3, (double)r->cut_first_row_us / 1e3, r->cut_faults,
+                (double)r->turn_log_max_us / 1e3);
+    r->turn_log_max_us = 0;
     vg_crash_point("ckpt-committed"); /* the test hook: checkpointed, group not told */
     vg_error perr;
     vg_error_clear(&perr);
@@ -176,6 +246,10 @@ static int collect(run *r, bool wait, bool final, vg_error *err)
     vg_checkpoint_stats st;
     vg_error cerr;
     vg_error_clear(&cerr);
+    if (wait)
+        release_wait(r);
+    else
+        release(r);
     int rc = r->writer ? vg_ckpt_writer_collect(r->writer, wait, &st, &cerr) : 0;
     if (rc > 0 && st.epoch != r->log_epoch)
         rc = vg_error_set(&cerr, VG_ERR_RUNTIME,
@@ -214,7 +288,7 @@ int run_ckpt_now(run *r, bool final, vg_error *err)
 {
     if (collect(r, true, false, err) < 0)
         return -1;
-    vg_checkpoint_snap *s = cut(r, final, err);
+    vg_checkpoint_snap *s = cut(r, final, false, err);
     if (!s)
         return -1;
     vg_ckpt_writer_submit(r->writer, r->ckpt, s);
@@ -232,7 +306,7 @@ static int start(run *r, vg_error *err)
 {
     vg_error cerr;
     vg_error_clear(&cerr);
-    vg_checkpoint_snap *s = cut(r, false, &cerr);
+    vg_checkpoint_snap *s = cut(r, false, !r->recovering, &cerr);
     if (!s) {
         if (!cerr.retriable) {
             *err = cerr;
@@ -245,7 +319,10 @@ static int start(run *r, vg_error *err)
                  cerr.msg);
         return 0;
     }
-    vg_ckpt_writer_submit(r->writer, r->ckpt, s);
+    if (r->held)
+        vg_ckpt_writer_submit_held(r->writer, r->ckpt, s);
+    else
+        vg_ckpt_writer_submit(r->writer, r->ckpt, s);
     r->log_epoch++; /* the turns after the cut follow the checkpoint being written */
     r->turn_seq = 0;
     vg_crash_point("ckpt-handed"); /* the test hook: cut, handed to the writer, not written */

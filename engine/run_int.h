@@ -111,6 +111,9 @@ typedef struct run_sink {
                                checkpoint) */
     run_tail *tails;        /* Kafka, while recovering: per partition, the rows its topic
                                already holds; NULL otherwise */
+    bool marked;            /* Kafka: the checkpoint being written waits for the delivery
+                               of its rows up to mark_seq (run_sinks_cut) */
+    uint64_t mark_seq;      /* ... seq at that cut */
 } run_sink;
 
 /* A producer shared by the Kafka sinks bound with the same bootstrap
@@ -201,6 +204,16 @@ typedef struct run {
     uint32_t ncut_off;
     int64_t cut_flush_us;        /* ... how long its flush took */
     int64_t cut_stall_us;        /* ... how long the loop stopped for it */
+    int64_t cut_end_us;          /* ... monotonic time the loop went on after it */
+    int64_t cut_first_row_us;    /* ... from then to the first row handed to a sink; -1:
+                                    none yet */
+    long cut_minflt;             /* ... the loop thread's page faults (minor) at its end */
+    long cut_faults;             /* ... and those since, until it was written */
+    int64_t turn_log_max_us;     /* the longest turn-log append since the last cut */
+    bool held;                   /* ... its Kafka sinks were marked, not flushed: the writer
+                                    waits for their rows' delivery (run_ckpt_release) */
+    int64_t held_since_ms;       /* ... since when */
+    vg_store_sink_pos *rel;      /* ... room for the marked sinks' final positions (in cut) */
     vg_store_turn_run *runs;     /* this turn's input cut so far */
     uint32_t nruns;
     uint32_t capruns;                /* room in runs */
@@ -292,6 +305,16 @@ int run_sinks_recovered(run *r, vg_error *err);
 int run_sinks_flush(run *r, int timeout_ms, vg_error *err);
 /* The same, then commit each Kafka sink's transaction (checkpoints). */
 int run_sinks_commit(run *r, int timeout_ms, vg_error *err);
+/* The sinks' part of a checkpoint's cut: with mark, a Kafka sink that is
+ * not transactional is only marked (vg_kafka_sink_mark: *marked set when
+ * one is); the others are committed as run_sinks_commit does. */
+int run_sinks_cut(run *r, bool mark, int timeout_ms, bool *marked, vg_error *err);
+/* The marked sinks' positions once every row of the cut is delivered: 1
+ * with out[0..*n) filled (text in a), 0 while some are not, -1 with err
+ * set when one failed. */
+int run_sinks_marked(run *r, vg_arena *a, vg_store_sink_pos *out, uint32_t *n, vg_error *err);
+/* Forget the marks. */
+void run_sinks_unmark(run *r);
 /* Dead-letter message msg of stream s with reason. */
 int run_dead_letter(run *r, const run_source *s, const vg_kafka_msg *msg, const char *reason,
                     vg_error *err);

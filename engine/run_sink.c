@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/alloc.h"
@@ -664,6 +665,15 @@ static int write_sink(run *r, run_sink *o, vg_buf *b, vg_error *err)
 int run_sinks_drain(run *r, vg_error *err)
 {
     uint32_t n = vg_dag_nchannels(r->dag);
+    if (r->cut_first_row_us < 0) /* (the checkpoints' timings: the first row after a cut) */
+        for (uint32_t i = 0; i < n; i++)
+            if (vg_dag_channel(r->dag, i)->buf.len) {
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                r->cut_first_row_us =
+                    (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - r->cut_end_us;
+                break;
+            }
     for (uint32_t i = 0; i < n; i++)
         if (write_sink(r, &r->outs[r->chan_out[i]], &vg_dag_channel(r->dag, i)->buf, err) < 0)
             return -1;
@@ -698,22 +708,27 @@ int run_sinks_serve(run *r, uint64_t *pending, vg_error *err)
     return 0;
 }
 
+/* A Kafka sink's position: "seq=S ends=E0,E1,...", text in a. */
+static int kafka_position(run_sink *o, uint64_t seq, const int64_t *ends, vg_arena *a,
+                          const char **pos, vg_error *err)
+{
+    int32_t n = vg_kafka_sink_partitions(o->ks);
+    vg_buf b;
+    vg_buf_init(&b, VG_MEM_IO);
+    int bad = vg_buf_printf(&b, "seq=%" PRIu64 " ends=", seq) < 0;
+    for (int32_t i = 0; i < n && !bad; i++)
+        bad = vg_buf_printf(&b, "%s%" PRId64, i ? "," : "", ends[i]) < 0;
+    *pos = bad ? NULL : vg_arena_strndup(a, b.p, b.len);
+    vg_buf_free(&b);
+    return *pos ? 0 : vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+}
+
 /* The position of sink o into *pos (text in a). */
 static int position(run_sink *o, vg_arena *a, const char **pos, vg_error *err)
 {
     *pos = NULL;
-    if (o->ks) {
-        int32_t n = vg_kafka_sink_partitions(o->ks);
-        const int64_t *ends = vg_kafka_sink_ends(o->ks);
-        vg_buf b;
-        vg_buf_init(&b, VG_MEM_IO);
-        int bad = vg_buf_printf(&b, "seq=%" PRIu64 " ends=", o->seq) < 0;
-        for (int32_t i = 0; i < n && !bad; i++)
-            bad = vg_buf_printf(&b, "%s%" PRId64, i ? "," : "", ends[i]) < 0;
-        *pos = bad ? NULL : vg_arena_strndup(a, b.p, b.len);
-        vg_buf_free(&b);
-        return *pos ? 0 : vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    }
+    if (o->ks)
+        return kafka_position(o, o->seq, vg_kafka_sink_ends(o->ks), a, pos, err);
     struct stat sb;
     if (!o->path)
         return 0; /* a standard stream: nothing to go back to */
@@ -774,6 +789,62 @@ int run_sinks_commit(run *r, int timeout_ms, vg_error *err)
             return -1;
     }
     return 0;
+}
+
+int run_sinks_cut(run *r, bool mark, int timeout_ms, bool *marked, vg_error *err)
+{
+    *marked = false;
+    for (uint32_t i = 0; i <= r->nouts; i++) {
+        run_sink *o = nth(r, i);
+        o->marked = false;
+        if (!o->ks)
+            continue;
+        if (mark && !vg_kafka_sink_transactional(o->ks)) {
+            vg_kafka_sink_mark(o->ks, o->seq);
+            o->mark_seq = o->seq;
+            *marked = o->marked = true;
+            continue;
+        }
+        int rc = vg_kafka_sink_commit(o->ks, timeout_ms, err);
+        update_counts(o);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int run_sinks_marked(run *r, vg_arena *a, vg_store_sink_pos *out, uint32_t *n, vg_error *err)
+{
+    *n = 0;
+    for (uint32_t i = 0; i <= r->nouts; i++) {
+        run_sink *o = nth(r, i);
+        const int64_t *ends;
+        int rc = o->marked ? vg_kafka_sink_mark_state(o->ks, &ends, err) : 1;
+        if (rc <= 0)
+            return rc;
+    }
+    for (uint32_t i = 0; i <= r->nouts; i++) {
+        run_sink *o = nth(r, i);
+        const int64_t *ends;
+        const char *pos;
+        if (!o->marked)
+            continue;
+        vg_kafka_sink_mark_state(o->ks, &ends, err);
+        if (kafka_position(o, o->mark_seq, ends, a, &pos, err) < 0)
+            return -1;
+        out[(*n)++] = (vg_store_sink_pos){.sink = o->name, .position = pos, .rows = -1};
+    }
+    return 1;
+}
+
+void run_sinks_unmark(run *r)
+{
+    for (uint32_t i = 0; i <= r->nouts; i++) {
+        run_sink *o = nth(r, i);
+        if (o->marked)
+            vg_kafka_sink_unmark(o->ks);
+        o->marked = false;
+    }
 }
 
 int run_sinks_flush(run *r, int timeout_ms, vg_error *err)

@@ -160,6 +160,16 @@ static int exec_ti(vg_store *st, const char *sql, const char *t, int64_t i, vg_e
     return store_run(st, s, err);
 }
 
+int vg_store_wal_manual(vg_store *st, vg_error *err)
+{
+    return store_exec(st, "PRAGMA wal_autocheckpoint = 0", err);
+}
+
+int vg_store_wal_checkpoint(vg_store *st, vg_error *err)
+{
+    return store_exec(st, "PRAGMA wal_checkpoint(PASSIVE)", err);
+}
+
 int store_begin(vg_store *st, vg_error *err) { return store_exec(st, "BEGIN IMMEDIATE", err); }
 
 int store_sync(vg_store *st, bool full, vg_error *err)

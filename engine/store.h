@@ -114,6 +114,18 @@ void vg_store_set_clock(vg_store *st, vg_store_clock_fn fn, void *arg);
 int vg_store_schema_version(const vg_store *st);
 /* The path the store was opened with (owned by the store), for messages. */
 const char *vg_store_path(const vg_store *st);
+/* Commits on st no longer copy SQLite's write-ahead log back into the
+ * database file when the log grows (wal_autocheckpoint = 0): that copy
+ * syncs the disk, which on a busy disk can stop the committing thread for
+ * tens of milliseconds. Another connection to the same file must then call
+ * vg_store_wal_checkpoint now and then, or the log grows without end.
+ * 0, or -1 with err set. */
+int vg_store_wal_manual(vg_store *st, vg_error *err);
+/* Copy what the write-ahead log holds back into the database file, as far
+ * as no reader needs it, without waiting for any lock (a PASSIVE WAL
+ * checkpoint, syncs included); connections writing meanwhile are not
+ * stopped. 0, or -1 with err set (retriable). */
+int vg_store_wal_checkpoint(vg_store *st, vg_error *err);
 
 /* ==== The model registry ==== */
 

@@ -559,6 +559,12 @@ static void print_gaps(const int64_t *rx, size_t n)
         over += d > 5000000;
     }
     printf("longest_gap_ms %.1f\ngaps_over_5ms %zu\n", (double)longest / 1e6, over);
+    /* each gap over 20 ms with the wall clock at its end, to match with vigil's --verbose log */
+    int64_t mono_to_wall = wall_ms() * 1000000 - now_ns();
+    for (size_t i = 1; i < n; i++)
+        if (rx[i] - rx[i - 1] > 20000000)
+            printf("gap_ms %.1f ending_at_ms %lld\n", (double)(rx[i] - rx[i - 1]) / 1e6,
+                   (long long)((rx[i] + mono_to_wall) / 1000000));
 }
 
 /* Latencies, rates, stalls and losses of the events first..end-1. */

@@ -77,6 +77,13 @@ POINTS = {"turn-logged": 15, "sink-handed": 15, "file-written": 40, "ckpt-flushe
 # turns go on (the default): fewer checkpoints, as one is written at a time
 ASYNC_POINTS = {"ckpt-handed": 3, "ckpt-mid": 3, "ckpt-written": 3, "ckpt-committed": 3}
 
+# crash point -> the N values a run reaches with sinks that are not transactional
+# (transactional.id ""): their checkpoints are cut without a flush and committed once the
+# cut's rows are delivered (ckpt-delivering: some of them reported, not all; ckpt-released:
+# all delivered, the store's transaction not committed)
+NOTXN = ', properties: {transactional.id: ""}'
+NOTXN_POINTS = {"ckpt-delivering": 3, "ckpt-released": 3, "ckpt-mid": 3, "ckpt-written": 3}
+
 JOBS = int(os.environ.get("CRASH_JOBS", "2"))  # scenarios at a time (each its own topics)
 
 # ---- the input ----
@@ -233,9 +240,10 @@ class Ctx:
     pass
 
 
-def crash_then_finish(ctx, name, crashes, interval="1ms", wait=True):
+def crash_then_finish(ctx, name, crashes, interval="1ms", wait=True, props=""):
     """Run with each crash point in turn (each must die by SIGKILL), then to the end."""
-    sc = Scenario(ctx, name, interval, fsync=name.startswith("turn-logged"),  # (the log synced)
+    sc = Scenario(ctx, name, interval, props=props,
+                  fsync=name.startswith("turn-logged"),  # (the log synced)
                   wait=wait)
     for cp in crashes:
         rc = sc.run(cp)
@@ -341,15 +349,20 @@ def scenarios(seed):
         first, again = rnd.randint(6, 14), rnd.randint(1, 5)
         out.append((f"recover-turn-{again}-after-{first}",
                     [f"sink-handed:{first}", f"recover-turn:{again}"], "1h", True))
+    for point, reach in NOTXN_POINTS.items():  # the cut's rows delivered after it
+        n = rnd.randint(1, reach)
+        out.append((f"notxn-{point}-{n}", [f"{point}:{n}"], "1ms", True, NOTXN))
+    for point in ("ckpt-delivering", "ckpt-released"):  # ... while turns go on
+        out.append((f"notxn-async-{point}-1", [f"{point}:1"], "1ms", False, NOTXN))
     return out
 
 
 SOAK_PER_BROKER = 40
 
 
-def soak_one(ctx, name, crashes, interval, wait):
+def soak_one(ctx, name, crashes, interval, wait, props=""):
     try:
-        sc = Scenario(ctx, name, interval, wait=wait)
+        sc = Scenario(ctx, name, interval, props=props, wait=wait)
         for cp in crashes:
             sc.run(cp)  # a point not reached lets the run finish: fine in a soak
         rc = sc.run()
@@ -370,9 +383,12 @@ def soak(rnd, i):
         reach = POINTS.get(point, 3)
         crashes.append(f"{point}:{rnd.randint(1, reach)}")
     interval = rnd.choice(["1ms", "5ms", "20ms", "1h"])
+    notxn = rnd.random() < 0.3  # sinks not transactional: the cut's rows delivered after it
+    if notxn:
+        crashes[-1] = f"{rnd.choice(list(NOTXN_POINTS))}:{rnd.randint(1, 3)}"
     if interval == "1h":  # few checkpoints: only their first passes are reached
         crashes = [c for c in crashes if not c.startswith("ckpt")] or ["turn-logged:3"]
-    return f"soak{i}", crashes, interval, rnd.random() < 0.5
+    return f"soak{i}", crashes, interval, rnd.random() < 0.5, NOTXN if notxn else ""
 
 
 def main():
@@ -417,13 +433,13 @@ def main():
                         f.result()
         else:
             # the crash points, JOBS at a time; then, one by one, what changes the broker
-            def one(n, c, i, w):
+            def one(n, c, i, w, props=""):
                 try:
-                    crash_then_finish(ctx, n, c, i, w)
+                    crash_then_finish(ctx, n, c, i, w, props)
                 except Exception as e:  # a scenario that cannot finish is one failure
                     check(n, False, f"{type(e).__name__}: {e}")
             with ThreadPoolExecutor(JOBS) as pool:
-                for f in [pool.submit(one, n, c, i, w) for n, c, i, w in scenarios(seed)]:
+                for f in [pool.submit(one, *t) for t in scenarios(seed)]:
                     f.result()
             tests = [("kill-on-file", lambda: external_kill(
                           ctx, "kill-on-file", lambda sc: sc.file_lines("feature_log") >= 1000)),

@@ -82,7 +82,7 @@ static void test_writer(void)
     vg_error err;
     vg_error_clear(&err);
     vg_checkpoints *c = st ? vg_checkpoint_open(st, "pay", r.plan, &err) : NULL;
-    vg_ckpt_writer *w = c ? vg_ckpt_writer_start(p, &err) : NULL;
+    vg_ckpt_writer *w = c ? vg_ckpt_writer_start(p, NULL, &err) : NULL;
     CHECK(w != NULL);
     if (!w)
         return;
@@ -133,7 +133,7 @@ static void test_writer_failure(void)
     vg_error err;
     vg_error_clear(&err);
     vg_checkpoints *c = st ? vg_checkpoint_open(st, "pay", r.plan, &err) : NULL;
-    vg_ckpt_writer *w = c ? vg_ckpt_writer_start(p, &err) : NULL;
+    vg_ckpt_writer *w = c ? vg_ckpt_writer_start(p, NULL, &err) : NULL;
     if (!w)
         return;
     feed(&r, 0, 10);
@@ -152,6 +152,67 @@ static void test_writer_failure(void)
     }
     vg_ckpt_writer_stop(w);
     CHECK_STR(raw_sql(p, "SELECT COUNT(*) FROM checkpoints"), "0");
+    vg_checkpoint_close(c);
+    run_close(&r);
+    vg_store_close(st);
+}
+
+/* A held checkpoint waits for its release: then it is written with the
+ * released positions; released with a failure, or stopped while held, it
+ * fails and the store is untouched. */
+static void test_writer_held(void)
+{
+    const char *p = path_in_dir("held.db");
+    vg_store *st = store_open(p);
+    run r;
+    CHECK(opened(&r, pipeline_sql));
+    vg_error err;
+    vg_error_clear(&err);
+    vg_checkpoints *c = st ? vg_checkpoint_open(st, "pay", r.plan, &err) : NULL;
+    vg_ckpt_writer *w = c ? vg_ckpt_writer_start(p, NULL, &err) : NULL;
+    if (!w)
+        return;
+    feed(&r, 0, 10);
+    vg_store_offset off[] = {{"s", "t", 0, 10, 0}};
+    vg_store_sink_pos cut[] = {{"feats", "seq=3 ends=0", -1}, {"dead_letter", "dl", -1}};
+    vg_store_sink_pos final[] = {{"feats", "seq=3 ends=3", -1}};
+    vg_checkpoint_stats stats;
+    vg_checkpoint_snap *s = vg_checkpoint_take_forked(c, r.dag, off, 1, cut, 2, &err);
+    CHECK(s != NULL);
+    if (s) {
+        vg_ckpt_writer_release(w, final, 1, NULL); /* nothing held: ignored */
+        vg_ckpt_writer_submit_held(w, c, s);
+        CHECK(vg_ckpt_writer_held(w));
+        struct pollfd pf = {.fd = vg_ckpt_writer_fd(w), .events = POLLIN};
+        CHECK_INT(poll(&pf, 1, 200), 0); /* not written while held */
+        CHECK_INT(vg_ckpt_writer_collect(w, false, &stats, &err), 0);
+        vg_ckpt_writer_release(w, final, 1, NULL);
+        CHECK(!vg_ckpt_writer_held(w));
+        CHECK_INT(vg_ckpt_writer_collect(w, true, &stats, &err), 1);
+        CHECK_INT(stats.epoch, 1);
+        CHECK(stats.serialise_us > 0 && stats.write_us > 0);
+    }
+    CHECK_STR(raw_sql(p, "SELECT position FROM checkpoint_sinks WHERE sink = 'feats'"),
+              "seq=3 ends=3");
+    /* released with a failure: the checkpoint fails with it */
+    s = vg_checkpoint_take_forked(c, r.dag, off, 1, cut, 2, &err);
+    if (s) {
+        vg_ckpt_writer_submit_held(w, c, s);
+        vg_error fail;
+        vg_error_clear(&fail);
+        vg_error_set(&fail, VG_ERR_IO, "rows not delivered");
+        fail.retriable = true;
+        vg_ckpt_writer_release(w, NULL, 0, &fail);
+        CHECK_INT(vg_ckpt_writer_collect(w, true, &stats, &err), -1);
+        CHECK_STR(err.msg, "rows not delivered");
+        CHECK(err.retriable);
+    }
+    /* stopped while held: no deadlock, nothing written, nothing leaks */
+    s = vg_checkpoint_take_forked(c, r.dag, off, 1, cut, 2, &err);
+    if (s)
+        vg_ckpt_writer_submit_held(w, c, s);
+    vg_ckpt_writer_stop(w);
+    CHECK_STR(raw_sql(p, "SELECT COUNT(*) FROM checkpoints"), "1");
     vg_checkpoint_close(c);
     run_close(&r);
     vg_store_close(st);
@@ -181,6 +242,7 @@ int main(void)
     RUN(test_forked_snapshot);
     RUN(test_writer);
     RUN(test_writer_failure);
+    RUN(test_writer_held);
     RUN(test_crash_hook_threads);
     ckpt_teardown();
     return CHECK_DONE();
