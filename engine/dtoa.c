@@ -214,7 +214,7 @@ int vg_dtoa_i64(int64_t v, char *buf)
 /* The text of m / 10^k (k <= 3, m < 2^53): its digits with a point before
  * the last k, one digit at least on either side ("0.05", "3.0"), at o
  * (writing at most 28 bytes); its length. */
-static int put_scaled(dst o, bool neg, uint64_t m, int k)
+static __attribute__((noinline)) int put_scaled(dst o, bool neg, uint64_t m, int k)
 {
     uint64_t w[3];
     digits_of(m, w);
@@ -485,14 +485,10 @@ static int format_slow(double d, char *out)
 
 /* ---- the text of a double ---- */
 
-/* d's text at o (VG_DTOA_ROOM bytes of room); its length. */
-static int format(double d, dst o)
+/* format's ways after format_fixed3 (len is what it gave: 0 or -1), out
+ * of line: the common case keeps few registers. */
+static __attribute__((noinline)) int format_rest(double d, dst o, int len)
 {
-    if (!isfinite(d)) {
-        st8(o, 0, 0x6c6c756e); /* "null" */
-        return 4;
-    }
-    int len = format_fixed3(d, o); /* money, counts, most short decimals */
     if (len < 0)
         len = format_fixed(d, o);
     if (len > 0)
@@ -505,6 +501,17 @@ static int format(double d, dst o)
     memcpy(o.a, out, VG_DTOA_ROOM);
     memcpy(o.b, out, VG_DTOA_ROOM);
     return len;
+}
+
+/* d's text at o (VG_DTOA_ROOM bytes of room); its length. */
+static inline int format(double d, dst o)
+{
+    if (!isfinite(d)) {
+        st8(o, 0, 0x6c6c756e); /* "null" */
+        return 4;
+    }
+    int len = format_fixed3(d, o); /* money, counts, most short decimals */
+    return len > 0 ? len : format_rest(d, o, len);
 }
 
 /* The texts of the last few doubles formatted, by their bits: a row of

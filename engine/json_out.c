@@ -203,6 +203,10 @@ static inline __attribute__((always_inline)) char *put_value(char *o, vg_type t,
         memcpy(o, "null", 4);
         return o + 4;
     default: /* INT, BIGINT, INTERVAL */
+        if ((uint64_t)v->u.i < 10) { /* (counts, mostly) */
+            *o = (char)('0' + v->u.i);
+            return o + 1;
+        }
         return o + vg_dtoa_i64(v->u.i, o);
     }
 }

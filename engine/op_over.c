@@ -78,7 +78,7 @@ static void nomem(vg_error *err) { vg_error_set(err, VG_ERR_NOMEM, "out of memor
 static void arrive_in_order(over_state *st, over_part *p, int64_t t, vg_error *err)
 {
     char *rec = over_rec(st, p, p->head + p->n);
-    memcpy(rec, st->rec, st->rec_size);
+    over_rec_copy(rec, st->rec, st->rec_size);
     p->n++;
     over_arrive(st, p, rec, t, err);
 }

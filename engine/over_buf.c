@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "engine/over_int.h"
+#include "udf/agg_int.h"
 
 /* ---- hashing ---- */
 
@@ -211,19 +212,6 @@ int64_t over_map_find(const over_state *st, const char *key, uint32_t len, uint6
     }
 }
 
-uint32_t over_warm_mask(const over_state *st, const over_part *p)
-{
-    size_t at = (uintptr_t)p & 63, rs = st->rec_size;
-    uint32_t last = p->head + p->n + 1 < p->cap ? p->head + p->n + 1 : p->cap;
-    size_t front = p->big ? p->rec_off : p->rec_off - (st->states_size - st->hot_size);
-    size_t lines = (at + front + 63) / 64, from = (at + p->rec_off + p->head * rs) / 64;
-    size_t to = (at + p->rec_off + last * rs + 63) / 64;
-    lines = lines < 32 ? lines : 32;
-    to = to < 32 ? to : 32;
-    from = from < to ? from : to;
-    return (uint32_t)(lines | from << 8 | to << 16);
-}
-
 /* Put e's partition in a free slot of map; its slot. */
 static uint32_t map_put(over_ent *map, uint32_t cap, const over_ent *e)
 {
@@ -253,17 +241,28 @@ static int map_grow(over_state *st)
     return 0;
 }
 
+/* A partition's new states. Those of COUNT, SUM and AVG of a DOUBLE
+ * (over_agg.fast) are zeros, as their init makes them, and hold nothing
+ * to destroy. */
 static void init_states(const over_state *st, char *states)
 {
-    for (uint32_t i = 0; i < st->naggs; i++)
-        if (st->aggs[i].has_state)
-            vg_agg_init(st->aggs[i].call, states + st->aggs[i].off);
+    for (uint32_t i = 0; i < st->naggs; i++) {
+        const over_agg *a = &st->aggs[i];
+        if (!a->has_state)
+            continue;
+        if (a->fast == AGG_FAST_COUNT)
+            memset(states + a->off, 0, sizeof(agg_count));
+        else if (a->fast != AGG_FAST_NONE)
+            memset(states + a->off, 0, sizeof(agg_dsum));
+        else
+            vg_agg_init(a->call, states + a->off);
+    }
 }
 
 static void destroy_states(const over_state *st, char *states)
 {
     for (uint32_t i = 0; i < st->naggs; i++)
-        if (st->aggs[i].has_state)
+        if (st->aggs[i].has_state && st->aggs[i].fast == AGG_FAST_NONE)
             vg_agg_destroy(st->aggs[i].call, states + st->aggs[i].off);
 }
 
@@ -550,12 +549,22 @@ static void put_word(char *rec, uint32_t slot, uint64_t w)
     memcpy(rec + 8 + 8 * (size_t)slot, &w, 8);
 }
 
+/* Whether s[0..len) is held inline (up to 8 bytes, zero-padded, not ending
+ * in a zero byte, so that its length reads back): its word into *w. */
+static inline bool inline_string(const char *s, uint32_t len, uint64_t *w)
+{
+    if (len > 8 || (len && s[len - 1] == 0))
+        return false;
+    *w = 0;
+    copy_short((char *)w, s, len);
+    return true;
+}
+
 int over_rec_put_string(over_state *st, char *rec, uint32_t slot, const char *s, uint32_t len,
                         uint64_t *flags)
 {
     uint64_t w = 0;
-    if (len <= 8 && (len == 0 || s[len - 1] != 0)) { /* inline, zero-padded */
-        copy_short((char *)&w, s, len);
+    if (inline_string(s, len, &w)) {
         *flags |= 1ull << st->slots[slot].inl;
     } else {
         over_str *str = over_str_get(st, s, len);
@@ -575,6 +584,7 @@ int over_rec_build(over_state *st, const vg_value *row, int64_t t, vg_eval_ctx *
     for (uint32_t i = 0; i < st->nslots; i++) {
         const over_slot *s = &st->slots[i];
         vg_value v;
+        uint64_t w;
         if (s->col >= 0)
             v = row[s->col];
         else
@@ -584,6 +594,9 @@ int over_rec_build(over_state *st, const vg_value *row, int64_t t, vg_eval_ctx *
             put_word(r, i, 0);
         } else if (s->type != VG_T_STRING) {
             put_word(r, i, (uint64_t)v.u.i);
+        } else if (inline_string(v.u.s, v.len, &w)) { /* (over_rec_put_string's common case) */
+            put_word(r, i, w);
+            flags |= 1ull << s->inl;
         } else if (over_rec_put_string(st, r, i, v.u.s, v.len, &flags) < 0) {
             over_rec_set_flags(st, r, flags);
             release_slots(st, r, i);

@@ -22,20 +22,19 @@
 #include <string.h>
 
 #include "engine/over_int.h"
+#include "udf/agg_int.h"
 
 static void nomem(vg_error *err) { vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
 
 /* ---- adding and retracting ---- */
 
-/* Add rec (whose flags word is flags) to aggregate a's state, or retract
- * it: what vg_agg_add and vg_agg_retract do (a->add and a->retract are
- * the entry's own when the call has no DISTINCT in front). */
-static inline void step(over_state *st, char *states, const char *rec, uint64_t flags,
-                        const over_agg *a, bool add, vg_error *err)
+/* step's call of the entry's add or retract (out of line: the quick steps
+ * of COUNT, SUM and AVG stay small enough to inline). */
+static __attribute__((noinline)) void step_call(over_state *st, char *states, const char *rec,
+                                                uint64_t flags, const over_agg *a, bool add,
+                                                vg_error *err)
 {
     vg_value args[VG_AGG_MAXARGS];
-    if ((flags & a->cmask) != a->cwant)
-        return; /* its FILTER did not hold, or an argument it skips is NULL */
     if (a->word_arg)
         args[0] = vg_int((int64_t)over_rec_word(rec, a->slot[0])); /* (any 8-byte value) */
     else
@@ -43,6 +42,30 @@ static inline void step(over_state *st, char *states, const char *rec, uint64_t 
             args[k] = over_rec_value(st, rec, flags, a->slot[k]);
     if ((add ? a->add : a->retract)(a->call, states + a->off, args) < 0)
         nomem(err);
+}
+
+/* Add rec (whose flags word is flags) to aggregate a's state, or retract
+ * it: what vg_agg_add and vg_agg_retract do (a->add and a->retract are
+ * the entry's own when the call has no DISTINCT in front). COUNT, and SUM
+ * and AVG of a DOUBLE in their common case, are stepped here (a->fast). */
+static inline __attribute__((always_inline)) void step(over_state *st, char *states,
+                                                       const char *rec, uint64_t flags,
+                                                       const over_agg *a, bool add, vg_error *err)
+{
+    if ((flags & a->cmask) != a->cwant)
+        return; /* its FILTER did not hold, or an argument it skips is NULL */
+    if (a->fast == AGG_FAST_COUNT) {
+        ((agg_count *)(void *)(states + a->off))->n += add ? 1 : -1;
+        return;
+    }
+    if (a->fast != AGG_FAST_NONE) { /* SUM or AVG of a DOUBLE: the word is its bits */
+        uint64_t w = over_rec_word(rec, a->slot[0]);
+        double x;
+        memcpy(&x, &w, sizeof x);
+        if (agg_dsum_step_quick((agg_dsum *)(void *)(states + a->off), x, add ? 1 : -1))
+            return;
+    }
+    step_call(st, states, rec, flags, a, add, err);
 }
 
 /* over_step's body (inline in this file's loops: a call's saving and
@@ -98,7 +121,10 @@ static void set_big(over_state *st, over_part *p, uint32_t fi, bool big, vg_erro
     }
 }
 
-void over_size_changed(over_state *st, over_part *p, uint32_t fi, vg_error *err)
+/* over_size_changed's body, inline in this file's loops: most calls change
+ * nothing, and only read what the caller has at hand. */
+static inline __attribute__((always_inline)) void size_changed(over_state *st, over_part *p,
+                                                               uint32_t fi, vg_error *err)
 {
     const over_frame *f = &st->frames[fi];
     uint32_t rows = p->head + p->n - p->pos[fi].lo;
@@ -109,6 +135,11 @@ void over_size_changed(over_state *st, over_part *p, uint32_t fi, vg_error *err)
         set_big(st, p, fi, true, err);
     else if (big && rows == 0)
         set_big(st, p, fi, false, err); /* (the states are empty: as new) */
+}
+
+void over_size_changed(over_state *st, over_part *p, uint32_t fi, vg_error *err)
+{
+    size_changed(st, p, fi, err);
 }
 
 /* over_shrink's body, given the frame, its states and whether it is big. */
@@ -185,7 +216,7 @@ static void evict_range(over_state *st, over_part *p, uint32_t fi, const over_fr
             ps->head_ts = over_rec_ts(over_rec(st, p, ps->head));
     } while (ps->head < end && ps->head_ts < low);
     if (left)
-        over_size_changed(st, p, fi, err);
+        size_changed(st, p, fi, err);
 }
 
 static void evict_frame(over_state *st, over_part *p, uint32_t fi, vg_error *err)
@@ -214,7 +245,7 @@ static void evict_frame(over_state *st, over_part *p, uint32_t fi, vg_error *err
             ps->lo = ps->head; /* UNBOUNDED: lo follows head */
     }
     if (left)
-        over_size_changed(st, p, fi, err);
+        size_changed(st, p, fi, err);
 }
 
 void over_evict(over_state *st, over_part *p, vg_error *err)
@@ -452,6 +483,25 @@ void over_result(const over_state *st, const over_part *p, const over_frame *f, 
         *out = vg_null();
 }
 
+/* The result of aggregate a from its state st when a->fast says how and its
+ * common case holds (udf/agg_int.h): what its result function would give;
+ * false otherwise. */
+static inline bool fast_result(const over_agg *a, const char *st, vg_value *out)
+{
+    double sum;
+    if (a->fast == AGG_FAST_NONE)
+        return false;
+    if (a->fast == AGG_FAST_COUNT) {
+        *out = vg_int(((const agg_count *)(const void *)st)->n);
+        return true;
+    }
+    const agg_dsum *s = (const agg_dsum *)(const void *)st;
+    if (!agg_dsum_value_quick(s, &sum))
+        return false;
+    *out = vg_double(a->fast == AGG_FAST_DSUM ? sum : sum / (double)s->n);
+    return true;
+}
+
 /* over_results' body (inline in over_arrive). */
 static inline __attribute__((always_inline)) void results_frame(over_state *st, const over_part *p,
                                                                 uint32_t fi, const char *states,
@@ -468,7 +518,8 @@ static inline __attribute__((always_inline)) void results_frame(over_state *st, 
             *out = rows;
             break;
         case OVER_RES_STATE:
-            a->result(a->call, states + a->off, out); /* (vg_agg_result's own) */
+            if (!fast_result(a, states + a->off, out))
+                a->result(a->call, states + a->off, out); /* (vg_agg_result's own) */
             break;
         case OVER_RES_SMALL:
             if (!big) {
@@ -500,7 +551,7 @@ void over_arrive(over_state *st, over_part *p, const char *rec, int64_t t, vg_er
         step_frame(st, f, states, rec, true, big, err);
         shrink_frame(st, p, fi, f, states, big, t, err);
         if (f->has_small)
-            over_size_changed(st, p, fi, err);
+            size_changed(st, p, fi, err);
         results_frame(st, p, fi, states, over_frame_from(f, p, fi), end, over_big(p, fi));
     }
 }

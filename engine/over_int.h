@@ -91,7 +91,9 @@ typedef struct over_agg {
        has no DISTINCT in front, else vg_agg_add and vg_agg_retract */
     int (*add)(const vg_agg_call *c, void *st, const vg_value *args);
     int (*retract)(const vg_agg_call *c, void *st, const vg_value *args);
-    uint8_t res; /* how over_results finds its result: OVER_RES_* */
+    uint8_t fast; /* its state and result as agg_fast_kind says (udf/agg_int.h), stepped and
+                     read in line; AGG_FAST_NONE: through add, retract and result */
+    uint8_t res;  /* how over_results finds its result: OVER_RES_* */
     /* OVER_RES_STATE: the entry's own result function (no DISTINCT in front) */
     void (*result)(const vg_agg_call *c, const void *st, vg_value *out);
     vg_agg_call deque; /* SMALL MIN and MAX: the call bound again with fifo
@@ -296,6 +298,25 @@ static inline uint64_t over_rec_word(const char *rec, uint32_t slot)
  * record elsewhere is followed by the next. */
 #define OVER_REC_PAD 8
 
+/* Copy a record of n bytes from s to d, without a call for the common
+ * sizes (8 to 64: two moves of 8, 16 or 32 bytes that overlap); exactly n
+ * bytes are written. */
+static inline void over_rec_copy(char *d, const char *s, size_t n)
+{
+    if (n >= 16 && n <= 32) {
+        memcpy(d, s, 16);
+        memcpy(d + n - 16, s + n - 16, 16);
+    } else if (n > 32 && n <= 64) {
+        memcpy(d, s, 32);
+        memcpy(d + n - 32, s + n - 32, 32);
+    } else if (n >= 8 && n < 16) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else {
+        memcpy(d, s, n);
+    }
+}
+
 static inline uint64_t over_rec_flags(const over_state *st, const char *rec)
 {
     uint64_t w;
@@ -428,7 +449,18 @@ static inline void over_warm(const over_ent *e)
  * frame positions, key and states (not those of SMALL aggregates while no
  * frame is big), and its records from the first to the room after the last
  * (where the next one goes); of its first 32 lines. */
-uint32_t over_warm_mask(const over_state *st, const over_part *p);
+static inline uint32_t over_warm_mask(const over_state *st, const over_part *p)
+{
+    size_t at = (uintptr_t)p & 63, rs = st->rec_size;
+    uint32_t last = p->head + p->n + 1 < p->cap ? p->head + p->n + 1 : p->cap;
+    size_t front = p->big ? p->rec_off : p->rec_off - (st->states_size - st->hot_size);
+    size_t lines = (at + front + 63) / 64, from = (at + p->rec_off + p->head * rs) / 64;
+    size_t to = (at + p->rec_off + last * rs + 63) / 64;
+    lines = lines < 32 ? lines : 32;
+    to = to < 32 ? to : 32;
+    from = from < to ? from : to;
+    return (uint32_t)(lines | from << 8 | to << 16);
+}
 /* The map slot of key (hash h), or -1, as over_map_find, without loading
  * the partition's lines (the caller has started that). */
 int64_t over_map_seek(const over_state *st, const char *key, uint32_t len, uint64_t h);

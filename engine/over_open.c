@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "engine/over_int.h"
+#include "udf/agg_int.h"
 
 static int nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
 
@@ -219,6 +220,9 @@ static void prepare_agg(const over_state *st, over_agg *a)
     a->add = c->distinct ? vg_agg_add : c->agg->add;
     a->retract = c->distinct ? vg_agg_retract : c->agg->retract;
     a->result = c->agg->result;
+    a->fast = (uint8_t)agg_fast_kind(c);
+    if (a->fast != AGG_FAST_COUNT && !a->word_arg)
+        a->fast = AGG_FAST_NONE; /* (a SUM's quick step reads the record's word) */
     if (a->how == OVER_ROWCOUNT)
         a->res = OVER_RES_ROWCOUNT;
     else if ((a->how == OVER_STATE || a->how == OVER_SHARED) && !c->distinct)

@@ -261,10 +261,44 @@ static bool shape_at(const char *s, const char want[8], const char mask[8])
 /* The digit at s. */
 static inline int dig(const char *s) { return *s & 15; }
 
+/* The date of the last timestamp ts_parse_common read, one per thread:
+ * events come in time order, so most have the date of the one before. */
+typedef struct ts_day {
+    uint64_t ymd; /* its bytes "YYYY-MM-" */
+    uint16_t dd;  /* and "DD" */
+    bool set;     /* ymd, dd and ms hold a valid date */
+    int64_t ms;   /* its midnight, in ms since the epoch */
+} ts_day;
+
+static _Thread_local ts_day last_day;
+
+/* Midnight of the valid date "YYYY-MM-DD" at s (its shape checked) into
+ * *ms; false when the month or day is out of range. From last_day when it
+ * is that date, else worked out and kept there. */
+static inline bool ts_day_of(const char *s, int64_t *ms)
+{
+    uint64_t ymd;
+    uint16_t dd;
+    memcpy(&ymd, s, 8);
+    memcpy(&dd, s + 8, 2);
+    if (last_day.set && ymd == last_day.ymd && dd == last_day.dd) {
+        *ms = last_day.ms;
+        return true;
+    }
+    int y = dig(s) * 1000 + dig(s + 1) * 100 + dig(s + 2) * 10 + dig(s + 3);
+    int m = dig(s + 5) * 10 + dig(s + 6), d = dig(s + 8) * 10 + dig(s + 9);
+    if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+        return false;
+    *ms = days_from_civil(y, m, d) * MS_PER_DAY;
+    last_day = (ts_day){ymd, dd, true, *ms};
+    return true;
+}
+
 /* "YYYY-MM-DDTHH:MM:SS.sssZ" (n == 24), the form events mostly carry,
- * without the general parser's steps; false (nothing set) when s is not in
- * exactly that form or the date or time is out of range: the general parser
- * then decides, and where this one answers, it answers the same. */
+ * without the general parser's steps (and its date from last_day, when
+ * the one before had the same); false (nothing set) when s is not in
+ * exactly that form or the date or time is out of range: the general
+ * parser then decides, and where this one answers, it answers the same. */
 static bool ts_parse_common(const char *s, size_t n, int64_t *ms_out)
 {
     static const char want[24] = "0000-00-00T00:00:00.000Z";
@@ -276,14 +310,13 @@ static bool ts_parse_common(const char *s, size_t n, int64_t *ms_out)
     if (n != 24 || !shape_at(s, want, mask) || !shape_at(s + 8, want + 8, mask + 8) ||
         !shape_at(s + 16, want + 16, mask + 16))
         return false;
-    int y = dig(s) * 1000 + dig(s + 1) * 100 + dig(s + 2) * 10 + dig(s + 3);
-    int m = dig(s + 5) * 10 + dig(s + 6), d = dig(s + 8) * 10 + dig(s + 9);
     int hh = dig(s + 11) * 10 + dig(s + 12), mi = dig(s + 14) * 10 + dig(s + 15);
     int ss = dig(s + 17) * 10 + dig(s + 18);
     int frac = dig(s + 20) * 100 + dig(s + 21) * 10 + dig(s + 22);
-    if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m) || hh > 23 || mi > 59 || ss > 59)
+    int64_t day;
+    if (hh > 23 || mi > 59 || ss > 59 || !ts_day_of(s, &day))
         return false;
-    *ms_out = days_from_civil(y, m, d) * MS_PER_DAY + ((hh * 60 + mi) * 60 + ss) * 1000LL + frac;
+    *ms_out = day + ((hh * 60 + mi) * 60 + ss) * 1000LL + frac;
     return true;
 }
 

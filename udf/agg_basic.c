@@ -28,15 +28,7 @@
 /* ---- shared pieces ---- */
 
 /* Neumaier's compensated sum: *s + *c is the running sum. */
-static void comp_add(double *s, double *c, double x)
-{
-    double t = *s + x;
-    if (fabs(*s) >= fabs(x))
-        *c += (*s - t) + x;
-    else
-        *c += (x - t) + *s;
-    *s = t;
-}
+static void comp_add(double *s, double *c, double x) { agg_comp_add(s, c, x); }
 
 static double comp_value(double s, double c) { return isfinite(s) ? s + c : s; }
 
@@ -55,9 +47,7 @@ static int restore_i64(const char **p, const char *end, int64_t *out)
 
 /* ---- COUNT ---- */
 
-typedef struct count_state {
-    int64_t n; /* rows */
-} count_state;
+typedef agg_count count_state; /* (agg_int.h: the OVER frame loop steps it too) */
 
 static int count_check(vg_agg_bind *b)
 {
@@ -124,14 +114,7 @@ typedef struct isum_state {
     uint64_t sum; /* two's complement sum, wrapping */
 } isum_state;
 
-typedef struct dsum_state {
-    int64_t n;           /* rows, infinite and NaN ones included */
-    int32_t pinf, ninf;  /* rows of +Infinity, -Infinity */
-    int32_t nan;         /* rows of NaN */
-    int32_t scale;       /* the sum of the finite values is (s + c) * 2^scale: 0, or
-                            a multiple of DSUM_STEP while it would overflow a double */
-    double s, c;         /* compensated sum of the finite values, scaled */
-} dsum_state;
+typedef agg_dsum dsum_state; /* (agg_int.h: the OVER frame loop steps it too) */
 
 /* How far the scale moves at a time: a running sum of finite doubles
  * that overflows (two rows of 1e308) is held scaled down, so that it comes
@@ -193,21 +176,10 @@ static __attribute__((noinline)) void dsum_step_slow(dsum_state *s, double x, in
     dsum_step(s, x, sign);
 }
 
-/* dsum_step's common case, inline: an unscaled sum, and a finite value
- * whose sum with it is finite (so no infinity, NaN or rescaling is
- * involved); false, changing nothing, otherwise. What it does is exactly
- * what dsum_step would. */
+/* dsum_step's common case, inline (agg_int.h). */
 static inline bool dsum_step_quick(dsum_state *s, double x, int sign)
 {
-    double y = sign > 0 ? x : -x;
-    if (s->scale || !isfinite(y) || !isfinite(s->s + y))
-        return false;
-    s->n += sign;
-    comp_add(&s->s, &s->c, y);
-    /* (after an add a finite value is left: only a retract can empty it) */
-    if (sign < 0 && s->n - s->pinf - s->ninf - s->nan == 0)
-        s->s = s->c = 0; /* no finite value left: start exact again */
-    return true;
+    return agg_dsum_step_quick(s, x, sign);
 }
 
 static inline __attribute__((always_inline)) int sum_step(const vg_agg_call *c, void *st,
@@ -294,6 +266,19 @@ static void avg_result(const vg_agg_call *c, const void *st, vg_value *out)
         int64_t q = (int64_t)((const isum_state *)st)->sum / n; /* truncates toward zero */
         *out = int_of_type(c->ret, (uint64_t)q);
     }
+}
+
+int agg_fast_kind(const vg_agg_call *c)
+{
+    if (c->distinct)
+        return AGG_FAST_NONE;
+    if (c->agg->add == count_add && c->agg->result == count_result)
+        return AGG_FAST_COUNT;
+    if (c->agg->add != sum_add || !is_double(c) || c->ret != VG_T_DOUBLE)
+        return AGG_FAST_NONE;
+    if (c->agg->result == sum_result)
+        return AGG_FAST_DSUM;
+    return c->agg->result == avg_result ? AGG_FAST_DAVG : AGG_FAST_NONE;
 }
 
 /* Bytes: integers u64 rows, u64 sum; DOUBLE u64 rows, u32 +Infinity, -Infinity

@@ -1,13 +1,17 @@
 /*
  * agg_int.h — what the aggregate files share: the entry tables, the check
  * helpers, the value hash map (DISTINCT's value counts, FIRST_VALUE's and
- * LAST_VALUE's per-value chains) and the snapshot byte helpers.
+ * LAST_VALUE's per-value chains) and the snapshot byte helpers; and the
+ * states of COUNT and of a DOUBLE SUM and AVG with their common steps
+ * inline, for the OVER operator's frame loop (agg_fast_kind).
  *
- * Private to udf/agg*.c; operators use agg.h only.
+ * Private to udf/agg*.c, and to engine/over_frame.c and over_open.c for
+ * the quick steps; other operators use agg.h only.
  */
 #ifndef VG_AGG_INT_H
 #define VG_AGG_INT_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,6 +77,70 @@ static inline vg_value agg_hent_value(vg_type t, const agg_hent *e)
     return agg_key_value(t, e->key, e->len);
 }
 size_t agg_hmap_heap_bytes(const agg_hmap *h, vg_type t);
+
+/* ---- quick steps: COUNT, and SUM and AVG of a DOUBLE ---- */
+
+/* The state of COUNT. */
+typedef struct agg_count {
+    int64_t n; /* rows */
+} agg_count;
+
+/* The state of SUM and AVG of a DOUBLE. */
+typedef struct agg_dsum {
+    int64_t n;          /* rows, infinite and NaN ones included */
+    int32_t pinf, ninf; /* rows of +Infinity, -Infinity */
+    int32_t nan;        /* rows of NaN */
+    int32_t scale;      /* the sum of the finite values is (s + c) * 2^scale: 0, or
+                           a multiple of agg_basic.c's DSUM_STEP while it would overflow */
+    double s, c;        /* compensated sum of the finite values, scaled */
+} agg_dsum;
+
+/* Neumaier's compensated sum: *s + *c is the running sum. */
+static inline void agg_comp_add(double *s, double *c, double x)
+{
+    double t = *s + x;
+    if (fabs(*s) >= fabs(x))
+        *c += (*s - t) + x;
+    else
+        *c += (x - t) + *s;
+    *s = t;
+}
+
+/* A DOUBLE SUM's step (sign +1 adds x, -1 retracts it) in its common case:
+ * an unscaled sum, and a finite value whose sum with it is finite (so no
+ * infinity, NaN or rescaling is involved); false, changing nothing,
+ * otherwise (the entry's add or retract does the rest). What it does is
+ * exactly what the entry's step would. */
+static inline bool agg_dsum_step_quick(agg_dsum *s, double x, int sign)
+{
+    double y = sign > 0 ? x : -x;
+    if (s->scale || !isfinite(y) || !isfinite(s->s + y))
+        return false;
+    s->n += sign;
+    agg_comp_add(&s->s, &s->c, y);
+    /* (after an add a finite value is left: only a retract can empty it) */
+    if (sign < 0 && s->n - s->pinf - s->ninf - s->nan == 0)
+        s->s = s->c = 0; /* no finite value left: start exact again */
+    return true;
+}
+
+/* A DOUBLE SUM's value in its common case (some rows, all finite, unscaled)
+ * into *out; false otherwise (the entry's result function tells then). */
+static inline bool agg_dsum_value_quick(const agg_dsum *s, double *out)
+{
+    if (s->n <= 0 || (s->nan | s->pinf | s->ninf | s->scale))
+        return false;
+    *out = isfinite(s->s) ? s->s + s->c : s->s;
+    return true;
+}
+
+/* What a call is to the quick steps: its state is an agg_count
+ * (AGG_FAST_COUNT: COUNT(*) or COUNT(x)) or an agg_dsum (SUM or AVG of a
+ * DOUBLE), it has no DISTINCT, and its result is the count, the sum or the
+ * sum over the count; AGG_FAST_NONE for every other call. Such a state is
+ * all zeros when new (its init makes it so) and has nothing to destroy. */
+enum { AGG_FAST_NONE, AGG_FAST_COUNT, AGG_FAST_DSUM, AGG_FAST_DAVG };
+int agg_fast_kind(const vg_agg_call *c);
 
 /* ---- snapshot bytes: little-endian fixed width, strings length-prefixed ---- */
 
