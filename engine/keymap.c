@@ -10,16 +10,26 @@
 
 int vg_keymap_put_value(vg_buf *b, vg_type t, const vg_value *v)
 {
-    if (vg_buf_putc(b, v->null ? 0 : 1) < 0)
+    /* One reservation for the whole value: this runs for every key of every row. */
+    size_t n = v->null ? 1 : t == VG_T_STRING ? 5 + (size_t)v->len : 9;
+    if (vg_buf_reserve(b, n) < 0)
         return -1;
+    char *p = b->p + b->len;
+    b->len += n;
+    *p = v->null ? 0 : 1;
     if (v->null)
         return 0;
-    if (t == VG_T_STRING)
-        return vg_buf_append(b, &v->len, 4) < 0 || vg_buf_append(b, v->u.s, v->len) < 0 ? -1 : 0;
+    if (t == VG_T_STRING) {
+        memcpy(p + 1, &v->len, 4);
+        if (v->len)
+            memcpy(p + 5, v->u.s, v->len);
+        return 0;
+    }
     vg_value w = *v;
     if (t == VG_T_DOUBLE && w.u.d == 0)
         w.u.d = 0.0; /* -0.0 and 0.0 are one key */
-    return vg_buf_append(b, &w.u.i, 8);
+    memcpy(p + 1, &w.u.i, 8);
+    return 0;
 }
 
 const char *vg_keymap_get_value(const char *p, vg_type t, vg_value *v)

@@ -355,10 +355,8 @@ bool vg_nfa_nullable(const vg_nfa *n) { return n->nullable; }
 
 bool vg_nfa_pattern_nullable(const vg_plan_pattern *p) { return pat_nullable(p); }
 
-int nfa_grow(void **p, uint32_t *cap, uint32_t n, size_t sz)
+int nfa_grow_slow(void **p, uint32_t *cap, uint32_t n, size_t sz)
 {
-    if (n <= *cap)
-        return 0;
     uint64_t c = *cap ? *cap : 2;
     while (c < n)
         c *= 2;

@@ -323,9 +323,15 @@ int64_t nfa_time_at(const vg_nfa_run *r, uint64_t pos);
 /* An empty run (no attempts). NULL when out of memory. */
 vg_nfa_run *nfa_run_alloc(const vg_nfa *n, const vg_nfa_opts *o);
 
-/* Grow *p (of *cap elements of size sz) to hold at least n; 0 or -1
- * (nfa_compile.c). */
-int nfa_grow(void **p, uint32_t *cap, uint32_t n, size_t sz);
+/* nfa_grow when the array must move (nfa_compile.c). */
+int nfa_grow_slow(void **p, uint32_t *cap, uint32_t n, size_t sz);
+
+/* Grow *p (of *cap elements of size sz) to hold at least n; 0 or -1. Inline: the matcher
+ * asks before every thread it adds, and the array is almost always big enough. */
+static inline int nfa_grow(void **p, uint32_t *cap, uint32_t n, size_t sz)
+{
+    return n <= *cap ? 0 : nfa_grow_slow(p, cap, n, sz);
+}
 
 /* The followers not reported yet: how many, and the first. */
 static inline uint32_t nfa_nfw(const vg_nfa_run *r) { return r->more ? r->more->nfw : 0; }

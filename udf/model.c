@@ -72,6 +72,7 @@ void vg_model_free(vg_model *m)
     vg_free(m->roots);
     vg_free(m->depth);
     vg_free(m->class_end);
+    vg_free(m->full);
     vg_free(m->coef);
     vg_free(m);
 }

@@ -26,6 +26,18 @@ typedef struct vg_xgb_node {
                       for a leaf, its own index */
 } vg_xgb_node;
 
+/* One node of a tree padded to a complete binary tree (vg_model.full): the children of node
+ * i are 2i+1 (left) and 2i+2 (right), so no child index is stored; 8 bytes. */
+typedef struct vg_xgb_full {
+    float value;      /* split threshold; the leaf value on the last level */
+    uint32_t feature; /* feature index (0 for a leaf padded down: both its children are it) */
+} vg_xgb_full;
+
+/* The padded copy is made when every tree is at most this deep, and it holds no more than
+ * VG_XGB_FULL_GROWTH times the nodes of the compact trees (plus a little). */
+#define VG_XGB_FULL_DEPTH  10
+#define VG_XGB_FULL_GROWTH 8
+
 #define VG_XGB_LEAF         0x80000000u /* info of a leaf */
 #define VG_XGB_DEFAULT_LEFT 0x40000000u /* a missing value goes left */
 #define VG_XGB_FEATURE_MASK 0x3fffffffu /* the feature index in info */
@@ -49,6 +61,10 @@ struct vg_model {
     uint32_t *roots;            /* ntrees root indices, grouped by class, in tree order (owned) */
     uint32_t *depth;            /* ntrees depths (levels below the root), as roots (owned) */
     uint32_t *class_end;        /* noutputs ends: class c has roots [class_end[c-1], class_end[c]) */
+    uint32_t full_depth;        /* levels below the root of every tree in `full` */
+    vg_xgb_full *full;          /* the trees as roots orders them, each padded to full_depth
+                                   levels ((2 << full_depth) - 1 nodes apiece), for rows with
+                                   no missing feature; NULL when too deep or too large (owned) */
     /* logistic, linear */
     double *coef;     /* nfeatures coefficients (owned) */
     double intercept; /* b */

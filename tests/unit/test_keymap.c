@@ -3,7 +3,8 @@
  * of encoded keys (partition first, NULL flags, 8-byte numbers, length and
  * bytes of strings), equal keys equal bytes, -0.0 and 0.0 one key, NULL
  * apart from the empty string, partitions apart, decoding back, validating
- * snapshot bytes, the hash's exact values, the table (find, add, get,
+ * snapshot bytes, values put across the buffer's growth (and a failed growth
+ * leaving it as it was), the hash's exact values, the table (find, add, get,
  * growth, removal, iteration, clearing, payload alignment), the heap
  * (order, removal, fix), the snapshot reader, and every allocation
  * failing in turn with nothing leaked.
@@ -116,6 +117,46 @@ static void test_valid(void)
     b.p[5] = 9; /* a string longer than the bytes */
     CHECK(!vg_keymap_valid(b.p, len, &schema, all, 3));
     vg_buf_free(&b);
+}
+
+/* Values put one after another across the buffer's growth (its first 256 bytes and
+ * doublings) give the bytes written out by hand; a put whose growth fails returns -1 and
+ * leaves the buffer as it was. */
+static void test_put_value_growth(void)
+{
+    vg_buf b, want;
+    vg_buf_init(&b, VG_MEM_OTHER);
+    vg_buf_init(&want, VG_MEM_OTHER);
+    char s[40];
+    for (int i = 0; i < 200; i++) {
+        uint32_t n = (uint32_t)(i % 40);
+        memset(s, 'a' + i % 26, n);
+        vg_value v = i % 7 == 0 ? vg_null() : i % 3 == 0 ? vg_int(i) : vg_str(s, n);
+        vg_type t = i % 3 == 0 && i % 7 ? VG_T_BIGINT : VG_T_STRING;
+        CHECK_INT(vg_keymap_put_value(&b, t, &v), 0);
+        char flag = !v.null;
+        vg_buf_append(&want, &flag, 1);
+        if (!v.null && t == VG_T_BIGINT)
+            vg_buf_append(&want, &v.u.i, 8);
+        else if (!v.null) {
+            vg_buf_append(&want, &n, 4);
+            vg_buf_append(&want, s, n);
+        }
+    }
+    CHECK(same(&b, &want));
+    CHECK(b.len > 2048);
+    size_t len = b.len;
+    vg_value big = vg_str(s, 40);
+    vg_alloc_fail_at(1, 1);
+    for (int i = 0; i < 200 && b.len + 45 < b.cap; i++) /* fill to the brim, no growth */
+        CHECK_INT(vg_keymap_put_value(&b, VG_T_STRING, &big), 0);
+    len = b.len;
+    CHECK_INT(vg_keymap_put_value(&b, VG_T_STRING, &big), -1);
+    CHECK(vg_alloc_failed());
+    vg_alloc_fail_at(0, 0);
+    CHECK_INT(b.len, len);
+    vg_buf_free(&b);
+    vg_buf_free(&want);
 }
 
 static void test_value_size(void)
@@ -387,6 +428,7 @@ int main(void)
     RUN(test_equal_keys);
     RUN(test_decode);
     RUN(test_valid);
+    RUN(test_put_value_growth);
     RUN(test_value_size);
     RUN(test_hash);
     RUN(test_table);
