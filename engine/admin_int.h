@@ -35,6 +35,10 @@ typedef struct admin_job {
     vg_admin_response *rs;
     bool done;              /* answered (under the lock) */
     struct admin_job *next; /* in the queue */
+    int64_t queued_ns;      /* when the HTTP thread queued it (admin_now_ns) */
+    int64_t taken_ns;       /* when the runner took it */
+    int64_t answered_ns;    /* when the runner had answered it */
+    void *ctx;              /* the route's prepare made it (HTTP thread), or NULL */
 } admin_job;
 
 struct vg_admin {
@@ -70,6 +74,8 @@ struct vg_admin {
        under mu only) */
     int wake_fd;
     atomic_bool signaled;
+    int trace_fd;  /* VIGIL_ADMIN_TRACE's file (a line per request served by the runner), or -1 */
+    void *job_ctx; /* the ctx of the request the runner's page answers now (runner's thread) */
     /* GET /checkpoints, POST /models and /rules: the runner's (runner's thread only) */
     struct vg_store *store;      /* the pipeline's store, or NULL */
     const char *pipeline;        /* its name there */
@@ -87,6 +93,12 @@ struct admin_route {
     const char *doc; /* one line for docs/operations.md */
     bool batch_end;  /* served only when the runner stands between batches (the runner's
                         reload_ready): a reload swaps the DAG */
+    /* Work done on the HTTP thread before the runner's part, so that the runner (and the
+       pipeline) does not pay for it: the request made into a ctx (NULL when out of memory:
+       the page then does the work itself), which the page finds in vg_admin.job_ctx and
+       release frees after. NULL: none. */
+    void *(*prepare)(const vg_admin_request *rq, vg_admin_response *rs);
+    void (*release)(void *ctx);
 };
 
 /* ---- the pages (admin_pages.c) ---- */
@@ -95,6 +107,9 @@ void admin_page_health(vg_admin *a, const vg_admin_request *rq, vg_admin_respons
 void admin_page_metrics(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
 void admin_page_plan(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
 void admin_page_query(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
+/* POST /query's prepare and release: the JSON body parsed on the HTTP thread. */
+void *admin_query_prepare(const vg_admin_request *rq, vg_admin_response *rs);
+void admin_query_release(void *ctx);
 void admin_page_rules(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
 void admin_page_models(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
 void admin_page_checkpoints(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
@@ -111,6 +126,9 @@ void admin_error(vg_admin_response *rs, int status, const char *message);
 /* rs becomes status with err as a JSON object: message, and where err has
  * a position, line, column, length and context (the line and carets). */
 void admin_error_of(vg_admin_response *rs, int status, const vg_error *err);
+
+/* Nanoseconds on the monotonic clock (admin_route.c). */
+int64_t admin_now_ns(void);
 
 /* The route of path, or NULL (admin_route.c). */
 const admin_route *admin_find_route(const char *path);

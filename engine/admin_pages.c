@@ -185,10 +185,66 @@ void admin_page_plan(vg_admin *a, const vg_admin_request *rq, vg_admin_response 
 
 /* ---- /query ---- */
 
-/* The SQL of a /query body: the body itself, or its "sql" member when it
- * is JSON. NULL with rs set to the error. *owned: a copy to free. */
-static const char *query_sql(const vg_admin_request *rq, size_t *len, char **owned,
-                             vg_admin_response *rs)
+/* A /query request: its SQL and the values of its parameters. */
+typedef struct query_req {
+    const char *sql;       /* the body, or the JSON's "sql" (in doc) */
+    size_t len;            /* bytes of sql */
+    json_t *doc;           /* the JSON body (owned), or NULL */
+    vg_live_param *params; /* "params" (owned; strings in doc), or NULL */
+    uint32_t nparams;      /* values in params */
+    bool failed;           /* the request was wrong: the response holds its error */
+} query_req;
+
+#define MAX_PARAMS 16 /* SQLITE_LIMIT_VARIABLE_NUMBER of engine/live_query.c */
+
+/* JSON value v as a query parameter. false when it is not a scalar. */
+static bool param_of(json_t *v, vg_live_param *p)
+{
+    if (json_is_string(v))
+        *p = (vg_live_param){VG_T_STRING,
+                             vg_str(json_string_value(v), (uint32_t)json_string_length(v))};
+    else if (json_is_integer(v))
+        *p = (vg_live_param){VG_T_BIGINT, vg_int(json_integer_value(v))};
+    else if (json_is_real(v))
+        *p = (vg_live_param){VG_T_DOUBLE, vg_double(json_real_value(v))};
+    else if (json_is_boolean(v))
+        *p = (vg_live_param){VG_T_BOOL, vg_bool(json_is_true(v))};
+    else if (json_is_null(v))
+        *p = (vg_live_param){VG_T_NULL, vg_null()};
+    else
+        return false;
+    return true;
+}
+
+/* The "params" of the JSON body into q. 0, or -1 with rs set. */
+static int query_params(json_t *arr, query_req *q, vg_admin_response *rs)
+{
+    char msg[200];
+    size_t n = json_array_size(arr);
+    if (!json_is_array(arr) || n > MAX_PARAMS) {
+        snprintf(msg, sizeof msg, "\"params\" must be an array of at most %d values", MAX_PARAMS);
+        admin_error(rs, 400, msg);
+        return -1;
+    }
+    if (n && !(q->params = vg_calloc(VG_MEM_IO, n, sizeof *q->params))) {
+        nomem(rs);
+        return -1;
+    }
+    q->nparams = (uint32_t)n;
+    for (size_t i = 0; i < n; i++)
+        if (!param_of(json_array_get(arr, i), &q->params[i])) {
+            snprintf(msg, sizeof msg,
+                     "parameter %zu must be a string, a number, true, false or null", i + 1);
+            admin_error(rs, 400, msg);
+            return -1;
+        }
+    return 0;
+}
+
+/* The SQL of a /query body: the body itself, or its "sql" member (and its
+ * "params") when it is JSON. 0, or -1 with rs set to the error; either way
+ * query_req_free(q) after. */
+static int parse_query(const vg_admin_request *rq, query_req *q, vg_admin_response *rs)
 {
     const char *p = rq->body ? rq->body : "";
     size_t n = rq->body_len, i = 0;
@@ -196,29 +252,45 @@ static const char *query_sql(const vg_admin_request *rq, size_t *len, char **own
         i++;
     bool json = (rq->content_type && strncmp(rq->content_type, "application/json", 16) == 0) ||
                 (i < n && p[i] == '{');
-    *owned = NULL;
-    *len = n;
+    *q = (query_req){.sql = p, .len = n};
     if (!json)
-        return p;
+        return 0;
     json_error_t jerr;
-    json_t *doc = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
-    json_t *sql = doc ? json_object_get(doc, "sql") : NULL;
+    q->doc = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *sql = q->doc ? json_object_get(q->doc, "sql") : NULL;
     if (!json_is_string(sql)) {
         char msg[300];
-        if (doc)
+        if (q->doc)
             snprintf(msg, sizeof msg, "the JSON body needs \"sql\": a string");
         else
             snprintf(msg, sizeof msg, "the body is not JSON: %s", jerr.text);
-        json_decref(doc);
         admin_error(rs, 400, msg);
-        return NULL;
+        return -1;
     }
-    *len = json_string_length(sql);
-    *owned = vg_strndup(VG_MEM_IO, json_string_value(sql), *len);
-    json_decref(doc);
-    if (!*owned)
-        nomem(rs);
-    return *owned;
+    q->sql = json_string_value(sql);
+    q->len = json_string_length(sql);
+    json_t *params = json_object_get(q->doc, "params");
+    return params ? query_params(params, q, rs) : 0;
+}
+
+static void query_req_free(query_req *q)
+{
+    vg_free(q->params);
+    json_decref(q->doc);
+}
+
+void *admin_query_prepare(const vg_admin_request *rq, vg_admin_response *rs)
+{
+    query_req *q = vg_calloc(VG_MEM_IO, 1, sizeof *q);
+    if (q)
+        q->failed = parse_query(rq, q, rs) < 0;
+    return q;
+}
+
+void admin_query_release(void *ctx)
+{
+    query_req_free(ctx);
+    vg_free(ctx);
 }
 
 /* The HTTP status of a failed query. */
@@ -236,36 +308,39 @@ static int query_status(const vg_error *err)
     }
 }
 
+/* The page runs on the runner's thread: the body was parsed on the HTTP
+ * thread (admin_query_prepare) unless memory ran out there. */
 void admin_page_query(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs)
 {
-    size_t len;
-    char *owned;
-    const char *sql = query_sql(rq, &len, &owned, rs);
+    query_req own, *q = a->job_ctx;
+    if (!q) {
+        q = &own;
+        q->failed = parse_query(rq, q, rs) < 0;
+    }
     if (a->metrics)
         a->metrics->queries++;
-    if (!sql) {
-        if (a->metrics)
-            a->metrics->query_errors++;
-        return;
-    }
+    if (!q->failed && !a->live) /* a reload could not open the new plan's tables */
+        admin_error(rs, 503, "live tables are not available: out of memory");
     vg_error err;
     vg_error_clear(&err);
-    if (!a->live) { /* a reload could not open the new plan's tables */
-        admin_error(rs, 503, "live tables are not available: out of memory");
-        vg_free(owned);
-        return;
-    }
-    vg_live_attach(a->live, a->dag, a->metrics ? a->metrics->partitions : 1);
-    ok(rs, "application/json");
-    if (vg_live_query(a->live, sql, len, &a->opts.limits, &rs->body, &err) == 0) {
-        if (vg_buf_putc(&rs->body, '\n') < 0)
-            nomem(rs);
-    } else {
+    if (q->failed || !a->live) {
         if (a->metrics)
             a->metrics->query_errors++;
-        admin_error_of(rs, query_status(&err), &err);
+    } else {
+        vg_live_attach(a->live, a->dag, a->metrics ? a->metrics->partitions : 1);
+        ok(rs, "application/json");
+        if (vg_live_query_params(a->live, q->sql, q->len, q->params, q->nparams, &a->opts.limits,
+                                 &rs->body, &err) == 0) {
+            if (vg_buf_putc(&rs->body, '\n') < 0)
+                nomem(rs);
+        } else {
+            if (a->metrics)
+                a->metrics->query_errors++;
+            admin_error_of(rs, query_status(&err), &err);
+        }
     }
-    vg_free(owned);
+    if (q == &own)
+        query_req_free(q);
 }
 
 /* ---- /reload ---- */

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,31 +30,33 @@
 
 static const admin_route routes[] = {
     {"/health", "GET", false, admin_page_health, NULL,
-     "liveness and where the runner stands: {\"status\":\"ok\",\"state\":\"running\",...}", false},
+     "liveness and where the runner stands: {\"status\":\"ok\",\"state\":\"running\",...}", false,
+     NULL, NULL},
     {"/metrics", "GET", true, admin_page_metrics, NULL, "Prometheus text format (version 0.0.4)",
-     false},
+     false, NULL, NULL},
     {"/plan", "GET", true, admin_page_plan, NULL,
-     "the running operator DAG; ?format=text (default), dot or json", false},
+     "the running operator DAG; ?format=text (default), dot or json", false, NULL, NULL},
     {"/query", "POST", true, NULL, admin_page_query,
-     "live state in SQL: the body is one SELECT, or JSON {\"sql\": \"...\"}", false},
+     "live state in SQL: the body is one SELECT, or JSON {\"sql\": \"...\", \"params\": [...]}",
+     false, admin_query_prepare, admin_query_release},
     {"/rules", "GET, POST", true, admin_page_rules, admin_page_rules_post,
      "GET: the active version of every ruleset, with its rules; POST {\"ruleset\": R, "
      "\"version\": N} activates a stored version, {\"ruleset\": R, \"rules\": [...]} stores "
      "and activates new rules (compiled first)",
-     true},
+     true, NULL, NULL},
     {"/models", "GET, POST", true, admin_page_models, admin_page_models_post,
      "GET: every model: its file, type, version, features and outputs; POST {\"model\": M, "
      "\"version\": N} activates a stored version, {\"model\": M, \"path\": FILE} loads a "
      "new one and activates it",
-     true},
+     true, NULL, NULL},
     {"/checkpoints", "GET", true, admin_page_checkpoints, NULL,
      "the checkpoints of the pipeline's store, newest first, with their offsets, sink "
      "positions and versions",
-     false},
+     false, NULL, NULL},
     {"/reload", "POST", true, NULL, admin_page_reload,
      "reload the pipeline's files: the state plan as JSON; body {\"dry_run\": true} only "
      "shows it, {\"confirm\": true} applies one that drops state",
-     true},
+     true, NULL, NULL},
 };
 
 const admin_route *admin_find_route(const char *path)
@@ -172,17 +175,55 @@ static bool unqueue(vg_admin *a, admin_job *job)
     return false;
 }
 
-/* Queue the request for the runner and wait for its answer (HTTP thread). */
-static void on_runner(vg_admin *a, const admin_route *route, const vg_admin_request *rq,
-                      vg_admin_response *rs)
+int64_t admin_now_ns(void)
 {
-    admin_job job = {route, rq, rs, false, NULL};
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* VIGIL_ADMIN_TRACE: where a request served by the runner spent its time. */
+static void trace(const vg_admin *a, const admin_job *job)
+{
+    char line[300];
+    int64_t now = admin_now_ns();
+    int n = snprintf(line, sizeof line, "%s %s wait_us=%.1f run_us=%.1f wake_us=%.1f\n",
+                     job->rq->method, job->rq->path, (job->taken_ns - job->queued_ns) / 1e3,
+                     (job->answered_ns - job->taken_ns) / 1e3, (now - job->answered_ns) / 1e3);
+    if (job->taken_ns && write(a->trace_fd, line, (size_t)n) < 0) {
+        /* a trace is best effort */
+    }
+}
+
+/* Wait for job's answer (lock held): 0, or -1 when it timed out while still
+ * queued (and was taken out of the queue; lock held either way). */
+static int sleep_for(vg_admin *a, admin_job *job)
+{
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += a->opts.wait_ms / 1000;
     until.tv_nsec += (a->opts.wait_ms % 1000) * 1000000;
     if (until.tv_nsec >= 1000000000)
         until.tv_sec++, until.tv_nsec -= 1000000000;
+    bool timed_out = false;
+    while (!job->done) {
+        int rc = timed_out ? pthread_cond_wait(&a->done_cv, &a->mu)
+                           : pthread_cond_timedwait(&a->done_cv, &a->mu, &until);
+        if (rc == ETIMEDOUT && !job->done) {
+            timed_out = true; /* taken by the runner: its answer comes within its limits */
+            if (unqueue(a, job))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Queue the request for the runner and wait for its answer (HTTP thread).
+ * ctx: what the route's prepare made of it, for the runner's page. */
+static void on_runner(vg_admin *a, const admin_route *route, const vg_admin_request *rq,
+                      vg_admin_response *rs, void *ctx)
+{
+    admin_job job = {.route = route, .rq = rq, .rs = rs, .done = false, .ctx = ctx};
     pthread_mutex_lock(&a->mu);
     if (atomic_load(&a->state) == ADMIN_STOPPED) {
         pthread_mutex_unlock(&a->mu);
@@ -194,6 +235,7 @@ static void on_runner(vg_admin *a, const admin_route *route, const vg_admin_requ
     else
         a->head = &job;
     a->tail = &job;
+    job.queued_ns = admin_now_ns();
     atomic_fetch_add(&a->pending, 1);
     pthread_cond_signal(&a->work_cv);
     if (a->wake_fd >= 0 && !atomic_load(&a->signaled)) {
@@ -203,24 +245,17 @@ static void on_runner(vg_admin *a, const admin_route *route, const vg_admin_requ
             /* the counter cannot overflow at one per request: nothing to do */
         }
     }
-    bool timed_out = false;
-    while (!job.done) {
-        int rc = timed_out ? pthread_cond_wait(&a->done_cv, &a->mu)
-                           : pthread_cond_timedwait(&a->done_cv, &a->mu, &until);
-        if (rc == ETIMEDOUT && !job.done) {
-            timed_out = true; /* taken by the runner: its answer comes within its limits */
-            if (unqueue(a, &job)) {
-                pthread_mutex_unlock(&a->mu);
-                char msg[160];
-                snprintf(msg, sizeof msg,
-                         "the pipeline did not reach a batch boundary within %lld ms",
-                         (long long)a->opts.wait_ms);
-                admin_error(rs, 503, msg);
-                return;
-            }
-        }
-    }
+    int rc = sleep_for(a, &job);
     pthread_mutex_unlock(&a->mu);
+    if (rc < 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "the pipeline did not reach a batch boundary within %lld ms",
+                 (long long)a->opts.wait_ms);
+        admin_error(rs, 503, msg);
+        return;
+    }
+    if (a->trace_fd >= 0)
+        trace(a, &job);
 }
 
 /* Answer every queued job with 503 (lock held). */
@@ -272,8 +307,12 @@ void vg_admin_serve(vg_admin *a)
         unqueue(a, j);
         any = true;
         pthread_mutex_unlock(&a->mu);
+        j->taken_ns = admin_now_ns();
         page_fn *fn = strcmp(j->rq->method, "GET") == 0 ? j->route->get : j->route->post;
+        a->job_ctx = j->ctx;
         fn(a, j->rq, j->rs);
+        a->job_ctx = NULL;
+        j->answered_ns = admin_now_ns();
         pthread_mutex_lock(&a->mu);
         j->done = true;
         pthread_cond_broadcast(&a->done_cv);
@@ -380,6 +419,25 @@ void admin_response_init(vg_admin_response *rs)
     rs->content_type = "application/json";
 }
 
+/* A request the runner answers: what the route prepares on this thread
+ * first, then the runner's part. */
+static void for_runner(vg_admin *a, const admin_route *route, page_fn *fn,
+                       const vg_admin_request *rq, vg_admin_response *rs)
+{
+    void *ctx = route->prepare ? route->prepare(rq, rs) : NULL;
+    if (a->http) {
+        on_runner(a, route, rq, rs, ctx);
+    } else if (!a->dag) {
+        not_running(rs);
+    } else { /* no server: the caller is the runner */
+        a->job_ctx = ctx;
+        fn(a, rq, rs);
+        a->job_ctx = NULL;
+    }
+    if (ctx)
+        route->release(ctx);
+}
+
 void vg_admin_handle(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs)
 {
     admin_response_init(rs);
@@ -409,12 +467,8 @@ void vg_admin_handle(vg_admin *a, const vg_admin_request *rq, vg_admin_response 
         admin_error(rs, 413, msg);
     } else if (!route->runner) {
         fn(a, rq, rs);
-    } else if (a->http) {
-        on_runner(a, route, rq, rs);
-    } else if (!a->dag) {
-        not_running(rs);
     } else {
-        fn(a, rq, rs); /* no server: the caller is the runner */
+        for_runner(a, route, fn, rq, rs);
     }
 }
 
@@ -439,6 +493,10 @@ vg_admin *vg_admin_new(const vg_plan *plan, const vg_admin_opts *opts, vg_error 
     a->opts.pause_ms = a->opts.pause_ms > 0 ? a->opts.pause_ms : DEFAULT_PAUSE_MS;
     a->started_ms = vg_clock_ms();
     a->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    const char *trace_to = getenv("VIGIL_ADMIN_TRACE");
+    a->trace_fd = trace_to && trace_to[0]
+                      ? open(trace_to, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)
+                      : -1;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -508,6 +566,8 @@ void vg_admin_stop(vg_admin *a)
     vg_free(a->ready_file);
     if (a->wake_fd >= 0)
         close(a->wake_fd);
+    if (a->trace_fd >= 0)
+        close(a->trace_fd);
     pthread_cond_destroy(&a->done_cv);
     pthread_cond_destroy(&a->work_cv);
     pthread_mutex_destroy(&a->mu);

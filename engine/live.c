@@ -281,6 +281,7 @@ void vg_live_close(vg_live *l)
 {
     if (!l)
         return;
+    live_cache_clear(l);
     sqlite3_close(l->db);
     vg_arena_free(l->arena);
     vg_free(l);

@@ -45,6 +45,14 @@
  * is capped (sqlite3_hard_heap_limit64, raised only for the query) and so
  * are the rows the tables copy; the result has a row and a byte limit.
  *
+ * Compiled statements are cached per SQL text on the connection, so that a
+ * query asked again (a lookup with `?` and other values, or the same text)
+ * costs the runner only its run; a query without parameters has the string
+ * literals of its top-level WHERE clause made parameters first, so that
+ * `WHERE card_id = 'c1'` and `... = 'c2'` are one statement too. The cache
+ * lives and dies with the vg_live, whose tables are those of one plan (a
+ * reload opens a new one).
+ *
  * Threads: a vg_live and its DAG are used on the runner's thread only,
  * between batches, so a query sees one consistent cut of the state.
  */
@@ -57,6 +65,7 @@
 #include "engine/buf.h"
 #include "engine/dag.h"
 #include "engine/error.h"
+#include "engine/value.h"
 #include "sql/plan.h"
 
 typedef struct vg_live vg_live;
@@ -78,11 +87,26 @@ typedef struct vg_live_limits {
 #define VG_LIVE_RESULT_BYTES (8 << 20)
 #define VG_LIVE_SQL_BYTES    65536
 
-/* How a query found its rows, counted since vg_live_open. */
+/* How a query found its rows, and how it was compiled, counted since vg_live_open. */
 typedef struct vg_live_counts {
-    uint64_t scans;   /* vg_op_kind.iterate calls */
-    uint64_t lookups; /* vg_op_kind.lookup calls (one per source partition probed) */
+    uint64_t scans;    /* vg_op_kind.iterate calls */
+    uint64_t lookups;  /* vg_op_kind.lookup calls (one per source partition probed) */
+    uint64_t prepares; /* queries compiled (sqlite3_prepare) */
+    uint64_t reuses;   /* queries run from the statement cache, not compiled again */
 } vg_live_counts;
+
+/* A query's parameter (`?`, `?N`): its type, one of VG_T_NULL, VG_T_BOOL,
+ * VG_T_BIGINT, VG_T_DOUBLE, VG_T_STRING, and its value (a string borrowed
+ * for the call). */
+typedef struct vg_live_param {
+    vg_type type; /* what v holds */
+    vg_value v;   /* the value (v.null: SQL NULL whatever the type) */
+} vg_live_param;
+
+/* Prepared statements kept per SQL text (exact bytes), least recently used
+ * dropped first; a statement of more than VG_LIVE_CACHE_BYTES / 8 is not kept. */
+#define VG_LIVE_CACHE       32
+#define VG_LIVE_CACHE_BYTES (4 << 20)
 
 /* The tables of plan's stateful operators, on a new hardened connection.
  * The plan is borrowed and must outlive the vg_live. NULL with err set
@@ -111,6 +135,22 @@ void vg_live_attach(vg_live *l, vg_dag *dag, uint32_t npartitions);
  *   - VG_ERR_NOMEM "out of memory". */
 int vg_live_query(vg_live *l, const char *sql, size_t len, const vg_live_limits *lim, vg_buf *out,
                   vg_error *err);
+
+/* vg_live_query with the values of the query's parameters (`?`, `?N`),
+ * params[i] bound to ?i+1; params is borrowed for the call (NULL when
+ * nparams is 0). The query's statement is kept compiled, per SQL text, in
+ * a cache of the connection (VG_LIVE_CACHE): a query run again, with the
+ * same or other values, is not compiled again. Without parameters, the
+ * string literals of the query's top-level WHERE clause and after it are
+ * bound as parameters of the text with `?` in their place, when that text
+ * compiles (engine/live_literals.c; else the query runs as written): a
+ * literal lookup of another key is the same statement. vg_live_query is
+ * this with no parameters. More errors than vg_live_query's:
+ *   - VG_ERR_USAGE "the query has 1 parameter but 2 were given" ("... but
+ *     none were given"), "parameter 1 is longer than the limit of N bytes",
+ *     "parameter 1 has a type a query cannot take". */
+int vg_live_query_params(vg_live *l, const char *sql, size_t len, const vg_live_param *params,
+                         uint32_t nparams, const vg_live_limits *lim, vg_buf *out, vg_error *err);
 
 /* The live table of plan node id, or NULL when the node has none. */
 const char *vg_live_table_of(const vg_live *l, uint32_t node_id);

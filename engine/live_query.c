@@ -11,6 +11,13 @@
  * raised by the query's budget just while it runs (sqlite3_hard_heap_limit64
  * is process-wide; queries run on the runner thread, which is the only one
  * using SQLite while they do).
+ *
+ * A query's statement is compiled once per SQL text and kept (live_cache.c):
+ * compiling costs the runner more than a key lookup, several times more
+ * when the pipeline has just flushed the CPU's caches. The values of `?`
+ * parameters are bound for the run and cleared after it; a query without
+ * parameters has its WHERE clause's string literals made parameters first
+ * (live_literals.c), so that a literal lookup of any key is one statement.
  */
 #include <string.h>
 #include <strings.h>
@@ -42,7 +49,7 @@ static const struct {
     {SQLITE_LIMIT_FUNCTION_ARG, 16},         /* arguments of a function */
     {SQLITE_LIMIT_ATTACHED, 0},              /* attached databases */
     {SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 256}, /* bytes of a LIKE or GLOB pattern */
-    {SQLITE_LIMIT_VARIABLE_NUMBER, 16},      /* ?N parameters (never bound: NULL) */
+    {SQLITE_LIMIT_VARIABLE_NUMBER, 16},      /* ?N parameters (vg_live_query_params) */
     {SQLITE_LIMIT_TRIGGER_DEPTH, 1},
     {SQLITE_LIMIT_WORKER_THREADS, 0},
 };
@@ -327,11 +334,15 @@ static int write_result(vg_live *l, const vg_source *src, sqlite3_stmt *st, vg_b
     return 0;
 }
 
-static int run(vg_live *l, const vg_source *src, vg_buf *out, vg_error *err)
+/* Compile src into *out: one read-only statement, kept compiled for the
+ * cache. 0, or -1 (err). */
+static int compile(vg_live *l, const vg_source *src, sqlite3_stmt **out, vg_error *err)
 {
     sqlite3_stmt *st = NULL;
     const char *tail = NULL;
-    int rc = sqlite3_prepare_v3(l->db, src->text, (int)src->len, 0, &st, &tail);
+    l->counts.prepares++;
+    int rc =
+        sqlite3_prepare_v3(l->db, src->text, (int)src->len, SQLITE_PREPARE_PERSISTENT, &st, &tail);
     if (rc != SQLITE_OK)
         return query_error(l, src, rc, err);
     if (!st)
@@ -344,9 +355,55 @@ static int run(vg_live *l, const vg_source *src, vg_buf *out, vg_error *err)
         sqlite3_finalize(st);
         return vg_error_set(err, VG_ERR_SEMANTIC, "live queries are read-only");
     }
-    rc = write_result(l, src, st, out, err);
-    sqlite3_finalize(st);
-    return rc;
+    *out = st;
+    return 0;
+}
+
+/* Bind parameter i (from 1) of st to p. An SQLite result code. */
+static int bind_one(sqlite3_stmt *st, int i, const vg_live_param *p)
+{
+    if (p->v.null || p->type == VG_T_NULL)
+        return sqlite3_bind_null(st, i);
+    switch (p->type) {
+    case VG_T_BOOL:
+    case VG_T_BIGINT:
+        return sqlite3_bind_int64(st, i, p->v.u.i);
+    case VG_T_DOUBLE:
+        return sqlite3_bind_double(st, i, p->v.u.d);
+    case VG_T_STRING:
+        return sqlite3_bind_text(st, i, p->v.len ? p->v.u.s : "", (int)p->v.len, SQLITE_STATIC);
+    default:
+        return SQLITE_MISMATCH;
+    }
+}
+
+/* Bind params to st's parameters, as many as it has. 0, or -1 (err). */
+static int bind(vg_live *l, sqlite3_stmt *st, const vg_live_param *params, uint32_t n,
+                vg_error *err)
+{
+    int want = sqlite3_bind_parameter_count(st);
+    if ((uint32_t)want != n) {
+        char given[32] = "none were";
+        if (n)
+            snprintf(given, sizeof given, "%u %s", n, n == 1 ? "was" : "were");
+        return vg_error_set(err, VG_ERR_USAGE, "the query has %d parameter%s but %s given", want,
+                            want == 1 ? "" : "s", given);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = params[i].type == VG_T_STRING && params[i].v.len > (uint32_t)INT32_MAX
+                     ? SQLITE_TOOBIG
+                     : bind_one(st, (int)i + 1, &params[i]);
+        if (rc == SQLITE_TOOBIG)
+            return vg_error_set(err, VG_ERR_USAGE,
+                                "parameter %u is longer than the limit of %d bytes", i + 1,
+                                sqlite3_limit(l->db, SQLITE_LIMIT_LENGTH, -1));
+        if (rc == SQLITE_NOMEM)
+            return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+        if (rc != SQLITE_OK)
+            return vg_error_set(err, VG_ERR_USAGE, "parameter %u has a type a query cannot take",
+                                i + 1);
+    }
+    return 0;
 }
 
 /* ---- the query ---- */
@@ -362,17 +419,39 @@ static vg_live_limits with_defaults(const vg_live_limits *lim)
     return d;
 }
 
-int vg_live_query(vg_live *l, const char *sql, size_t len, const vg_live_limits *lim, vg_buf *out,
-                  vg_error *err)
+/* Compile (unless st is its cached statement), bind and run src, whose text
+ * is `text` (owned); the statement and text then go to the cache. try_only:
+ * a text that does not compile is no error: 1, err and out as they were. */
+static int run(vg_live *l, const vg_source *src, char *text, sqlite3_stmt *st,
+               const vg_live_param *params, uint32_t nparams, vg_buf *out, vg_error *err,
+               bool try_only)
 {
-    l->lim = with_defaults(lim);
-    if (len > l->lim.max_sql_bytes)
-        return vg_error_set(err, VG_ERR_SEMANTIC, "query too long: %zu bytes (the limit is %u)",
-                            len, l->lim.max_sql_bytes);
-    if (memchr(sql, 0, len))
-        return vg_error_set(err, VG_ERR_SYNTAX, "the query holds a NUL byte");
-    char *text = vg_strndup(VG_MEM_OTHER, sql, len);
-    if (!text)
+    if (st)
+        l->counts.reuses++;
+    int rc = st ? 0 : compile(l, src, &st, err);
+    if (rc < 0 && try_only && l->fail != LIVE_NOMEM) {
+        vg_error_clear(err);
+        rc = 1;
+    }
+    if (rc == 0)
+        rc = bind(l, st, params, nparams, err);
+    if (rc == 0)
+        rc = write_result(l, src, st, out, err);
+    if (st)
+        live_cache_put(l, st, text, src->len);
+    else
+        vg_free(text);
+    return rc;
+}
+
+/* Run sql (len bytes, checked) with its parameters, under l->lim. 0, -1
+ * (err), or with try_only 1 when it does not compile. */
+static int query(vg_live *l, const char *sql, size_t len, const vg_live_param *params,
+                 uint32_t nparams, vg_buf *out, vg_error *err, bool try_only)
+{
+    char *text = NULL;
+    sqlite3_stmt *st = live_cache_take(l, sql, len, &text);
+    if (!st && !(text = vg_strndup(VG_MEM_OTHER, sql, len)))
         return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     vg_source src = {"<query>", text, (uint32_t)len};
     l->deadline_ms = vg_clock_ms() + l->lim.time_ms;
@@ -383,11 +462,46 @@ int vg_live_query(vg_live *l, const char *sql, size_t len, const vg_live_limits 
     sqlite3_int64 soft = sqlite3_soft_heap_limit64(-1), hard = sqlite3_hard_heap_limit64(-1);
     sqlite3_hard_heap_limit64(sqlite3_memory_used() + l->lim.heap_bytes);
     size_t mark = out->len;
-    int rc = run(l, &src, out, err);
+    int rc = run(l, &src, text, st, params, nparams, out, err, try_only);
     sqlite3_hard_heap_limit64(hard);
     sqlite3_soft_heap_limit64(soft);
     if (rc < 0)
         out->len = mark;
-    vg_free(text);
     return rc;
+}
+
+/* A query without parameters whose literals live_literals turns into
+ * parameters, run so: 0 or -1 (err); 1 when it cannot be (run it as it is). */
+static int query_literals(vg_live *l, const char *sql, size_t len, vg_buf *out, vg_error *err)
+{
+    vg_buf text, values;
+    vg_buf_init(&text, VG_MEM_OTHER);
+    vg_buf_init(&values, VG_MEM_OTHER);
+    vg_live_param params[VG_LIVE_LITERALS];
+    int n = live_literals(sql, len, &text, &values, params);
+    int rc = n < 0    ? vg_error_set(err, VG_ERR_NOMEM, "out of memory")
+             : n == 0 ? 1
+                      : query(l, text.p, text.len, params, (uint32_t)n, out, err, true);
+    vg_buf_free(&text);
+    vg_buf_free(&values);
+    return rc;
+}
+
+int vg_live_query_params(vg_live *l, const char *sql, size_t len, const vg_live_param *params,
+                         uint32_t nparams, const vg_live_limits *lim, vg_buf *out, vg_error *err)
+{
+    l->lim = with_defaults(lim);
+    if (len > l->lim.max_sql_bytes)
+        return vg_error_set(err, VG_ERR_SEMANTIC, "query too long: %zu bytes (the limit is %u)",
+                            len, l->lim.max_sql_bytes);
+    if (memchr(sql, 0, len))
+        return vg_error_set(err, VG_ERR_SYNTAX, "the query holds a NUL byte");
+    int rc = nparams ? 1 : query_literals(l, sql, len, out, err);
+    return rc <= 0 ? rc : query(l, sql, len, params, nparams, out, err, false);
+}
+
+int vg_live_query(vg_live *l, const char *sql, size_t len, const vg_live_limits *lim, vg_buf *out,
+                  vg_error *err)
+{
+    return vg_live_query_params(l, sql, len, NULL, 0, lim, out, err);
 }

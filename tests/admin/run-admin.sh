@@ -5,8 +5,10 @@
 # the plan in its three formats, rules, models, checkpoints and live
 # queries (through `vigil query` too); every refusal is checked with its
 # status and message (wrong token, write query, oversized body, bad Host,
-# slow query killed, unknown path, wrong method); the
-# examples of docs/operations.md run against their own held replay; and
+# slow query killed, unknown path, wrong method); queries with parameters
+# (bound exactly, wrong ones refused) and the statement cache across a
+# reload that changes a table; the examples of docs/operations.md (vigil
+# query, and POST /query bodies) run against their own held replay; and
 # the replay finishes its output when signalled. Waits are on the ready
 # file and on answers, each with a deadline.
 # Last line: N passed, N failed.
@@ -213,6 +215,47 @@ same("queries counted", n, ["vigil_admin_queries_total 9"])
 n = [l for l in b.splitlines() if l.startswith("vigil_admin_query_errors_total ")]
 same("query errors counted", n, ["vigil_admin_query_errors_total 4"])
 
+# ---- parameters, and the statement cache across a reload ----
+JSON = {"Content-Type": "application/json"}
+
+
+def query_params(sql, params):
+    s, _, b = request(url, "POST", "/query", json.dumps({"sql": sql, "params": params}), headers=JSON)
+    return s, json.loads(b)
+
+
+by_card = "SELECT * FROM velocity_by_card_id WHERE card_id = ?"
+literal = query(url, "SELECT * FROM velocity_by_card_id WHERE card_id = 'c01163'")
+same("query with a parameter", query_params(by_card, ["c01163"]), literal)
+same("query with a parameter again", query_params(by_card, ["c00221"])[1]["rows"][0][:2],
+     ["c00221", 5])
+same("query with ?N parameters",
+     query_params("SELECT card_n_10m FROM velocity_by_card_id WHERE card_id = ?2 AND ?1",
+                  [True, "c01163"]), (200, {"columns": ["card_n_10m"], "rows": [[7]]}))
+same("too few parameters", query_params(by_card, []),
+     (400, {"error": "the query has 1 parameter but none were given"}))
+same("a parameter that is not a value", query_params(by_card, [["c01163"]]),
+     (400, {"error": "parameter 1 must be a string, a number, true, false or null"}))
+# a reload that gives the card table a column: the cached SELECT * sees it
+windows = os.path.join(tmp, "payments", "windows.sql")
+text = open(windows).read()
+open(windows, "w").write(text.replace(
+    "    AVG(amount) OVER card_24h                                     AS card_avg_24h,\n",
+    "    AVG(amount) OVER card_24h                                     AS card_avg_24h,\n"
+    "    MIN(amount) OVER card_24h                                     AS card_min_24h,\n"))
+s, _, b = request(url, "POST", "/reload", '{"confirm": true}')
+check("reload adds a column", s == 200 and json.loads(b)["status"] == "applied", f"{s} {b[:300]}")
+s, doc = query_params(by_card, ["c01163"])
+cols = doc.get("columns", [])
+check("after the reload: the new column", s == 200 and "card_min_24h" in cols
+      and doc["rows"][0][0] == "c01163", f"{s} {doc}")
+check("after the reload: the new column's value", s == 200 and "card_min_24h" in cols and
+      0 < doc["rows"][0][cols.index("card_min_24h")] <= doc["rows"][0][cols.index("card_max_24h")],
+      f"{doc}")
+same("after the reload: the old columns as before",
+     [v for c, v in zip(cols, doc.get("rows", [[]])[0]) if c != "card_min_24h"],
+     literal[1]["rows"][0])
+
 # ---- the end: the replay finishes its output ----
 same("replay exits on SIGTERM", stop(p), 0)
 same("outputs complete", sum(1 for _ in open(f"{tmp}/payments/out/merchant_minutes.jsonl")), 167)
@@ -274,10 +317,10 @@ for no, line in enumerate(lines):
         b = blocks(lines, no + 1)
         examples[m.group(1)] = (m.group(2), next(b)[1], next(b)[1])
         continue
-    m = re.search(r"<!-- live-query: (\S+) -->", line)
+    m = re.search(r"<!-- live-(query|post): (\S+) -->", line)
     if not m:
         continue
-    name = m.group(1)
+    kind, name = m.groups()
     b = blocks(lines, no + 1)
     sql, expected = next(b)[1], next(b)[1]
     if name not in held:
@@ -286,8 +329,13 @@ for no, line in enumerate(lines):
         open(os.path.join(d, "example.sql"), "w").write(pipeline)
         open(os.path.join(d, "events.jsonl"), "w").write(events)
         held[name] = start(["example.sql", "--input", f"{stream}=events.jsonl"], d, name)
-    rc, out, err = cli("query", "--admin", held[name][1], "--format", "json", sql.strip())
-    same(f"docs/operations.md:{no + 1}: live query", (rc, out + err), (0, expected))
+    if kind == "query":
+        rc, out, err = cli("query", "--admin", held[name][1], "--format", "json", sql.strip())
+        same(f"docs/operations.md:{no + 1}: live query", (rc, out + err), (0, expected))
+    else:  # the body of a POST /query, and its answer
+        s, _, b = request(held[name][1], "POST", "/query", sql.strip(),
+                          headers={"Content-Type": "application/json"})
+        same(f"docs/operations.md:{no + 1}: POST /query", (s, b), (200, expected))
 for name, (proc, _) in held.items():
     same(f"docs example {name} exits", stop(proc), 0)
 

@@ -5,7 +5,7 @@
  * without them.
  *
  *     bench_live gen KEYS EVENTS > LOG
- *     bench_live run URL --pid PID --log LOG --log-events N [--keys N]
+ *     bench_live run URL --pid PID --log LOG --log-events N [--tid TID] [--keys N]
  *                        [--rate Q] [--phase S] [--pairs P] [--warm EVENTS]
  *                        [--table T] [--seed X]
  *
@@ -17,29 +17,42 @@
  * avg_1h = amount whatever the cut, which is how each answer is checked.
  *
  * run waits until the engine at URL (process PID, replaying LOG of N
- * events) has read --warm events (default
- * 4,000,000: every key present and the hour's windows full), then times
- * 2 * P phases of S seconds (default 3 pairs of 3 s) alternately without
- * and with Q queries a second (default 100) of
- *     SELECT * FROM T WHERE card_id = '<a random existing card>'
- * over one keep-alive HTTP/1.1 connection. Each phase's throughput is how
- * far the engine read into its log during the phase (the offset of its
- * descriptor, /proc/PID/fdinfo, over the log's bytes per event) over the
- * phase's wall time: measured from outside, at no cost to the engine
- * (GET /metrics would pause the pipeline while it sums the state).
+ * events) has read --warm events (default 4,000,000: every key present and
+ * the hour's windows full), then times P pairs of phases of S seconds
+ * (default 8 pairs of 1.5 s), each pair a phase without queries, then one
+ * with Q queries a second (default 100), over one keep-alive HTTP/1.1
+ * connection, alternately in the two forms POST /query takes:
+ *     literal  SELECT * FROM T WHERE card_id = '<a random existing card>'
+ *     param    {"sql": "SELECT * FROM T WHERE card_id = ?", "params": ["<card>"]}
+ * Each phase's throughput is how far the engine read into its log during
+ * the phase (the offset of its descriptor, /proc/PID/fdinfo, over the
+ * log's bytes per event) over the phase's wall time, and its cost is the
+ * CPU time the engine's runner thread (TID, default PID: replay runs on
+ * its main thread) used per event read (/proc/PID/task/TID/schedstat, in
+ * ns, else utime + stime of .../stat): both measured from outside, at no
+ * cost to the engine (GET /metrics would pause the pipeline while it sums
+ * the state). The CPU per event is what the queries cost the pipeline
+ * whatever its neighbours do with the machine's cores; the throughput
+ * also moves with them, which is why the phases are short, many and
+ * alternate, and each pair is compared with itself.
  * A query is timed to its answer's last byte from when it was sent, or,
  * when the previous answer came after it was due, from when it was due (so
- * that one slow answer also counts against the queries it delays); its answer must be 200 with the right card and values. Half-way
- * between two queries a GET /health goes over the same connection: the
- * HTTP thread answers it without the runner, so its latency is what HTTP
- * and the machine's scheduling alone cost at that moment, the baseline of
- * the queries'.
+ * that one slow answer also counts against the queries it delays); its
+ * answer must be 200 with the right card and values. Half-way between two
+ * queries a GET /health goes over the same connection: the HTTP thread
+ * answers it without the runner, so its latency is what HTTP and the
+ * machine's scheduling alone cost at that moment, the baseline of the
+ * queries'.
  *
  * Prints "name value" lines on stdout (scripts/bench_live reads them):
- * per phase its events/s; the best events/s without and with queries and
- * the loss; the queries' p50, p99, p99.9 and max in microseconds, and the
- * baseline's p50, p99 and max; how many answers failed or were wrong. Exit 0, 1 on a failure (the message on stderr),
- * 2 when the pipeline ended before the measurement (the log is too short).
+ * per phase its events/s and runner CPU ns per event; the best events/s
+ * without and with queries and their loss; the median and quartiles over
+ * the pairs of the throughput loss and of the runner's extra CPU per
+ * event (in %), and the median CPU per event each way; per form the
+ * queries' p50, p99, p99.9 and max in microseconds, and the baseline's
+ * p50, p99 and max; how many answers failed or were wrong. Exit 0, 1 on a
+ * failure (the message on stderr), 2 when the pipeline ended before the
+ * measurement (the log is too short).
  */
 #include <errno.h>
 #include <netdb.h>
@@ -303,9 +316,14 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The two forms a lookup is sent in, alternately. */
+enum { LITERAL, PARAM, NFORMS };
+static const char *const form_names[NFORMS] = {"literal", "param"};
+
 typedef struct bench {
     conn q;             /* the queries' connection */
     progress pr;        /* how far the engine has read */
+    int tid;            /* the engine's runner thread (default: its main thread, PID) */
     uint64_t keys;      /* cards in the log */
     double rate;        /* queries a second in a phase with queries */
     double phase_s;     /* seconds of a phase */
@@ -313,8 +331,9 @@ typedef struct bench {
     int64_t warm;       /* events read before the first phase */
     const char *table;  /* the live table */
     uint64_t seed;      /* of the random keys */
-    int64_t *lat;       /* each query's latency, ns */
-    size_t nlat;        /* how many */
+    int64_t *lat[NFORMS]; /* each query's latency, ns, per form */
+    size_t nlat[NFORMS];  /* how many */
+    uint64_t sent;        /* queries sent: even ones literal, odd ones with a parameter */
     int64_t *hlat;      /* each GET /health's latency, ns: HTTP alone, at the same time */
     size_t nhlat;       /* how many */
     uint64_t wrong;     /* answers that were not the right row */
@@ -328,10 +347,16 @@ typedef struct bench {
 static int one_query(bench *b, int64_t due, int64_t prev_end)
 {
     int64_t from = prev_end > due ? due : now_ns();
-    char sql[160];
+    char sql[200];
     uint64_t key = rng_next(&b->seed) % b->keys;
-    snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE card_id = 'c%07llu'", b->table,
-             (unsigned long long)key);
+    int form = b->sent++ % NFORMS;
+    if (form == LITERAL)
+        snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE card_id = 'c%07llu'", b->table,
+                 (unsigned long long)key);
+    else
+        snprintf(sql, sizeof sql,
+                 "{\"sql\": \"SELECT * FROM %s WHERE card_id = ?\", \"params\": [\"c%07llu\"]}",
+                 b->table, (unsigned long long)key);
     int status = request(&b->q, "POST", "/query", sql);
     int64_t took = now_ns() - from;
     if (status < 0)
@@ -342,33 +367,72 @@ static int one_query(bench *b, int64_t due, int64_t prev_end)
     } else if (!answer_right(b->q.body, key) && b->wrong++ < 3) {
         fprintf(stderr, "bench_live: %s: wrong answer %s", sql, b->q.body);
     }
-    if (b->nlat < MAX_QUERIES)
-        b->lat[b->nlat++] = took;
+    if (b->nlat[form] < MAX_QUERIES)
+        b->lat[form][b->nlat[form]++] = took;
     return 0;
 }
 
-/* One phase: its events/s, or -1 when the engine went away. */
-static double phase(bench *b, bool queries)
+/* The CPU time the runner thread has used, in ns: /proc/PID/task/TID/schedstat
+ * (the scheduler's count, in ns), else utime + stime of .../stat (in clock
+ * ticks); -1 when neither can be read. Reading it costs the engine nothing. */
+static int64_t runner_cpu_ns(const bench *b)
 {
-    int64_t e0 = events_read(&b->pr), t0 = now_ns();
+    char path[96], text[1024];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", b->pr.pid, b->tid);
+    FILE *f = fopen(path, "r");
+    long long ns;
+    if (f) {
+        int n = fscanf(f, "%lld", &ns);
+        fclose(f);
+        if (n == 1)
+            return ns;
+    }
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", b->pr.pid, b->tid);
+    if (!(f = fopen(path, "r")))
+        return -1;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    const char *p = strrchr(text, ')'); /* the name may hold spaces */
+    unsigned long long ut, st;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (int64_t)((ut + st) * (1000000000.0 / (double)sysconf(_SC_CLK_TCK)));
+}
+
+/* What one phase measured. */
+typedef struct phase_result {
+    double events_per_s; /* the engine's throughput */
+    double cpu_ns;       /* the runner thread's CPU time per event, ns (-1: unknown) */
+} phase_result;
+
+/* One phase; events_per_s -1 when the engine went away. */
+static phase_result phase(bench *b, bool queries)
+{
+    phase_result res = {-1, -1};
+    int64_t e0 = events_read(&b->pr), c0 = runner_cpu_ns(b), t0 = now_ns();
     int64_t end = t0 + (int64_t)(b->phase_s * 1e9), gap = (int64_t)(1e9 / b->rate);
     if (e0 < 0)
-        return -1;
+        return res;
     for (int64_t due = t0 + gap, prev_end = 0; queries && due < end; due += gap) {
         sleep_until(due);
         if (one_query(b, due, prev_end) < 0)
-            return -1;
+            return res;
         prev_end = now_ns();
         sleep_until(due + gap / 2); /* half-way to the next: the baseline */
         int64_t h0 = now_ns();
         if (request(&b->q, "GET", "/health", NULL) != 200)
-            return -1;
+            return res;
         if (b->nhlat < MAX_QUERIES)
             b->hlat[b->nhlat++] = now_ns() - h0;
     }
     sleep_until(end);
-    int64_t e1 = events_read(&b->pr), t1 = now_ns();
-    return e1 < 0 ? -1 : (double)(e1 - e0) / ((double)(t1 - t0) / 1e9);
+    int64_t e1 = events_read(&b->pr), c1 = runner_cpu_ns(b), t1 = now_ns();
+    if (e1 < 0)
+        return res;
+    res.events_per_s = (double)(e1 - e0) / ((double)(t1 - t0) / 1e9);
+    res.cpu_ns = c0 >= 0 && c1 >= 0 && e1 > e0 ? (double)(c1 - c0) / (double)(e1 - e0) : -1;
+    return res;
 }
 
 /* Wait until the engine has read b->warm events: at most 10 s for it to
@@ -398,33 +462,92 @@ static double quantile(const int64_t *lat, size_t n, double q)
     return (double)lat[i < n ? i : n - 1] / 1e3;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of n values (sorted in place). */
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The latencies of one form of query, sorted: "<form>_p50_us" ... lines. */
+static void print_latencies(const char *form, int64_t *lat, size_t n)
+{
+    qsort(lat, n, sizeof *lat, cmp_i64);
+    printf("%s_queries %zu\n", form, n);
+    printf("%s_p50_us %.1f\n", form, quantile(lat, n, 0.50));
+    printf("%s_p99_us %.1f\n", form, quantile(lat, n, 0.99));
+    printf("%s_p999_us %.1f\n", form, quantile(lat, n, 0.999));
+    printf("%s_max_us %.1f\n", form, quantile(lat, n, 1.0));
+}
+
+/* "<name>_median_percent", _q1_, _q3_ of the n per-pair values in v (sorted in place). */
+static void print_spread(const char *name, double *v, int n)
+{
+    double m = median(v, n);
+    printf("%s_median_percent %.2f\n", name, m);
+    printf("%s_q1_percent %.2f\n", name, v[n / 4]);
+    printf("%s_q3_percent %.2f\n", name, v[(3 * n) / 4 < n ? (3 * n) / 4 : n - 1]);
+}
+
+/* The pairs (a phase without queries, then one with) summed up: the best
+ * throughput each way and its loss; per pair the throughput loss and the
+ * runner's extra CPU per event, their median and quartiles. */
+static void print_pairs(const phase_result *ph, int pairs)
+{
+    double loss[64], cost[64], none_cpu[64], with_cpu[64], best[2] = {0, 0};
+    int ncpu = 0;
+    for (int i = 0; i < pairs; i++) {
+        const phase_result *a = &ph[2 * i], *q = &ph[2 * i + 1];
+        loss[i] = a->events_per_s > 0 ? 100.0 * (1 - q->events_per_s / a->events_per_s) : 0;
+        best[0] = a->events_per_s > best[0] ? a->events_per_s : best[0];
+        best[1] = q->events_per_s > best[1] ? q->events_per_s : best[1];
+        if (a->cpu_ns > 0 && q->cpu_ns > 0) {
+            none_cpu[ncpu] = a->cpu_ns, with_cpu[ncpu] = q->cpu_ns;
+            cost[ncpu++] = 100.0 * (q->cpu_ns / a->cpu_ns - 1);
+        }
+    }
+    printf("events_per_s_without %.0f\n", best[0]);
+    printf("events_per_s_with %.0f\n", best[1]);
+    printf("loss_percent %.2f\n", best[0] > 0 ? 100.0 * (best[0] - best[1]) / best[0] : 0.0);
+    print_spread("pair_loss", loss, pairs);
+    if (ncpu) {
+        printf("cpu_ns_per_event_without %.1f\n", median(none_cpu, ncpu));
+        printf("cpu_ns_per_event_with %.1f\n", median(with_cpu, ncpu));
+        print_spread("cpu_cost", cost, ncpu);
+    }
+}
+
 static int measure(bench *b)
 {
-    double best[2] = {0, 0};
+    phase_result ph[2 * 64];
     if (warm_up(b) < 0)
         return 1;
     for (int p = 0; p < 2 * b->pairs; p++) {
         bool q = p % 2;
-        double r = phase(b, q);
-        if (r < 0) {
+        ph[p] = phase(b, q);
+        if (ph[p].events_per_s < 0) {
             fprintf(stderr, "bench_live: the pipeline ended during phase %d: the log is too "
                             "short for the measurement\n", p + 1);
             return 2;
         }
-        printf("phase %d %s %.0f\n", p + 1, q ? "queries" : "none", r);
-        best[q] = r > best[q] ? r : best[q];
+        printf("phase %d %s %.0f %.2f\n", p + 1, q ? "queries" : "none", ph[p].events_per_s,
+               ph[p].cpu_ns);
     }
-    qsort(b->lat, b->nlat, sizeof *b->lat, cmp_i64);
-    printf("events_per_s_without %.0f\n", best[0]);
-    printf("events_per_s_with %.0f\n", best[1]);
-    printf("loss_percent %.2f\n", best[0] > 0 ? 100.0 * (best[0] - best[1]) / best[0] : 0.0);
-    printf("queries %zu\n", b->nlat);
+    print_pairs(ph, b->pairs);
+    size_t all = 0;
+    for (int f = 0; f < NFORMS; f++)
+        all += b->nlat[f];
+    printf("queries %zu\n", all);
     printf("queries_failed %llu\n", (unsigned long long)b->failed);
     printf("answers_wrong %llu\n", (unsigned long long)b->wrong);
-    printf("p50_us %.1f\n", quantile(b->lat, b->nlat, 0.50));
-    printf("p99_us %.1f\n", quantile(b->lat, b->nlat, 0.99));
-    printf("p999_us %.1f\n", quantile(b->lat, b->nlat, 0.999));
-    printf("max_us %.1f\n", quantile(b->lat, b->nlat, 1.0));
+    for (int f = 0; f < NFORMS; f++)
+        print_latencies(form_names[f], b->lat[f], b->nlat[f]);
     qsort(b->hlat, b->nhlat, sizeof *b->hlat, cmp_i64);
     printf("health_p50_us %.1f\n", quantile(b->hlat, b->nhlat, 0.50));
     printf("health_p99_us %.1f\n", quantile(b->hlat, b->nhlat, 0.99));
@@ -445,7 +568,7 @@ static int usage(void)
 
 static int run(int argc, char **argv)
 {
-    static bench b = {.keys = 1000000, .rate = 100, .phase_s = 3, .pairs = 3,
+    static bench b = {.keys = 1000000, .rate = 100, .phase_s = 1.5, .pairs = 8,
                       .warm = 4000000, .table = "card_features", .seed = 88172645463325252ull};
     const char *url = argv[0];
     if (strncmp(url, "http://", 7) == 0)
@@ -469,6 +592,8 @@ static int run(int argc, char **argv)
             b.table = v;
         else if (strcmp(o, "--pid") == 0)
             b.pr.pid = atoi(v);
+        else if (strcmp(o, "--tid") == 0)
+            b.tid = atoi(v);
         else if (strcmp(o, "--log") == 0)
             b.pr.log = v;
         else if (strcmp(o, "--log-events") == 0)
@@ -479,19 +604,22 @@ static int run(int argc, char **argv)
             return usage();
     }
     struct stat st;
-    if (argc % 2 == 0 || !b.keys || b.rate <= 0 || b.phase_s <= 0 || b.pairs < 1 ||
+    if (argc % 2 == 0 || !b.keys || b.rate <= 0 || b.phase_s <= 0 || b.pairs < 1 || b.pairs > 64 ||
         b.pr.pid <= 0 || !b.pr.log || log_events <= 0 || stat(b.pr.log, &st) < 0)
         return usage();
     b.pr.per_event = (double)st.st_size / (double)log_events;
+    b.tid = b.tid ? b.tid : b.pr.pid;
     prctl(PR_SET_TIMERSLACK, 1UL); /* wake up on time: 1 ns of slack, not 50 us */
-    b.lat = calloc(MAX_QUERIES, sizeof *b.lat);
+    b.lat[LITERAL] = calloc(MAX_QUERIES, sizeof(int64_t));
+    b.lat[PARAM] = calloc(MAX_QUERIES, sizeof(int64_t));
     b.hlat = calloc(MAX_QUERIES, sizeof *b.hlat);
-    if (!b.lat || !b.hlat)
+    if (!b.lat[LITERAL] || !b.lat[PARAM] || !b.hlat)
         return 1;
     int rc = measure(&b);
     conn_close(&b.q);
     free(b.q.body);
-    free(b.lat);
+    free(b.lat[LITERAL]);
+    free(b.lat[PARAM]);
     free(b.hlat);
     return rc;
 }

@@ -3,20 +3,27 @@
  * process, without HTTP: the part of a POST /query that pauses the
  * pipeline (scripts/bench_live).
  *
- *     bench_live_query SQL KEYS [QUERIES]
+ *     bench_live_query SQL KEYS [QUERIES] [BETWEEN]
  *
  * Compiles SQL (tests/bench/bench_live.sql) as `vigil replay` does, pushes
  * 4 * KEYS events of the benchmark's log (bench_live gen's: card i mod KEYS,
  * one millisecond apart), made in memory, through its DAG in batches of
- * 1,024 as replay does, then runs QUERIES (default 20,000) queries
- *     SELECT * FROM card_features WHERE card_id = '<random card>'
- * through vg_live_query, each timed alone, and checks every answer's card.
- * Between two queries it pushes 64 more events (so that the caches are as
- * cold as between two chunks of a running pipeline) — outside the timing.
+ * 1,024 as replay does, then runs QUERIES (default 20,000) lookups of a
+ * random card through vg_live_query_params, each timed alone, alternately
+ * in the two forms POST /query takes:
+ *     literal  SELECT * FROM card_features WHERE card_id = '<card>'
+ *              (a new text each time, whose literal the engine makes a
+ *              parameter: after the first, run from the statement cache)
+ *     param    SELECT * FROM card_features WHERE card_id = ?  with the card
+ *              (one text: compiled once, then run from the statement cache)
+ * and checks every answer's card. Between two queries it pushes BETWEEN
+ * more events (default 64, one chunk of a running pipeline; at 100 queries
+ * a second a pipeline at full speed pushes about 30,000, which leaves the
+ * CPU's caches cold) — outside the timing.
  *
- * Prints "name value" lines on stdout: the query's p50, p99, p99.9 and max
- * in microseconds, the lookups made, and the events pushed. Exit 0, or 1
- * with a message.
+ * Prints "name value" lines on stdout: per form the query's p50, p99,
+ * p99.9 and max in microseconds; the lookups made, the statements compiled
+ * and reused, and the events pushed. Exit 0, or 1 with a message.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,66 +86,94 @@ static int push(bench *b, uint64_t n, vg_error *err)
     return e ? -1 : 0;
 }
 
-static int queries(bench *b, vg_live *l, int nq, vg_error *err)
+/* One lookup of card k in form `param` (else literal), timed: its
+ * microseconds, or -1 with err set. */
+static double one_query(bench *b, vg_live *l, uint64_t k, bool param, vg_error *err)
 {
-    double *lat = calloc((size_t)nq, sizeof *lat);
+    char sql[128], card[24], want[64];
+    snprintf(card, sizeof card, "c%07llu", (unsigned long long)k);
+    int n = param ? snprintf(sql, sizeof sql, "SELECT * FROM card_features WHERE card_id = ?")
+                  : snprintf(sql, sizeof sql,
+                             "SELECT * FROM card_features WHERE card_id = '%s'", card);
+    vg_live_param p = {VG_T_STRING, vg_str(card, (uint32_t)strlen(card))};
+    snprintf(want, sizeof want, "\"rows\":[[\"%s\",", card);
+    vg_buf_clear(&b->out);
+    double t0 = now_us();
+    int rc = vg_live_query_params(l, sql, (size_t)n, param ? &p : NULL, param ? 1 : 0, NULL,
+                                  &b->out, err);
+    double took = now_us() - t0;
+    if (rc < 0 || vg_buf_putc(&b->out, 0) < 0 || !strstr(b->out.p, want)) {
+        if (rc == 0)
+            vg_error_set(err, VG_ERR_RUNTIME, "wrong answer to %s: %s", sql, b->out.p);
+        return -1;
+    }
+    return took;
+}
+
+static void print_form(const char *form, double *lat, int n)
+{
+    qsort(lat, (size_t)n, sizeof *lat, cmp_double);
+    printf("%s_p50_us %.1f\n%s_p99_us %.1f\n%s_p999_us %.1f\n%s_max_us %.1f\n", form,
+           lat[n / 2], form, lat[n * 99 / 100], form, lat[n * 999 / 1000], form, lat[n - 1]);
+}
+
+static int queries(bench *b, vg_live *l, int nq, uint64_t between, vg_error *err)
+{
+    double *lat[2] = {calloc((size_t)nq, sizeof(double)), calloc((size_t)nq, sizeof(double))};
     uint64_t seed = 88172645463325252ull;
-    char sql[128], want[64];
-    if (!lat)
-        return vg_error_set(err, VG_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < nq; i++) {
-        if (push(b, 64, err) < 0)
+    int n[2] = {0, 0}, rc = 0;
+    if (!lat[0] || !lat[1])
+        rc = vg_error_set(err, VG_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < nq && rc == 0; i++) {
+        if ((rc = push(b, between, err)) < 0)
             break;
         seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
-        uint64_t k = seed % b->keys;
-        int n = snprintf(sql, sizeof sql, "SELECT * FROM card_features WHERE card_id = 'c%07llu'",
-                         (unsigned long long)k);
-        snprintf(want, sizeof want, "\"rows\":[[\"c%07llu\",", (unsigned long long)k);
-        vg_buf_clear(&b->out);
-        double t0 = now_us();
-        int rc = vg_live_query(l, sql, (size_t)n, NULL, &b->out, err);
-        lat[i] = now_us() - t0;
-        if (rc < 0 || vg_buf_putc(&b->out, 0) < 0 || !strstr(b->out.p, want)) {
-            if (rc == 0)
-                vg_error_set(err, VG_ERR_RUNTIME, "wrong answer to %s: %s", sql, b->out.p);
-            free(lat);
-            return -1;
-        }
+        bool param = i % 2;
+        double took = one_query(b, l, seed % b->keys, param, err);
+        if (took < 0)
+            rc = -1;
+        else
+            lat[param][n[param]++] = took;
     }
-    qsort(lat, (size_t)nq, sizeof *lat, cmp_double);
-    vg_live_counts c;
-    vg_live_counts_get(l, &c);
-    printf("query_p50_us %.1f\nquery_p99_us %.1f\nquery_p999_us %.1f\nquery_max_us %.1f\n",
-           lat[nq / 2], lat[nq * 99 / 100], lat[nq * 999 / 1000], lat[nq - 1]);
-    printf("queries %d\nlookups %llu\nscans %llu\nevents %llu\n", nq,
-           (unsigned long long)c.lookups, (unsigned long long)c.scans,
-           (unsigned long long)b->next);
-    free(lat);
-    return 0;
+    if (rc == 0) {
+        print_form("literal", lat[0], n[0]);
+        print_form("param", lat[1], n[1]);
+        vg_live_counts c;
+        vg_live_counts_get(l, &c);
+        printf("queries %d\nbetween %llu\nlookups %llu\nscans %llu\nprepares %llu\n"
+               "reuses %llu\nevents %llu\n",
+               nq, (unsigned long long)between, (unsigned long long)c.lookups,
+               (unsigned long long)c.scans, (unsigned long long)c.prepares,
+               (unsigned long long)c.reuses, (unsigned long long)b->next);
+    }
+    free(lat[0]);
+    free(lat[1]);
+    return rc;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 3 || argc > 4) {
-        fputs("usage: bench_live_query SQL KEYS [QUERIES]\n", stderr);
+    if (argc < 3 || argc > 5) {
+        fputs("usage: bench_live_query SQL KEYS [QUERIES] [BETWEEN]\n", stderr);
         return 1;
     }
     bench b = {.keys = strtoull(argv[2], NULL, 10)};
-    int nq = argc == 4 ? atoi(argv[3]) : 20000;
+    int nq = argc >= 4 ? atoi(argv[3]) : 20000;
+    uint64_t between = argc >= 5 ? strtoull(argv[4], NULL, 10) : 64;
     vg_error err;
     vg_error_clear(&err);
     vg_buf_init(&b.out, VG_MEM_IO);
     vg_pipeline *pl = vg_pipeline_load(argv[1], &err);
     vg_live *l = NULL;
     int rc = -1;
-    if (pl && b.keys && nq > 0 && (b.dag = vg_dag_open(vg_pipeline_plan(pl), &err))) {
+    if (pl && b.keys && nq > 1 && (b.dag = vg_dag_open(vg_pipeline_plan(pl), &err))) {
         const vg_plan_node *s = vg_pipeline_plan(pl)->sources[0];
         b.dec = vg_decoder_new(&s->schema);
         b.row = vg_calloc(VG_MEM_IO, s->schema.ncols + 1, sizeof(vg_value));
         if (!b.dec || !b.row)
             vg_error_set(&err, VG_ERR_NOMEM, "out of memory");
         else if (push(&b, 4 * b.keys, &err) == 0 && (l = vg_live_open(vg_pipeline_plan(pl), &err)))
-            vg_live_attach(l, b.dag, 1), rc = queries(&b, l, nq, &err);
+            vg_live_attach(l, b.dag, 1), rc = queries(&b, l, nq, between, &err);
     }
     if (rc < 0)
         vg_error_print(&err, stderr);
