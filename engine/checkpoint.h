@@ -144,7 +144,9 @@ int vg_checkpoint_commit(vg_checkpoints *c, const vg_checkpoint_snap *s, vg_chec
  * (fork: the pipeline waits only for the fork, and the child's copy of d
  * is the consistent cut), into a memory file that commit waits for and
  * reads (a commit on another thread is fine). Falls back to take's way
- * when no child can be made. The child runs no code but the operators'
+ * when no child can be made, and in AddressSanitizer builds (whose
+ * allocator is not safe in the child of a threaded fork: engine/checkpoint.c
+ * says more). The child runs no code but the operators'
  * snapshots and exits; a snapshot freed before commit kills it. commit's
  * errors also: the child's snapshot error (as take's), VG_ERR_IO
  * (retriable) when the child died. */

@@ -336,9 +336,15 @@ def live(b, tmp, producer):
           'vigil_sink_rows_total{sink="dead_letter"} 0'])
     wait_for("features_k delivered", lambda: p.metric("vigil_sink_delivered_total") ==
              ['vigil_sink_delivered_total{sink="features_k"} 10'], 30)
-    # a checkpoint counts once its background write has committed: wait for the second
+    # a checkpoint counts once its background write has committed (and its rows are
+    # delivered): wait for the second, and for one cut after the tenth event
     wait_for("two checkpoints written",
              lambda: int(p.metric("vigil_checkpoints_total")[0].split()[1]) >= 2, 30)
+
+    def newest_offset():
+        ck = json.loads(request(p.url, "GET", "/checkpoints")[1])["checkpoints"]
+        return ck[0]["offsets"][0]["next_offset"] if ck and ck[0]["offsets"] else None
+    wait_for("a checkpoint after the tenth event", lambda: newest_offset() == 10, 30)
     check("metrics: checkpoints written",
           int(p.metric("vigil_checkpoints_total")[0].split()[1]) >= 2, p.metric("vigil_checkpoints"))
     epoch = int(p.metric("vigil_checkpoint_epoch")[0].split()[1])

@@ -3,6 +3,7 @@
  * line ends, a last line without newline, over-long lines, numbering.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "engine/lines.h"
@@ -86,6 +87,43 @@ static void test_too_long(void)
     check_text("123456\n", 5, "1!:12345|");
 }
 
+/* Lines longer than one read (128 KiB) and than the buffer (1 MiB): each
+ * comes out whole, or cut at max_line, with the lines around it intact. */
+static void test_long_lines(void)
+{
+    size_t big = 700u << 10, huge = 1536u << 10, n = 0;
+    char *text = malloc(big + huge + 16);
+    memcpy(text + n, "a\n", 2), n += 2;
+    memset(text + n, 'x', big), n += big, text[n++] = '\n';
+    memset(text + n, 'y', huge), n += huge, text[n++] = '\n';
+    memcpy(text + n, "b\n", 2), n += 2;
+    write_file(text, n);
+    vg_error err;
+    vg_error_clear(&err);
+    vg_lines *r = vg_lines_open(path, 1u << 20, &err);
+    CHECK(r != NULL);
+    const char *line;
+    size_t len;
+    uint64_t no;
+    bool too_long;
+    size_t want_len[] = {1, big, 1u << 20, 1};
+    bool want_long[] = {false, false, true, false};
+    char want_first[] = {'a', 'x', 'y', 'b'};
+    for (int i = 0; r && i < 4; i++) {
+        CHECK_INT(vg_lines_next(r, &line, &len, &no, &too_long, &err), 1);
+        CHECK_INT(len, want_len[i]);
+        CHECK_INT(too_long, want_long[i]);
+        CHECK_INT(no, i + 1);
+        CHECK(len > 0 && line[0] == want_first[i] && line[len - 1] == want_first[i]);
+    }
+    if (r) {
+        CHECK_INT(vg_lines_next(r, &line, &len, &no, &too_long, &err), 0);
+        CHECK_INT(vg_lines_offset(r), n);
+    }
+    vg_lines_close(r);
+    free(text);
+}
+
 static void test_missing(void)
 {
     vg_error err;
@@ -100,6 +138,7 @@ int main(void)
     snprintf(path, sizeof path, "/tmp/vigil-lines-%d", (int)getpid());
     RUN(test_line_ends);
     RUN(test_too_long);
+    RUN(test_long_lines);
     RUN(test_missing);
     unlink(path);
     return CHECK_DONE();
