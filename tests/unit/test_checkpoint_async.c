@@ -190,7 +190,12 @@ static void test_writer_held(void)
         CHECK(!vg_ckpt_writer_held(w));
         CHECK_INT(vg_ckpt_writer_collect(w, true, &stats, &err), 1);
         CHECK_INT(stats.epoch, 1);
+#ifdef __SANITIZE_ADDRESS__
+        /* not forked in sanitizer builds (engine/checkpoint.c): no child to time */
+        CHECK(stats.serialise_us == 0 && stats.write_us > 0);
+#else
         CHECK(stats.serialise_us > 0 && stats.write_us > 0);
+#endif
     }
     CHECK_STR(raw_sql(p, "SELECT position FROM checkpoint_sinks WHERE sink = 'feats'"),
               "seq=3 ends=3");
