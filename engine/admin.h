@@ -186,12 +186,15 @@ typedef enum vg_admin_format {
 } vg_admin_format;
 
 /* POST sql to url's /query (url: "http://HOST:PORT" or "HOST:PORT"; token
- * may be NULL) and write the rows to out in format fmt. 0; 1 when the
+ * may be NULL), with params[0..nparams) bound to its parameters as strings
+ * when nparams > 0 (the JSON body {"sql", "params"}), and write the rows to
+ * out in format fmt. 0; 1 when the
  * engine answered with an error, which is in err, positioned in sql when
  * the engine said where; -1 with err set when the engine could not be
  * reached or answered something else (VG_ERR_IO, VG_ERR_USAGE for a bad
  * url, VG_ERR_NOMEM). */
-int vg_admin_client_query(const char *url, const char *token, const char *sql, vg_admin_format fmt,
+int vg_admin_client_query(const char *url, const char *token, const char *sql,
+                          const char *const *params, uint32_t nparams, vg_admin_format fmt,
                           FILE *out, vg_error *err);
 
 /* POST /reload to url ({"dry_run": ..., "confirm": ...}) and write the

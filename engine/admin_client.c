@@ -309,18 +309,48 @@ static int read_answer(const char *body, size_t len, int status, const char *sql
     return rc;
 }
 
-int vg_admin_client_query(const char *url, const char *token, const char *sql, vg_admin_format fmt,
+/* The JSON body {"sql": sql, "params": [...]}, every parameter a string
+ * (vg_free), or NULL: out of memory, or text that is not UTF-8 (*bad). */
+static char *params_body(const char *sql, const char *const *params, uint32_t n, bool *bad)
+{
+    json_set_alloc_funcs(json_alloc, vg_free);
+    json_t *doc = json_object(), *list = json_array(), *q = json_string(sql);
+    *bad = !q;
+    int rc = doc && list && q && json_object_set_new(doc, "sql", q) == 0 ? 0 : -1;
+    if (rc < 0 && q)
+        json_decref(q);
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        json_t *v = json_string(params[i]);
+        *bad = !v;
+        rc = v && json_array_append_new(list, v) == 0 ? 0 : -1;
+    }
+    rc = rc == 0 && json_object_set(doc, "params", list) == 0 ? 0 : -1;
+    char *body = rc == 0 ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(list);
+    json_decref(doc);
+    return body;
+}
+
+int vg_admin_client_query(const char *url, const char *token, const char *sql,
+                          const char *const *params, uint32_t nparams, vg_admin_format fmt,
                           FILE *out, vg_error *err)
 {
+    char *json = NULL;
+    bool bad = false;
+    if (nparams && !(json = params_body(sql, params, nparams, &bad)))
+        return bad ? vg_error_set(err, VG_ERR_USAGE, "the SQL and its parameters must be UTF-8")
+                   : vg_error_set(err, VG_ERR_NOMEM, "out of memory");
     vg_buf ans;
     vg_buf_init(&ans, VG_MEM_IO);
     int status = 0;
     const char *body = NULL;
     size_t len = 0;
-    int rc = request(url, token, "/query", "application/sql", sql, &ans, &status, &body, &len, err);
+    int rc = request(url, token, "/query", json ? "application/json" : "application/sql",
+                     json ? json : sql, &ans, &status, &body, &len, err);
     if (rc == 0)
         rc = read_answer(body, len, status, sql, fmt, out, err);
     vg_buf_free(&ans);
+    vg_free(json);
     return rc;
 }
 

@@ -473,14 +473,21 @@ static char *query_text(const char *arg)
 static int cmd_query(int argc, char **argv)
 {
     const char *url = getenv("VIGIL_ADMIN"), *token = getenv("VIGIL_ADMIN_TOKEN"), *sql = NULL;
+    const char *params[16]; /* POST /query takes at most 16 (engine/admin_pages.c) */
+    uint32_t nparams = 0;
     vg_admin_format fmt = isatty(1) ? VG_ADMIN_TABLE : VG_ADMIN_JSON_LINES;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--admin") == 0 || strcmp(a, "--token") == 0 || strcmp(a, "--format") == 0) {
+        if (strcmp(a, "--admin") == 0 || strcmp(a, "--token") == 0 || strcmp(a, "--format") == 0 ||
+            strcmp(a, "--param") == 0) {
             if (i + 1 >= argc)
                 return usage_error("query", "%s needs a value", a);
             const char *v = argv[++i];
-            if (a[2] == 'a')
+            if (a[2] == 'p') {
+                if (nparams == sizeof params / sizeof *params)
+                    return usage_error("query", "%s", "at most 16 parameters");
+                params[nparams++] = v;
+            } else if (a[2] == 'a')
                 url = v;
             else if (a[2] == 't')
                 token = v;
@@ -505,7 +512,8 @@ static int cmd_query(int argc, char **argv)
     }
     vg_error err;
     vg_error_clear(&err);
-    int rc = vg_admin_client_query(url ? url : VG_ADMIN_LISTEN, token, text, fmt, stdout, &err);
+    int rc = vg_admin_client_query(url ? url : VG_ADMIN_LISTEN, token, text, params, nparams, fmt,
+                                   stdout, &err);
     vg_free(text);
     if (rc != 0) {
         vg_error_print(&err, stderr);
@@ -743,7 +751,7 @@ static const command commands[] = {
      "'error: ...') on standard output: down ID, up ID, rtt ID MS, errors API COUNT ERROR,\n"
      "clear API, leader TOPIC PARTITION ID, topic NAME PARTITIONS, bootstrap, help.\n"
      "Try: kcat -b 127.0.0.1:9092 -t demo -P, then kcat -b 127.0.0.1:9092 -t demo -C -e.\n"},
-    {"query", cmd_query, "[--admin URL] [--token T] [--format json|table] SQL",
+    {"query", cmd_query, "[--admin URL] [--token T] [--format json|table] [--param V]... SQL",
      "Run one SELECT over the live state of a running engine (vigil run, or vigil replay\n"
      "--admin) through its admin API, and print the rows: JSON lines, or a table when\n"
      "standard output is a terminal. SQL '-' reads it from standard input.\n\n"

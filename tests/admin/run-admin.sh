@@ -181,6 +181,14 @@ same("vigil query error", (rc, err),
          "  FROM velocity_by_card_id WHERE nope\n"
          "                                 ^^^^\n"))
 
+same("vigil query --param", cli("query", "--admin", url, "--format", "json", "--param", "c01163",
+                                "SELECT card_id, card_n_10m FROM velocity_by_card_id "
+                                "WHERE card_id = ?")[:2],
+     (0, '{"card_id":"c01163","card_n_10m":7}\n'))
+same("vigil query --param, one too many",
+     cli("query", "--admin", url, "--param", "a", "--param", "b", "SELECT ?"),
+     (1, "", "vigil: error: the query has 1 parameter but 2 were given\n"))
+
 # ---- refusals ----
 s, _, b = request(url, "POST", "/query", "DELETE FROM velocity_by_card_id")
 same("write query refused", (s, b), (403, '{"error":"live queries are read-only: table '
@@ -211,9 +219,9 @@ same("reload dry run", request(url, "POST", "/reload", '{"dry_run": true}')[0], 
 
 s, _, b = request(url, "GET", "/metrics")
 n = [l for l in b.splitlines() if l.startswith("vigil_admin_queries_total ")]
-same("queries counted", n, ["vigil_admin_queries_total 9"])
+same("queries counted", n, ["vigil_admin_queries_total 11"])
 n = [l for l in b.splitlines() if l.startswith("vigil_admin_query_errors_total ")]
-same("query errors counted", n, ["vigil_admin_query_errors_total 4"])
+same("query errors counted", n, ["vigil_admin_query_errors_total 5"])
 
 # ---- parameters, and the statement cache across a reload ----
 JSON = {"Content-Type": "application/json"}

@@ -696,7 +696,7 @@ static void *client_main(void *arg)
     client *c = arg;
     FILE *f = open_memstream(&c->out, &c->len);
     vg_error_clear(&c->err);
-    c->rc = vg_admin_client_query(c->url, NULL, c->sql, c->fmt, f, &c->err);
+    c->rc = vg_admin_client_query(c->url, NULL, c->sql, NULL, 0, c->fmt, f, &c->err);
     fclose(f);
     if (c->signal_done) /* as a SIGINT stops replay --hold */
         pthread_kill(runner, SIGUSR1);
