@@ -303,11 +303,10 @@ int run_sinks_positions(run *r, vg_arena *a, vg_store_sink_pos *out, uint32_t *n
 int run_sinks_recovered(run *r, vg_error *err);
 /* Wait until every message is delivered (at most timeout_ms). */
 int run_sinks_flush(run *r, int timeout_ms, vg_error *err);
-/* The same, then commit each Kafka sink's transaction (checkpoints). */
-int run_sinks_commit(run *r, int timeout_ms, vg_error *err);
 /* The sinks' part of a checkpoint's cut: with mark, a Kafka sink that is
  * not transactional is only marked (vg_kafka_sink_mark: *marked set when
- * one is); the others are committed as run_sinks_commit does. */
+ * one is); the others are flushed and their transactions committed (at
+ * most timeout_ms). */
 int run_sinks_cut(run *r, bool mark, int timeout_ms, bool *marked, vg_error *err);
 /* The marked sinks' positions once every row of the cut is delivered: 1
  * with out[0..*n) filled (text in a), 0 while some are not, -1 with err

@@ -777,20 +777,6 @@ int run_sinks_recovered(run *r, vg_error *err)
     return 0;
 }
 
-int run_sinks_commit(run *r, int timeout_ms, vg_error *err)
-{
-    for (uint32_t i = 0; i <= r->nouts; i++) {
-        run_sink *o = nth(r, i);
-        if (!o->ks)
-            continue;
-        int rc = vg_kafka_sink_commit(o->ks, timeout_ms, err);
-        update_counts(o);
-        if (rc < 0)
-            return -1;
-    }
-    return 0;
-}
-
 int run_sinks_cut(run *r, bool mark, int timeout_ms, bool *marked, vg_error *err)
 {
     *marked = false;

@@ -323,7 +323,7 @@ def request_errors(ctx, name):
     not transactional: librdkafka 2.0.2's mock answers a transactional producer that retries
     after such an error with INVALID_PRODUCER_ID_MAPPING now and then (its transactions are
     hollow: docs/kafka.md), which aborts the transaction and stops the run before the
-    crash point (seen in 1 of about 10 make check runs); broker_down_up covers that stop and
+    crash point (seen once, in make check at 60e67a1); broker_down_up covers that stop and
     its restart."""
     ctx.broker.must("errors Produce 6 NOT_LEADER_FOR_PARTITION")
     ctx.broker.must("errors Fetch 2 NOT_LEADER_FOR_PARTITION")

@@ -71,19 +71,50 @@ static void test_forked_snapshot(void)
     vg_store_close(st);
 }
 
+/* What a writer test works on: the store at path, the pipeline run over
+ * it, its checkpoints and a writer. */
+typedef struct writer_fix {
+    const char *path;  /* the store's file */
+    vg_store *st;      /* the store (the runner's connection) */
+    run r;             /* the pipeline */
+    vg_checkpoints *c; /* its checkpoints in st */
+    vg_ckpt_writer *w; /* the writer: NULL when something could not be opened */
+} writer_fix;
+
+/* Open f on a new store file name in the test directory; f->w NULL when
+ * that failed (checked). */
+static void writer_open(writer_fix *f, const char *name)
+{
+    vg_error err;
+    vg_error_clear(&err);
+    f->path = path_in_dir(name);
+    f->st = store_open(f->path);
+    CHECK(opened(&f->r, pipeline_sql));
+    f->c = f->st ? vg_checkpoint_open(f->st, "pay", f->r.plan, &err) : NULL;
+    f->w = f->c ? vg_ckpt_writer_start(f->path, NULL, &err) : NULL;
+    CHECK(f->w != NULL);
+}
+
+/* Close what writer_open opened (the writer already stopped by the test). */
+static void writer_close(writer_fix *f)
+{
+    vg_checkpoint_close(f->c);
+    run_close(&f->r);
+    vg_store_close(f->st);
+}
+
 /* The writer commits while the main thread feeds events; the wanted epoch
  * is taken when it is beyond the next. */
 static void test_writer(void)
 {
-    const char *p = path_in_dir("writer.db");
-    vg_store *st = store_open(p);
-    run r;
-    CHECK(opened(&r, pipeline_sql));
+    writer_fix f;
+    writer_open(&f, "writer.db");
+    const char *p = f.path;
+    run *r = &f.r;
+    vg_checkpoints *c = f.c;
+    vg_ckpt_writer *w = f.w;
     vg_error err;
     vg_error_clear(&err);
-    vg_checkpoints *c = st ? vg_checkpoint_open(st, "pay", r.plan, &err) : NULL;
-    vg_ckpt_writer *w = c ? vg_ckpt_writer_start(p, NULL, &err) : NULL;
-    CHECK(w != NULL);
     if (!w)
         return;
     vg_checkpoint_stats stats;
@@ -91,8 +122,8 @@ static void test_writer(void)
     CHECK(!vg_ckpt_writer_busy(w));
     int64_t epoch = 0;
     for (int seen = 5, prev = 0, k = 1; seen < NEV; prev = seen, seen += 9, k++) {
-        feed(&r, prev, seen);
-        vg_checkpoint_snap *s = fork_at(c, &r, seen, &err);
+        feed(r, prev, seen);
+        vg_checkpoint_snap *s = fork_at(c, r, seen, &err);
         CHECK(s != NULL);
         if (!s)
             break;
@@ -108,39 +139,37 @@ static void test_writer(void)
     }
     CHECK_INT(epoch, 8);
     /* stopped with a job in flight: it is written, nothing leaks */
-    feed(&r, 32, 36);
-    vg_checkpoint_snap *s = fork_at(c, &r, 36, &err);
+    feed(r, 32, 36);
+    vg_checkpoint_snap *s = fork_at(c, r, 36, &err);
     CHECK(s != NULL);
     if (s)
         vg_ckpt_writer_submit(w, c, s);
-    feed(&r, 36, NEV);
+    feed(r, 36, NEV);
     vg_ckpt_writer_stop(w);
     CHECK_INT(resume_from(p, &epoch, &err), 1);
     CHECK_INT(epoch, 9);
     vg_ckpt_writer_stop(NULL);
-    vg_checkpoint_close(c);
-    run_close(&r);
-    vg_store_close(st);
+    writer_close(&f);
 }
 
 /* A write that fails is reported as vg_checkpoint_write reports it. */
 static void test_writer_failure(void)
 {
-    const char *p = path_in_dir("fail.db");
-    vg_store *st = store_open(p);
-    run r;
-    CHECK(opened(&r, pipeline_sql));
+    writer_fix f;
+    writer_open(&f, "fail.db");
+    const char *p = f.path;
+    run *r = &f.r;
+    vg_checkpoints *c = f.c;
+    vg_ckpt_writer *w = f.w;
     vg_error err;
     vg_error_clear(&err);
-    vg_checkpoints *c = st ? vg_checkpoint_open(st, "pay", r.plan, &err) : NULL;
-    vg_ckpt_writer *w = c ? vg_ckpt_writer_start(p, NULL, &err) : NULL;
     if (!w)
         return;
-    feed(&r, 0, 10);
+    feed(r, 0, 10);
     /* the same offset twice: the store refuses the checkpoint */
     vg_store_offset off[] = {{"s", "t", 0, 10, 0}, {"s", "t", 0, 10, 0}};
     vg_store_sink_pos sinks[] = {{"feats", "pos10", 0}, {"dead_letter", "dl", 0}};
-    vg_checkpoint_snap *s = vg_checkpoint_take_forked(c, r.dag, off, 2, sinks, 2, &err);
+    vg_checkpoint_snap *s = vg_checkpoint_take_forked(c, r->dag, off, 2, sinks, 2, &err);
     CHECK(s != NULL);
     if (s) {
         vg_ckpt_writer_submit(w, c, s);
@@ -152,9 +181,7 @@ static void test_writer_failure(void)
     }
     vg_ckpt_writer_stop(w);
     CHECK_STR(raw_sql(p, "SELECT COUNT(*) FROM checkpoints"), "0");
-    vg_checkpoint_close(c);
-    run_close(&r);
-    vg_store_close(st);
+    writer_close(&f);
 }
 
 /* A held checkpoint waits for its release: then it is written with the
@@ -162,22 +189,22 @@ static void test_writer_failure(void)
  * fails and the store is untouched. */
 static void test_writer_held(void)
 {
-    const char *p = path_in_dir("held.db");
-    vg_store *st = store_open(p);
-    run r;
-    CHECK(opened(&r, pipeline_sql));
+    writer_fix f;
+    writer_open(&f, "held.db");
+    const char *p = f.path;
+    run *r = &f.r;
+    vg_checkpoints *c = f.c;
+    vg_ckpt_writer *w = f.w;
     vg_error err;
     vg_error_clear(&err);
-    vg_checkpoints *c = st ? vg_checkpoint_open(st, "pay", r.plan, &err) : NULL;
-    vg_ckpt_writer *w = c ? vg_ckpt_writer_start(p, NULL, &err) : NULL;
     if (!w)
         return;
-    feed(&r, 0, 10);
+    feed(r, 0, 10);
     vg_store_offset off[] = {{"s", "t", 0, 10, 0}};
     vg_store_sink_pos cut[] = {{"feats", "seq=3 ends=0", -1}, {"dead_letter", "dl", -1}};
     vg_store_sink_pos final[] = {{"feats", "seq=3 ends=3", -1}};
     vg_checkpoint_stats stats;
-    vg_checkpoint_snap *s = vg_checkpoint_take_forked(c, r.dag, off, 1, cut, 2, &err);
+    vg_checkpoint_snap *s = vg_checkpoint_take_forked(c, r->dag, off, 1, cut, 2, &err);
     CHECK(s != NULL);
     if (s) {
         vg_ckpt_writer_release(w, final, 1, NULL); /* nothing held: ignored */
@@ -200,7 +227,7 @@ static void test_writer_held(void)
     CHECK_STR(raw_sql(p, "SELECT position FROM checkpoint_sinks WHERE sink = 'feats'"),
               "seq=3 ends=3");
     /* released with a failure: the checkpoint fails with it */
-    s = vg_checkpoint_take_forked(c, r.dag, off, 1, cut, 2, &err);
+    s = vg_checkpoint_take_forked(c, r->dag, off, 1, cut, 2, &err);
     if (s) {
         vg_ckpt_writer_submit_held(w, c, s);
         vg_error fail;
@@ -213,14 +240,12 @@ static void test_writer_held(void)
         CHECK(err.retriable);
     }
     /* stopped while held: no deadlock, nothing written, nothing leaks */
-    s = vg_checkpoint_take_forked(c, r.dag, off, 1, cut, 2, &err);
+    s = vg_checkpoint_take_forked(c, r->dag, off, 1, cut, 2, &err);
     if (s)
         vg_ckpt_writer_submit_held(w, c, s);
     vg_ckpt_writer_stop(w);
     CHECK_STR(raw_sql(p, "SELECT COUNT(*) FROM checkpoints"), "1");
-    vg_checkpoint_close(c);
-    run_close(&r);
-    vg_store_close(st);
+    writer_close(&f);
 }
 
 /* Two threads pass the crash hook's points with no crash asked for. */
