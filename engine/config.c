@@ -15,6 +15,7 @@
 
 #include "engine/alloc.h"
 #include "engine/config_int.h"
+#include "engine/suggest.h"
 #include "engine/yaml_doc.h"
 
 #define PATH_BUF 256 /* key patterns and shown key paths; longer keys are unknown anyway */
@@ -39,45 +40,20 @@ static void join(char *out, const char *prefix, const char *name)
 
 /* ---- keys ---- */
 
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    int row[64];
-    if (la >= 64 || lb >= 64)
-        return 99;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* "unknown key 'x' in pipeline.yaml", with the nearest known key under the
  * same parent when one is within two edits. */
 static int unknown_key(loader *ld, const vg_yaml_node *key, const char *pattern, const char *shown)
 {
     const char *name = key->value, *best = NULL;
-    int best_d = 3;
+    unsigned best_d = 3;
     for (size_t i = 0; i < vg_cfg_nkeys; i++) {
         const vg_cfg_key *k = &vg_cfg_keys[i];
         if (k->file != ld->file || !vg_cfg_key_is_child(k, pattern))
             continue;
         const char *last = strrchr(k->path, '.');
         last = last ? last + 1 : k->path;
-        int d = edit_distance(name, last);
-        if (d < best_d && (size_t)d < strlen(last)) {
+        unsigned d = vg_suggest_distance(name, last);
+        if (d < best_d && d < strlen(last)) {
             best_d = d;
             best = last;
         }

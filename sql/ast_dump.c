@@ -638,7 +638,7 @@ static void node(sbuf *b, const vg_ast *n)
         call(b, n);
         break;
     case VG_AST_TIMEUNIT:
-        putf(b, "(unit %s)", unit_names[n->u.timeunit.unit]);
+        putf(b, "(unit %s)", vg_time_unit_name(n->u.timeunit.unit));
         break;
     case VG_AST_SELECT:
         select_(b, n);
@@ -706,3 +706,5 @@ char *vg_ast_window_to_sexpr(const vg_ast_window *w, vg_arena *a)
     window(&b, w);
     return finish(&b, a);
 }
+
+const char *vg_time_unit_name(vg_time_unit u) { return unit_names[u]; }

@@ -21,7 +21,9 @@
 #include <strings.h>
 
 #include "engine/cast.h"
+#include "engine/suggest.h"
 #include "sql/binder_int.h"
+#include "sql/parser.h"
 #include "udf/func.h"
 
 /* ---- errors ---- */
@@ -64,32 +66,6 @@ static vg_expr *built(bind_ctx *c, vg_expr *r, const vg_error *cerr, vg_span sp)
 
 /* ---- names ---- */
 
-/* Levenshtein distance of a and b, or 99 when either is long. */
-static unsigned edit_distance(const char *a, const char *b)
-{
-    size_t n = strlen(a), m = strlen(b);
-    unsigned row[65];
-    if (n > 64 || m > 64)
-        return 99;
-    for (size_t j = 0; j <= m; j++)
-        row[j] = (unsigned)j;
-    for (size_t i = 1; i <= n; i++) {
-        unsigned diag = row[0];
-        row[0] = (unsigned)i;
-        for (size_t j = 1; j <= m; j++) {
-            unsigned up = row[j];
-            unsigned best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[m];
-}
-
 const char *vg_bind_suggest(const vg_schema *schema, const char *name, char *buf, size_t n)
 {
     const char *best = NULL;
@@ -98,7 +74,7 @@ const char *vg_bind_suggest(const vg_schema *schema, const char *name, char *buf
      * 'id'); a name that differs only in case always gets one. */
     for (uint32_t i = 0; schema && i < schema->ncols; i++) {
         const char *cand = schema->cols[i].name;
-        unsigned d = strcasecmp(name, cand) == 0 ? 0 : edit_distance(name, cand);
+        unsigned d = strcasecmp(name, cand) == 0 ? 0 : vg_suggest_distance(name, cand);
         if (d < best_d && (d == 0 || d < strlen(name))) {
             best = schema->cols[i].name;
             best_d = d;
@@ -491,21 +467,6 @@ static vg_expr *bind_case(bind_ctx *c, const vg_ast *e)
 
 /* ---- calls ---- */
 
-static const char *const unit_names[] = {
-    [VG_TU_MILLISECOND] = "MILLISECOND",
-    [VG_TU_SECOND] = "SECOND",
-    [VG_TU_MINUTE] = "MINUTE",
-    [VG_TU_HOUR] = "HOUR",
-    [VG_TU_DAY] = "DAY",
-    [VG_TU_WEEK] = "WEEK",
-    [VG_TU_MONTH] = "MONTH",
-    [VG_TU_QUARTER] = "QUARTER",
-    [VG_TU_YEAR] = "YEAR",
-    [VG_TU_DOW] = "DOW",
-    [VG_TU_DOY] = "DOY",
-    [VG_TU_EPOCH] = "EPOCH",
-};
-
 /* Aggregate and window functions: known names, not callable yet. */
 static const char *const aggregate_names[] = {
     "APPROX_COUNT_DISTINCT",
@@ -543,7 +504,7 @@ static bool is_aggregate(const char *name)
 static vg_expr *bind_arg(bind_ctx *c, const vg_ast *a)
 {
     if (a->kind == VG_AST_TIMEUNIT) {
-        const char *u = unit_names[a->u.timeunit.unit];
+        const char *u = vg_time_unit_name(a->u.timeunit.unit);
         return constant(c, VG_T_STRING, vg_str(u, (uint32_t)strlen(u)), a->span);
     }
     if (a->kind == VG_AST_STAR)

@@ -313,31 +313,10 @@ void vg_explain_put_cols(ex *x, const vg_plan_node *node, const uint32_t *cols, 
 /* "by k1, k2" or "global"; then [name := AGG([DISTINCT] args) [FILTER (WHERE c)], ...]. */
 static void describe_group(ex *x, const vg_plan_node *n, describe *d)
 {
-    const vg_schema *in = &n->inputs[0]->schema;
     put(x, n->u.group.nkeys ? "by " : "global");
     put_cols(x, n, n->u.group.keys, n->u.group.nkeys, NULL);
     d->parts[d->n++] = take(x);
-    put(x, "[");
-    for (uint32_t i = 0; i < n->u.group.naggs; i++) {
-        const vg_plan_agg *a = &n->u.group.aggs[i];
-        put(x, i ? ", " : "");
-        put_name(x, n->schema.cols[n->u.group.nkeys + i].name);
-        put(x, " := ");
-        put(x, a->call.agg->name);
-        put(x, a->call.distinct ? "(DISTINCT " : "(");
-        put(x, a->call.nargs ? "" : "*");
-        for (uint32_t j = 0; j < a->call.nargs; j++) {
-            put(x, j ? ", " : "");
-            put(x, expr_text(x, a->args[j], in));
-        }
-        put(x, ")");
-        if (a->filter) {
-            put(x, " FILTER (WHERE ");
-            put(x, expr_text(x, a->filter, in));
-            put(x, ")");
-        }
-    }
-    put(x, "]");
+    put_aggs(x, n, n->u.group.aggs, n->u.group.naggs, n->u.group.nkeys);
     d->parts[d->n++] = take(x);
 }
 

@@ -129,4 +129,7 @@ char *vg_ast_to_sexpr(const vg_ast *node, vg_arena *a);
 /* The same for a window spec on its own. */
 char *vg_ast_window_to_sexpr(const vg_ast_window *w, vg_arena *a);
 
+/* The keyword of time unit u, upper case and singular ("QUARTER"); static. */
+const char *vg_time_unit_name(vg_time_unit u);
+
 #endif
