@@ -178,7 +178,12 @@ typedef struct mr_state {
     vg_value *out;            /* an output row */
     void *agg;                /* an aggregate's state (the largest state_size) */
     uint64_t *posv;           /* positions of the rows an aggregate or FIRST reads */
+    uint32_t *varv;           /* ... and their variables (posv_cap of each) */
     uint32_t posv_cap;
+    uint8_t *xarg;            /* per navigation value: MR_XARG_* bits, what of the two
+                                 hidden slots past the input's columns its argument (or
+                                 an aggregate's arguments and filter) reads */
+    vg_value *xrow;           /* ncols + 2: an input row with those slots set */
     const vg_nfa_step **steps; /* a match's rows, oldest first */
     uint32_t steps_cap;
     vg_buf json;              /* ARRAY_AGG's text being built */
@@ -221,6 +226,16 @@ int mr_heaps_update(mr_state *st, vg_keymap_entry *e);
 
 /* ---- match_nav.c ---- */
 
+/* A navigation value's argument may read two slots past the input's
+ * columns (sql/bind_match_int.h, in_x): the CLASSIFIER of the row it is
+ * evaluated at, and MATCH_NUMBER(). */
+enum {
+    MR_XARG_CLASSIFIER = 1,   /* slot ncols */
+    MR_XARG_NUMBER = 2,       /* slot ncols + 1 */
+};
+/* st->xarg for st's navigation values. 0 or -1 (out of memory). */
+int mr_xarg_open(mr_state *st);
+
 /* The matcher's hooks for st: DEFINE conditions, and matches, unmatched
  * rows and timeouts written as output rows. */
 vg_nfa_hooks mr_hooks(mr_state *st);
@@ -232,6 +247,9 @@ typedef struct mr_at {
     const vg_nfa_step *head;
     uint64_t number;
     bool timed_out;
+    const vg_nfa_step *whole; /* MEASURES: the whole match (its last step), whose rows
+                                 after head CLASSIFIER can still name; NULL: DEFINE, where
+                                 no row after the current one is mapped yet */
 } mr_at;
 
 /* Room for n steps in st->steps. 0 or -1 (err set). */

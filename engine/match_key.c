@@ -17,6 +17,11 @@
  *   any other aggregate               its state (udf/agg.h's snapshot bytes)
  *   ARRAY_AGG                         the JSON text so far
  *   CLASSIFIER() of an earlier row    the variables of the rows it can reach
+ *   CLASSIFIER(v) (LAST or FIRST)     the variables of the last (first) k + 1
+ *                                     rows of v
+ *   PREV/NEXT of CLASSIFIER(v)        the variables of the path's rows, newest
+ *                                     first, back to the row it can reach
+ *                                     (all of them for FIRST)
  *
  * Values rather than positions: two paths whose last A rows differ but hold
  * the same x have the same future. A key decides every answer a DEFINE can
@@ -50,6 +55,10 @@ typedef enum mr_kkind {
     K_ARRAY,  /* u32 values, u32 n, then n bytes of JSON text (no brackets) */
     K_CLAST,  /* u32 rows (up to cap), u32 n <= keep, then n variables newest first */
     K_CFIRST, /* u32 rows (up to cap), u8 whether the row at `at` is seen, u8 its variable */
+    K_CVAR,   /* CLASSIFIER(v): u32 n <= cap, then the variables of the last (FIRST: first)
+                 n rows of v, newest (FIRST: oldest) first */
+    K_CSET,   /* PREV/NEXT(CLASSIFIER(v)): u32 n, then the variables of the newest n rows,
+                 newest first */
 } mr_kkind;
 
 static int nomem(vg_error *err) { return vg_error_set(err, VG_ERR_NOMEM, "out of memory"); }
@@ -93,6 +102,8 @@ static int kind_of(const vg_mr_nav *n, uint32_t *cap)
     case VG_MR_NAV_ARRAY_AGG:
         return K_ARRAY;
     case VG_MR_NAV_CLASSIFIER:
+        if (!n->universal)
+            return d ? K_CSET : K_CVAR;
         if (n->first) {
             *cap = (uint32_t)(k + d > k ? k + d : k) + 1;
             return K_CFIRST;
@@ -114,12 +125,18 @@ int mr_keys_open(mr_state *st)
     if (!kind || !st->kcomp || !st->koff || !st->define_row)
         return vg_free(kind), -1;
     memset(kind, -1, nnavs + 1);
+    /* a DEFINE reading CLASSIFIER() inside an argument (LAST(CLASSIFIER() || x))
+     * is evaluated on the path: no keys (polynomial time is not promised) */
+    bool unkeyed = false;
+    for (uint32_t v = 0; v < m->nvars; v++)
+        for (uint32_t i = 0; i < st->define_uses[v].n; i++)
+            unkeyed |= (st->xarg[st->define_uses[v].navs[i]] & MR_XARG_CLASSIFIER) != 0;
     for (uint32_t v = 0; v < m->nvars; v++) {
         const mr_uses *u = &st->define_uses[v];
         for (uint32_t i = 0; i < u->n; i++) {
             const vg_mr_nav *n = &m->navs[u->navs[i]];
             uint32_t cap;
-            int kd = kind_of(n, &cap);
+            int kd = unkeyed ? -1 : kind_of(n, &cap);
             st->opts.serial |= n->kind == VG_MR_NAV_MATCH_NUMBER;
             if (kd >= 0 && kind[u->navs[i]] < 0)
                 st->kcomp[st->nkcomp++] = (mr_kcomp){(uint8_t)kd, u->navs[i], cap};
@@ -137,7 +154,7 @@ int mr_keys_open(mr_state *st)
         rc = r->navs ? 0 : -1;
     }
     vg_free(kind);
-    st->opts.read_path = st->nkcomp > 0;
+    st->opts.read_path = st->nkcomp > 0 || unkeyed;
     st->opts.path_key = st->nkcomp ? mr_path_key : NULL;
     return rc;
 }
@@ -417,6 +434,78 @@ static int next_cfirst(mr_state *st, const mr_kcomp *k, kcur *c, uint32_t var, v
     return put32(out, rows + row <= k->cap ? rows + row : k->cap) | vg_buf_append(out, seen, 2);
 }
 
+/* The index (0: the newest) in vars[0..n) of the row CLASSIFIER(v) (LAST or
+ * FIRST of v's rows, then PREV/NEXT) designates, or -1: none (out of the path,
+ * or after its newest row). With want_base, the index of the row LAST or
+ * FIRST chose instead (-1: v has too few rows). */
+static int64_t cset_index(const vg_mr_nav *n, const char *vars, uint32_t cnt, bool want_base)
+{
+    int64_t k = n->logical, base = -1;
+    if (n->first) {
+        for (int64_t i = (int64_t)cnt - 1; i >= 0 && base < 0; i--)
+            if (in_set(n, (uint8_t)vars[i]) && k-- == 0)
+                base = i;
+    } else {
+        for (uint32_t i = 0; i < cnt && base < 0; i++)
+            if (in_set(n, (uint8_t)vars[i]) && k-- == 0)
+                base = i;
+    }
+    if (want_base || base < 0)
+        return base;
+    int64_t at = base - n->physical; /* PREV (physical < 0) goes to older rows */
+    return at >= 0 && at < (int64_t)cnt ? at : -1;
+}
+
+/* CLASSIFIER(v): the variables of the path's rows, newest first. FIRST keeps
+ * them all; LAST those back to the row it chose and |PREV| rows more (older
+ * ones can never be designated again: a later row of v is newer), or all
+ * while v has too few rows. */
+static int next_cset(mr_state *st, const mr_kcomp *k, kcur *c, uint32_t var, vg_buf *out,
+                     bool row)
+{
+    const vg_mr_nav *n = &st->m->navs[k->nav];
+    uint32_t had = c ? get32(c) : 0;
+    const char *old = c ? c->p : NULL;
+    if (c)
+        c->p += had;
+    size_t at = out->len;
+    uint8_t v = (uint8_t)var;
+    int rc = put32(out, had + row) | (row ? vg_buf_append(out, &v, 1) : 0) |
+             (had ? vg_buf_append(out, old, had) : 0);
+    if (rc || n->first)
+        return rc;
+    uint32_t cnt = had + row;
+    int64_t base = cset_index(n, out->p + at + 4, cnt, true);
+    int64_t keep = base < 0 ? cnt : base + (n->physical < 0 ? -n->physical : 0) + 1;
+    if (keep < cnt) {
+        uint32_t kept = (uint32_t)keep;
+        memcpy(out->p + at, &kept, 4);
+        out->len = at + 4 + kept;
+    }
+    return 0;
+}
+
+/* CLASSIFIER(v), no PREV or NEXT: the variables of v's last k + 1 rows,
+ * newest first (FIRST: of its first k + 1, oldest first). */
+static int next_cvar(mr_state *st, const mr_kcomp *k, kcur *c, uint32_t var, vg_buf *out,
+                     bool row)
+{
+    const vg_mr_nav *n = &st->m->navs[k->nav];
+    uint32_t had = c ? get32(c) : 0;
+    const char *old = c ? c->p : NULL;
+    if (c)
+        c->p += had;
+    uint8_t v = (uint8_t)var;
+    bool add = row && in_set(n, var) && (!n->first || had < k->cap);
+    uint32_t now = add && had < k->cap ? had + 1 : had;
+    int rc = put32(out, now);
+    if (add && !n->first)
+        rc |= vg_buf_append(out, &v, 1) | (now > 1 ? vg_buf_append(out, old, now - 1) : 0);
+    else
+        rc |= (had ? vg_buf_append(out, old, had) : 0) | (add ? vg_buf_append(out, &v, 1) : 0);
+    return rc;
+}
+
 /* The key of the path taking row pos as var after a path with key
  * prev[0..len) (prev NULL: the empty path, and no row is taken: the key of
  * the empty path) onto out, each component's offset in st->koff; K_STATE
@@ -457,6 +546,12 @@ static int next_key(mr_state *st, const char *prev, uint32_t len, uint64_t pos, 
             break;
         case K_CFIRST:
             rc = next_cfirst(st, k, c, var, out, row);
+            break;
+        case K_CVAR:
+            rc = next_cvar(st, k, c, var, out, row);
+            break;
+        case K_CSET:
+            rc = next_cset(st, k, c, var, out, row);
             break;
         }
     }
@@ -533,6 +628,18 @@ static int value_of(mr_state *st, const mr_kcomp *k, kcur *c, uint64_t pos, vg_v
         if (rows > n->logical && c->p[0])
             var_name(st, (uint8_t)c->p[1], out);
         return 0;
+    case K_CVAR:
+        rows = get32(c);
+        if (rows > n->logical)
+            var_name(st, (uint8_t)c->p[n->logical], out);
+        return 0;
+    case K_CSET: {
+        rows = get32(c);
+        int64_t i = cset_index(n, c->p, rows, false);
+        if (i >= 0)
+            var_name(st, (uint8_t)c->p[i], out);
+        return 0;
+    }
     }
     return 0;
 }
@@ -596,7 +703,7 @@ int mr_define_keyed(mr_state *st, uint32_t var, uint64_t pos, const vg_nfa_step 
         return 1;
     if (u->n) {
         vg_nfa_step cur = {.prev = path, .pos = pos, .var = var, .len = path ? path->len + 1 : 1};
-        mr_at at = {&cur, p->matches + 1, false};
+        mr_at at = {&cur, p->matches + 1, false, NULL};
         if (mr_navs_eval(st, p, u, &at, st->row, ctx->err) < 0)
             return -1;
     }

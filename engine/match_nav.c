@@ -17,7 +17,9 @@
  * aggregate library lacks, is built here as a STRING holding a JSON array
  * of the values, NULLs included, NULL over no rows. CLASSIFIER() names the
  * variable of the row the nav designates when that row is in the match,
- * else NULL.
+ * else NULL. An argument that reads CLASSIFIER() or MATCH_NUMBER() inside
+ * (LAST(CLASSIFIER() || x), ARRAY_AGG(CLASSIFIER())) is evaluated over a
+ * copy of the row with those two values past the input's columns.
  */
 #include <string.h>
 
@@ -43,8 +45,62 @@ static int posv_reserve(mr_state *st, uint32_t n)
     if (!nv)
         return -1;
     st->posv = nv;
+    uint32_t *vv = vg_realloc(VG_MEM_STATE, st->varv, cap * sizeof *vv);
+    if (!vv)
+        return -1;
+    st->varv = vv;
     st->posv_cap = cap;
     return 0;
+}
+
+int mr_xarg_open(mr_state *st)
+{
+    const vg_plan_match *m = st->m;
+    uint32_t ncols = st->in->ncols;
+    st->xarg = vg_calloc(VG_MEM_STATE, m->nnavs + 1, 1);
+    st->xrow = vg_calloc(VG_MEM_STATE, ncols + 2, sizeof *st->xrow);
+    bool *seen = vg_calloc(VG_MEM_STATE, ncols + 2, sizeof *seen);
+    int rc = st->xarg && st->xrow && seen ? 0 : -1;
+    for (uint32_t j = 0; j < m->nnavs && rc == 0; j++) {
+        const vg_mr_nav *nav = &m->navs[j];
+        seen[ncols] = seen[ncols + 1] = false;
+        rc |= mr_slots_of(nav->arg, ncols + 2, seen);
+        rc |= mr_slots_of(nav->agg.filter, ncols + 2, seen);
+        for (uint32_t a = 0; a < VG_AGG_MAXARGS; a++)
+            rc |= mr_slots_of(nav->agg.args[a], ncols + 2, seen);
+        st->xarg[j] = (uint8_t)((seen[ncols] ? MR_XARG_CLASSIFIER : 0) |
+                                (seen[ncols + 1] ? MR_XARG_NUMBER : 0));
+    }
+    vg_free(seen);
+    return rc;
+}
+
+/* The row nav's argument reads at pos, mapped to variable var (-1: in no
+ * match) of match number: the input row, or a copy with the hidden slots set
+ * when the argument reads them. */
+static const vg_value *arg_row(mr_state *st, const mr_part *p, const vg_mr_nav *nav,
+                               uint64_t pos, int64_t var, uint64_t number)
+{
+    const vg_value *row = mr_values(mr_row_at(p, pos));
+    if (!st->xarg[nav - st->m->navs])
+        return row;
+    uint32_t ncols = st->in->ncols;
+    const char *name = var >= 0 ? st->m->vars[var] : NULL;
+    memcpy(st->xrow, row, ncols * sizeof *row);
+    st->xrow[ncols] = name ? vg_str(name, (uint32_t)strlen(name)) : vg_null();
+    st->xrow[ncols + 1] = vg_int((int64_t)number);
+    return st->xrow;
+}
+
+/* The variable of the row at pos in the match at (the rows up to at->head,
+ * then the whole match in MEASURES), or -1: in neither. */
+static int64_t var_at(const mr_at *at, uint64_t pos)
+{
+    const vg_nfa_step *head = at->head && pos > at->head->pos ? at->whole : at->head;
+    for (const vg_nfa_step *s = head; s && s->pos >= pos; s = s->prev)
+        if (s->pos == pos)
+            return s->var;
+    return -1;
 }
 
 /* The positions of the rows of head's list that nav's set maps, newest
@@ -55,8 +111,10 @@ static int64_t collect(mr_state *st, const vg_mr_nav *nav, const vg_nfa_step *he
         return -1;
     uint32_t c = 0;
     for (const vg_nfa_step *s = head; s; s = s->prev)
-        if (in_set(nav, s))
+        if (in_set(nav, s)) {
+            st->varv[c] = s->var;
             st->posv[c++] = s->pos;
+        }
     return c;
 }
 
@@ -105,14 +163,19 @@ static int target_pos(mr_state *st, const mr_part *p, const vg_mr_nav *nav,
     return mr_row_at(p, *pos) != NULL;
 }
 
-/* CLASSIFIER(): the variable the match maps the designated row to. */
-static int classifier(mr_state *st, const mr_part *p, const vg_mr_nav *nav,
-                      const vg_nfa_step *head, vg_value *out)
+/* CLASSIFIER(): the variable the match maps the designated row to. In
+ * MEASURES a row after the current one (NEXT) is read from the whole match:
+ * RUNNING semantics choose the row, the match is complete. */
+static int classifier(mr_state *st, const mr_part *p, const vg_mr_nav *nav, const mr_at *at,
+                      vg_value *out)
 {
+    const vg_nfa_step *head = at->head;
     uint64_t pos;
     int rc = target_pos(st, p, nav, head, &pos);
     *out = vg_null();
-    if (rc <= 0 || pos > head->pos)
+    if (rc > 0 && pos > head->pos)
+        head = at->whole;
+    if (rc <= 0 || !head || pos > head->pos)
         return rc;
     for (const vg_nfa_step *s = head; s && s->pos >= pos; s = s->prev)
         if (s->pos == pos) {
@@ -124,8 +187,8 @@ static int classifier(mr_state *st, const mr_part *p, const vg_mr_nav *nav,
 
 /* ARRAY_AGG over the rows at st->posv[0..c) (newest first): a JSON array
  * in the scratch arena. */
-static int array_agg(mr_state *st, const mr_part *p, const vg_mr_nav *nav, int64_t c,
-                     vg_value *out)
+static int array_agg(mr_state *st, const mr_part *p, const vg_mr_nav *nav, const mr_at *at,
+                     int64_t c, vg_value *out)
 {
     vg_eval_ctx *ctx = &st->op->env->eval;
     vg_buf *b = &st->json;
@@ -133,7 +196,7 @@ static int array_agg(mr_state *st, const mr_part *p, const vg_mr_nav *nav, int64
     int rc = vg_buf_putc(b, '[');
     uint32_t added = 0;
     for (int64_t i = c - 1; i >= 0 && rc == 0; i--) {
-        const vg_value *row = mr_values(mr_row_at(p, st->posv[i]));
+        const vg_value *row = arg_row(st, p, nav, st->posv[i], st->varv[i], at->number);
         if (nav->agg.filter && !vg_expr_is_true(nav->agg.filter, row, ctx))
             continue;
         vg_value v;
@@ -154,13 +217,14 @@ static int array_agg(mr_state *st, const mr_part *p, const vg_mr_nav *nav, int64
 }
 
 /* Add the rows at st->posv[0..c) (newest first) to an aggregate's state. */
-static int agg_add_rows(mr_state *st, const mr_part *p, const vg_mr_nav *nav, int64_t c)
+static int agg_add_rows(mr_state *st, const mr_part *p, const vg_mr_nav *nav, const mr_at *at,
+                        int64_t c)
 {
     vg_eval_ctx *ctx = &st->op->env->eval;
     const vg_plan_agg *a = &nav->agg;
     vg_value args[VG_AGG_MAXARGS];
     for (int64_t i = c - 1; i >= 0; i--) {
-        const vg_value *row = mr_values(mr_row_at(p, st->posv[i]));
+        const vg_value *row = arg_row(st, p, nav, st->posv[i], st->varv[i], at->number);
         if (a->filter && !vg_expr_is_true(a->filter, row, ctx))
             continue;
         for (uint32_t j = 0; j < a->call.nargs; j++)
@@ -172,22 +236,22 @@ static int agg_add_rows(mr_state *st, const mr_part *p, const vg_mr_nav *nav, in
 }
 
 /* An aggregate over the rows of head's list its set maps. */
-static int aggregate(mr_state *st, const mr_part *p, const vg_mr_nav *nav,
-                     const vg_nfa_step *head, vg_value *out)
+static int aggregate(mr_state *st, const mr_part *p, const vg_mr_nav *nav, const mr_at *at,
+                     vg_value *out)
 {
     vg_eval_ctx *ctx = &st->op->env->eval;
     const vg_plan_agg *a = &nav->agg;
-    int64_t c = collect(st, nav, head);
+    int64_t c = collect(st, nav, at->head);
     if (c < 0)
         return nomem(ctx->err);
     if (nav->kind == VG_MR_NAV_ARRAY_AGG)
-        return array_agg(st, p, nav, c, out);
+        return array_agg(st, p, nav, at, c, out);
     if (a->call.agg->count_star && a->call.nargs == 0 && !a->filter) {
         *out = vg_int(c); /* COUNT(*), COUNT(v.*) */
         return 0;
     }
     vg_agg_init(&a->call, st->agg);
-    int rc = agg_add_rows(st, p, nav, c);
+    int rc = agg_add_rows(st, p, nav, at, c);
     vg_agg_result(&a->call, st->agg, out);
     if (rc == 0 && !out->null && a->call.ret == VG_T_STRING) {
         char *s = vg_arena_strndup(ctx->scratch, out->u.s, out->len);
@@ -210,13 +274,16 @@ static int nav_eval(mr_state *st, const mr_part *p, const vg_mr_nav *nav, const 
         *out = vg_null();
         rc = target_pos(st, p, nav, at->head, &pos);
         if (rc > 0)
-            vg_expr_eval(nav->arg, mr_values(mr_row_at(p, pos)), &st->op->env->eval, out);
+            vg_expr_eval(nav->arg,
+                         arg_row(st, p, nav, pos,
+                                 st->xarg[nav - st->m->navs] ? var_at(at, pos) : -1, at->number),
+                         &st->op->env->eval, out);
         return rc < 0 ? nomem(st->op->env->eval.err) : 0;
     case VG_MR_NAV_AGG:
     case VG_MR_NAV_ARRAY_AGG:
-        return aggregate(st, p, nav, at->head, out);
+        return aggregate(st, p, nav, at, out);
     case VG_MR_NAV_CLASSIFIER:
-        rc = classifier(st, p, nav, at->head, out);
+        rc = classifier(st, p, nav, at, out);
         return rc < 0 ? nomem(st->op->env->eval.err) : 0;
     case VG_MR_NAV_MATCH_NUMBER:
         *out = vg_int((int64_t)at->number);
@@ -319,7 +386,7 @@ static int on_define(void *arg, uint32_t var, uint64_t pos, const vg_nfa_step *p
     const vg_value *row = mr_values(r);
     if (u->n) {
         vg_nfa_step cur = {.prev = path, .pos = pos, .var = var, .len = path ? path->len + 1 : 1};
-        mr_at at = {&cur, p->matches + 1, false};
+        mr_at at = {&cur, p->matches + 1, false, NULL};
         memcpy(st->row, row, st->in->ncols * sizeof *row);
         if (mr_navs_eval(st, p, u, &at, st->row, ctx->err) < 0)
             return -1;
@@ -418,7 +485,7 @@ static int all_rows(mr_state *st, const mr_part *p, uint64_t start, const mr_at 
     for (uint32_t i = 0; i < n; i++) {
         if (st->steps[i]->excluded)
             continue;
-        mr_at here = {st->steps[i], at->number, at->timed_out};
+        mr_at here = {st->steps[i], at->number, at->timed_out, at->head};
         current_row(st, p, st->steps[i]->pos);
         if (measures(st, p, &here, false, meas) < 0)
             return -1;
@@ -431,7 +498,7 @@ static int on_match(void *arg, uint64_t start, const vg_nfa_step *path, bool tim
 {
     mr_state *st = arg;
     mr_part *p = mr_part_of(st->cur);
-    mr_at at = {path, ++p->matches, timed_out};
+    mr_at at = {path, ++p->matches, timed_out, path};
     return st->m->rows == VG_MR_ONE_ROW ? one_row(st, p, start, &at) : all_rows(st, p, start, &at);
 }
 

@@ -329,6 +329,9 @@ static void match_close(vg_op *op)
     vg_free(st->out);
     vg_free(st->agg);
     vg_free(st->posv);
+    vg_free(st->varv);
+    vg_free(st->xarg);
+    vg_free(st->xrow);
     vg_free(st->steps);
     vg_free(st->due);
     vg_buf_free(&st->key);
@@ -480,7 +483,8 @@ static int match_open(vg_op *op, vg_error *err)
         match_close(op);
         return -1;
     }
-    if (find_uses(st) < 0 || mr_keys_open(st) < 0 || copy_plans(st) < 0 || scratch(st, n) < 0) {
+    if (find_uses(st) < 0 || mr_xarg_open(st) < 0 || mr_keys_open(st) < 0 || copy_plans(st) < 0 ||
+        scratch(st, n) < 0) {
         match_close(op);
         return nomem(err);
     }

@@ -380,7 +380,17 @@ static int init(bind_mr *r, bind_ctx *c, const vg_ast *f, const vg_rel *in)
     r->c = c;
     r->f = f;
     r->in = &in->schema;
-    r->in_scope.schema = r->in;
+    uint32_t nin = r->in->ncols;
+    r->in_x.ncols = nin + 2;
+    r->in_x.cols = vg_arena_alloc(c->b->arena, (nin + 2) * sizeof *r->in_x.cols);
+    if (!r->in_x.cols)
+        return vg_bind_nomem(c);
+    memcpy(r->in_x.cols, r->in->cols, nin * sizeof *r->in_x.cols);
+    r->in_x.cols[nin] = (vg_column){vg_bind_hidden_name(c, nin), VG_T_STRING};
+    r->in_x.cols[nin + 1] = (vg_column){vg_bind_hidden_name(c, nin + 1), VG_T_BIGINT};
+    if (!r->in_x.cols[nin].name || !r->in_x.cols[nin + 1].name)
+        return vg_bind_nomem(c);
+    r->in_scope.schema = &r->in_x;
     r->in_ctx = *c;
     r->in_ctx.scope = &r->in_scope;
     r->laycap = r->in->ncols + 8;

@@ -21,7 +21,10 @@ typedef struct bind_mr {
     const vg_ast *f;      /* the MATCH_RECOGNIZE node */
     vg_plan_match *m;     /* what is built */
     const vg_schema *in;  /* the input's columns */
-    bind_scope in_scope;  /* those columns, unqualified: navigation arguments */
+    vg_schema in_x;       /* those, then two hidden ones a navigation's argument may read:
+                             slot ncols the CLASSIFIER of the row it is evaluated at
+                             (STRING), ncols + 1 MATCH_NUMBER() (BIGINT, MEASURES only) */
+    bind_scope in_scope;  /* in_x, unqualified: navigation arguments */
     bind_ctx in_ctx;      /* binds over the input row */
     vg_schema layout;     /* the input's columns, then one hidden column per navigation */
     uint32_t laycap;      /* capacity of layout.cols */

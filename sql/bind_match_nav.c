@@ -9,8 +9,11 @@
  * pattern variable (v.x is LAST(v.x)) and, in MEASURES, an unqualified
  * column (LAST(x) over every row). Nesting is checked as the standard
  * allows it: PREV or NEXT directly around FIRST or LAST (or CLASSIFIER()),
- * no pattern function inside an aggregate's arguments, and every column of
- * an argument qualified by the same variable (or none: every row). Each
+ * no navigation or aggregate inside an aggregate's arguments, and every
+ * column (and CLASSIFIER(v)) of an argument qualified by the same variable
+ * (or none: every row). CLASSIFIER() and MATCH_NUMBER() (MEASURES only) may
+ * appear inside an argument: they read two hidden slots past the input's
+ * columns, which the operator fills at each row (bind_match_int.h, in_x). Each
  * value becomes an entry of vg_plan_match.navs whose argument is bound over
  * the input row with its qualifier taken off; identical ones (same kind,
  * rows, offsets and argument text) share one.
@@ -33,6 +36,7 @@ typedef struct navspec {
     const vg_ast *arg;    /* LAST, FIRST: the argument as written; AGG, ARRAY_AGG: the call */
     const vg_ident *qual; /* the qualifier of its columns; NULL: universal */
     bind_nodemap strip;   /* its column references and their input slots */
+    bool classifier;      /* its argument reads CLASSIFIER() of the rows it ranges over */
 } navspec;
 
 /* ---- node maps ---- */
@@ -120,10 +124,6 @@ static int nested_error(bind_mr *r, const vg_ast *e, fkind k, bool in_agg)
         return FAIL(r->c, VG_ERR_SEMANTIC, e->span, "%s",
                     in_agg ? "aggregate functions cannot be nested"
                            : "aggregate functions are not allowed inside a navigation function");
-    case F_CLASSIFIER:
-        return FAIL(r->c, VG_ERR_SEMANTIC, e->span, "%s",
-                    in_agg ? "CLASSIFIER() is not allowed inside an aggregate function"
-                           : "CLASSIFIER() must be the whole argument of a navigation function");
     default:
         return FAIL(r->c, VG_ERR_SEMANTIC, e->span,
                     "%s() is not allowed inside a navigation or aggregate function", name);
@@ -139,19 +139,14 @@ typedef struct argwalk {
 } argwalk;
 
 static int arg_walk_fn(void *arg, vg_ast *const *slot);
+static int classifier_arg(bind_mr *r, const vg_ast *e, navspec *s);
+static int arity(bind_mr *r, const vg_ast *e, uint32_t lo, uint32_t hi);
 
-/* Check a plain argument e (no pattern function inside): every column
- * reference names the same variable (or none), and is mapped to its input
- * slot in s->strip. */
-static int arg_walk(argwalk *w, const vg_ast *e)
+/* Column reference or CLASSIFIER e qualified by q (NULL: universal): the
+ * same variable as the argument's other ones. */
+static int same_qualifier(argwalk *w, const vg_ast *e, const vg_ident *q)
 {
     bind_mr *r = w->r;
-    fkind k = fkind_of(e);
-    if (k != F_NONE)
-        return nested_error(r, e, k, w->in_agg);
-    if (e->kind != VG_AST_COLUMN)
-        return vg_bind_each_child(e, arg_walk_fn, w) ? -1 : 0;
-    const vg_ident *q = e->u.column.qualifier.name ? &e->u.column.qualifier : NULL;
     vg_mr_vars vars;
     if (q && vg_bind_mr_vars(r, q, &vars) < 0)
         return -1;
@@ -161,6 +156,50 @@ static int arg_walk(argwalk *w, const vg_ast *e)
                     w->in_agg ? "aggregate" : "navigation");
     w->seen = true;
     w->s->qual = q;
+    return 0;
+}
+
+/* CLASSIFIER([v]) or MATCH_NUMBER() inside an argument: the extra input
+ * slots VG_MR_SLOT_CLASSIFIER and VG_MR_SLOT_MATCH_NUMBER past the input's
+ * columns (bind_match.c's in_x), read at each row the argument is evaluated
+ * at. CLASSIFIER(v) qualifies the argument as v.x does. */
+static int special_in_arg(argwalk *w, const vg_ast *e, fkind k)
+{
+    bind_mr *r = w->r;
+    uint32_t ncols = r->in->ncols;
+    if (k == F_MATCH_NUMBER) {
+        if (r->define)
+            return FAIL(r->c, VG_ERR_SEMANTIC, e->span,
+                        "MATCH_NUMBER() inside a navigation or aggregate function is only "
+                        "allowed in MEASURES");
+        return arity(r, e, 0, 0) < 0 ? -1 : map_add(r, &w->s->strip, e, ncols + 1);
+    }
+    navspec tmp;
+    memset(&tmp, 0, sizeof tmp);
+    if (e->u.call.args.n && classifier_arg(r, e, &tmp) < 0)
+        return -1;
+    if (same_qualifier(w, e, tmp.qual) < 0)
+        return -1;
+    w->s->classifier = true;
+    return map_add(r, &w->s->strip, e, ncols);
+}
+
+/* Check a plain argument e (no navigation or aggregate inside): every column
+ * reference (and CLASSIFIER) names the same variable (or none), and is
+ * mapped to its input slot in s->strip. */
+static int arg_walk(argwalk *w, const vg_ast *e)
+{
+    bind_mr *r = w->r;
+    fkind k = fkind_of(e);
+    if (k == F_CLASSIFIER || k == F_MATCH_NUMBER)
+        return special_in_arg(w, e, k);
+    if (k != F_NONE)
+        return nested_error(r, e, k, w->in_agg);
+    if (e->kind != VG_AST_COLUMN)
+        return vg_bind_each_child(e, arg_walk_fn, w) ? -1 : 0;
+    const vg_ident *q = e->u.column.qualifier.name ? &e->u.column.qualifier : NULL;
+    if (same_qualifier(w, e, q) < 0)
+        return -1;
     int slot = vg_bind_find_column(&r->in_ctx, q ? q->name : NULL, e->u.column.name.name,
                                    q ? e->span : e->u.column.name.span);
     return slot < 0 ? -1 : map_add(r, &w->s->strip, e, slot);
@@ -217,7 +256,24 @@ static int arity(bind_mr *r, const vg_ast *e, uint32_t lo, uint32_t hi)
                 lo == hi ? "one argument" : "one or two arguments");
 }
 
-/* CLASSIFIER(), MATCH_NUMBER(), TIMED_OUT(): no arguments. */
+/* CLASSIFIER(v): v a pattern variable or SUBSET name (the standard's form), the
+ * qualifier of s: the row it names is the last (or first) row mapped to v, as
+ * for v.x. */
+static int classifier_arg(bind_mr *r, const vg_ast *e, navspec *s)
+{
+    const vg_ast *a = e->u.call.args.items[0];
+    if (e->u.call.args.n > 1 || a->kind != VG_AST_COLUMN || a->u.column.qualifier.name)
+        return FAIL(r->c, VG_ERR_SEMANTIC, e->u.call.args.n > 1 ? e->u.call.args.items[1]->span
+                                                                : a->span,
+                    "CLASSIFIER takes no argument, or a pattern variable or SUBSET name");
+    vg_mr_vars vars;
+    if (vg_bind_mr_vars(r, &a->u.column.name, &vars) < 0)
+        return -1;
+    s->qual = &a->u.column.name;
+    return 0;
+}
+
+/* CLASSIFIER() [or CLASSIFIER(v)], MATCH_NUMBER(), TIMED_OUT(): no arguments. */
 static int nullary(bind_mr *r, const vg_ast *e, fkind k, navspec *s)
 {
     static const vg_mr_nav_kind kinds[] = {[F_CLASSIFIER] = VG_MR_NAV_CLASSIFIER,
@@ -225,7 +281,9 @@ static int nullary(bind_mr *r, const vg_ast *e, fkind k, navspec *s)
                                            [F_TIMED_OUT] = VG_MR_NAV_TIMED_OUT};
     static const vg_type types[] = {
         [F_CLASSIFIER] = VG_T_STRING, [F_MATCH_NUMBER] = VG_T_BIGINT, [F_TIMED_OUT] = VG_T_BOOL};
-    if (arity(r, e, 0, 0) < 0)
+    if (k == F_CLASSIFIER && e->u.call.args.n && classifier_arg(r, e, s) < 0)
+        return -1;
+    if (k != F_CLASSIFIER && arity(r, e, 0, 0) < 0)
         return -1;
     if (k == F_TIMED_OUT && r->define)
         return FAIL(r->c, VG_ERR_SEMANTIC, e->span, "TIMED_OUT() is only allowed in MEASURES");
@@ -344,7 +402,7 @@ static bool reads_path(const vg_mr_nav *n)
     case VG_MR_NAV_TIMED_OUT:
         return false;
     case VG_MR_NAV_CLASSIFIER:
-        return n->logical || n->physical || n->first;
+        return n->logical || n->physical || n->first || !n->universal;
     default:
         return !n->universal;
     }
@@ -362,7 +420,7 @@ static int no_check(void *arg, const vg_ast *part)
 static const vg_ast *stripped(bind_mr *r, navspec *s)
 {
     const vg_ast *e = s->arg;
-    const vg_ast *x = vg_bind_rewrite(r->c, e, map_slot, &s->strip, r->in);
+    const vg_ast *x = vg_bind_rewrite(r->c, e, map_slot, &s->strip, &r->in_x);
     if (!x || e->kind != VG_AST_CALL || e->u.call.args.n != 1 ||
         e->u.call.args.items[0]->kind != VG_AST_STAR)
         return x;
@@ -480,7 +538,7 @@ static int add_nav(bind_mr *r, navspec *s, const vg_ast *e)
         n->universal = true;
         n->vars = r->all;
     }
-    if (r->define && reads_path(n))
+    if (r->define && (reads_path(n) || s->classifier))
         r->m->defines_read_path = true;
     const vg_span sp = s->arg ? s->arg->span : (vg_span){0, 0};
     const char *sig =

@@ -90,26 +90,33 @@ static void put_vars(ex *x, const vg_plan_match *m, vg_mr_vars vars)
 }
 
 /* The text of expression e of navigation v, over the input row: its
- * columns qualified by v's variable (unless v is universal). */
+ * columns qualified by v's variable (unless v is universal), then the two
+ * hidden slots an argument may read, CLASSIFIER([v]) and MATCH_NUMBER(). */
 static const char *nav_expr(ex *x, const vg_plan_node *n, const vg_mr_nav *v, const vg_expr *e)
 {
     const vg_schema *in = &n->inputs[0]->schema;
-    const char **cols = vg_arena_alloc(x->a, (in->ncols ? in->ncols : 1) * sizeof *cols);
+    const char **cols = vg_arena_alloc(x->a, (in->ncols + 2) * sizeof *cols);
     if (!cols) {
         x->rc = -1;
         return "?";
     }
-    for (uint32_t i = 0; i < in->ncols; i++) {
+    for (uint32_t i = 0; i < in->ncols + 1; i++) {
         vg_buf saved;
         sub_begin(x, &saved);
+        bool cls = i == in->ncols;
+        vg_explain_put(x, cls ? "CLASSIFIER(" : "");
         if (!v->universal) {
             put_vars(x, n->u.match, v->vars);
-            vg_explain_put(x, ".");
+            vg_explain_put(x, cls ? "" : ".");
         }
-        vg_explain_put_name(x, in->cols[i].name);
+        if (cls)
+            vg_explain_put(x, ")");
+        else
+            vg_explain_put_name(x, in->cols[i].name);
         cols[i] = sub_end(x, &saved);
     }
-    return expr_with(x, e, in->ncols, cols);
+    cols[in->ncols + 1] = "MATCH_NUMBER()";
+    return expr_with(x, e, in->ncols + 2, cols);
 }
 
 /* An aggregate: NAME([DISTINCT] args | * | v.*) [FILTER (WHERE c)]. */
@@ -142,7 +149,7 @@ static void put_nav_agg(ex *x, const vg_plan_node *n, const vg_mr_nav *v)
 }
 
 /* Navigation v as SQL writes it: PREV|NEXT([FINAL] LAST|FIRST(arg[, k])[, n]),
- * v.x for LAST(v.x), an aggregate, CLASSIFIER(), MATCH_NUMBER(), TIMED_OUT(). */
+ * v.x for LAST(v.x), an aggregate, CLASSIFIER([v]), MATCH_NUMBER(), TIMED_OUT(). */
 static const char *nav_text(ex *x, const vg_plan_node *n, const vg_mr_nav *v)
 {
     bool logical =
@@ -162,7 +169,11 @@ static const char *nav_text(ex *x, const vg_plan_node *n, const vg_mr_nav *v)
         vg_explain_put(x, "FINAL ");
     if (logical && !bare)
         vg_explain_put(x, first ? "FIRST(" : "LAST(");
-    if (arg)
+    if (v->kind == VG_MR_NAV_CLASSIFIER && !v->universal) {
+        vg_explain_put(x, "CLASSIFIER(");
+        put_vars(x, n->u.match, v->vars);
+        vg_explain_put(x, ")");
+    } else if (arg)
         vg_explain_put(x, arg);
     else if (v->kind == VG_MR_NAV_MATCH_NUMBER || v->kind == VG_MR_NAV_TIMED_OUT)
         vg_explain_put(x, v->kind == VG_MR_NAV_MATCH_NUMBER ? "MATCH_NUMBER()" : "TIMED_OUT()");

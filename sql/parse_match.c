@@ -10,13 +10,15 @@
  *       [SUBSET s = (v, ...), ...] [DEFINE v AS condition, ...]
  *   ) [[AS] alias]
  *
- *   pattern    := seq ('|' seq)*                           alternation, left preferred
+ *   pattern    := [seq] ('|' [seq])*                       alternation, left preferred (an
+ *                                                          empty alternative: the empty
+ *                                                          pattern, as ZetaSQL allows)
  *   seq        := term term ...                            concatenation
  *   term       := primary [quantifier]
  *   primary    := v | '(' ')' | '(' pattern ')' | PERMUTE '(' pattern, ... ')'
  *               | '{-' pattern '-}' | '^' | '$'
  *   quantifier := ('*' | '+' | '?' | '{' n '}' | '{' n ',' '}' | '{' ',' m '}'
- *               | '{' n ',' m '}') ['?']                  a trailing '?': reluctant
+ *               | '{' n ',' m '}' | '{' ',' '}') ['?']      a trailing '?': reluctant
  *
  * The clauses come in the standard's order, with Flink's WITHIN right after
  * PATTERN; their words are not reserved, so a column may still be called
@@ -199,14 +201,15 @@ static int bound(vg_parser *p, uint32_t *out)
     return 0;
 }
 
-/* { n }, { n , }, { , m }, { n , m }, at '{', into q. */
+/* { n }, { n , }, { , m }, { n , m }, { , } (the standard's '*'), at '{', into q. */
 static int braces(vg_parser *p, vg_ast_pattern *q)
 {
     uint32_t open = vg_parser_peek(p, 0)->span.off;
     vg_parser_advance(p);
     if (vg_parser_accept(p, VG_TOK_COMMA)) {
         q->min = 0;
-        if (bound(p, &q->max) < 0)
+        q->max = VG_PAT_UNBOUNDED;
+        if (vg_parser_peek(p, 0)->kind != VG_TOK_RBRACE && bound(p, &q->max) < 0)
             return -1;
     } else {
         if (bound(p, &q->min) < 0)
@@ -295,17 +298,30 @@ static vg_ast_pattern *pat_seq(vg_parser *p)
     return n;
 }
 
+/* An alternative of an alternation: a sequence, or nothing (the empty
+ * pattern, as ZetaSQL reads `A |`) before a '|' or where the alternation
+ * ends. */
+static vg_ast_pattern *pat_branch(vg_parser *p, bool after_bar)
+{
+    static const vg_token_kind ends[] = {VG_TOK_BAR, VG_TOK_RPAREN, VG_TOK_COMMA, VG_TOK_REXCL};
+    const vg_token *t = vg_parser_peek(p, 0);
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0] && !at_term(p); i++)
+        if (t->kind == ends[i] && (after_bar || t->kind == VG_TOK_BAR))
+            return pat_new(p, VG_PAT_EMPTY, t->span.off);
+    return pat_seq(p);
+}
+
 static vg_ast_pattern *pat_alt(vg_parser *p)
 {
     uint32_t start = vg_parser_peek(p, 0)->span.off, cap = 0;
-    vg_ast_pattern *first = pat_seq(p);
+    vg_ast_pattern *first = pat_branch(p, false);
     if (!first || vg_parser_peek(p, 0)->kind != VG_TOK_BAR)
         return first;
     vg_ast_pattern *n = pat_new(p, VG_PAT_ALT, start);
     if (!n || pat_push(p, n, &cap, first) < 0)
         return NULL;
     while (vg_parser_accept(p, VG_TOK_BAR))
-        if (pat_push(p, n, &cap, pat_seq(p)) < 0)
+        if (pat_push(p, n, &cap, pat_branch(p, true)) < 0)
             return NULL;
     n->span = vg_parser_span_from(p, start);
     return n;

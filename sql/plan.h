@@ -176,7 +176,9 @@ typedef struct vg_mr_nav {
                                row the logical step chose (the current row when universal
                                and logical is 0) */
     vg_expr *arg;           /* LAST, FIRST, AGG: the expression, over the input row of the
-                               row it is evaluated at; NULL for COUNT(*), CLASSIFIER */
+                               row it is evaluated at; NULL for COUNT(*), CLASSIFIER. It may
+                               read two slots past the input's columns: slot ncols is the
+                               CLASSIFIER of that row, ncols + 1 the MATCH_NUMBER() */
     bool first;             /* CLASSIFIER: the row is found as FIRST finds it
                                (FIRST(CLASSIFIER(), k)); else as LAST */
     vg_plan_agg agg;        /* AGG: the aggregate call (agg.args[0] == arg, its FILTER) */

@@ -13,7 +13,8 @@
  * key) against the same pipeline evaluating them over the paths (threads
  * merged only when their paths are equal, which tests/unit/test_nfa.c
  * checks against its reference matcher). The golden cases
- * (tests/sql/match) cover the pattern semantics.
+ * (tests/sql/match) cover the pattern semantics; EXPLAIN of CLASSIFIER() and
+ * MATCH_NUMBER() inside arguments is checked here.
  */
 #include "engine/match_int.h"
 #include "tests/unit/op_test.h"
@@ -467,6 +468,10 @@ static const char *const conds[] = {
     "COUNT(U.*) > %d",          "CLASSIFIER() = 'A'",      "LAST(CLASSIFIER(), 1) = 'C'",
     "FIRST(A.x, 1) <= x",       "NEXT(FIRST(CLASSIFIER(), 1)) = 'B'",
     "SUM(A.x) FILTER (WHERE A.x > 1) < %d",
+    "CLASSIFIER(U) = 'C'",      "PREV(CLASSIFIER(U)) = 'B'", "FIRST(CLASSIFIER(U), 1) = 'A'",
+    "NEXT(LAST(CLASSIFIER(U), 1)) = 'B'", "PREV(CLASSIFIER(B), 2) = 'A'",
+    "LAST(CLASSIFIER() || 'x', 1) = 'Ax'", "COUNT(CLASSIFIER(U)) > %d",
+    "MAX(LOWER(CLASSIFIER())) = 'b'",
 };
 
 static const char *const rows_modes[] = {"ONE ROW PER MATCH", "ALL ROWS PER MATCH",
@@ -497,7 +502,9 @@ static const char *random_query(void)
     return vg_arena_printf(
         arena,
         MR("  MEASURES CLASSIFIER() AS cl, COUNT(A.*) AS na, ARRAY_AGG(x) AS xs, "
-           "MATCH_NUMBER() AS mn, FIRST(B.x) AS fb%s\n"
+           "MATCH_NUMBER() AS mn, FIRST(B.x) AS fb, CLASSIFIER(U) AS cu, "
+           "NEXT(CLASSIFIER()) AS nc, ARRAY_AGG(CLASSIFIER() || k) AS cx, "
+           "FIRST(x * MATCH_NUMBER()) AS xm%s\n"
            "  %s AFTER MATCH SKIP %s\n  PATTERN (%s)%s\n  SUBSET U = (A, C)\n%s%s\n"),
         within ? ", TIMED_OUT() AS t" : "", rows_modes[rows], skips[rnd(4)], pat,
         within ? " WITHIN INTERVAL '4' SECOND EMIT TIMEOUTS" : "", *def ? "  DEFINE " : "", def);
@@ -566,6 +573,23 @@ static void test_keys_against_paths(void)
     CHECK(keyed > usable / 2);
 }
 
+/* EXPLAIN names what an argument reads of the hidden slots: CLASSIFIER([v])
+ * and MATCH_NUMBER() inside navigation and aggregate arguments. */
+static void test_explain_classifier_args(void)
+{
+    CHECK_STR(explain_of(MR("  MEASURES ARRAY_AGG(CLASSIFIER()) AS c, FIRST(x + MATCH_NUMBER()) AS f,\n"
+                            "    LAST(CLASSIFIER(U) || U.k) AS l, CLASSIFIER(U) AS u\n"
+                            "  PATTERN (A B+)\n  SUBSET U = (A, B)\n"
+                            "  DEFINE B AS PREV(CLASSIFIER() || 'y') <> 'Zy'\n")),
+              "sink stdout  [k STRING, c STRING, f BIGINT, l STRING, u STRING]\n"
+              "  match  partition by k  order by ts  pattern (A B+)  one row per match  "
+              "skip past last row  subset U = (A, B)  "
+              "define [B := (PREV(LAST((CLASSIFIER() || 'y'))) <> 'Zy')]  "
+              "measures [c := ARRAY_AGG(CLASSIFIER()), f := FIRST((x + MATCH_NUMBER())), "
+              "l := LAST((CLASSIFIER(U) || U.k)), u := CLASSIFIER(U)]\n"
+              "    source s  [k STRING, x BIGINT, ts TIMESTAMP(3)]  watermark ts\n");
+}
+
 int main(void)
 {
     arena = vg_arena_new(VG_MEM_OTHER, 1 << 16);
@@ -584,6 +608,7 @@ int main(void)
     RUN(test_path_key_polynomial);
     RUN(test_next_row_linear);
     RUN(test_keys_against_paths);
+    RUN(test_explain_classifier_args);
     vg_arena_free(arena);
     return CHECK_DONE();
 }

@@ -175,6 +175,8 @@ static void test_quantifiers(void)
     CHECK_STR(pat("A{,4}"), "(greedy 0 4 A)");
     CHECK_STR(pat("A{2,4}"), "(greedy 2 4 A)");
     CHECK_STR(pat("A{0}"), "(greedy 0 0 A)");
+    CHECK_STR(pat("A{,}"), "(greedy 0 inf A)"); /* the standard's {,}: A* */
+    CHECK_STR(pat("A{,}?"), "(reluctant 0 inf A)");
     CHECK_STR(pat("A{ 2 , 4 }"), "(greedy 2 4 A)");
     CHECK_STR(pat("A{10000}"), "(greedy 10000 10000 A)");
     CHECK_STR(pat("A*?"), "(reluctant 0 inf A)");
@@ -429,17 +431,18 @@ static void test_pattern_errors(void)
 {
     const char *term = "expected a pattern variable, '(', '{-', '^' or '$'";
     char want[256];
-    snprintf(want, sizeof want, "error 1:46 syntax error at ')': %s", term);
-    CHECK_STR(pat("A |"), want);
-    snprintf(want, sizeof want, "error 1:43 syntax error at '|': %s", term);
-    CHECK_STR(pat("| A"), want);
+    /* an empty alternative is the empty pattern (as ZetaSQL reads it) */
+    CHECK_STR(pat("A |"), "(alt A ())");
+    CHECK_STR(pat("| A"), "(alt () A)");
+    CHECK_STR(pat("(A |) B"), "(seq (alt A ()) B)");
+    snprintf(want, sizeof want, "error 1:47 syntax error at '*': %s", term);
+    CHECK_STR(pat("A | *"), want);
     snprintf(want, sizeof want, "error 1:46 syntax error at '*': %s", term);
     CHECK_STR(pat("A (*)"), want);
     snprintf(want, sizeof want, "error 1:43 syntax error at '*': %s", term);
     CHECK_STR(pat("*"), want);
-    /* "||" is two bars there */
-    snprintf(want, sizeof want, "error 1:46 syntax error at '|': %s", term);
-    CHECK_STR(pat("A || B"), want);
+    /* "||" is two bars there: an empty alternative between them */
+    CHECK_STR(pat("A || B"), "(alt A () B)");
     snprintf(want, sizeof want, "error 1:47 syntax error at '-}': %s", term);
     CHECK_STR(pat("A {--}"), want);
     snprintf(want, sizeof want, "error 1:46 syntax error at '1': %s", term);
@@ -451,7 +454,7 @@ static void test_pattern_errors(void)
     CHECK_STR(pat("A{1,10001}"), "error 1:47 a quantifier bound must be at most 10000");
     CHECK_STR(pat("A{99999999999999999999}"), "error 1:45 integer literal out of range");
     CHECK_STR(pat("A{}"), "error 1:45 syntax error at '}': expected an integer");
-    CHECK_STR(pat("A{,}"), "error 1:46 syntax error at '}': expected an integer");
+    CHECK_STR(pat("A{,,}"), "error 1:46 syntax error at ',': expected an integer");
     CHECK_STR(pat("A{2 B"), "error 1:47 syntax error at 'B': expected ',' or '}'");
     CHECK_STR(pat("A{2,3 B"), "error 1:49 syntax error at 'B': expected '}'");
     CHECK_STR(pat("A{1.5}"), "error 1:45 syntax error at '1.5': expected an integer");
