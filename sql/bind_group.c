@@ -28,7 +28,9 @@
  * column used outside an aggregate must be a GROUP BY column.
  *
  * SELECT DISTINCT a, b is Flink's GROUP BY a, b without aggregates: a GROUP
- * relation over the bound select list, keyed by all of its columns.
+ * relation over the bound select list, keyed by all of its columns. Over a
+ * window TVF, with window_start and window_end among the columns, that
+ * GROUP BY is a window aggregate (bind_wgroup.c), as in Flink.
  */
 #include <string.h>
 #include <strings.h>
@@ -446,8 +448,66 @@ vg_rel *vg_bind_group_select(bind_ctx *c, const vg_ast *q, vg_rel *in, const cha
     return grouped ? vg_bind_grouped_select(&g.base, grouped, unique_names) : NULL;
 }
 
+/* A reference to a column a window TVF adds (vg_bind_find predicate). */
+static bool is_window_col(const vg_ast *e)
+{
+    if (e->kind != VG_AST_COLUMN)
+        return false;
+    const char *name = e->u.column.name.name;
+    return strcmp(name, "window_start") == 0 || strcmp(name, "window_end") == 0 ||
+           strcmp(name, "window_time") == 0;
+}
+
+/* Whether SELECT DISTINCT q, bound as r, is Flink's window aggregate: over a
+ * bare window TVF, a select list of plain columns naming window_start and
+ * window_end, no WHERE on the window columns. Flink groups by the select
+ * list, and a grouping that holds both window columns is a window
+ * aggregate: one insert-only row per window and distinct row, when the
+ * window fires. */
+static bool window_distinct(const vg_ast *q, const vg_rel *r)
+{
+    const vg_ast *f = q->u.select.from;
+    if (!f || f->kind != VG_AST_TABLEFN || q->u.select.group_by.n || q->u.select.having ||
+        r->kind != VG_REL_PROJECT || !r->input || r->input->kind != VG_REL_WINDOW ||
+        r->input->u.window.grouped)
+        return false;
+    bool start = false, end = false;
+    for (uint32_t i = 0; i < q->u.select.nitems; i++) {
+        const vg_ast *e = q->u.select.items[i].expr;
+        if (e->kind != VG_AST_COLUMN)
+            return false;
+        start |= strcmp(e->u.column.name.name, "window_start") == 0;
+        end |= strcmp(e->u.column.name.name, "window_end") == 0;
+    }
+    return start && end && !vg_bind_find(q->u.select.where, is_window_col);
+}
+
+/* SELECT DISTINCT cols FROM TABLE(TVF) as SELECT cols ... GROUP BY cols. */
+static vg_rel *bind_window_distinct(bind_ctx *c, const vg_ast *q)
+{
+    uint32_t n = q->u.select.nitems;
+    vg_ast *g = vg_arena_alloc(c->b->arena, sizeof *g);
+    vg_ast **keys = g ? vg_arena_alloc(c->b->arena, n * sizeof *keys) : NULL;
+    if (!keys) {
+        vg_bind_nomem(c);
+        return NULL;
+    }
+    *g = *q;
+    for (uint32_t i = 0; i < n; i++)
+        keys[i] = q->u.select.items[i].expr;
+    g->u.select.distinct = false;
+    g->u.select.group_by.n = n;
+    g->u.select.group_by.items = keys;
+    g->u.select.group_span = q->u.select.distinct_span;
+    const char *alias = NULL;
+    vg_rel *in = vg_bind_from(c, q->u.select.from, &alias);
+    return in ? vg_bind_window_select(c, g, in, alias, false) : NULL;
+}
+
 vg_rel *vg_bind_distinct(bind_ctx *c, const vg_ast *q, vg_rel *r)
 {
+    if (window_distinct(q, r))
+        return bind_window_distinct(c, q);
     uint32_t n = r->schema.ncols;
     vg_rel *d = vg_bind_rel_new(c, VG_REL_GROUP, NULL, q->span, 0);
     uint32_t *keys = d ? vg_arena_alloc(c->b->arena, (n ? n : 1) * sizeof *keys) : NULL;

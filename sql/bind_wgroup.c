@@ -161,9 +161,15 @@ static int bind_group_by(wgroup *g)
     const vg_window_spec *s = &g->tvf->u.window.spec;
     if (s->kind == VG_WINDOW_SESSION)
         return check_session_keys(g);
+    const vg_ast_list *args = &g->base.q->u.select.from->u.tablefn.args;
+    if (s->kind == VG_WINDOW_TUMBLE && (s->offset >= s->size || -s->offset >= s->size))
+        return FAIL(g->base.c, VG_ERR_SEMANTIC, args->items[1]->span,
+                    "TUMBLE with GROUP BY needs abs(offset) < size, got size %lld ms and offset "
+                    "%lld ms",
+                    (long long)s->size, (long long)s->offset);
     if (s->kind == VG_WINDOW_HOP && s->size % s->step != 0)
         return FAIL(g->base.c, VG_ERR_SEMANTIC,
-                    g->base.q->u.select.from->u.tablefn.args.items[1]->span,
+                    args->items[1]->span,
                     "HOP with GROUP BY needs a size that is an integral multiple of its slide, "
                     "got size %lld ms and slide %lld ms",
                     (long long)s->size, (long long)s->step);

@@ -9,11 +9,11 @@
  * Each becomes a bare VG_REL_WINDOW: t's columns, then window_start,
  * window_end and window_time (TIMESTAMP(3)). The rules are Flink's
  * (docs/window-aggregates.md): DESCRIPTOR names t's event-time attribute;
- * the intervals are constant and positive; TUMBLE's offset is smaller than
- * its size in absolute value (WindowUtil.convertToWindowingStrategy);
- * CUMULATE's size is a multiple of its step; PARTITION BY belongs to
- * SESSION. HOP's size must be a multiple of its slide only when it is
- * aggregated (Flink's slicing aggregate needs it; bind_wgroup.c checks).
+ * the intervals are constant and positive; CUMULATE's size is a multiple
+ * of its step; PARTITION BY belongs to SESSION. TUMBLE's offset must be
+ * smaller than its size in absolute value, and HOP's size a multiple of its
+ * slide, only when aggregated (Flink's slicing assigners need it; its bare
+ * TVF takes any offset; bind_wgroup.c checks).
  * Interval arguments are at most 2^52 ms, so window arithmetic at run time
  * cannot overflow.
  *
@@ -136,10 +136,6 @@ static int bind_spec(bind_ctx *c, const tvf_def *d, const vg_ast *f, vg_window_s
     s->size = d->nreq == 2 ? v[1] : v[0];
     s->step = d->kind == VG_WINDOW_SESSION ? 0 : v[0]; /* TUMBLE: the size */
     s->offset = n > d->nreq ? v[d->nreq] : 0;
-    if (d->kind == VG_WINDOW_TUMBLE && n == 2 && (s->offset >= s->size || -s->offset >= s->size))
-        return FAIL(c, VG_ERR_SEMANTIC, args->items[1]->span,
-                    "TUMBLE needs abs(offset) < size, got size %lld ms and offset %lld ms",
-                    (long long)s->size, (long long)s->offset);
     if (d->kind == VG_WINDOW_CUMULATE && s->size % s->step != 0)
         return FAIL(c, VG_ERR_SEMANTIC, args->items[1]->span,
                     "the size of CUMULATE must be an integral multiple of its step, got size %lld "

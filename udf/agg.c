@@ -635,9 +635,12 @@ static const char intro[] =
     "  aggregate.\n"
     "- **Types.** As in Flink, `SUM`, `AVG`, `STDDEV_*` and `VAR_*` give the type of\n"
     "  their argument: of an INT an INT, of a BIGINT a BIGINT, of a DOUBLE a DOUBLE.\n"
-    "  Integer sums wrap on overflow like integer arithmetic; an integer `AVG`,\n"
-    "  `STDDEV_*` or `VAR_*` is truncated toward zero. `CAST(x AS DOUBLE)` gives the\n"
-    "  fraction.\n";
+    "  Integer sums wrap on overflow like integer arithmetic. Of integers, Flink\n"
+    "  computes `AVG(x)` as `SUM(x) / COUNT(x)` and `VAR_POP(x)` as\n"
+    "  `(SUM(x * x) - SUM(x) * SUM(x) / COUNT(x)) / COUNT(x)` (`VAR_SAMP`: divided by\n"
+    "  `COUNT(x) - 1`; `STDDEV_*`: the square root of that), every division\n"
+    "  truncating toward zero, and so does vigil: `AVG` of 7 and -2 is 2, `VAR_SAMP`\n"
+    "  of 1 and 2 is (5 - 9 / 2) / 1 = 1. `CAST(x AS DOUBLE)` gives the fraction.\n";
 
 static void cell(FILE *out, const char *s, bool code)
 {

@@ -5,19 +5,18 @@
  *
  * Result types follow Flink: SUM, AVG and the variance family give their
  * argument's type (Flink's findSumAggType / findAvgAggType). Integer sums
- * wrap like Java arithmetic: SUM(INT) in 32 bits, SUM(BIGINT) and AVG's
- * running sum in 64; an integer AVG is the sum divided by the count,
- * truncated toward zero.
+ * wrap like Java arithmetic: SUM(INT) in 32 bits, SUM(BIGINT) in 64; an
+ * integer AVG is that sum divided by the count, truncated toward zero (Flink
+ * rewrites AVG(x) into SUM(x) / COUNT(x)).
  *
  * DOUBLE sums are compensated (Neumaier), so that retracting what was added
  * gives back the sum of what remains to within an ulp or so; infinities and
  * NaNs are counted apart rather than summed, so that retracting them is
  * exact too. The variance family keeps compensated sums of x - k and
  * (x - k)^2 for a shift k (the first value, moved to the mean whenever the
- * mean drifts far from it), and computes in DOUBLE; an integer result is
- * truncated toward zero (saturating, as Java's cast does), after snapping a
- * result that is within rounding error of an integer to that integer, so
- * that VAR_POP of 0 and 4 is 4, never 3.
+ * mean drifts far from it), and computes in DOUBLE. Of integers it keeps
+ * exact sums and computes as Flink does, in integer arithmetic (see
+ * ivar_result): VAR_POP of 0 and 4 is 4, never 3.
  */
 #include <float.h>
 #include <math.h>
@@ -263,8 +262,10 @@ static void avg_result(const vg_agg_call *c, const void *st, vg_value *out)
     } else if (is_double(c)) {
         *out = vg_double(dsum_value(st) / (double)n);
     } else {
-        int64_t q = (int64_t)((const isum_state *)st)->sum / n; /* truncates toward zero */
-        *out = int_of_type(c->ret, (uint64_t)q);
+        /* Flink's AVG(x) is CAST(SUM(x) / COUNT(x)), SUM(x) of x's type: an INT
+         * sum wraps in 32 bits before the division, which truncates. */
+        int64_t sum = int_of_type(c->ret, ((const isum_state *)st)->sum).u.i;
+        *out = int_of_type(c->ret, (uint64_t)(sum / n));
     }
 }
 
@@ -334,6 +335,7 @@ typedef struct dvar_state {
     double k;      /* the shift */
     double s1, c1; /* compensated sum of x - k over the finite rows */
     double s2, c2; /* compensated sum of (x - k)^2 */
+    double r1, r2; /* plain sums of x and x^2 over the finite rows, as Flink keeps them */
 } dvar_state;
 
 /* Of integer arguments: exact sums, 128 bits wide (kept as two 64-bit halves,
@@ -400,8 +402,12 @@ static void dvar_step(dvar_state *s, double x, int sign)
     if (m <= 0 || (sign > 0 && m == 1)) { /* empty, or the first value: start exact */
         s->k = m == 1 ? x : 0;
         s->s1 = s->c1 = s->s2 = s->c2 = 0;
+        s->r1 = m == 1 ? x : 0;
+        s->r2 = m == 1 ? x * x : 0;
         return;
     }
+    s->r1 += sign * x;
+    s->r2 += sign * (x * x);
     double d = x - s->k;
     comp_add(&s->s1, &s->c1, sign * d);
     comp_add(&s->s2, &s->c2, sign * (d * d));
@@ -444,7 +450,10 @@ static void dvar_merge(dvar_state *s, const dvar_state *o)
     if (om > 0 && m <= 0) {
         s->k = o->k;
         s->s1 = o->s1, s->c1 = o->c1, s->s2 = o->s2, s->c2 = o->c2;
+        s->r1 = o->r1, s->r2 = o->r2;
     } else if (om > 0) {
+        s->r1 += o->r1;
+        s->r2 += o->r2;
         double sh = o->k - s->k, O1 = o->s1 + o->c1, O2 = o->s2 + o->c2;
         comp_add(&s->s1, &s->c1, O1 + (double)om * sh);
         comp_add(&s->s2, &s->c2, O2 + 2 * sh * O1 + (double)om * sh * sh);
@@ -496,31 +505,42 @@ static u128 isqrt128(u128 q)
     return r;
 }
 
-/* The population (den = m^2) or sample (den = m(m-1)) variance of integers:
- * floor of (m * sum x^2 - (sum x)^2) / den, exact while that fits 126 bits,
+/* The population (den = m) or sample (den = m - 1) variance of integers, as
+ * Flink computes it: Calcite rewrites VAR_POP(x) into (SUM(x * x) - SUM(x) *
+ * SUM(x) / COUNT(x)) / COUNT(x) in x's integer type (AggregateReduceFunctions
+ * Rule, and AvgVarianceConvertlet for OVER), each division truncating, and
+ * STDDEV_POP into POWER(that, 0.5) cast back: so VAR_SAMP of 1 and 2 is
+ * (5 - 9 / 2) / 1 = 1, not 0. Exact while S1^2 fits (mag: S2 did not wrap),
  * else computed in DOUBLE. */
 static vg_value ivar_result(const vg_agg_call *c, const ivar_state *s, bool samp, bool root)
 {
     i128 S1 = (i128)get128(s->s1);
     u128 m = (u128)s->n, S2 = get128(s->s2), a1 = S1 < 0 ? -(u128)S1 : (u128)S1;
-    u128 den = samp ? m * (m - 1) : m * m;
-    /* Exact while m * S2 and S1^2 stay below 2^126 (mag: S2 did not wrap). */
-    if (s->mag < 0x1p124 && a1 < (u128)1 << 63 && S2 <= ((u128)1 << 126) / m && S2 * m >= a1 * a1) {
-        u128 q = (S2 * m - a1 * a1) / den;
+    u128 den = samp ? m - 1 : m;
+    if (s->mag < 0x1p124 && a1 < (u128)1 << 63 && S2 >= a1 * a1 / m) {
+        u128 q = (S2 - a1 * a1 / m) / den;
         return int_saturate(c->ret, root ? isqrt128(q) : q);
     }
     double S2d = s->mag < 0x1p124 ? (double)S2 : s->mag, S1d = (double)S1, md = (double)m;
-    double var = (S2d - S1d * S1d / md) / (double)den * md;
+    double var = (S2d - floor(S1d * S1d / md)) / (double)den;
     return int_trunc(c->ret, root ? sqrt(var) : var);
 }
 
+/* Of DOUBLEs: Flink's formula, (sum x^2 - (sum x)^2 / m) / m (or m - 1), on
+ * the plain sums, whose rounding it then shares to the last digit; when that
+ * has lost more than 1e-9 of the value to cancellation (values far from zero
+ * or nearly equal), the same formula on the shifted compensated sums. */
 static vg_value dvar_result(const dvar_state *s, bool samp, bool root)
 {
     if (s->nbad)
         return vg_double(NAN);
     int64_t m = s->n;
+    double den = (double)(samp ? m - 1 : m);
     double S1 = s->s1 + s->c1, S2 = s->s2 + s->c2;
-    double m2 = S2 - S1 * S1 / (double)m, var = (m2 > 0 ? m2 : 0) / (double)(samp ? m - 1 : m);
+    double m2 = S2 - S1 * S1 / (double)m, var = (m2 > 0 ? m2 : 0) / den;
+    double flink = (s->r2 - s->r1 * s->r1 / (double)m) / den;
+    if (fabs(flink - var) <= 1e-9 * var)
+        var = flink;
     return vg_double(root ? sqrt(var) : var);
 }
 
@@ -555,17 +575,18 @@ static void var_samp_result(const vg_agg_call *c, const void *st, vg_value *out)
     var_result(c, st, out, true, false);
 }
 
-/* Bytes: DOUBLE u64 rows, u64 non-finite rows, f64 k, s1, c1, s2, c2;
+/* Bytes: DOUBLE u64 rows, u64 non-finite rows, f64 k, s1, c1, s2, c2, r1, r2;
  * integers u64 rows, u64 x4 the two sums' halves, f64 mag. */
 static int var_snapshot(const vg_agg_call *c, const void *st, vg_buf *out)
 {
     uint64_t w[6];
-    double d[5];
+    double d[7];
     int nw = 0, nd = 0;
     if (is_double(c)) {
         const dvar_state *s = st;
         w[nw++] = (uint64_t)s->n, w[nw++] = (uint64_t)s->nbad;
         d[nd++] = s->k, d[nd++] = s->s1, d[nd++] = s->c1, d[nd++] = s->s2, d[nd++] = s->c2;
+        d[nd++] = s->r1, d[nd++] = s->r2;
     } else {
         const ivar_state *s = st;
         w[nw++] = (uint64_t)s->n;
@@ -587,8 +608,8 @@ static int var_restore(const vg_agg_call *c, void *st, const char **p, const cha
         dvar_state *s = st;
         if (restore_i64(p, end, &s->n) < 0 || restore_i64(p, end, &s->nbad) < 0 || s->nbad > s->n)
             return -1;
-        double *d[5] = {&s->k, &s->s1, &s->c1, &s->s2, &s->c2};
-        for (int i = 0; i < 5; i++)
+        double *d[7] = {&s->k, &s->s1, &s->c1, &s->s2, &s->c2, &s->r1, &s->r2};
+        for (int i = 0; i < 7; i++)
             if (agg_get_f64(p, end, d[i]) < 0)
                 return -1;
         return 0;

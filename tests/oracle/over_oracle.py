@@ -50,8 +50,9 @@ reference is exact; vigil's DOUBLE SUM and AVG must be within 1e-9 of it,
 relatively. A variance is compared within 1e-9 of the frame's mean square
 (the scale at which a sum of squares cancels), a standard deviation by its
 square. Everything else must be exactly equal: counts, the BIGINT column's
-SUM, AVG and variance family (integers, the last two truncated toward
-zero), strings, timestamps, and MIN, MAX, FIRST_VALUE and LAST_VALUE of the
+SUM, AVG and variance family (integers, computed as Flink's planner
+rewrites them: AVG as SUM / COUNT and VAR_POP as (SUM(x * x) - SUM(x) *
+SUM(x) / COUNT(x)) / COUNT(x), each division truncating), strings, timestamps, and MIN, MAX, FIRST_VALUE and LAST_VALUE of the
 DOUBLE column.
 
 Usage: over_oracle.py VIGIL [SEED]. Prints, per log and batch size, how
@@ -337,10 +338,10 @@ def reference(fn, arg, parts, events):
         samp = fn.endswith("SAMP")
         if c < (2 if samp else 1):
             return None
-        var = Fraction(c * s2 - s1 * s1, c * (c - 1) if samp else c * c)
-        if arg == "n":  # integer result: the exact variance truncated (isqrt for STDDEV)
-            q = math.floor(var)
+        if arg == "n":  # integer result: Flink's (s2 - s1 * s1 / c) / c, truncating divisions
+            q = (s2 - s1 * s1 // c) // (c - 1 if samp else c)
             return math.isqrt(q) if fn.startswith("STDDEV") else q
+        var = Fraction(c * s2 - s1 * s1, c * (c - 1) if samp else c * c)
         var /= 10000
         kind = "std" if fn.startswith("STDDEV") else "var"
         return (kind, var, Fraction(s2, 10000 * c))

@@ -234,7 +234,8 @@ static void test_count_sum_avg(void)
     CHECK_INT(result_i(&g), -1); /* toward zero */
     add(&g, vg_int(2147483647));
     add(&g, vg_int(2147483647));
-    CHECK_INT(result_i(&g), 1073741822); /* (-3 + 2 * 2147483647) / 4: a 64-bit sum */
+    /* Flink's SUM(x) / COUNT(x): the INT sum -3 + 2 * 2147483647 wraps to -5. */
+    CHECK_INT(result_i(&g), -1);
     destroy(&g);
 
     agg_new(&g, "AVG", VG_T_DOUBLE, false);
@@ -290,6 +291,28 @@ static void test_variance(void)
     add(&g, vg_int(1));
     add(&g, vg_int(2));
     CHECK_INT(result_i(&g), 0); /* 0.5 truncated */
+    destroy(&g);
+    /* Integers as Flink reduces them: (S2 - S1 * S1 / n) / n, each division
+     * truncating. VAR_SAMP of 1, 2 is (5 - 9 / 2) / 1 = 1 (exactly: 0.5). */
+    agg_new(&g, "VAR_SAMP", VG_T_INT, false);
+    add(&g, vg_int(1));
+    add(&g, vg_int(2));
+    CHECK_INT(result_i(&g), 1);
+    destroy(&g);
+    /* VAR_POP of -12, -10, -12: (388 - 1156 / 3) / 3 = 1 (exactly: 8/9). */
+    agg_new(&g, "VAR_POP", VG_T_BIGINT, false);
+    add(&g, vg_int(-12));
+    add(&g, vg_int(-10));
+    add(&g, vg_int(-12));
+    CHECK_INT(result_i(&g), 1);
+    destroy(&g);
+    /* DOUBLEs: Flink's (S2 - S1 * S1 / n) / n on the plain sums, to the bit:
+     * (36 - 100 / 3) / 3 = 0.8888888888888881, not the nearest 8/9. */
+    agg_new(&g, "VAR_POP", VG_T_DOUBLE, false);
+    add(&g, vg_double(2));
+    add(&g, vg_double(4));
+    add(&g, vg_double(4));
+    CHECK(result_d(&g) == 0.8888888888888881);
     destroy(&g);
     /* Far from zero, and drifting: the shift follows the mean. */
     agg_new(&g, "VAR_POP", VG_T_DOUBLE, false);

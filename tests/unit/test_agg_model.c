@@ -86,7 +86,8 @@ static vg_value expect_sum_avg(const vg_agg_call *c, const vg_value *x, int m, d
         uint64_t s = 0;
         for (int i = 0; i < m; i++)
             s += (uint64_t)x[i].u.i;
-        return int_result(c->ret, avg ? (int64_t)s / m : (int64_t)s);
+        int64_t sum = int_result(c->ret, (int64_t)s).u.i; /* of the argument's type */
+        return int_result(c->ret, avg ? sum / m : sum);
     }
     long double s = 0, abs_sum = 0;
     int nan = 0, pinf = 0, ninf = 0;
@@ -123,8 +124,9 @@ static vg_value expect_var(const vg_agg_call *c, const vg_value *x, int m, doubl
         __int128 s = 0, q = 0;
         for (int i = 0; i < m; i++)
             s += x[i].u.i, q += (__int128)x[i].u.i * x[i].u.i;
-        __int128 num = m * q - s * s, den = pop ? (__int128)m * m : (__int128)m * (m - 1);
-        __int128 v = num / den;
+        /* Flink's (SUM(x * x) - SUM(x) * SUM(x) / COUNT(x)) / COUNT(x) (or
+         * COUNT(x) - 1), each division truncating. */
+        __int128 v = (q - s * s / m) / (pop ? m : m - 1);
         int64_t r = root ? isqrt128(v) : (int64_t)v;
         return vg_int(c->ret == VG_T_INT && r > INT32_MAX ? INT32_MAX : r);
     }
