@@ -9,7 +9,6 @@
  * retracted when it goes back to 0. The map sits at the start of the state
  * block and the aggregate's own state follows it.
  */
-#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "engine/alloc.h"
 #include "udf/agg.h"
 #include "udf/agg_int.h"
+#include "udf/func.h"
 
 #define SNAPSHOT_VERSION 1
 /* Bytes of DISTINCT's map at the start of a state block (8-aligned). */
@@ -36,30 +36,13 @@ static const agg_part parts[] = {
 
 /* ---- lookup ---- */
 
-/* strcmp of the upper-cased name against an upper-case table name. */
-static int name_cmp(const char *name, const char *entry)
-{
-    for (;; name++, entry++) {
-        int a = toupper((unsigned char)*name), b = (unsigned char)*entry;
-        if (a != b || !a)
-            return a - b;
-    }
-}
-
 const vg_agg *vg_agg_lookup(const char *name)
 {
     for (size_t p = 0; p < NPARTS; p++) {
-        size_t lo = 0, hi = *parts[p].count;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            int c = name_cmp(name, parts[p].entries[mid].name);
-            if (c == 0)
-                return &parts[p].entries[mid];
-            if (c < 0)
-                hi = mid;
-            else
-                lo = mid + 1;
-        }
+        const vg_agg *f =
+            vg_func_find_name(parts[p].entries, *parts[p].count, sizeof(vg_agg), name);
+        if (f)
+            return f;
     }
     return NULL;
 }

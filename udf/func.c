@@ -42,20 +42,31 @@ static int name_cmp(const char *name, const char *entry)
     }
 }
 
+const void *vg_func_find_name(const void *entries, size_t n, size_t size, const char *name)
+{
+    const char *base = entries;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *entry = base + mid * size;
+        int c = name_cmp(name, *(const char *const *)entry); /* the first member: its name */
+        if (c == 0)
+            return entry;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
 const vg_func *vg_func_lookup(const char *name)
 {
     for (size_t p = 0; p < NPARTS; p++) {
-        size_t lo = 0, hi = *parts[p].count;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            int c = name_cmp(name, parts[p].entries[mid].name);
-            if (c == 0)
-                return &parts[p].entries[mid];
-            if (c < 0)
-                hi = mid;
-            else
-                lo = mid + 1;
-        }
+        const vg_func *f =
+            vg_func_find_name(parts[p].entries, *parts[p].count, sizeof(vg_func), name);
+        if (f)
+            return f;
     }
     return NULL;
 }

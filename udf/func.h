@@ -111,6 +111,10 @@ typedef struct vg_func {
 
 /* Entry by name, case-insensitive; NULL when there is none. */
 const vg_func *vg_func_lookup(const char *name);
+/* The same search in any table of n entries of size bytes, sorted by an
+ * upper-case name that is each entry's first member (vg_func, vg_agg): the
+ * entry named name, case-insensitive, or NULL. */
+const void *vg_func_find_name(const void *entries, size_t n, size_t size, const char *name);
 size_t vg_func_count(void);
 /* Entries in documentation order (by category, then name); i < count. */
 const vg_func *vg_func_at(size_t i);
