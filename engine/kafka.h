@@ -15,7 +15,9 @@
  * caller's vg_kafka_log_fn (from librdkafka's own threads), errors come
  * back in vg_error. A consumer or producer error that librdkafka calls
  * fatal stops whoever polls; transient ones (a broker going away) are
- * logged and retried by librdkafka itself.
+ * logged and retried by librdkafka itself. A client's failure is a
+ * VG_ERR_IO error whose fault (vg_kafka_fault_of) tells whether new
+ * clients could do better: what `vigil run` restarts for.
  */
 #ifndef VG_KAFKA_H
 #define VG_KAFKA_H
@@ -30,6 +32,33 @@
 
 /* librdkafka's log levels are syslog's: 3 error, 4 warning, 5 notice, 7 debug. */
 typedef void (*vg_kafka_log_fn)(void *arg, int level, const char *facility, const char *msg);
+
+/* What a client's failure (a VG_ERR_IO error of this module) means for a
+ * caller that could close every client and open new ones (`vigil run`
+ * restarting from its checkpoint). */
+typedef enum vg_kafka_fault {
+    VG_KAFKA_FAULT_NONE,    /* not a failure this module reported (or not the last one it
+                               reported on this thread) */
+    VG_KAFKA_FAULT_CLIENT,  /* a client or the broker failed: a fatal producer or consumer
+                               error, a transaction that failed or was aborted, deliveries that
+                               failed or timed out, a broker out of reach. New clients may not
+                               meet it again */
+    VG_KAFKA_FAULT_FENCED,  /* a transactional producer fenced: another producer started with
+                               its transactional.id (another instance is running) */
+    VG_KAFKA_FAULT_REFUSED, /* the broker refuses what is asked, and would again: a message
+                               too large, not authorised, authentication failed */
+} vg_kafka_fault;
+
+/* The fault behind e: the kind of one of the last client failures this
+ * module reported on the calling thread (the newest such) whose message e's
+ * holds (as it is, or quoted in a longer one); VG_KAFKA_FAULT_NONE
+ * otherwise, and for an error that is not VG_ERR_IO. */
+vg_kafka_fault vg_kafka_fault_of(const vg_error *e);
+/* Report deliveries the caller found late by a deadline of its own (not
+ * librdkafka's): err set to a VG_ERR_IO error, retriable, with the message
+ * fmt makes, a VG_KAFKA_FAULT_CLIENT for vg_kafka_fault_of. Returns -1;
+ * does nothing (but return -1) when err is already set. */
+int vg_kafka_late(vg_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ==== the dev broker ==== */
 

@@ -42,7 +42,14 @@ char *vg_kafka_what(const char *kind, const char *name);
 /* Pass a message to h's log function, if any. */
 void vg_kafka_log(const vg_kafka_handle *h, int level, const char *facility, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* -1 with err set when librdkafka has raised a fatal error on h, else 0. */
+/* -1 with err set when librdkafka has raised a fatal error on h, else 0
+ * (a fenced producer's says so). */
 int vg_kafka_check_fatal(const vg_kafka_handle *h, vg_error *err);
+/* Report a client's failure: a VG_ERR_IO error (retriable as said) with
+ * the message fmt makes, noted with the fault librdkafka's code means for
+ * vg_kafka_fault_of. Returns -1; does nothing (but return -1) when err is
+ * already set. */
+int vg_kafka_fail(vg_error *err, rd_kafka_resp_err_t code, bool retriable, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -54,6 +54,7 @@ struct vg_kafka_sink {
     char *topic;            /* its name (owned) */
     vg_kafka_sink_counts n; /* sent, delivered, failed */
     char first_error[256];  /* the first failed delivery's error, "" when none */
+    int first_code;         /* ... its code (rd_kafka_resp_err_t) */
     int32_t nparts;         /* the topic's partitions */
     int64_t *ends;          /* per partition: the offset after the last delivery (or the
                                end at open, or -1) */
@@ -103,16 +104,19 @@ static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
             s->ends[m->partition] = m->offset + 1;
         return;
     }
-    if (!s->n.failed++)
+    if (!s->n.failed++) {
         snprintf(s->first_error, sizeof s->first_error, "%s", rd_kafka_err2str(m->err));
+        s->first_code = m->err;
+    }
 }
 
 static int failed(const vg_kafka_sink *s, vg_error *err)
 {
     if (!s->n.failed)
         return vg_kafka_check_fatal(&s->p->h, err);
-    return vg_error_set(err, VG_ERR_IO, "%s: delivery to topic '%s' failed: %s (%llu messages)",
-                        s->what, s->topic, s->first_error, (unsigned long long)s->n.failed);
+    return vg_kafka_fail(err, s->first_code, false,
+                         "%s: delivery to topic '%s' failed: %s (%llu messages)", s->what,
+                         s->topic, s->first_error, (unsigned long long)s->n.failed);
 }
 
 /* The topic's partition count into s->nparts, and its end offsets now
@@ -138,10 +142,8 @@ static int read_partitions(vg_kafka_sink *s, vg_error *err)
     }
     if (!e)
         return 0;
-    vg_error_set(err, VG_ERR_IO, "%s: cannot read the partitions of topic '%s': %s", s->what,
-                 s->topic, rd_kafka_err2str(e));
-    err->retriable = true;
-    return -1;
+    return vg_kafka_fail(err, e, true, "%s: cannot read the partitions of topic '%s': %s",
+                         s->what, s->topic, rd_kafka_err2str(e));
 }
 
 /* A transaction call's result: 0, or -1 with err set (retriable when
@@ -150,9 +152,8 @@ static int txn_error(vg_kafka_producer *p, rd_kafka_error_t *e, const char *what
 {
     if (!e)
         return 0;
-    vg_error_set(err, VG_ERR_IO, "%s: cannot %s a transaction: %s", p->h.what, what,
-                 rd_kafka_error_string(e));
-    err->retriable = rd_kafka_error_is_retriable(e);
+    vg_kafka_fail(err, rd_kafka_error_code(e), rd_kafka_error_is_retriable(e),
+                  "%s: cannot %s a transaction: %s", p->h.what, what, rd_kafka_error_string(e));
     rd_kafka_error_destroy(e);
     return -1;
 }
@@ -338,12 +339,9 @@ int vg_kafka_producer_flush(vg_kafka_producer *p, int timeout_ms, vg_error *err)
     rd_kafka_resp_err_t e = rd_kafka_flush(p->h.rk, timeout_ms);
     if (vg_kafka_check_fatal(&p->h, err) < 0)
         return -1;
-    if (e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-        vg_error_set(err, VG_ERR_IO, "%s: %d messages not delivered within %d ms", p->h.what,
-                     rd_kafka_outq_len(p->h.rk), timeout_ms);
-        err->retriable = true;
-        return -1;
-    }
+    if (e == RD_KAFKA_RESP_ERR__TIMED_OUT)
+        return vg_kafka_fail(err, e, true, "%s: %d messages not delivered within %d ms",
+                             p->h.what, rd_kafka_outq_len(p->h.rk), timeout_ms);
     return 0;
 }
 
@@ -360,10 +358,10 @@ int vg_kafka_producer_commit(vg_kafka_producer *p, int timeout_ms, vg_error *err
         if (a)
             rd_kafka_error_destroy(a);
         p->in_txn = false;
-        return vg_error_set(err, VG_ERR_IO,
-                            "%s: the broker aborted the transaction since the last checkpoint; "
-                            "a restart writes its rows again",
-                            p->h.what);
+        return vg_kafka_fail(err, RD_KAFKA_RESP_ERR__STATE, false,
+                             "%s: the broker aborted the transaction since the last checkpoint; "
+                             "a restart writes its rows again",
+                             p->h.what);
     }
     if (txn_error(p, e, "commit", err) < 0) {
         /* to be finished before the next send, which then begins a new one */
@@ -429,8 +427,8 @@ int vg_kafka_sink_send_to(vg_kafka_sink *s, int32_t partition, const char *key, 
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             if (hdrs)
                 rd_kafka_headers_destroy(hdrs);
-            return vg_error_set(err, VG_ERR_IO, "%s: cannot produce to topic '%s': %s", s->what,
-                                s->topic, rd_kafka_err2str(e));
+            return vg_kafka_fail(err, e, false, "%s: cannot produce to topic '%s': %s", s->what,
+                                 s->topic, rd_kafka_err2str(e));
         }
         rd_kafka_poll(s->p->h.rk, 10); /* deliveries make room */
     }
@@ -450,12 +448,11 @@ int vg_kafka_sink_flush(vg_kafka_sink *s, int timeout_ms, vg_error *err)
         e = rd_kafka_flush(s->p->h.rk, timeout_ms);
     if (s->n.failed || vg_kafka_check_fatal(&s->p->h, err) < 0)
         return failed(s, err);
-    if (e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-        vg_error_set(err, VG_ERR_IO, "%s: %llu messages to topic '%s' not delivered within %d ms",
-                     s->what, (unsigned long long)vg_kafka_sink_pending(s), s->topic, timeout_ms);
-        err->retriable = true;
-        return -1;
-    }
+    if (e == RD_KAFKA_RESP_ERR__TIMED_OUT)
+        return vg_kafka_fail(err, e, true,
+                             "%s: %llu messages to topic '%s' not delivered within %d ms",
+                             s->what, (unsigned long long)vg_kafka_sink_pending(s), s->topic,
+                             timeout_ms);
     return 0;
 }
 
@@ -544,13 +541,11 @@ static int read_until(vg_kafka_sink *s, rd_kafka_t *rk, int64_t *pos, const int6
             p++;
             continue;
         }
-        if (deadline <= 0) {
-            vg_error_set(err, VG_ERR_IO, "%s: cannot read topic '%s' back: partition %d ends at"
-                         " %" PRId64 " and no message came after offset %" PRId64,
-                         s->what, s->topic, (int)p, end[p], pos[p]);
-            err->retriable = true;
-            return -1;
-        }
+        if (deadline <= 0)
+            return vg_kafka_fail(err, RD_KAFKA_RESP_ERR__TIMED_OUT, true,
+                                 "%s: cannot read topic '%s' back: partition %d ends at"
+                                 " %" PRId64 " and no message came after offset %" PRId64,
+                                 s->what, s->topic, (int)p, end[p], pos[p]);
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         if (!m) {
             deadline -= 100;
@@ -595,10 +590,8 @@ int vg_kafka_sink_read_back(vg_kafka_sink *s, const int64_t *from, vg_kafka_tail
     rd_kafka_topic_partition_list_destroy(l);
     int rc = 0;
     if (rk && e) {
-        vg_error_set(err, VG_ERR_IO, "%s: cannot read topic '%s' back: %s", s->what, s->topic,
-                     rd_kafka_err2str(e));
-        err->retriable = true;
-        rc = -1;
+        rc = vg_kafka_fail(err, e, true, "%s: cannot read topic '%s' back: %s", s->what,
+                           s->topic, rd_kafka_err2str(e));
     } else if (rk) {
         rc = read_until(s, rk, pos, end, fn, arg, timeout_ms, err);
     } else {

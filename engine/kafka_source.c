@@ -205,8 +205,8 @@ static int subscribe(vg_kafka_source *s, vg_error *err)
     rd_kafka_resp_err_t e = rd_kafka_subscribe(s->h.rk, l);
     rd_kafka_topic_partition_list_destroy(l);
     if (e)
-        return vg_error_set(err, VG_ERR_IO, "%s: cannot subscribe to topic '%s': %s", s->h.what,
-                            s->topic, rd_kafka_err2str(e));
+        return vg_kafka_fail(err, e, false, "%s: cannot subscribe to topic '%s': %s", s->h.what,
+                             s->topic, rd_kafka_err2str(e));
     return 0;
 }
 
@@ -408,10 +408,8 @@ int vg_kafka_source_commit(vg_kafka_source *s, const int32_t *parts, const int64
     rd_kafka_topic_partition_list_destroy(l);
     if (async || !e || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
         return 0;
-    vg_error_set(err, VG_ERR_IO, "%s: committing offsets failed: %s", s->h.what,
-                 rd_kafka_err2str(e));
-    err->retriable = e != RD_KAFKA_RESP_ERR__FATAL;
-    return -1;
+    return vg_kafka_fail(err, e, e != RD_KAFKA_RESP_ERR__FATAL,
+                         "%s: committing offsets failed: %s", s->h.what, rd_kafka_err2str(e));
 }
 
 /* ---- manual mode: partitions the runner assigns ---- */
@@ -429,12 +427,9 @@ int vg_kafka_source_partition_count(vg_kafka_source *s, int timeout_ms, vg_error
         rd_kafka_metadata_destroy(md);
     if (rkt)
         rd_kafka_topic_destroy(rkt);
-    if (e || n <= 0) {
-        vg_error_set(err, VG_ERR_IO, "%s: cannot read the partitions of topic '%s': %s",
-                     s->h.what, s->topic, e ? rd_kafka_err2str(e) : "it has none");
-        err->retriable = true;
-        return -1;
-    }
+    if (e || n <= 0)
+        return vg_kafka_fail(err, e, true, "%s: cannot read the partitions of topic '%s': %s",
+                             s->h.what, s->topic, e ? rd_kafka_err2str(e) : "it has none");
     return n;
 }
 
@@ -446,10 +441,9 @@ int vg_kafka_source_end(vg_kafka_source *s, int32_t partition, int timeout_ms, i
         rd_kafka_query_watermark_offsets(s->h.rk, s->topic, partition, &low, end, timeout_ms);
     if (!e)
         return 0;
-    vg_error_set(err, VG_ERR_IO, "%s: cannot read the offsets of partition %d of topic '%s': %s",
-                 s->h.what, (int)partition, s->topic, rd_kafka_err2str(e));
-    err->retriable = true;
-    return -1;
+    return vg_kafka_fail(err, e, true,
+                         "%s: cannot read the offsets of partition %d of topic '%s': %s",
+                         s->h.what, (int)partition, s->topic, rd_kafka_err2str(e));
 }
 
 int vg_kafka_source_resolve(vg_kafka_source *s, const int32_t *parts, int64_t *offsets,
@@ -471,10 +465,9 @@ int vg_kafka_source_resolve(vg_kafka_source *s, const int32_t *parts, int64_t *o
     rd_kafka_topic_partition_list_destroy(l);
     if (!e)
         return 0;
-    vg_error_set(err, VG_ERR_IO, "%s: cannot find where the partitions of topic '%s' start: %s",
-                 s->h.what, s->topic, rd_kafka_err2str(e));
-    err->retriable = true;
-    return -1;
+    return vg_kafka_fail(err, e, true,
+                         "%s: cannot find where the partitions of topic '%s' start: %s",
+                         s->h.what, s->topic, rd_kafka_err2str(e));
 }
 
 int vg_kafka_source_assign(vg_kafka_source *s, const int32_t *parts, const int64_t *offsets,
@@ -507,8 +500,8 @@ int vg_kafka_source_assign(vg_kafka_source *s, const int32_t *parts, const int64
             e = RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
     if (!e)
         return 0;
-    return vg_error_set(err, VG_ERR_IO, "%s: cannot assign the partitions of topic '%s': %s",
-                        s->h.what, s->topic, rd_kafka_err2str(e));
+    return vg_kafka_fail(err, e, false, "%s: cannot assign the partitions of topic '%s': %s",
+                         s->h.what, s->topic, rd_kafka_err2str(e));
 }
 
 int vg_kafka_source_serve(vg_kafka_source *s, vg_error *err)

@@ -336,9 +336,12 @@ static int run_pipeline(const char *path, vg_run_opts *opts, admin_args *aa, boo
     return rc < 0 ? print_error(&err) : 0;
 }
 
+/* `vigil run --restarts` when not given. */
+#define DEFAULT_RESTARTS 5
+
 static int cmd_run(int argc, char **argv)
 {
-    vg_run_opts opts = {.stop_fd = -1, .watch = true};
+    vg_run_opts opts = {.stop_fd = -1, .watch = true, .max_restarts = DEFAULT_RESTARTS};
     admin_args aa = {0};
     const char *path = NULL;
     bool quiet = false;
@@ -360,6 +363,10 @@ static int cmd_run(int argc, char **argv)
         } else if (strcmp(a, "--max-events") == 0) {
             if (!(opts.max_events = parse_count(option_value(argc, argv, &i), UINT64_MAX)))
                 return usage_error("run", "%s needs a positive number", a);
+        } else if (strcmp(a, "--restarts") == 0) {
+            const char *v = option_value(argc, argv, &i);
+            if (!v || (!(opts.max_restarts = (uint32_t)parse_count(v, 1000)) && strcmp(v, "0")))
+                return usage_error("run", "%s needs a count from 0 to 1000", a);
         } else if (strcmp(a, "--exit-at-end") == 0) {
             opts.exit_at_end = true;
         } else if (strcmp(a, "--no-watch") == 0) {
@@ -705,8 +712,9 @@ static const command commands[] = {
      "  (with --admin, POST /reload compiles PIPELINE's files again: `vigil reload`)\n\n"
      "PIPELINE is a .sql file, a pipeline.yaml, or a folder holding one.\n"},
     {"run", cmd_run,
-     "PIPELINE [--idle-timeout DURATION] [--max-events N] [--exit-at-end] [--admin HOST:PORT]\n"
-     "          [--admin-token T] [--admin-ready FILE] [--no-watch] [--quiet] [--verbose]",
+     "PIPELINE [--idle-timeout DURATION] [--max-events N] [--exit-at-end] [--restarts N]\n"
+     "          [--admin HOST:PORT] [--admin-token T] [--admin-ready FILE] [--no-watch] [--quiet]\n"
+     "          [--verbose]",
      "Run PIPELINE against Kafka until interrupted (SIGINT or SIGTERM): every stream reads\n"
      "its topic (pipeline.yaml sources.NAME.kafka), every sink writes its topic or file.\n"
      "Malformed or oversized messages and late rows go to the dead_letter sink, counted.\n"
@@ -714,7 +722,10 @@ static const command commands[] = {
      "delivered (at-least-once). With it, state and offsets are checkpointed every\n"
      "state.checkpoint_interval and a restart after a crash writes every row exactly once\n"
      "(docs/kafka.md). On a stop, waits for every delivery, commits (or checkpoints),\n"
-     "prints a summary and exits 0.\n\n"
+     "prints a summary and exits 0. With state.store, a Kafka client's failure (a fatal\n"
+     "producer error, a failed transaction or delivery, a broker out of reach) restarts the\n"
+     "run from its newest checkpoint in the same process, announced on standard error;\n"
+     "other failures (and a producer fenced by another instance) exit 1.\n\n"
      "Change without a restart (docs/reload.md, docs/operations.md): an edit of\n"
      "pipeline.yaml or its SQL files, POST /reload on the admin API (`vigil reload`) and\n"
      "the control topic (pipeline.yaml control) compile the files again and swap the new\n"
@@ -730,6 +741,10 @@ static const command commands[] = {
      "                     and never turn idle, so runs over the same input give the same rows\n"
      "  --batch-size N     messages each stream (with state.store: each partition) reads\n"
      "                     per turn (default 1024)\n"
+     "  --restarts N       with state.store: restart from the newest checkpoint at most N\n"
+     "                     times in a row after a Kafka failure (default 5; the count starts\n"
+     "                     again once a checkpoint is written; waits 0.5 s, doubling to 10 s);\n"
+     "                     0: exit 1 at the first failure\n"
      "  --admin HOST:PORT  serve the admin API there (default: pipeline.yaml's admin.listen;\n"
      "                     none without either; port 0: any free one)\n"
      "  --admin-token T    the bearer token it requires (default: admin.token)\n"

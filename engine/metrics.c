@@ -280,6 +280,7 @@ static void w_checkpoints(mctx *c) { sample_u64(c, "", c->m->checkpoints); }
 static void w_checkpoint_fail(mctx *c) { sample_u64(c, "", c->m->checkpoint_failures); }
 static void w_epoch(mctx *c) { sample_u64(c, "", (uint64_t)c->m->epoch); }
 static void w_recovered(mctx *c) { sample_u64(c, "", c->m->recovered_turns); }
+static void w_restarts(mctx *c) { sample_u64(c, "", c->m->restarts); }
 static void w_control(mctx *c) { sample_u64(c, "", c->m->control_commands); }
 static void w_control_errors(mctx *c) { sample_u64(c, "", c->m->control_errors); }
 
@@ -346,6 +347,9 @@ static const metric metrics[] = {
     {"vigil_checkpoint_epoch", "gauge", "The newest checkpoint's epoch (0: none).", w_epoch},
     {"vigil_recovered_turns_total", "counter",
      "Logged turns re-run after a restart, from the checkpoint restored.", w_recovered},
+    {"vigil_restarts_total", "counter",
+     "Times vigil run restarted from its checkpoint after a failure (a Kafka client's).",
+     w_restarts},
     {"vigil_checkpoint_age_seconds", "gauge", "Seconds since the last checkpoint (0: none).",
      w_checkpoint_age},
     {"vigil_checkpoint_duration_seconds", "gauge", "How long the last checkpoint took.",

@@ -75,6 +75,7 @@ typedef struct vg_metrics {
     double checkpoint_seconds;    /* how long the last one took */
     int64_t epoch;                /* the newest checkpoint's epoch; 0: none */
     uint64_t recovered_turns;     /* logged turns re-run after a restart */
+    uint64_t restarts;            /* `vigil run` restarted in process after a failure */
     /* the control topic (`vigil run`, pipeline.yaml control) */
     uint64_t control_commands; /* commands read */
     uint64_t control_errors;   /* of them, malformed or refused */

@@ -29,6 +29,16 @@
  * idle loop polls, so a query on an idle pipeline is answered at once),
  * the control topic's commands are done, and an edited pipeline file is
  * reloaded once its edit is over.
+ *
+ * Restarts (opts.max_restarts, with a store): a run that failed is
+ * classified before its clients close — a Kafka client's failure
+ * (vg_kafka_fault_of) is cured by new clients, anything else or a fenced
+ * producer is not — and, when curable, everything is closed and opened
+ * again as a new process would (the newest checkpoint restored, the logged
+ * turns re-run, the sinks' rows already there suppressed), after a wait
+ * that doubles from RESTART_FIRST_MS to RESTART_MAX_MS and that a stop
+ * cuts short. The count of restarts in a row starts again once a
+ * restarted run writes a checkpoint.
  */
 #include "engine/run.h"
 
@@ -46,10 +56,12 @@
 #include "engine/run_int.h"
 #include "engine/runner_common.h"
 
-#define WAIT_MAX_MS   100   /* longest sleep: delivery reports and commits need turns */
-#define COMMIT_GAP_MS 100   /* shortest time between two commits */
-#define FLUSH_TURN_MS 1000  /* a flush at the commit interval gives up after this */
-#define FLUSH_STOP_MS 30000 /* the flush when stopping */
+#define WAIT_MAX_MS      100   /* longest sleep: delivery reports and commits need turns */
+#define COMMIT_GAP_MS    100   /* shortest time between two commits */
+#define FLUSH_TURN_MS    1000  /* a flush at the commit interval gives up after this */
+#define FLUSH_STOP_MS    30000 /* the flush when stopping */
+#define RESTART_FIRST_MS 500   /* the wait before the first restart in a row, doubled for each */
+#define RESTART_MAX_MS   10000 /* ... up to this */
 
 void run_kafka_log(void *arg, int level, const char *facility, const char *msg)
 {
@@ -207,6 +219,7 @@ void run_admin_sync(run *r)
     am->reload_failures = m->reload_failures;
     am->control_commands = m->control_commands;
     am->control_errors = m->control_errors;
+    am->restarts = m->restarts;
 }
 
 /* Serve what waits for the runner; *wake_ms lowered to the end of an edit. */
@@ -275,8 +288,10 @@ static int loop(run *r, vg_error *err)
             break;
         if ((rc = between(r, &wake, err)) < 0)
             break;
-        if ((rc = wait_input(r, fds, more ? 0 : (int)(wake > 0 ? wake : 0), err)) != 0)
+        if ((rc = wait_input(r, fds, more ? 0 : (int)(wake > 0 ? wake : 0), err)) != 0) {
+            r->stop_asked = rc > 0;
             break;
+        }
     }
     vg_free(fds);
     return rc < 0 ? -1 : 0;
@@ -301,7 +316,9 @@ static int finish(run *r, vg_error *err)
 
 static int metrics_init(vg_run_metrics *m, const vg_plan *plan)
 {
+    uint32_t restarts = m->restarts; /* (counted over the runs of one vg_run) */
     memset(m, 0, sizeof *m);
+    m->restarts = restarts;
     m->watermark = VG_WM_MIN;
     m->sources = vg_calloc(VG_MEM_OTHER, plan->nsources + 1, sizeof *m->sources);
     m->sinks = vg_calloc(VG_MEM_OTHER, 1, sizeof *m->sinks); /* the dead letter's */
@@ -363,8 +380,11 @@ static void admin_unhook(run *r)
     vg_admin_set_changer(a, NULL, NULL);
     vg_admin_set_checkpoints(a, NULL, NULL);
     vg_admin_attach(a, NULL, NULL, NULL);
-    if (r->am)
-        r->am->sinks = NULL, r->am->nsinks = 0; /* (the run's metrics may go first) */
+    if (r->am) { /* (the run's metrics and arrays may go first: a restart frees them) */
+        r->am->sinks = NULL, r->am->nsinks = 0;
+        r->am->source_names = NULL, r->am->events_in = r->am->events_dead = NULL;
+        r->am->nsources = 0;
+    }
 }
 
 static int open_all(run *r, vg_error *err)
@@ -415,8 +435,38 @@ static void close_all(run *r)
     vg_free(r->am_names);
 }
 
-int vg_run(const vg_plan *plan, const vg_config *cfg, const vg_run_opts *opts,
-           vg_run_metrics *metrics, vg_error *err)
+/* ---- restarts ---- */
+
+/* What to do after a run failed. */
+typedef enum run_verdict {
+    RUN_STOP,    /* stop with the error: a restart would not cure it */
+    RUN_RESTART, /* restart from the newest checkpoint */
+    RUN_FENCED,  /* stop: another instance runs the pipeline */
+} run_verdict;
+
+/* By the Kafka fault behind the error (anything but a client's failure is
+ * not one new clients cure: configuration, the store, a full disk, out of
+ * memory, a recomputation that differs, a message the broker refuses). */
+static const run_verdict by_fault[] = {
+    [VG_KAFKA_FAULT_NONE] = RUN_STOP,
+    [VG_KAFKA_FAULT_CLIENT] = RUN_RESTART,
+    [VG_KAFKA_FAULT_FENCED] = RUN_FENCED,
+    [VG_KAFKA_FAULT_REFUSED] = RUN_STOP,
+};
+
+/* What to do after r failed with e (before its clients close). Without a
+ * store the state would be lost, and after a stop the run is over. */
+static run_verdict verdict(const run *r, const vg_error *e)
+{
+    if (!r->cfg->state.store || r->stop_asked)
+        return RUN_STOP;
+    return by_fault[vg_kafka_fault_of(e)];
+}
+
+/* One run: open, loop until stopped, finish, close; *v what its failure
+ * calls for. */
+static int run_once(const vg_plan *plan, const vg_config *cfg, const vg_run_opts *opts,
+                    vg_run_metrics *metrics, run_verdict *v, vg_error *err)
 {
     run r = {.plan = plan,
              .cfg = cfg,
@@ -428,7 +478,6 @@ int vg_run(const vg_plan *plan, const vg_config *cfg, const vg_run_opts *opts,
     vg_buf_init(&r.dead_buf, VG_MEM_IO);
     vg_error_clear(&r.eval_err);
     vg_error_clear(&r.fatal);
-    memset(metrics, 0, sizeof *metrics);
     r.max_event = opts->max_event_bytes ? opts->max_event_bytes : (1u << 20);
     r.started_ms = r.last_commit_ms = vg_clock_ms();
     int rc = open_all(&r, err);
@@ -436,8 +485,90 @@ int vg_run(const vg_plan *plan, const vg_config *cfg, const vg_run_opts *opts,
         rc = loop(&r, err);
     if (rc == 0)
         rc = finish(&r, err);
+    *v = rc < 0 ? verdict(&r, err) : RUN_STOP;
     close_all(&r);
     return rc;
+}
+
+/* The newest checkpoint's epoch in cfg's store: where a restart starts
+ * (0: none, or the store cannot say). */
+static int64_t newest_epoch(const vg_config *cfg)
+{
+    vg_error e;
+    vg_error_clear(&e);
+    vg_store_ckpt info;
+    vg_arena *a = vg_arena_new(VG_MEM_STATE, 1024);
+    vg_store *st = a ? vg_store_open(cfg->state.store, &e) : NULL;
+    int64_t epoch = st && vg_checkpoint_peek(st, cfg->name, a, &info, &e) == 0 ? info.epoch : 0;
+    vg_store_close(st);
+    vg_arena_free(a);
+    return epoch;
+}
+
+/* Wait ms, or less when a stop comes: true then. */
+static bool stopped_within(const vg_run_opts *opts, int64_t ms)
+{
+    int64_t until = vg_clock_ms() + ms;
+    for (int64_t left = ms; left > 0; left = until - vg_clock_ms()) {
+        struct pollfd p = {.fd = opts->stop_fd, .events = POLLIN};
+        if (poll(&p, opts->stop_fd >= 0, (int)left) > 0 && (p.revents & POLLIN))
+            return true;
+    }
+    return false;
+}
+
+/* The error of a producer fenced by another one with its transactional.id. */
+static void fenced(const vg_config *cfg, vg_error *err)
+{
+    char why[sizeof err->msg];
+    snprintf(why, sizeof why, "%s", err->msg);
+    vg_error_clear(err);
+    vg_error_set(err, VG_ERR_IO,
+                 "another instance of pipeline '%s' is running: a producer with the same "
+                 "transactional.id fenced this one, so this run stops and does not restart (%s)",
+                 cfg->name, why);
+}
+
+int vg_run(const vg_plan *plan, const vg_config *cfg, const vg_run_opts *opts,
+           vg_run_metrics *metrics, vg_error *err)
+{
+    memset(metrics, 0, sizeof *metrics);
+    uint32_t in_a_row = 0;
+    int64_t wait_ms = RESTART_FIRST_MS;
+    for (;;) {
+        run_verdict v;
+        if (run_once(plan, cfg, opts, metrics, &v, err) == 0)
+            return 0;
+        if (v == RUN_FENCED)
+            fenced(cfg, err);
+        if (v != RUN_RESTART || !opts->max_restarts)
+            return -1;
+        if (metrics->checkpoints) /* this run made progress: a new series */
+            in_a_row = 0, wait_ms = RESTART_FIRST_MS;
+        FILE *log = opts->log;
+        if (in_a_row == opts->max_restarts) {
+            if (log)
+                fprintf(log,
+                        "vigil: not restarting: %u restarts in a row did not get a "
+                        "checkpoint written\n",
+                        in_a_row);
+            return -1;
+        }
+        in_a_row++;
+        if (log)
+            fprintf(log, "vigil: restarting from checkpoint %lld (attempt %u of %u) after: %s\n",
+                    (long long)newest_epoch(cfg), in_a_row, opts->max_restarts, err->msg);
+        if (stopped_within(opts, wait_ms)) {
+            if (log)
+                fprintf(log, "vigil: stopped while waiting to restart\n");
+            return -1;
+        }
+        wait_ms = wait_ms * 2 < RESTART_MAX_MS ? wait_ms * 2 : RESTART_MAX_MS;
+        uint32_t restarts = metrics->restarts + 1;
+        vg_run_metrics_free(metrics);
+        metrics->restarts = restarts;
+        vg_error_clear(err);
+    }
 }
 
 void vg_run_metrics_free(vg_run_metrics *m)
@@ -479,4 +610,8 @@ void vg_run_metrics_print(const vg_run_metrics *m, FILE *out)
     if (m->control_commands)
         fprintf(out, "vigil: control topic: %llu commands, %llu refused\n",
                 (unsigned long long)m->control_commands, (unsigned long long)m->control_errors);
+    if (m->restarts)
+        fprintf(out, "vigil: restarted %u time%s after a failure (the counts above are since "
+                     "the last restart)\n",
+                m->restarts, m->restarts == 1 ? "" : "s");
 }

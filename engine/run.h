@@ -30,6 +30,16 @@
  * restart whose files hold another plan than the newest checkpoint's
  * compiles the SQL stored with it, recovers into it, and reloads.
  *
+ * Restarts (opts.max_restarts): with a store, a failure a restart can cure
+ * — a Kafka client's (a fatal producer or consumer error, a transaction
+ * that failed or was aborted, deliveries that failed or timed out, a broker
+ * out of reach) — closes everything and runs again from the newest
+ * checkpoint, in process, exactly as a new process would (the admin API,
+ * the caller's, stays up), after a wait of 0.5 s doubling to 10 s; at most
+ * max_restarts in a row (the count starts again once a restarted run has
+ * written a checkpoint). Any other failure, a producer fenced by another
+ * instance, or a run without a store stops the run as before.
+ *
  * Event time: a watermark per source partition (the largest WATERMARK
  * value of its messages), the stream's being the smallest over its active
  * partitions. A partition that has sent nothing for the idle timeout is
@@ -81,6 +91,9 @@ typedef struct vg_run_opts {
                                      and a restart after a change compile; NULL: no reloads */
     bool watch;                   /* reload when a file of the pipeline is edited (inotify on
                                      pipeline.yaml and its SQL files) */
+    uint32_t max_restarts;        /* with a store: restarts in a row after failures a restart
+                                     can cure, each announced on log; 0: none (a failure ends
+                                     the run) */
 } vg_run_opts;
 
 /* One stream's counters. */
@@ -125,6 +138,8 @@ typedef struct vg_run_metrics {
     uint32_t activations;       /* model and ruleset versions activated */
     uint64_t control_commands;  /* commands read from the control topic */
     uint64_t control_errors;    /* of them, malformed or refused */
+    uint32_t restarts;          /* restarts after a failure (opts.max_restarts); the other
+                                   counters are the last run's, since its restart */
     vg_arena *names;            /* the sources' and sinks' names */
 } vg_run_metrics;
 
@@ -140,10 +155,14 @@ int vg_run_stop_fd(vg_error *err);
  * is not bound to a Kafka topic or a sink has no binding (positioned in
  * pipeline.yaml when the binding is there), a property librdkafka refuses,
  * a checkpoint of another pipeline or plan (checkpoint.h); VG_ERR_IO for a
- * failed delivery, a fatal Kafka error or a store that cannot be written;
- * VG_ERR_RUNTIME when a turn cannot be logged (its rows are not written)
- * or a restart cannot recompute what the sinks hold; VG_ERR_NOMEM.
- * metrics is filled in either case; free it with vg_run_metrics_free. */
+ * failed delivery, a fatal Kafka error (with restarts: the last one, once
+ * max_restarts in a row did not cure it, or when a stop came while waiting
+ * to restart), a producer fenced by another instance ("another instance of
+ * pipeline 'x' is running ...": never restarted) or a store that cannot be
+ * written (never restarted either); VG_ERR_RUNTIME when a turn cannot be
+ * logged (its rows are not written) or a restart cannot recompute what the
+ * sinks hold; VG_ERR_NOMEM. metrics is filled in either case (the last
+ * run's); free it with vg_run_metrics_free. */
 int vg_run(const vg_plan *plan, const vg_config *cfg, const vg_run_opts *opts,
            vg_run_metrics *metrics, vg_error *err);
 void vg_run_metrics_free(vg_run_metrics *m);

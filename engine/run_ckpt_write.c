@@ -147,11 +147,9 @@ static void release(run *r)
     vg_error e;
     vg_error_clear(&e);
     int rc = run_sinks_marked(r, r->cut, r->rel, &n, &e);
-    if (rc == 0 && vg_clock_ms() - r->held_since_ms > DELIVER_MS) {
-        rc = vg_error_set(&e, VG_ERR_IO, "the rows of the checkpoint's cut were not delivered "
-                          "within %d ms", DELIVER_MS);
-        e.retriable = true;
-    }
+    if (rc == 0 && vg_clock_ms() - r->held_since_ms > DELIVER_MS)
+        rc = vg_kafka_late(&e, "the rows of the checkpoint's cut were not delivered within %d ms",
+                           DELIVER_MS);
     if (rc == 0)
         return;
     r->held = false;

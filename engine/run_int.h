@@ -180,6 +180,7 @@ typedef struct run {
     vg_error eval_err;      /* ... and what they report */
     size_t max_event;       /* longest message accepted */
     int64_t started_ms;     /* wall clock at the start */
+    bool stop_asked;        /* the loop ended on a stop (stop_fd): never restarted */
     int64_t last_commit_ms; /* ... at the last commit (or checkpoint, or its attempt) */
     uint64_t events;        /* events read, all streams */
     /* checkpoints (run_ckpt.c), when the config names a store; st NULL otherwise */

@@ -338,6 +338,24 @@ def test_key(b, tmp):
           "'decisions' (a key cannot be an array)" in err, f"{r.returncode} {err}")
 
 
+def test_restarts_option(b, tmp):
+    """--restarts N: a count 0..1000 (0: none, the old way); anything else is a usage error.
+    What the restarts do is tests/unit/test_run_restart.c's and the crash test's."""
+    d = payments_pipeline(tmp, b.boot, "g-restarts")
+    for bad in ("lots", "-1", "1001", ""):
+        r = subprocess.run([VIGIL, "run", d, "--restarts", bad], capture_output=True, timeout=60)
+        err = r.stderr.decode()
+        check(f"restarts: '{bad}' refused", r.returncode == 2 and err.startswith(
+            "vigil run: --restarts needs a count from 0 to 1000\nusage: vigil run "), err)
+    r = subprocess.run([VIGIL, "run", d, "--restarts", "0", "--max-events", "10", "--quiet"],
+                       capture_output=True, timeout=60)
+    check("restarts: 0 accepted", r.returncode == 0, r.stderr.decode())
+    r = subprocess.run([VIGIL, "run", "--help"], capture_output=True, timeout=60)
+    check("restarts: in the help", r.returncode == 0 and
+          "  --restarts N       with state.store: restart from the newest checkpoint at most N\n"
+          in r.stdout.decode(), r.stdout.decode())
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="vigil-kafka-")
     topics = ["demo:3", "payments:2", "decisions:2", "decisions_keyed:2", "card_totals:2", "dead:1", "ticks:2",
@@ -361,6 +379,7 @@ def main():
             events = test_run(b, tmp)
             test_restart(b, tmp, events)
             test_key(b, tmp)
+            test_restarts_option(b, tmp)
         except Exception as e:
             check("run", False, f"{type(e).__name__}: {e}")
         try:

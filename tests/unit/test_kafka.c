@@ -278,6 +278,21 @@ static void test_delivery_fails(void)
     CHECK_INT(vg_kafka_sink_flush(sink, 10000, &err), -1);
     CHECK_STR(err.msg, "sink 'out': delivery to topic 't' failed: Broker: Message size too large "
                        "(1 messages)");
+    /* what the failure means to a caller that could start over with new clients: the
+     * broker would refuse the message again */
+    CHECK_INT(err.code, VG_ERR_IO);
+    CHECK_INT(vg_kafka_fault_of(&err), VG_KAFKA_FAULT_REFUSED);
+    vg_error wrapped;
+    vg_error_clear(&wrapped);
+    vg_error_set(&wrapped, VG_ERR_IO, "the checkpoint before it failed: %s", err.msg);
+    CHECK_INT(vg_kafka_fault_of(&wrapped), VG_KAFKA_FAULT_REFUSED);
+    wrapped.code = VG_ERR_RUNTIME; /* not an I/O error: not a client's failure */
+    CHECK_INT(vg_kafka_fault_of(&wrapped), VG_KAFKA_FAULT_NONE);
+    vg_error other;
+    vg_error_clear(&other);
+    vg_error_set(&other, VG_ERR_IO, "store 'x': database or disk is full");
+    CHECK_INT(vg_kafka_fault_of(&other), VG_KAFKA_FAULT_NONE);
+    CHECK_INT(vg_kafka_fault_of(NULL), VG_KAFKA_FAULT_NONE);
     vg_error_clear(&err);
     CHECK_INT(vg_kafka_sink_send(sink, NULL, 0, "y", 1, &err), -1);
     CHECK_INT(vg_kafka_sink_counts_get(sink).failed, 1);

@@ -1,0 +1,528 @@
+/*
+ * test_run_restart.c — `vigil run` restarting itself after a Kafka
+ * failure (opts.max_restarts), in process against an in-process dev broker
+ * whose fault control pushes the errors: a transactional producer's fatal
+ * error mid-run (EndTxn answered INVALID_TXN_STATE) is cured by one
+ * restart, announced by one line, and the output is the fault-free run's
+ * row for row; an aborted transaction likewise; max_restarts 0 keeps the
+ * old way (the run fails, a later start recovers); failures that go on
+ * exhaust the restarts and the last error is returned; a fenced producer
+ * is never restarted ("another instance ... is running"); without a store
+ * nothing is restarted; a stop while waiting to restart stops at once; no
+ * restart leaks. The same through a real process
+ * and kill -9 is tests/fault/run-crash.sh's (scenario txn-fatal).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/alloc.h"
+#include "engine/config.h"
+#include "engine/kafka.h"
+#include "engine/metrics.h"
+#include "engine/pipeline.h"
+#include "engine/run.h"
+#include "tests/unit/check.h"
+
+#define NEV 240 /* events, over two partitions */
+
+static char dir[64];
+static vg_kafka_broker *broker;
+static const char *boot;
+static char *reference; /* the fault-free run's output (out_text) */
+
+static const char pipeline_sql[] =
+    "CREATE STREAM s (id BIGINT, k STRING, x DOUBLE, ts TIMESTAMP(3),\n"
+    "  WATERMARK FOR ts AS ts - INTERVAL '2' SECOND);\n"
+    "INSERT INTO rows_out SELECT id, k, x FROM s;\n"
+    "INSERT INTO totals SELECT k, COUNT(*) AS n, SUM(x) AS t FROM s GROUP BY k;\n";
+
+static size_t mem_total(void)
+{
+    size_t n = 0;
+    for (int t = 0; t < VG_MEM_NTAGS; t++)
+        n += vg_mem_in_use((vg_mem_tag)t);
+    return n;
+}
+
+static const char *path_in(const char *name, const char *file)
+{
+    static char buf[4][256];
+    static int k;
+    char *p = buf[k++ % 4];
+    snprintf(p, 256, "%s/%s/%s", dir, name, file);
+    return p;
+}
+
+/* Run one fault-control command; its answer ("ok", or the error). */
+static const char *control(const char *line)
+{
+    static char out[600];
+    vg_buf reply;
+    vg_buf_init(&reply, VG_MEM_OTHER);
+    vg_error err;
+    vg_error_clear(&err);
+    if (vg_kafka_broker_control(broker, line, &reply, &err) < 0)
+        snprintf(out, sizeof out, "error: %s", err.msg);
+    else
+        snprintf(out, sizeof out, "%.*s", (int)reply.len, reply.p ? reply.p : "");
+    vg_buf_free(&reply);
+    return out;
+}
+
+/* The input: events i = 0..NEV-1 in partition i % 2, key k<i % 5>. */
+static void produce_input(void)
+{
+    vg_error err;
+    vg_error_clear(&err);
+    CHECK_STR(control("topic in 2"), "ok");
+    vg_kafka_sink_opts so = {.name = "in", .bootstrap = boot, .topic = "in"};
+    vg_kafka_sink *in = vg_kafka_sink_open(&so, &err);
+    CHECK(in != NULL);
+    if (!in)
+        return;
+    char v[128];
+    for (int i = 0; i < NEV; i++) {
+        int n = snprintf(v, sizeof v, "{\"id\":%d,\"k\":\"k%d\",\"x\":%d.5,\"ts\":%lld}", i, i % 5,
+                         i % 11, 1000LL * (i / 2));
+        CHECK_INT(vg_kafka_sink_send_to(in, i % 2, NULL, 0, v, (size_t)n, 0, &err), 0);
+    }
+    CHECK_INT(vg_kafka_sink_flush(in, 10000, &err), 0);
+    vg_kafka_sink_close(in);
+}
+
+/* A pipeline folder `name` writing topics NAME-rows (2 partitions) and
+ * NAME-totals (keyed, 2), with a store unless `store` is false. */
+static void write_pipeline(const char *name, bool store)
+{
+    char path[256], cmd[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    mkdir(path, 0755);
+    snprintf(cmd, sizeof cmd, "topic %s-rows 2", name);
+    CHECK_STR(control(cmd), "ok");
+    snprintf(cmd, sizeof cmd, "topic %s-totals 2", name);
+    CHECK_STR(control(cmd), "ok");
+    FILE *f = fopen(path_in(name, "p.sql"), "w");
+    fputs(pipeline_sql, f);
+    fclose(f);
+    f = fopen(path_in(name, "pipeline.yaml"), "w");
+    fprintf(f,
+            "name: %s\nsql: p.sql\nsources:\n  s: {kafka: {topic: in, bootstrap: \"%s\"}}\n"
+            "sinks:\n  rows_out: {kafka: {topic: %s-rows, bootstrap: \"%s\"}}\n"
+            "  totals: {kafka: {topic: %s-totals, bootstrap: \"%s\"}}\n"
+            "  dead_letter: {file: dead.jsonl}\n%s",
+            name, boot, name, boot, name, boot,
+            store ? "state: {store: state.db, checkpoint_interval: 1ms}\n" : "");
+    fclose(f);
+}
+
+/* What a run printed on its log. */
+typedef struct run_log {
+    char *text; /* (malloc'd) */
+} run_log;
+
+/* A whole file (malloc'd), "" when missing. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *s = calloc(1, 1 << 16);
+    if (f) {
+        size_t n = fread(s, 1, (1 << 16) - 1, f);
+        s[n] = 0;
+        fclose(f);
+    }
+    return s;
+}
+
+/* Run pipeline `name` to the end of its input with max_restarts; its log
+ * lines in *log (free log->text), written as they come to NAME/run.log.
+ * stop_fd: opts.stop_fd (-1: none). */
+static int run_stoppable(const char *name, uint32_t max_restarts, int stop_fd, vg_run_metrics *m,
+                         run_log *log, vg_error *err)
+{
+    vg_error_clear(err);
+    vg_config *cfg = NULL;
+    const char *path = path_in(name, "pipeline.yaml");
+    vg_pipeline *p = vg_pipeline_load(path, err);
+    if (!p || vg_config_load(path, &cfg, err) < 0) {
+        vg_pipeline_free(p);
+        memset(m, 0, sizeof *m);
+        return -1;
+    }
+    FILE *f = fopen(path_in(name, "run.log"), "w");
+    if (f)
+        setvbuf(f, NULL, _IONBF, 0);
+    vg_run_opts o = {.stop_fd = stop_fd,
+                     .exit_at_end = true,
+                     .batch_size = 20,
+                     .commit_interval_ms = 1,
+                     .pipeline_path = path,
+                     .log = f,
+                     .log_level = 3,
+                     .max_restarts = max_restarts};
+    int rc = vg_run(vg_pipeline_plan(p), cfg, &o, m, err);
+    if (f)
+        fclose(f);
+    log->text = slurp(path_in(name, "run.log"));
+    vg_config_free(cfg);
+    vg_pipeline_free(p);
+    return rc;
+}
+
+static int run_pipeline(const char *name, uint32_t max_restarts, vg_run_metrics *m, run_log *log,
+                        vg_error *err)
+{
+    return run_stoppable(name, max_restarts, -1, m, log, err);
+}
+
+/* How many lines of log start with prefix. */
+static int lines_starting(const run_log *log, const char *prefix)
+{
+    int n = 0;
+    for (const char *l = log->text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "")
+        n += strncmp(l, prefix, strlen(prefix)) == 0;
+    return n;
+}
+
+/* The first line of log that starts with prefix, without its newline. */
+static const char *line_starting(const run_log *log, const char *prefix)
+{
+    static char out[1024];
+    const char *l = log->text ? strstr(log->text, prefix) : NULL;
+    if (!l)
+        return "(none)";
+    size_t n = strcspn(l, "\n");
+    snprintf(out, sizeof out, "%.*s", (int)(n < sizeof out ? n : sizeof out - 1), l);
+    return out;
+}
+
+static int add_line(void *arg, int32_t partition, int64_t offset, int64_t seq, const char *value,
+                    size_t len, vg_error *err)
+{
+    (void)offset;
+    vg_buf *parts = arg;
+    return vg_buf_printf(&parts[partition], "%d %lld %.*s\n", (int)partition, (long long)seq,
+                         (int)len, value) < 0
+               ? vg_error_set(err, VG_ERR_NOMEM, "out of memory")
+               : 0;
+}
+
+/* Both topics of `name`, every partition from its beginning (malloc'd). */
+static char *out_text(const char *name)
+{
+    vg_buf b;
+    vg_buf_init(&b, VG_MEM_OTHER);
+    static const char *const sinks[] = {"rows", "totals"};
+    for (int i = 0; i < 2; i++) {
+        char topic[128];
+        snprintf(topic, sizeof topic, "%s-%s", name, sinks[i]);
+        vg_error err;
+        vg_error_clear(&err);
+        vg_kafka_sink_opts so = {
+            .name = "check", .bootstrap = boot, .topic = topic, .positions = true};
+        vg_kafka_sink *s = vg_kafka_sink_open(&so, &err);
+        int64_t from[2] = {0};
+        vg_buf parts[2];
+        vg_buf_init(&parts[0], VG_MEM_OTHER);
+        vg_buf_init(&parts[1], VG_MEM_OTHER);
+        vg_buf_printf(&b, "== %s\n", sinks[i]);
+        if (!s || vg_kafka_sink_read_back(s, from, add_line, parts, 10000, &err) < 0)
+            vg_buf_printf(&b, "error: %s\n", err.msg);
+        for (int k = 0; k < 2; k++) {
+            vg_buf_append(&b, parts[k].p ? parts[k].p : "", parts[k].len);
+            vg_buf_free(&parts[k]);
+        }
+        vg_kafka_sink_close(s);
+    }
+    char *s = strndup(b.p, b.len);
+    vg_buf_free(&b);
+    return s;
+}
+
+/* The output of `name` is the reference's, row for row. */
+static void check_output(const char *name)
+{
+    char *got = out_text(name);
+    CHECK(strcmp(got, reference) == 0);
+    if (strcmp(got, reference) != 0)
+        fprintf(stderr, "%s: %zu bytes of output, want %zu\n%s\n", name, strlen(got),
+                strlen(reference), got);
+    free(got);
+}
+
+static void test_reference(void)
+{
+    produce_input();
+    write_pipeline("ref", true);
+    vg_run_metrics m;
+    vg_error err;
+    run_log log = {0};
+    size_t before = mem_total();
+    CHECK_INT(run_pipeline("ref", 5, &m, &log, &err), 0);
+    CHECK_INT(m.sources[0].events_read, NEV);
+    CHECK_INT(m.restarts, 0);
+    CHECK(m.checkpoints >= 3); /* the first, some while it runs (one at a time), the last */
+    if (m.checkpoints < 3)
+        fprintf(stderr, "reference: %llu checkpoints\n", (unsigned long long)m.checkpoints);
+    CHECK_INT(lines_starting(&log, "vigil: restarting"), 0);
+    vg_run_metrics_free(&m);
+    CHECK_INT(mem_total(), before);
+    free(log.text);
+    reference = out_text("ref");
+    CHECK(strncmp(reference, "== rows\n0 1 {\"id\":0,\"k\":\"k0\",\"x\":0.5}\n", 38) == 0);
+    CHECK(strstr(reference, "== totals\n") != NULL);
+}
+
+/* A run of `name` in which the commit of its first transaction that holds
+ * rows gets `error`: restarted once, the reference output. */
+static void cured_by_one_restart(const char *name, const char *error, const char *why)
+{
+    write_pipeline(name, true);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "errors EndTxn 1 %s", error);
+    CHECK_STR(control(cmd), "ok");
+    vg_run_metrics m;
+    vg_error err;
+    run_log log = {0};
+    size_t before = mem_total();
+    int rc = run_pipeline(name, 3, &m, &log, &err);
+    CHECK_INT(rc, 0);
+    if (rc != 0)
+        fprintf(stderr, "%s: %s\n%s", name, err.msg, log.text);
+    CHECK_INT(m.restarts, 1);
+    CHECK(m.restored_epoch >= 1); /* the restart resumed from a checkpoint of the first run */
+    CHECK_INT(lines_starting(&log, "vigil: restarting from checkpoint "), 1);
+    char want[512];
+    snprintf(want, sizeof want,
+             "vigil: restarting from checkpoint %lld (attempt 1 of 3) after: "
+             "sinks of pipeline '%s': %s",
+             (long long)m.restored_epoch, name, why);
+    CHECK_STR(line_starting(&log, "vigil: restarting"), want);
+    vg_run_metrics_free(&m);
+    CHECK_INT(mem_total(), before);
+    free(log.text);
+    check_output(name);
+}
+
+static void test_fatal_error_restarts(void)
+{
+    cured_by_one_restart("fatal", "INVALID_TXN_STATE",
+                         "cannot commit a transaction: Failed to end transaction: Broker: Producer "
+                         "attempted a transactional operation in an invalid state");
+}
+
+static void test_aborted_transaction_restarts(void)
+{
+    cured_by_one_restart("aborted", "INVALID_PRODUCER_ID_MAPPING",
+                         "the broker aborted the transaction since the last checkpoint; a restart "
+                         "writes its rows again");
+}
+
+static void test_no_restarts(void)
+{
+    write_pipeline("norestart", true);
+    CHECK_STR(control("errors EndTxn 1 INVALID_TXN_STATE"), "ok");
+    vg_run_metrics m;
+    vg_error err;
+    run_log log = {0};
+    CHECK_INT(run_pipeline("norestart", 0, &m, &log, &err), -1);
+    CHECK_INT(err.code, VG_ERR_IO);
+    CHECK_STR(err.msg, "sinks of pipeline 'norestart': cannot commit a transaction: Failed to end "
+                       "transaction: Broker: Producer attempted a transactional operation in an "
+                       "invalid state");
+    CHECK_INT(m.restarts, 0);
+    CHECK_INT(lines_starting(&log, "vigil: restarting"), 0);
+    vg_run_metrics_free(&m);
+    free(log.text);
+    /* the next start recovers, as before */
+    log = (run_log){0};
+    CHECK_INT(run_pipeline("norestart", 0, &m, &log, &err), 0);
+    CHECK(m.restored_epoch >= 1);
+    vg_run_metrics_free(&m);
+    free(log.text);
+    check_output("norestart");
+}
+
+static void test_restarts_run_out(void)
+{
+    write_pipeline("runout", true);
+    CHECK_STR(control("errors EndTxn 40 INVALID_TXN_STATE"), "ok");
+    vg_run_metrics m;
+    vg_error err;
+    run_log log = {0};
+    size_t before = mem_total();
+    CHECK_INT(run_pipeline("runout", 2, &m, &log, &err), -1);
+    CHECK_STR(control("clear EndTxn"), "ok");
+    CHECK_STR(err.msg, "sinks of pipeline 'runout': cannot commit a transaction: Failed to end "
+                       "transaction: Broker: Producer attempted a transactional operation in an "
+                       "invalid state");
+    CHECK_INT(m.restarts, 2);
+    CHECK_INT(lines_starting(&log, "vigil: restarting from checkpoint "), 2);
+    CHECK(strstr(log.text, "(attempt 1 of 2) after: ") != NULL);
+    CHECK(strstr(log.text, "(attempt 2 of 2) after: ") != NULL);
+    CHECK_STR(line_starting(&log, "vigil: not restarting"),
+              "vigil: not restarting: 2 restarts in a row did not get a checkpoint written");
+    vg_run_metrics_free(&m);
+    CHECK_INT(mem_total(), before);
+    free(log.text);
+    /* the store is sound: a start after the broker recovered gives the reference output */
+    log = (run_log){0};
+    CHECK_INT(run_pipeline("runout", 2, &m, &log, &err), 0);
+    CHECK_INT(m.restarts, 0);
+    vg_run_metrics_free(&m);
+    free(log.text);
+    check_output("runout");
+}
+
+static void test_fenced_not_restarted(void)
+{
+    write_pipeline("fenced", true);
+    CHECK_STR(control("errors EndTxn 1 PRODUCER_FENCED"), "ok");
+    vg_run_metrics m;
+    vg_error err;
+    run_log log = {0};
+    CHECK_INT(run_pipeline("fenced", 5, &m, &log, &err), -1);
+    CHECK_INT(err.code, VG_ERR_IO);
+    CHECK_STR(err.msg, "another instance of pipeline 'fenced' is running: a producer with the same "
+                       "transactional.id fenced this one, so this run stops and does not restart "
+                       "(sinks of pipeline 'fenced': cannot commit a transaction: Failed to end "
+                       "transaction: Local: This instance has been fenced by a newer instance)");
+    CHECK_INT(m.restarts, 0);
+    CHECK_INT(lines_starting(&log, "vigil: restarting"), 0);
+    vg_run_metrics_free(&m);
+    free(log.text);
+}
+
+static void test_no_store_not_restarted(void)
+{
+    write_pipeline("nostore", false);
+    CHECK_STR(control("errors Produce 30 INVALID_REQUIRED_ACKS"), "ok");
+    vg_run_metrics m;
+    vg_error err;
+    run_log log = {0};
+    CHECK_INT(run_pipeline("nostore", 5, &m, &log, &err), -1);
+    CHECK_STR(control("clear Produce"), "ok");
+    CHECK_INT(err.code, VG_ERR_IO);
+    CHECK(strstr(err.msg, "delivery to topic 'nostore-") != NULL);
+    if (!strstr(err.msg, "delivery to topic 'nostore-"))
+        fprintf(stderr, "nostore: %s\n", err.msg);
+    CHECK_INT(vg_kafka_fault_of(&err), VG_KAFKA_FAULT_CLIENT); /* curable, but no state */
+    CHECK_INT(m.restarts, 0);
+    CHECK_INT(lines_starting(&log, "vigil: restarting"), 0);
+    vg_run_metrics_free(&m);
+    free(log.text);
+}
+
+/* A stop that comes once a run has announced its restart. */
+typedef struct stopper {
+    char log[256];    /* the run's log file (written line by line) */
+    int fd;           /* the write end of the run's stop descriptor */
+    atomic_bool sent; /* the stop was sent */
+    atomic_bool done; /* the run is over: stop watching */
+} stopper;
+
+/* Read the log file (1 ms polls, at most a minute) until a restart is
+ * announced, then stop the run. */
+static void *stop_on_restart(void *arg)
+{
+    stopper *s = arg;
+    for (int i = 0; i < 60000 && !s->sent && !s->done; i++) {
+        char *text = slurp(s->log);
+        if (strstr(text, "vigil: restarting from checkpoint "))
+            s->sent = write(s->fd, "x", 1) == 1;
+        free(text);
+        nanosleep(&(struct timespec){0, 1000000}, NULL); /* a polling interval */
+    }
+    return NULL;
+}
+
+static void test_stop_while_waiting(void)
+{
+    write_pipeline("stopwait", true);
+    CHECK_STR(control("errors EndTxn 1 INVALID_TXN_STATE"), "ok");
+    int fds[2];
+    CHECK_INT(pipe(fds), 0);
+    vg_run_metrics m;
+    vg_error err;
+    run_log log = {0};
+    stopper s = {.fd = fds[1]};
+    snprintf(s.log, sizeof s.log, "%s", path_in("stopwait", "run.log"));
+    pthread_t t;
+    int rc = -2;
+    if (pthread_create(&t, NULL, stop_on_restart, &s) == 0) {
+        rc = run_stoppable("stopwait", 5, fds[0], &m, &log, &err);
+        s.done = true;
+        pthread_join(t, NULL);
+    }
+    CHECK(s.sent);
+    CHECK_INT(rc, -1);
+    CHECK_STR(err.msg, "sinks of pipeline 'stopwait': cannot commit a transaction: Failed to end "
+                       "transaction: Broker: Producer attempted a transactional operation in an "
+                       "invalid state");
+    CHECK_INT(lines_starting(&log, "vigil: restarting from checkpoint "), 1);
+    CHECK_INT(lines_starting(&log, "vigil: stopped while waiting to restart"), 1);
+    CHECK_INT(m.restarts, 0); /* the wait was cut short: no restart made */
+    vg_run_metrics_free(&m);
+    free(log.text);
+    close(fds[0]);
+    close(fds[1]);
+    /* nothing is lost: the next start recovers */
+    log = (run_log){0};
+    CHECK_INT(run_pipeline("stopwait", 5, &m, &log, &err), 0);
+    CHECK_INT(m.restarts, 0);
+    vg_run_metrics_free(&m);
+    free(log.text);
+    check_output("stopwait");
+}
+
+/* The admin API's /metrics counts the restarts. */
+static void test_metrics_line(void)
+{
+    vg_metrics m;
+    vg_metrics_init(&m);
+    m.restarts = 2;
+    vg_buf out;
+    vg_buf_init(&out, VG_MEM_OTHER);
+    CHECK_INT(vg_metrics_write(&m, NULL, NULL, &out), 0);
+    const char *want = "# HELP vigil_restarts_total Times vigil run restarted from its checkpoint "
+                       "after a failure (a Kafka client's).\n# TYPE vigil_restarts_total counter\n"
+                       "vigil_restarts_total 2\n";
+    CHECK(out.p && strstr(out.p, want) != NULL);
+    vg_buf_free(&out);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/vigil-restart-XXXXXX");
+    if (!mkdtemp(dir))
+        return 2;
+    vg_error err;
+    vg_error_clear(&err);
+    vg_kafka_broker_opts bo = {.port = 0};
+    broker = vg_kafka_broker_start(&bo, &err);
+    if (!broker) {
+        fprintf(stderr, "dev broker: %s\n", err.msg);
+        return 2;
+    }
+    boot = vg_kafka_broker_bootstraps(broker);
+    RUN(test_reference);
+    RUN(test_fatal_error_restarts);
+    RUN(test_aborted_transaction_restarts);
+    RUN(test_no_restarts);
+    RUN(test_restarts_run_out);
+    RUN(test_fenced_not_restarted);
+    RUN(test_no_store_not_restarted);
+    RUN(test_stop_while_waiting);
+    RUN(test_metrics_line);
+    free(reference);
+    vg_kafka_broker_stop(broker);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+    return CHECK_DONE();
+}
