@@ -18,6 +18,13 @@
  * each aggregate call replaced by a hidden column that stands for it
  * (bind_agg.c, shared with bind_group.c and bind_over.c).
  *
+ * Flink's group window syntax (GROUP BY TUMBLE(ts, size), k with
+ * TUMBLE_START(...); bind_gwindow.c) is bound here too: bind_gwindow.c
+ * makes the bare window relation, the group window call stands for
+ * window_start, window_end and window_time in GROUP BY, the window
+ * columns are hidden from the query's names, and each auxiliary call is
+ * a grouped expression that reads one of them.
+ *
  * Flink's rules: GROUP BY must hold window_start and window_end (without
  * them Flink runs an updating GROUP BY, which vigil does not support
  * yet); window_time may be grouped too, and must be to be selected; any
@@ -33,7 +40,7 @@
 
 typedef struct wgroup {
     bind_grouped base;       /* first: the select list's state (bind_agg.c) */
-    const vg_rel *tvf;       /* the bare TVF relation */
+    const bind_wsource *w;   /* what is grouped: the bare TVF relation, ... */
     uint32_t nin;            /* columns of the TVF's input */
     bool by_start, by_end;   /* window_start / window_end are grouped */
     bool by_time;            /* window_time is grouped */
@@ -109,7 +116,7 @@ static void add_key(wgroup *g, const vg_ast *item, int slot)
 /* A SESSION aggregate groups by exactly its PARTITION BY columns. */
 static int check_session_keys(wgroup *g)
 {
-    const vg_rel *t = g->tvf;
+    const vg_rel *t = g->w->tvf;
     for (uint32_t i = 0; i < g->nkeys; i++) {
         bool found = false;
         for (uint32_t j = 0; j < t->u.window.nkeys; j++)
@@ -141,6 +148,10 @@ static int bind_group_by(wgroup *g)
         return vg_bind_nomem(g->base.c);
     for (uint32_t i = 0; i < l->n; i++) {
         const vg_ast *item = l->items[i];
+        if (item == g->w->gwindow) { /* TUMBLE(ts, size): its window, window_time too */
+            g->by_start = g->by_end = g->by_time = true;
+            continue;
+        }
         if (item->kind != VG_AST_COLUMN)
             return FAIL(g->base.c, VG_ERR_SEMANTIC, item->span,
                         "GROUP BY expects a column (grouping by an expression is not supported "
@@ -158,18 +169,16 @@ static int bind_group_by(wgroup *g)
         return FAIL(g->base.c, VG_ERR_SEMANTIC, g->base.q->u.select.group_span,
                     "GROUP BY over a window TVF must include window_start and window_end "
                     "(other grouping is not supported yet)");
-    const vg_window_spec *s = &g->tvf->u.window.spec;
-    if (s->kind == VG_WINDOW_SESSION)
-        return check_session_keys(g);
-    const vg_ast_list *args = &g->base.q->u.select.from->u.tablefn.args;
+    const vg_window_spec *s = &g->w->tvf->u.window.spec;
+    if (s->kind == VG_WINDOW_SESSION) /* a group window's sessions are keyed by GROUP BY */
+        return g->w->gwindow ? 0 : check_session_keys(g);
     if (s->kind == VG_WINDOW_TUMBLE && (s->offset >= s->size || -s->offset >= s->size))
-        return FAIL(g->base.c, VG_ERR_SEMANTIC, args->items[1]->span,
+        return FAIL(g->base.c, VG_ERR_SEMANTIC, g->w->offset_span,
                     "TUMBLE with GROUP BY needs abs(offset) < size, got size %lld ms and offset "
                     "%lld ms",
                     (long long)s->size, (long long)s->offset);
     if (s->kind == VG_WINDOW_HOP && s->size % s->step != 0)
-        return FAIL(g->base.c, VG_ERR_SEMANTIC,
-                    args->items[1]->span,
+        return FAIL(g->base.c, VG_ERR_SEMANTIC, g->w->size_span,
                     "HOP with GROUP BY needs a size that is an integral multiple of its slide, "
                     "got size %lld ms and slide %lld ms",
                     (long long)s->size, (long long)s->step);
@@ -193,11 +202,27 @@ static bool grouped_col(const bind_grouped *b, int slot)
     return is_grouped((const wgroup *)b, slot);
 }
 
+/* A group window's auxiliary call (TUMBLE_START, ...): its window column. */
+static int64_t aux_slot(const bind_grouped *b, const vg_ast *e)
+{
+    (void)b;
+    return vg_bind_gwindow_aux_col(e);
+}
+
 static const bind_grouped_ops wgroup_ops = {
     "OVER is not supported in a query with GROUP BY yet",
     "SELECT * cannot be used with GROUP BY: list the grouped columns and aggregates",
     check_part,
     NULL,
+    grouped_col,
+};
+
+/* The same for Flink's group window syntax. */
+static const bind_grouped_ops gwindow_ops = {
+    "OVER is not supported in a query with GROUP BY yet",
+    "SELECT * cannot be used with GROUP BY: list the grouped columns and aggregates",
+    check_part,
+    aux_slot,
     grouped_col,
 };
 
@@ -238,7 +263,7 @@ static vg_rel *group_rel(wgroup *g, vg_rel *base)
         vg_bind_nomem(c);
         return NULL;
     }
-    memcpy(r->schema.cols, &g->tvf->schema.cols[g->nin], 3 * sizeof *r->schema.cols);
+    memcpy(r->schema.cols, &g->w->tvf->schema.cols[g->nin], 3 * sizeof *r->schema.cols);
     for (uint32_t i = 0; i < g->nkeys; i++)
         r->schema.cols[3 + i] = base->schema.cols[g->keys[i]];
     for (uint32_t i = 0; i < s->naggs; i++) {
@@ -248,13 +273,17 @@ static vg_rel *group_rel(wgroup *g, vg_rel *base)
         col->type = aggs[i].call.ret;
     }
     memcpy(hidden, r->schema.cols, n * sizeof *hidden);
-    for (uint32_t i = 3 + g->nkeys; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
+        bool key = i >= 3 && i < 3 + g->nkeys;
+        if (key || (i < 3 && !g->w->gwindow))
+            continue; /* a group window's columns are hidden: only TUMBLE_START, ... name them */
         if (!(hidden[i].name = vg_bind_hidden_name(c, i))) {
             vg_bind_nomem(c);
             return NULL;
         }
+    }
     r->input = base;
-    r->u.window = g->tvf->u.window;
+    r->u.window = g->w->tvf->u.window;
     r->u.window.grouped = true;
     r->u.window.nkeys = g->nkeys;
     r->u.window.keys = g->keys;
@@ -272,31 +301,53 @@ static vg_rel *group_rel(wgroup *g, vg_rel *base)
 
 bool vg_bind_window_wanted(const vg_ast *q) { return q->u.select.group_by.n || q->u.select.having; }
 
-vg_rel *vg_bind_window_select(bind_ctx *c, const vg_ast *q, vg_rel *in, const char *alias,
-                              bool unique_names)
+vg_rel *vg_bind_wgroup(bind_ctx *c, const vg_ast *q, const bind_wsource *w, bool unique_names)
 {
-    if (in->kind != VG_REL_WINDOW || in->u.window.grouped)
-        return vg_bind_group_select(c, q, in, alias, unique_names); /* bind_group.c */
-    if (!q->u.select.group_by.n)
-        return vg_bind_fail(c, VG_ERR_SEMANTIC, q->u.select.having_span,
-                            "HAVING is not supported yet");
-    bind_scope scope = {alias, &in->schema};
+    bind_scope scope = {w->alias, w->names};
     bind_ctx inner = *c;
     inner.scope = &scope;
-    wgroup g = {.base = {.ops = &wgroup_ops, .c = &inner, .q = q, .aggs = {.prefix = "$agg"}},
-                .tvf = in,
-                .nin = in->input->schema.ncols};
+    wgroup g = {.base = {.ops = w->gwindow ? &gwindow_ops : &wgroup_ops,
+                         .c = &inner,
+                         .q = q,
+                         .aggs = {.prefix = "$agg"}},
+                .w = w,
+                .nin = w->tvf->input->schema.ncols};
     if (bind_group_by(&g) < 0)
         return NULL;
-    vg_rel *base = where_rel(&g, in->input);
+    vg_rel *base = where_rel(&g, w->tvf->input);
     if (!base || vg_bind_grouped_items(&g.base) < 0)
         return NULL;
     vg_rel *grouped = group_rel(&g, base);
     return grouped ? vg_bind_grouped_select(&g.base, grouped, unique_names) : NULL;
 }
 
+vg_rel *vg_bind_window_select(bind_ctx *c, const vg_ast *q, vg_rel *in, const char *alias,
+                              bool unique_names)
+{
+    if (vg_bind_gwindow_wanted(q))
+        return vg_bind_gwindow_select(c, q, in, alias, unique_names); /* bind_gwindow.c */
+    if (vg_bind_gwindow_misplaced(c, q) < 0)
+        return NULL;
+    const vg_ast *f = q->u.select.from;
+    if (in->kind != VG_REL_WINDOW || in->u.window.grouped || f->kind != VG_AST_TABLEFN)
+        return vg_bind_group_select(c, q, in, alias, unique_names); /* bind_group.c */
+    if (!q->u.select.group_by.n)
+        return vg_bind_fail(c, VG_ERR_SEMANTIC, q->u.select.having_span,
+                            "HAVING is not supported yet");
+    const vg_ast_list *args = &f->u.tablefn.args;
+    vg_window_kind kind = in->u.window.spec.kind;
+    bind_wsource w = {.tvf = in, .alias = alias, .names = &in->schema};
+    if (kind == VG_WINDOW_HOP)
+        w.size_span = args->items[1]->span; /* HOP(TABLE t, DESCRIPTOR(ts), slide, size) */
+    if (kind == VG_WINDOW_TUMBLE && args->n > 1)
+        w.offset_span = args->items[1]->span; /* TUMBLE(..., size, offset) */
+    return vg_bind_wgroup(c, q, &w, unique_names);
+}
+
 int vg_bind_window_check(bind_ctx *c, const vg_ast *q, const vg_rel *in)
 {
+    if (vg_bind_gwindow_misplaced(c, q) < 0)
+        return -1;
     if (in->kind != VG_REL_WINDOW)
         return 0; /* OVER over what a window TVF made orders by its window_time */
     const vg_ast *f = q->u.select.from;

@@ -19,6 +19,8 @@
  *
  * After the TVF, window_time is the time attribute (t's own event-time
  * column becomes a plain TIMESTAMP, as in Flink), so windows can cascade.
+ * Flink's group windows (bind_gwindow.c) build their window relation and
+ * check their intervals with the same functions.
  */
 #include <string.h>
 #include <strings.h>
@@ -88,9 +90,8 @@ static const tvf_def *find_tvf(const char *name)
     return NULL;
 }
 
-/* An interval argument e of d (what: its role), in milliseconds in *ms. */
-static int interval_arg(bind_ctx *c, const tvf_def *d, const vg_ast *e, const char *what,
-                        int64_t *ms)
+int vg_bind_window_interval(bind_ctx *c, const char *fn, const vg_ast *e, const char *what,
+                            bool positive, int64_t *ms)
 {
     bind_ctx k = *c;
     k.scope = NULL; /* an interval argument names no column */
@@ -100,14 +101,17 @@ static int interval_arg(bind_ctx *c, const tvf_def *d, const vg_ast *e, const ch
     vg_type t = vg_expr_type(x);
     const vg_value *v = vg_expr_const_value(x);
     if (t != VG_T_INTERVAL && t != VG_T_NULL)
-        return FAIL(c, VG_ERR_TYPE, e->span, "the %s of %s must be an INTERVAL, got %s", what,
-                    d->name, vg_type_name(t));
+        return FAIL(c, VG_ERR_TYPE, e->span, "the %s of %s must be an INTERVAL, got %s", what, fn,
+                    vg_type_name(t));
     if (!v)
-        return FAIL(c, VG_ERR_SEMANTIC, e->span, "the %s of %s must be a constant", what, d->name);
+        return FAIL(c, VG_ERR_SEMANTIC, e->span, "the %s of %s must be a constant", what, fn);
     if (v->null)
-        return FAIL(c, VG_ERR_SEMANTIC, e->span, "the %s of %s must not be NULL", what, d->name);
+        return FAIL(c, VG_ERR_SEMANTIC, e->span, "the %s of %s must not be NULL", what, fn);
     if (v->u.i <= -MAX_INTERVAL || v->u.i >= MAX_INTERVAL)
-        return FAIL(c, VG_ERR_SEMANTIC, e->span, "the %s of %s is too large", what, d->name);
+        return FAIL(c, VG_ERR_SEMANTIC, e->span, "the %s of %s is too large", what, fn);
+    if (positive && v->u.i <= 0)
+        return FAIL(c, VG_ERR_SEMANTIC, e->span, "the %s of %s must be positive, got %lld ms", what,
+                    fn, (long long)v->u.i);
     *ms = v->u.i;
     return 0;
 }
@@ -123,14 +127,9 @@ static int bind_spec(bind_ctx *c, const tvf_def *d, const vg_ast *f, vg_window_s
                     "%s takes %s after DESCRIPTOR, got %u argument%s", d->name, d->usage, n,
                     n == 1 ? "" : "s");
     int64_t v[3] = {0, 0, 0};
-    for (uint32_t i = 0; i < n; i++) {
-        if (interval_arg(c, d, args->items[i], d->args[i], &v[i]) < 0)
+    for (uint32_t i = 0; i < n; i++)
+        if (vg_bind_window_interval(c, d->name, args->items[i], d->args[i], i < d->nreq, &v[i]) < 0)
             return -1;
-        if (i < d->nreq && v[i] <= 0)
-            return FAIL(c, VG_ERR_SEMANTIC, args->items[i]->span,
-                        "the %s of %s must be positive, got %lld ms", d->args[i], d->name,
-                        (long long)v[i]);
-    }
     memset(s, 0, sizeof *s);
     s->kind = d->kind;
     s->size = d->nreq == 2 ? v[1] : v[0];
@@ -154,9 +153,7 @@ static vg_rel *find_table(bind_ctx *c, const vg_ident *t)
     return vg_bind_fail(c, VG_ERR_NAME, t->span, "unknown stream or view '%s'", t->name);
 }
 
-/* How a relation without an event-time attribute could have one: a
- * MATCH_RECOGNIZE output (through projections) with MATCH_ROWTIME(). */
-static const char *time_hint(const vg_rel *r)
+const char *vg_bind_window_time_hint(const vg_rel *r)
 {
     while (r->kind == VG_REL_PROJECT || r->kind == VG_REL_OVER)
         r = r->input;
@@ -177,7 +174,7 @@ static int bind_descriptor(bind_ctx *c, const tvf_def *d, const vg_ast *f, const
     if (t < 0)
         return FAIL(c, VG_ERR_SEMANTIC, col->span,
                     "%s needs an event-time column, and '%s' has none (%s)", d->name, table,
-                    time_hint(in));
+                    vg_bind_window_time_hint(in));
     if (slot != t)
         return FAIL(c, VG_ERR_SEMANTIC, col->span,
                     "DESCRIPTOR must name the event-time column of '%s', which is '%s'", table,
@@ -211,17 +208,10 @@ static int bind_partition(bind_ctx *c, const tvf_def *d, const vg_ast *f, uint32
     return 0;
 }
 
-/* t's columns, then the three window columns. */
-static vg_rel *window_rel(bind_ctx *c, const tvf_def *d, const vg_ast *f, vg_rel *in)
+vg_rel *vg_bind_window_rel(bind_ctx *c, vg_rel *in, vg_span span)
 {
     uint32_t n = in->schema.ncols;
-    for (uint32_t i = 0; i < n; i++)
-        for (int w = 0; w < 3; w++)
-            if (strcmp(in->schema.cols[i].name, window_cols[w]) == 0)
-                return vg_bind_fail(c, VG_ERR_NAME, f->u.tablefn.table.span,
-                                    "'%s' already has a column named '%s', which %s adds",
-                                    f->u.tablefn.table.name, window_cols[w], d->name);
-    vg_rel *r = vg_bind_rel_new(c, VG_REL_WINDOW, NULL, f->span, n + 3);
+    vg_rel *r = vg_bind_rel_new(c, VG_REL_WINDOW, NULL, span, n + 3);
     if (!r)
         return NULL;
     memcpy(r->schema.cols, in->schema.cols, n * sizeof *r->schema.cols);
@@ -231,6 +221,18 @@ static vg_rel *window_rel(bind_ctx *c, const tvf_def *d, const vg_ast *f, vg_rel
     }
     r->input = in;
     return r;
+}
+
+/* t's columns, then the three window columns, which t must not have. */
+static vg_rel *window_rel(bind_ctx *c, const tvf_def *d, const vg_ast *f, vg_rel *in)
+{
+    for (uint32_t i = 0; i < in->schema.ncols; i++)
+        for (int w = 0; w < 3; w++)
+            if (strcmp(in->schema.cols[i].name, window_cols[w]) == 0)
+                return vg_bind_fail(c, VG_ERR_NAME, f->u.tablefn.table.span,
+                                    "'%s' already has a column named '%s', which %s adds",
+                                    f->u.tablefn.table.name, window_cols[w], d->name);
+    return vg_bind_window_rel(c, in, f->span);
 }
 
 vg_rel *vg_bind_tablefn(bind_ctx *c, const vg_ast *f, const char **alias)

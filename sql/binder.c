@@ -7,7 +7,8 @@
  * reference, else EXPR$n with n the 0-based position in the expanded
  * select list. A select list with OVER aggregates reads a chain of OVER
  * relations instead (bind_over.c), GROUP BY over a window TVF a window
- * aggregate (bind_wgroup.c), any other GROUP BY, HAVING or aggregate without
+ * aggregate (bind_wgroup.c), as does Flink's GROUP BY TUMBLE(ts, ...) group
+ * window form (bind_gwindow.c), any other GROUP BY, HAVING or aggregate without
  * OVER an updating GROUP relation (bind_group.c), SELECT DISTINCT a GROUP
  * relation over the rest (bind_group.c), a FROM subquery that ranks
  * with ROW_NUMBER a deduplication or Top-N (bind_rank.c), and a FROM item

@@ -1,7 +1,8 @@
 /*
  * binder_int.h — what binder.c (catalog, statements, SELECT), bind_expr.c
  * (expressions), bind_over.c (OVER aggregates), bind_window.c and
- * bind_wgroup.c (window TVFs), bind_group.c (updating GROUP BY, DISTINCT),
+ * bind_wgroup.c (window TVFs), bind_gwindow.c (Flink's group windows),
+ * bind_group.c (updating GROUP BY, DISTINCT),
  * bind_rank.c (deduplication, Top-N), bind_match.c (MATCH_RECOGNIZE) and
  * bind_agg.c (what the aggregate binders have in common) share.
  */
@@ -244,6 +245,58 @@ int vg_bind_window_check(bind_ctx *c, const vg_ast *q, const vg_rel *in);
  * a window TVF's window_time, passed through unchanged by projections and
  * OVER. What OVER windows are ordered by. */
 int32_t vg_bind_window_time_col(const vg_rel *r);
+
+/* An interval argument e of window function fn (what: its role, for
+ * errors: "size"): a constant, non-NULL INTERVAL under 2^52 ms in absolute
+ * value, positive when `positive`, in milliseconds in *ms. 0, or -1 with
+ * c->err set. */
+int vg_bind_window_interval(bind_ctx *c, const char *fn, const vg_ast *e, const char *what,
+                            bool positive, int64_t *ms);
+/* A bare window relation over `in` at span (its spec, time column and keys
+ * zero, for the caller to set): in's columns, then window_start,
+ * window_end and window_time. NULL with c->err set. */
+vg_rel *vg_bind_window_rel(bind_ctx *c, vg_rel *in, vg_span span);
+/* How r, which has no event-time attribute, could have one: "declare one
+ * with WATERMARK FOR", or MATCH_ROWTIME() for a MATCH_RECOGNIZE output. */
+const char *vg_bind_window_time_hint(const vg_rel *r);
+
+/* What a window aggregate groups (bind_wgroup.c): a bare window relation,
+ * from a window TVF or from Flink's group window syntax (bind_gwindow.c). */
+typedef struct bind_wsource {
+    vg_rel *tvf;            /* the bare VG_REL_WINDOW relation */
+    const char *alias;      /* the qualifier of its columns (NULL: none) */
+    const vg_schema *names; /* tvf's columns as the query names them (same slots) */
+    const vg_ast *gwindow;  /* the GROUP BY item that is a group window function
+                               (TUMBLE(ts, size), ...), grouped as window_start,
+                               window_end and window_time; NULL for a window TVF */
+    vg_span size_span;      /* HOP's size argument, for its error (len 0: none) */
+    vg_span offset_span;    /* TUMBLE's offset argument, likewise */
+} bind_wsource;
+
+/* Bind SELECT q with GROUP BY over w: a grouped VG_REL_WINDOW, then the
+ * select list and HAVING as a projection, which is returned (output names
+ * unique when unique_names). A group window's auxiliary calls must have
+ * been checked (vg_bind_gwindow_select). NULL with c->err set. */
+vg_rel *vg_bind_wgroup(bind_ctx *c, const vg_ast *q, const bind_wsource *w, bool unique_names);
+
+/* ---- Flink's group window syntax (bind_gwindow.c) ---- */
+
+/* Whether an item of q's GROUP BY is a group window function:
+ * TUMBLE(ts, size), HOP(ts, slide, size) or SESSION(ts, gap). */
+bool vg_bind_gwindow_wanted(const vg_ast *q);
+/* Bind SELECT q (vg_bind_gwindow_wanted) over its FROM item `in`, whose
+ * columns alias qualifies, as the window aggregate of the window TVF its
+ * group window stands for (vg_bind_wgroup), auxiliary calls (TUMBLE_START,
+ * ...) reading its window columns. NULL with c->err set. */
+vg_rel *vg_bind_gwindow_select(bind_ctx *c, const vg_ast *q, vg_rel *in, const char *alias,
+                               bool unique_names);
+/* Refuse, in a q whose GROUP BY has no group window, an auxiliary call
+ * (TUMBLE_START, ...) or a group window function anywhere. 0 or -1. */
+int vg_bind_gwindow_misplaced(bind_ctx *c, const vg_ast *q);
+/* The column of the grouped window relation that checked auxiliary call e
+ * stands for: 0 window_start (X_START), 1 window_end (X_END), 2
+ * window_time (X_ROWTIME); -1 when e is no auxiliary call. */
+int64_t vg_bind_gwindow_aux_col(const vg_ast *e);
 
 /* ---- updating aggregates: GROUP BY without a window, DISTINCT (bind_group.c) ---- */
 
