@@ -33,6 +33,7 @@
 #include "engine/run.h"
 #include "engine/store.h"
 #include "tests/unit/check.h"
+#include "tests/unit/topic_text.h"
 #include "tests/unit/faultvfs.inc"
 
 static char dir[64];
@@ -477,19 +478,6 @@ static int run_pipeline(const char *name, vg_run_metrics *m, vg_error *err)
     return run_pipeline_n(name, 0, m, err);
 }
 
-/* One message read back: a "partition seq value" line in its partition's
- * buffer (arg: one per partition; partitions come interleaved). */
-static int add_line(void *arg, int32_t partition, int64_t offset, int64_t seq, const char *value,
-                    size_t len, vg_error *err)
-{
-    (void)offset;
-    vg_buf *parts = arg;
-    return vg_buf_printf(&parts[partition], "%d %lld %.*s\n", (int)partition, (long long)seq,
-                         (int)len, value) < 0
-               ? vg_error_set(err, VG_ERR_NOMEM, "out of memory")
-               : 0;
-}
-
 /* Everything the pipeline `name` wrote: each topic from the beginning, each
  * partition in order, then the files (malloc'd). */
 static char *out_text(const char *name)
@@ -500,23 +488,7 @@ static char *out_text(const char *name)
     for (int i = 0; i < 2; i++) {
         char topic[128];
         snprintf(topic, sizeof topic, "%s-%s", name, sinks[i]);
-        vg_error err;
-        vg_error_clear(&err);
-        vg_kafka_sink_opts so = {
-            .name = "check", .bootstrap = boot, .topic = topic, .positions = true};
-        vg_kafka_sink *s = vg_kafka_sink_open(&so, &err);
-        int64_t from[3] = {0};
-        vg_buf parts[3];
-        for (int k = 0; k < 3; k++)
-            vg_buf_init(&parts[k], VG_MEM_OTHER);
-        vg_buf_printf(&b, "== %s\n", sinks[i]);
-        if (!s || vg_kafka_sink_read_back(s, from, add_line, parts, 10000, &err) < 0)
-            vg_buf_printf(&b, "error: %s\n", err.msg);
-        for (int k = 0; k < 3; k++) {
-            vg_buf_append(&b, parts[k].p ? parts[k].p : "", parts[k].len);
-            vg_buf_free(&parts[k]);
-        }
-        vg_kafka_sink_close(s);
+        topic_text(&b, boot, topic, 3, sinks[i]);
     }
     char *mins = slurp(path_in(name, "mins.jsonl")), *dead = slurp(path_in(name, "dead.jsonl"));
     vg_buf_printf(&b, "== mins\n%s== dead\n%s", mins, dead);

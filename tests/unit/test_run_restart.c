@@ -27,6 +27,7 @@
 #include "engine/pipeline.h"
 #include "engine/run.h"
 #include "tests/unit/check.h"
+#include "tests/unit/topic_text.h"
 
 #define NEV 240 /* events, over two partitions */
 
@@ -200,17 +201,6 @@ static const char *line_starting(const run_log *log, const char *prefix)
     return out;
 }
 
-static int add_line(void *arg, int32_t partition, int64_t offset, int64_t seq, const char *value,
-                    size_t len, vg_error *err)
-{
-    (void)offset;
-    vg_buf *parts = arg;
-    return vg_buf_printf(&parts[partition], "%d %lld %.*s\n", (int)partition, (long long)seq,
-                         (int)len, value) < 0
-               ? vg_error_set(err, VG_ERR_NOMEM, "out of memory")
-               : 0;
-}
-
 /* Both topics of `name`, every partition from its beginning (malloc'd). */
 static char *out_text(const char *name)
 {
@@ -220,23 +210,7 @@ static char *out_text(const char *name)
     for (int i = 0; i < 2; i++) {
         char topic[128];
         snprintf(topic, sizeof topic, "%s-%s", name, sinks[i]);
-        vg_error err;
-        vg_error_clear(&err);
-        vg_kafka_sink_opts so = {
-            .name = "check", .bootstrap = boot, .topic = topic, .positions = true};
-        vg_kafka_sink *s = vg_kafka_sink_open(&so, &err);
-        int64_t from[2] = {0};
-        vg_buf parts[2];
-        vg_buf_init(&parts[0], VG_MEM_OTHER);
-        vg_buf_init(&parts[1], VG_MEM_OTHER);
-        vg_buf_printf(&b, "== %s\n", sinks[i]);
-        if (!s || vg_kafka_sink_read_back(s, from, add_line, parts, 10000, &err) < 0)
-            vg_buf_printf(&b, "error: %s\n", err.msg);
-        for (int k = 0; k < 2; k++) {
-            vg_buf_append(&b, parts[k].p ? parts[k].p : "", parts[k].len);
-            vg_buf_free(&parts[k]);
-        }
-        vg_kafka_sink_close(s);
+        topic_text(&b, boot, topic, 2, sinks[i]);
     }
     char *s = strndup(b.p, b.len);
     vg_buf_free(&b);
