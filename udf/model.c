@@ -38,7 +38,7 @@ const char *vg_model_type_name(vg_model_type type)
 
 int vg_model_fail(const vg_model_ctx *c, vg_errcode code, const char *fmt, ...)
 {
-    char msg[400];
+    char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -73,6 +73,7 @@ void vg_model_free(vg_model *m)
     vg_free(m->depth);
     vg_free(m->class_end);
     vg_free(m->full);
+    vg_free(m->weights);
     vg_free(m->coef);
     vg_free(m);
 }

@@ -2,12 +2,13 @@
  * model.h — load model files and score rows with them (ML_PREDICT).
  *
  * Three model types. `xgboost`: the JSON or UBJSON file XGBoost's
- * save_model writes (gbtree booster, numerical splits, objectives
- * binary:logistic, reg:squarederror and multi:softprob), scored exactly as
- * XGBoost 1.7 predicts: features and thresholds as float32, `x < threshold`
- * goes left, a missing value (NaN) follows the node's default direction,
- * leaves summed in float32 in tree order onto the base score, then the
- * objective's sigmoid or softmax in float. `logistic` and `linear`: a small
+ * save_model writes (boosters gbtree, dart and gblinear; numerical splits;
+ * every objective XGBoost 1.7 saves, udf/model_xgb_obj.c), scored exactly
+ * as XGBoost 1.7 predicts: features and thresholds as float32, `x <
+ * threshold` goes left, a missing value (NaN) follows the node's default
+ * direction, leaves summed in float32 in tree order onto the base margin,
+ * then the objective's transform (sigmoid, exp, softmax, argmax, ...) as
+ * XGBoost computes it. `logistic` and `linear`: a small
  * JSON file
  *
  *     {"coefficients": [w0, w1, ...], "intercept": b, "features": ["a", "b", ...]}
@@ -39,8 +40,8 @@ const char *vg_model_type_name(vg_model_type type);
 /* Load from bytes (the file's content; `name` is the file name for errors). JSON or UBJSON is
  * told from the content (UBJSON starts with '{' followed by a length marker 'i'/'U'/'l'/'L'
  * etc.; JSON with '{' then whitespace or '"'). NULL with err set (VG_ERR_IO or
- * VG_ERR_SEMANTIC): "model file 'x.json': <what is wrong>", e.g. "objective 'rank:pairwise' is
- * not supported (binary:logistic, reg:squarederror, multi:softprob)", "not a model file:
+ * VG_ERR_SEMANTIC): "model file 'x.json': <what is wrong>", e.g. "objective 'reg:quantileerror'
+ * is not supported (binary:logistic, ... the supported names)", "not a model file:
  * <jansson's message> at line L column C", "tree 3 node 7: child 99 out of range".
  * VG_ERR_NOMEM "out of memory" when an allocation fails. The bytes are borrowed. */
 vg_model *vg_model_load_mem(vg_model_type type, const char *name, const void *bytes, size_t n,
@@ -53,7 +54,8 @@ void vg_model_free(vg_model *m);
 
 vg_model_type vg_model_type_of(const vg_model *m);
 uint32_t vg_model_nfeatures(const vg_model *m); /* features it reads (xgboost: num_feature) */
-uint32_t vg_model_noutputs(const vg_model *m);  /* 1, or num_class for multi:softprob */
+uint32_t vg_model_noutputs(const vg_model *m);  /* 1, or num_class for multi:softprob
+                                                   (multi:softmax: 1, the class) */
 /* e.g. "xgboost binary:logistic, 50 trees, 12 features" (owned by m) */
 const char *vg_model_describe(const vg_model *m);
 /* The name of feature i as the file gives it (xgboost: feature_names; logistic/linear:

@@ -4,8 +4,9 @@
  *
  * The udf model module is the one that includes Jansson, here. model.c
  * reads the file, parses JSON (Jansson) or UBJSON (ubjson.c) into one
- * json_t tree and hands it to the type's builder (model_xgb.c,
- * model_linear.c), which fills a vg_model. Scoring dispatches on the type.
+ * json_t tree and hands it to the type's builder (model_xgb.c, with
+ * model_xgb_obj.c for objectives and gblinear; model_linear.c), which fills
+ * a vg_model. Scoring dispatches on the type.
  */
 #ifndef VG_MODEL_INT_H
 #define VG_MODEL_INT_H
@@ -42,8 +43,34 @@ typedef struct vg_xgb_full {
 #define VG_XGB_DEFAULT_LEFT 0x40000000u /* a missing value goes left */
 #define VG_XGB_FEATURE_MASK 0x3fffffffu /* the feature index in info */
 
-/* The objectives supported, in the order of their names in error messages. */
-typedef enum vg_xgb_objective { VG_XGB_LOGISTIC, VG_XGB_SQUARED, VG_XGB_SOFTPROB } vg_xgb_objective;
+/* How an objective turns base_score into the base margin (XGBoost's ProbToMargin). */
+typedef enum vg_xgb_base {
+    VG_XGB_BASE_SAME,  /* the margin is base_score */
+    VG_XGB_BASE_LOGIT, /* -logf(1 / base_score - 1); base_score in (0, 1) */
+    VG_XGB_BASE_LOG    /* logf(base_score); base_score > 0 */
+} vg_xgb_base;
+
+/* How an objective turns the margins into the outputs (XGBoost's PredTransform). */
+typedef enum vg_xgb_out {
+    VG_XGB_OUT_MARGIN,  /* the margin itself */
+    VG_XGB_OUT_SIGMOID, /* 1 / (1 + expf(-margin)) */
+    VG_XGB_OUT_EXP,     /* expf(margin) */
+    VG_XGB_OUT_EXP_D,   /* exp of the margin in double, rounded to float (survival:aft) */
+    VG_XGB_OUT_HINGE,   /* 1 when margin > 0, else 0 */
+    VG_XGB_OUT_SOFTMAX, /* the class probabilities (one output per class) */
+    VG_XGB_OUT_ARGMAX   /* the index of the first largest class margin (one output) */
+} vg_xgb_out;
+
+/* One objective XGBoost saves (learner.objective.name); model_xgb_obj.c holds the table. */
+typedef struct vg_xgb_objective {
+    const char *name; /* as XGBoost writes it, e.g. "binary:logistic" */
+    vg_xgb_base base; /* base_score to margin */
+    vg_xgb_out out;   /* margins to outputs */
+    bool multiclass;  /* one margin per class (num_class >= 2); else one margin (num_class <= 1) */
+} vg_xgb_objective;
+
+/* The boosters XGBoost 1.7 saves (learner.gradient_booster.name). */
+typedef enum vg_xgb_booster { VG_XGB_GBTREE, VG_XGB_DART, VG_XGB_GBLINEAR } vg_xgb_booster;
 
 struct vg_model {
     vg_model_type type;    /* which of the fields below are used */
@@ -53,14 +80,20 @@ struct vg_model {
     size_t bytes;          /* bytes allocated for this model */
     char describe[160];    /* vg_model_describe's text */
     /* xgboost */
-    vg_xgb_objective objective; /* how margins become outputs */
-    float base_margin;          /* base_score, as a margin (logit for binary:logistic) */
+    const vg_xgb_objective *objective; /* how base_score and margins become outputs
+                                          (model_xgb_obj.c's static table) */
+    vg_xgb_booster booster;     /* trees (gbtree; dart, leaves pre-scaled) or gblinear */
+    uint32_t ngroups;           /* margins per row: num_class, or 1 */
+    float base_margin;          /* base_score as a margin (the objective's base rule) */
+    float *weights;             /* gblinear: (nfeatures + 1) * ngroups; feature i, group g at
+                                   i * ngroups + g, the bias of g at nfeatures * ngroups + g
+                                   (owned); NULL for trees */
     uint32_t ntrees;            /* trees in the model */
     uint32_t nnodes;            /* nodes in `nodes` */
     vg_xgb_node *nodes;         /* every tree's nodes (owned) */
     uint32_t *roots;            /* ntrees root indices, grouped by class, in tree order (owned) */
     uint32_t *depth;            /* ntrees depths (levels below the root), as roots (owned) */
-    uint32_t *class_end;        /* noutputs ends: class c has roots [class_end[c-1], class_end[c]) */
+    uint32_t *class_end;        /* ngroups ends: class c has roots [class_end[c-1], class_end[c]) */
     uint32_t full_depth;        /* levels below the root of every tree in `full` */
     vg_xgb_full *full;          /* the trees as roots orders them, each padded to full_depth
                                    levels ((2 << full_depth) - 1 nodes apiece), for rows with
@@ -93,6 +126,23 @@ int vg_model_xgb_build(vg_model *m, json_t *root, const vg_model_ctx *c);
 int vg_model_linear_build(vg_model *m, json_t *root, const vg_model_ctx *c);
 
 void vg_model_xgb_predict(const vg_model *m, const float *x, double *out);
+
+/* ---- XGBoost objectives and the gblinear booster (model_xgb_obj.c) ---- */
+
+/* The objective saved as `name`; NULL with the error set (naming every supported one) when
+ * it is not supported. */
+const vg_xgb_objective *vg_xgb_objective_find(const char *name, const vg_model_ctx *c);
+/* m->base_margin from base_score by m->objective's rule; -1 with the error set when base is
+ * outside the rule's domain. */
+int vg_xgb_base_margin(vg_model *m, float base, const vg_model_ctx *c);
+/* out[0..n) (margins, float values) become the objective's outputs in place (not for
+ * VG_XGB_OUT_ARGMAX, which the scorer applies while it sums). */
+void vg_xgb_transform(const vg_xgb_objective *o, double *out, uint32_t n);
+/* m->weights from learner.gradient_booster.model.weights (m->nfeatures, m->ngroups set). */
+int vg_xgb_gblinear_build(vg_model *m, json_t *root, const vg_model_ctx *c);
+/* Margin of group g for row x: bias + base margin, then + x_i * w_i for every present
+ * feature in order, in float (XGBoost's GBLinear::Pred). */
+float vg_xgb_gblinear_margin(const vg_model *m, uint32_t g, const float *x);
 void vg_model_linear_predict(const vg_model *m, const float *x, double *out);
 
 /* * ---- UBJSON (ubjson.c) ----

@@ -2,19 +2,23 @@
  * model_xgb.c — XGBoost models: the JSON tree XGBoost's save_model writes
  * (parsed from JSON or UBJSON) turned into compact trees, and scoring.
  *
- * What is read: learner.objective.name (binary:logistic, reg:squarederror,
- * multi:softprob), learner.learner_model_param (num_feature, num_class,
- * base_score, num_target), learner.gradient_booster (name "gbtree"; model:
- * gbtree_model_param.num_trees, tree_info, trees) and learner.feature_names.
- * For each tree: tree_param.num_nodes and the node arrays left_children,
- * right_children, split_indices, split_conditions, default_left and
- * split_type. Everything else (statistics, attributes) is ignored.
+ * What is read: learner.objective.name (any objective of model_xgb_obj.c's
+ * table), learner.learner_model_param (num_feature, num_class, base_score,
+ * num_target), learner.gradient_booster (name "gbtree", "dart" or
+ * "gblinear"; gbtree's model, or dart's gbtree.model: gbtree_model_param.
+ * num_trees, tree_info, trees; dart's weight_drop; gblinear's model.weights,
+ * read by model_xgb_obj.c) and learner.feature_names. For each tree:
+ * tree_param.num_nodes and the node arrays left_children, right_children,
+ * split_indices, split_conditions, default_left and split_type. Everything
+ * else (statistics, attributes, objective parameters) is ignored.
  *
  * Each tree becomes a run of 12-byte nodes laid out breadth-first from the
  * root, the two children of a node adjacent (so a node holds one child
  * index): only the nodes reachable from the root are kept, and a node
- * reached twice is an error, so what is built is a tree. When every tree is
- * shallow (VG_XGB_FULL_DEPTH levels at most, and padding costs little
+ * reached twice is an error, so what is built is a tree. A dart tree's
+ * leaves are stored multiplied by its weight_drop (a float product, as dart
+ * adds leaf * weight), so that dart scores as gbtree does. When every tree
+ * is shallow (VG_XGB_FULL_DEPTH levels at most, and padding costs little
  * memory), each is also copied padded to a complete binary tree of the
  * deepest tree's depth (a leaf above the last level splits into two copies
  * of itself): a row with no missing feature walks that copy, a fixed number
@@ -25,9 +29,9 @@
  * Scoring follows XGBoost 1.7's CPU predictor: a feature is a float32; NaN
  * is missing and takes the node's default child; otherwise `x < threshold`
  * (float32) goes left. The leaf values of a class's trees are added in
- * float32, in tree order, onto the base margin; then binary:logistic takes
- * the sigmoid 1 / (1 + expf(-margin)) in float, multi:softprob the softmax
- * (max subtracted, expf, sum in double, divided as float), as XGBoost does.
+ * float32, in tree order, onto the base margin; then the objective's
+ * transform (model_xgb_obj.c), or, for multi:softmax, the index of the first
+ * largest class margin (XGBoost's FindMaxIndex).
  */
 #include <errno.h>
 #include <math.h>
@@ -38,13 +42,13 @@
 #include "engine/alloc.h"
 #include "udf/model_int.h"
 
-/* The objectives by name, indexed by vg_xgb_objective. */
-static const char *const objective_names[] = {
-    [VG_XGB_LOGISTIC] = "binary:logistic",
-    [VG_XGB_SQUARED] = "reg:squarederror",
-    [VG_XGB_SOFTPROB] = "multi:softprob",
+/* The boosters by name, indexed by vg_xgb_booster. */
+static const char *const booster_names[] = {
+    [VG_XGB_GBTREE] = "gbtree",
+    [VG_XGB_DART] = "dart",
+    [VG_XGB_GBLINEAR] = "gblinear",
 };
-#define NOBJECTIVES (sizeof objective_names / sizeof objective_names[0])
+#define NBOOSTERS (sizeof booster_names / sizeof booster_names[0])
 
 /* ---- reading the JSON tree ---- */
 
@@ -120,30 +124,26 @@ static int read_objective(vg_model *m, json_t *root, const vg_model_ctx *c)
     json_t *v = member(c, root, "learner.objective.name", JSON_STRING);
     if (!v)
         return -1;
-    const char *name = json_string_value(v);
-    for (size_t i = 0; i < NOBJECTIVES; i++)
-        if (strcmp(name, objective_names[i]) == 0) {
-            m->objective = (vg_xgb_objective)i;
-            return 0;
-        }
-    return vg_model_fail(c, VG_ERR_SEMANTIC,
-                         "objective '%s' is not supported (binary:logistic, reg:squarederror, "
-                         "multi:softprob)",
-                         name);
+    m->objective = vg_xgb_objective_find(json_string_value(v), c);
+    return m->objective ? 0 : -1;
 }
 
-static int read_booster(json_t *root, const vg_model_ctx *c)
+static int read_booster(vg_model *m, json_t *root, const vg_model_ctx *c)
 {
     json_t *v = member(c, root, "learner.gradient_booster.name", JSON_STRING);
     if (!v)
         return -1;
-    if (strcmp(json_string_value(v), "gbtree") != 0)
-        return vg_model_fail(c, VG_ERR_SEMANTIC, "booster '%s' is not supported (gbtree)",
-                             json_string_value(v));
-    return 0;
+    for (size_t i = 0; i < NBOOSTERS; i++)
+        if (strcmp(json_string_value(v), booster_names[i]) == 0) {
+            m->booster = (vg_xgb_booster)i;
+            return 0;
+        }
+    return vg_model_fail(c, VG_ERR_SEMANTIC,
+                         "booster '%.60s' is not supported (gbtree, dart, gblinear)",
+                         json_string_value(v));
 }
 
-/* num_feature, num_class, num_target, base_score: nfeatures, noutputs, base_margin. */
+/* num_feature, num_class, num_target, base_score: nfeatures, ngroups, noutputs, base_margin. */
 static int read_params(vg_model *m, json_t *root, const vg_model_ctx *c)
 {
     const char *P = "learner.learner_model_param.";
@@ -165,21 +165,12 @@ static int read_params(vg_model *m, json_t *root, const vg_model_ctx *c)
         return vg_model_fail(c, VG_ERR_SEMANTIC, "%u targets: only one is supported", ntarget);
     if (base_score(c, root, &base) != 0)
         return -1;
-    if (m->objective == VG_XGB_SOFTPROB && nclass < 2)
-        return vg_model_fail(c, VG_ERR_SEMANTIC, "multi:softprob with num_class %u", nclass);
-    if (m->objective != VG_XGB_SOFTPROB && nclass > 1)
-        return vg_model_fail(c, VG_ERR_SEMANTIC, "%s with num_class %u",
-                             objective_names[m->objective], nclass);
-    m->noutputs = m->objective == VG_XGB_SOFTPROB ? nclass : 1;
-    if (m->objective == VG_XGB_LOGISTIC) {
-        if (!(base > 0.0f && base < 1.0f))
-            return vg_model_fail(c, VG_ERR_SEMANTIC,
-                                 "base_score %g is not a probability in (0, 1)", (double)base);
-        m->base_margin = -logf(1.0f / base - 1.0f);
-    } else {
-        m->base_margin = base;
-    }
-    return 0;
+    if (m->objective->multiclass ? nclass < 2 : nclass > 1)
+        return vg_model_fail(c, VG_ERR_SEMANTIC, "%s with num_class %u", m->objective->name,
+                             nclass);
+    m->ngroups = m->objective->multiclass ? nclass : 1;
+    m->noutputs = m->objective->out == VG_XGB_OUT_SOFTMAX ? nclass : 1;
+    return vg_xgb_base_margin(m, base, c);
 }
 
 /* learner.feature_names, when it names num_feature features. */
@@ -200,6 +191,7 @@ static int read_feature_names(vg_model *m, json_t *root, const vg_model_ctx *c)
 typedef struct tree_src {
     uint32_t id;     /* index of the tree, for messages */
     uint32_t nnodes; /* tree_param.num_nodes */
+    float weight;    /* dart: the tree's weight_drop, by which its leaves are scaled; else 1 */
     json_t *left, *right, *feature, *cond, *dleft, *stype; /* the arrays; stype may be NULL */
 } tree_src;
 
@@ -294,8 +286,10 @@ static int read_node(const vg_model_ctx *c, const vg_model *m, const tree_src *t
     if (!json_is_number(cv))
         return vg_model_fail(c, VG_ERR_SEMANTIC, "tree %u node %u: %s is not a finite number",
                              t->id, o, kid[0] == -1 ? "leaf value" : "split condition");
-    if (kid[0] == -1)
+    if (kid[0] == -1) {
+        n->value *= t->weight; /* as dart adds leaf * weight, a float product */
         return 0;
+    }
     n->info = (uint32_t)feat | (dl ? VG_XGB_DEFAULT_LEFT : 0);
     return 0;
 }
@@ -345,7 +339,7 @@ static int read_tree_info(const vg_model *m, const vg_model_ctx *c, json_t *info
 {
     json_t *v = json_array_get(info, i);
     long long k = json_integer_value(v);
-    if (!json_is_integer(v) || k < 0 || k >= m->noutputs)
+    if (!json_is_integer(v) || k < 0 || k >= m->ngroups)
         return vg_model_fail(c, VG_ERR_SEMANTIC, "tree_info %u: class %lld out of range", i,
                              json_is_integer(v) ? k : -1LL);
     *cls = (uint32_t)k;
@@ -358,17 +352,17 @@ static int group_by_class(vg_model *m, const vg_model_ctx *c, json_t *info,
 {
     m->roots = vg_model_alloc(m, (size_t)m->ntrees * sizeof *m->roots);
     m->depth = vg_model_alloc(m, (size_t)m->ntrees * sizeof *m->depth);
-    m->class_end = vg_model_alloc(m, (size_t)m->noutputs * sizeof *m->class_end);
+    m->class_end = vg_model_alloc(m, (size_t)m->ngroups * sizeof *m->class_end);
     if (!m->roots || !m->depth || !m->class_end)
         return vg_model_nomem(c);
-    memset(m->class_end, 0, (size_t)m->noutputs * sizeof *m->class_end);
+    memset(m->class_end, 0, (size_t)m->ngroups * sizeof *m->class_end);
     uint32_t cls, sum = 0;
     for (uint32_t i = 0; i < m->ntrees; i++) { /* counts per class */
         if (read_tree_info(m, c, info, i, &cls) != 0)
             return -1;
         m->class_end[cls]++;
     }
-    for (uint32_t k = 0; k < m->noutputs; k++) { /* counts become starts */
+    for (uint32_t k = 0; k < m->ngroups; k++) { /* counts become starts */
         uint32_t n = m->class_end[k];
         m->class_end[k] = sum;
         sum += n;
@@ -381,11 +375,35 @@ static int group_by_class(vg_model *m, const vg_model_ctx *c, json_t *info,
     return 0;
 }
 
+/* src[0..ntrees).weight: dart's learner.gradient_booster.weight_drop (a number per tree),
+ * else 1. */
+static int tree_weights(const vg_model *m, json_t *root, const vg_model_ctx *c, tree_src *src)
+{
+    json_t *w = NULL;
+    if (m->booster == VG_XGB_DART) {
+        w = member(c, root, "learner.gradient_booster.weight_drop", JSON_ARRAY);
+        if (!w)
+            return -1;
+        if (json_array_size(w) != m->ntrees)
+            return vg_model_fail(c, VG_ERR_SEMANTIC, "dart: %zu weight_drop for %u trees",
+                                 json_array_size(w), m->ntrees);
+    }
+    for (uint32_t i = 0; i < m->ntrees; i++) {
+        json_t *v = w ? json_array_get(w, i) : NULL;
+        if (w && !json_is_number(v))
+            return vg_model_fail(c, VG_ERR_SEMANTIC,
+                                 "dart: weight_drop %u is not a finite number", i);
+        src[i].weight = w ? (float)json_number_value(v) : 1.0f;
+    }
+    return 0;
+}
+
 /* Every tree: node arrays checked, laid out, grouped by class. */
 static int read_trees(vg_model *m, json_t *root, const vg_model_ctx *c)
 {
-    const char *M = "learner.gradient_booster.model.";
-    char path[96];
+    const char *M = m->booster == VG_XGB_DART ? "learner.gradient_booster.gbtree.model."
+                                              : "learner.gradient_booster.model.";
+    char path[128];
     snprintf(path, sizeof path, "%sgbtree_model_param.num_trees", M);
     if (count_param(c, root, path, 1u << 24, &m->ntrees) != 0)
         return -1;
@@ -401,7 +419,7 @@ static int read_trees(vg_model *m, json_t *root, const vg_model_ctx *c)
     tree_src *src = vg_malloc(VG_MEM_UDF, ((size_t)m->ntrees + 1) * sizeof *src);
     uint32_t *tree_root = vg_malloc(VG_MEM_UDF, 2 * ((size_t)m->ntrees + 1) * sizeof *tree_root);
     uint32_t *tree_depth = tree_root ? tree_root + m->ntrees + 1 : NULL;
-    int rc = src && tree_root ? 0 : vg_model_nomem(c);
+    int rc = src && tree_root ? tree_weights(m, root, c, src) : vg_model_nomem(c);
     uint64_t total = 0, widest = 1;
     for (uint32_t i = 0; rc == 0 && i < m->ntrees; i++) {
         src[i].id = i;
@@ -475,12 +493,16 @@ static int build_full(vg_model *m, const vg_model_ctx *c)
 
 int vg_model_xgb_build(vg_model *m, json_t *root, const vg_model_ctx *c)
 {
-    if (read_objective(m, root, c) != 0 || read_booster(root, c) != 0 ||
-        read_params(m, root, c) != 0 || read_feature_names(m, root, c) != 0 ||
-        read_trees(m, root, c) != 0 || build_full(m, c) != 0)
+    if (read_objective(m, root, c) != 0 || read_booster(m, root, c) != 0 ||
+        read_params(m, root, c) != 0 || read_feature_names(m, root, c) != 0)
         return -1;
-    snprintf(m->describe, sizeof m->describe, "xgboost %s, %u trees, %u features",
-             objective_names[m->objective], m->ntrees, m->nfeatures);
+    if (m->booster == VG_XGB_GBLINEAR)
+        return vg_xgb_gblinear_build(m, root, c);
+    if (read_trees(m, root, c) != 0 || build_full(m, c) != 0)
+        return -1;
+    snprintf(m->describe, sizeof m->describe, "xgboost %s%s, %u trees, %u features",
+             m->booster == VG_XGB_DART ? "dart " : "", m->objective->name, m->ntrees,
+             m->nfeatures);
     return 0;
 }
 
@@ -574,29 +596,34 @@ static bool any_missing(const float *x, uint32_t n)
     return nan;
 }
 
-/* out[0..noutputs) = softmax of out, as XGBoost's common::Softmax computes it. */
-static void softmax(double *out, uint32_t n)
+/* The margin of output group k for x: its trees' leaves summed onto the base margin (through
+ * the padded copy when `full`), or gblinear's weighted sum. */
+static float group_margin(const vg_model *m, uint32_t k, const float *x, bool full)
 {
-    float wmax = (float)out[0];
-    for (uint32_t i = 1; i < n; i++)
-        wmax = fmaxf((float)out[i], wmax);
-    double wsum = 0.0;
-    for (uint32_t i = 0; i < n; i++) {
-        out[i] = expf((float)out[i] - wmax);
-        wsum += out[i];
-    }
-    for (uint32_t i = 0; i < n; i++)
-        out[i] = (float)out[i] / (float)wsum;
+    if (m->booster == VG_XGB_GBLINEAR)
+        return vg_xgb_gblinear_margin(m, k, x);
+    uint32_t t = k ? m->class_end[k - 1] : 0;
+    return full ? full_sum(m, t, m->class_end[k], x, m->base_margin)
+                : trees_sum(m, t, m->class_end[k], x, m->base_margin);
 }
 
 void vg_model_xgb_predict(const vg_model *m, const float *x, double *out)
 {
     bool full = m->full && !any_missing(x, m->nfeatures);
-    for (uint32_t k = 0, t = 0; k < m->noutputs; t = m->class_end[k++])
-        out[k] = full ? full_sum(m, t, m->class_end[k], x, m->base_margin)
-                      : trees_sum(m, t, m->class_end[k], x, m->base_margin);
-    if (m->objective == VG_XGB_LOGISTIC)
-        out[0] = 1.0f / (1.0f + expf(-(float)out[0]));
-    else if (m->objective == VG_XGB_SOFTPROB)
-        softmax(out, m->noutputs);
+    if (m->objective->out == VG_XGB_OUT_ARGMAX) { /* the first largest, as FindMaxIndex */
+        float best = group_margin(m, 0, x, full);
+        uint32_t arg = 0;
+        for (uint32_t k = 1; k < m->ngroups; k++) {
+            float v = group_margin(m, k, x, full);
+            if (v > best) {
+                best = v;
+                arg = k;
+            }
+        }
+        out[0] = arg;
+        return;
+    }
+    for (uint32_t k = 0; k < m->ngroups; k++)
+        out[k] = group_margin(m, k, x, full);
+    vg_xgb_transform(m->objective, out, m->noutputs);
 }

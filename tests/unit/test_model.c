@@ -397,11 +397,14 @@ static void test_xgb_errors(void)
     CHECK_STR(load_error("{\"x\": 1}"), PFX "'learner.objective.name' is missing");
     CHECK_STR(load_error(edit("{\"name\":\"binary:logistic\"", "{\"name\":7")),
               PFX "'learner.objective.name' is not a string");
-    CHECK_STR(load_error(edit("binary:logistic", "rank:pairwise")),
-              PFX "objective 'rank:pairwise' is not supported (binary:logistic, "
-                  "reg:squarederror, multi:softprob)");
-    CHECK_STR(load_error(edit("\"name\":\"gbtree\"", "\"name\":\"dart\"")),
-              PFX "booster 'dart' is not supported (gbtree)");
+    CHECK_STR(load_error(edit("binary:logistic", "reg:quantileerror")),
+              PFX "objective 'reg:quantileerror' is not supported (binary:logistic, "
+                  "binary:logitraw, binary:hinge, reg:squarederror, reg:squaredlogerror, "
+                  "reg:logistic, reg:pseudohubererror, reg:absoluteerror, reg:gamma, "
+                  "reg:tweedie, count:poisson, survival:cox, survival:aft, multi:softprob, "
+                  "multi:softmax, rank:pairwise, rank:ndcg, rank:map)");
+    CHECK_STR(load_error(edit("\"name\":\"gbtree\"", "\"name\":\"gbforest\"")),
+              PFX "booster 'gbforest' is not supported (gbtree, dart, gblinear)");
     CHECK_STR(load_error(edit("\"num_feature\":\"2\",\"num_target", "\"num_feature\":\"x\","
                                                                     "\"num_target")),
               PFX "'learner.learner_model_param.num_feature' is not a count up to 1073741823: "
