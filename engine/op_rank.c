@@ -31,6 +31,9 @@
  * dropped without a message (its next row starts afresh), after the rows
  * due at that watermark are out. A row whose event-time column is NULL
  * cannot be deduplicated by time: it is late.
+ *
+ * A window rank (Flink's window Top-N and deduplication, the
+ * VG_RANK_WINDOW_ modes) is rank_window.c's.
  */
 #include <string.h>
 
@@ -133,6 +136,8 @@ static int rank_open(vg_op *op, vg_error *err)
         return nomem(err);
     }
     gm_init(&st->map, sizeof(rk_key));
+    st->win = n->u.rank.mode >= VG_RANK_WINDOW_TOP_N;
+    st->wend = n->u.rank.wend;
     st->fire.less = fires_before;
     st->fire.at = fire_at;
     return 0;
@@ -200,8 +205,7 @@ static void push_last(vg_op *op, rk_state *st, vg_keymap_entry *e, const vg_valu
 
 /* ---- Top-N ---- */
 
-/* Three-way comparison of rows a and b in ORDER BY order, NULL least. */
-static int order_cmp(const vg_plan_node *n, const vg_schema *in, const vg_value *a,
+int rk_order_cmp(const vg_plan_node *n, const vg_schema *in, const vg_value *a,
                      const vg_value *b)
 {
     for (uint32_t i = 0; i < n->u.rank.norder; i++) {
@@ -237,7 +241,7 @@ static void push_top(vg_op *op, rk_state *st, vg_keymap_entry *e, const vg_value
     uint32_t lo = 0, hi = k->n; /* the first row that orders after row */
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (order_cmp(n, st->in, row, k->rows[mid]) < 0)
+        if (rk_order_cmp(n, st->in, row, k->rows[mid]) < 0)
             hi = mid;
         else
             lo = mid + 1;
@@ -272,6 +276,10 @@ static void rank_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_kind
 {
     (void)port, (void)kind; /* the binder gives ranks append-only input */
     rk_state *st = op->state;
+    if (st->win) {
+        rk_window_push(op, st, row);
+        return;
+    }
     vg_rank_mode mode = op->node->u.rank.mode;
     int32_t t = op->node->u.rank.time_col;
     int64_t ts = t >= 0 && !row[t].null ? row[t].u.i : op->wm;
@@ -317,8 +325,11 @@ static void rank_watermark(vg_op *op, int64_t wm)
     rk_state *st = op->state;
     if (wm <= op->wm)
         return;
-    fire(op, st, wm);
-    if (op->ttl_ms > 0)
+    if (st->win)
+        rk_window_fire(op, st, wm);
+    else
+        fire(op, st, wm);
+    if (op->ttl_ms > 0 && !st->win)
         for (vg_keymap_entry *e; (e = gm_expired(&st->map, wm, op->ttl_ms));)
             rk_entry_free(st, e);
     vg_op_emit_watermark(op, wm);

@@ -7,7 +7,9 @@
  * key: its encoded bytes (partition and PARTITION BY columns), its stamp
  * (TTL), whether it emitted (first-row), its pending row with its time
  * and arrival number (first-row), and its kept rows in rank order (each
- * row's values as group_map.c writes them). The firing and TTL heaps are
+ * row's values as group_map.c writes them). A window rank's snapshot
+ * (rank_window.c) has its own magic, and each key its firing time and
+ * first arrival number after the flags. The firing and TTL heaps are
  * rebuilt from the keys. Numbers are in host byte order.
  *
  * iterate visits, per key, each row of its current result: the PARTITION
@@ -19,7 +21,8 @@
 
 #include "engine/rank_int.h"
 
-#define SNAP_MAGIC 0x314b4e52u /* "RNK1" */
+#define SNAP_MAGIC     0x314b4e52u /* "RNK1" */
+#define SNAP_MAGIC_WIN 0x574b4e52u /* "RNKW": a window rank */
 
 static int put_u32(vg_buf *b, uint32_t v) { return vg_buf_append(b, &v, 4); }
 
@@ -37,6 +40,8 @@ static int put_entry(void *arg, vg_keymap_entry *e)
     char flags[2] = {k->emitted, k->pending != NULL};
     int rc = put_u32(b, e->len) | vg_buf_append(b, gm_key(&st->map, e), e->len) |
              vg_buf_append(b, &gm_stamp_of(e)->stamp, 8) | vg_buf_append(b, flags, 2);
+    if (st->win && !rc)
+        rc |= vg_buf_append(b, &k->pending_ts, 8) | vg_buf_append(b, &k->pending_seq, 8);
     if (k->pending && !rc)
         rc |= vg_buf_append(b, &k->pending_ts, 8) | vg_buf_append(b, &k->pending_seq, 8) |
               gm_row_put(b, st->in, k->pending);
@@ -50,10 +55,10 @@ static int put_header(const rk_state *st, vg_buf *b)
 {
     const vg_plan_node *n = st->node;
     int64_t limit = n->u.rank.limit;
-    return put_u32(b, SNAP_MAGIC) | put_u32(b, (uint32_t)n->u.rank.mode) |
-           put_u32(b, n->u.rank.nkeys) | put_u32(b, st->in->ncols) | vg_buf_append(b, &limit, 8) |
-           put_u32(b, n->u.rank.with_rn) | vg_buf_append(b, &st->seq, 8) |
-           put_u32(b, st->map.keys.n);
+    uint32_t magic = st->win ? SNAP_MAGIC_WIN : SNAP_MAGIC;
+    return put_u32(b, magic) | put_u32(b, (uint32_t)n->u.rank.mode) | put_u32(b, n->u.rank.nkeys) |
+           put_u32(b, st->in->ncols) | vg_buf_append(b, &limit, 8) | put_u32(b, n->u.rank.with_rn) |
+           vg_buf_append(b, &st->seq, 8) | put_u32(b, st->map.keys.n);
 }
 
 int rk_snapshot(vg_op *op, vg_buf *out, vg_error *err)
@@ -74,8 +79,8 @@ static bool header_ok(const rk_state *st, vg_keymap_reader *r)
 {
     const vg_plan_node *n = st->node;
     int64_t limit;
-    bool ok = vg_keymap_read_u32(r) == SNAP_MAGIC &&
-              vg_keymap_read_u32(r) == (uint32_t)n->u.rank.mode &&
+    uint32_t magic = st->win ? SNAP_MAGIC_WIN : SNAP_MAGIC;
+    bool ok = vg_keymap_read_u32(r) == magic && vg_keymap_read_u32(r) == (uint32_t)n->u.rank.mode &&
               vg_keymap_read_u32(r) == n->u.rank.nkeys && vg_keymap_read_u32(r) == st->in->ncols;
     vg_keymap_read(r, &limit, 8);
     return ok && limit == n->u.rank.limit && vg_keymap_read_u32(r) == (uint32_t)n->u.rank.with_rn &&
@@ -96,7 +101,8 @@ static int restore_pending(rk_state *st, vg_keymap_entry *e, vg_keymap_reader *r
 static int restore_rows(rk_state *st, rk_key *k, vg_keymap_reader *r)
 {
     uint32_t n = vg_keymap_read_u32(r);
-    int64_t most = st->node->u.rank.mode == VG_RANK_TOP_N ? st->node->u.rank.limit : 1;
+    bool top = st->node->u.rank.mode == VG_RANK_TOP_N || st->win;
+    int64_t most = top ? st->node->u.rank.limit : 1;
     if (r->bad || n > most)
         return -1;
     for (uint32_t i = 0; i < n; i++) {
@@ -126,9 +132,15 @@ static int restore_entry(vg_op *op, rk_state *st, vg_keymap_reader *r)
     vg_keymap_read(r, &stamp, 8);
     vg_keymap_read(r, flags, 2);
     k->emitted = flags[0] != 0;
+    if (st->win) {
+        vg_keymap_read(r, &k->pending_ts, 8);
+        vg_keymap_read(r, &k->pending_seq, 8);
+        if (r->bad || flags[1] || rk_fire_push(st, e) < 0)
+            return -1;
+    }
     if (r->bad || (flags[1] && restore_pending(st, e, r) < 0) || restore_rows(st, k, r) < 0)
         return -1; /* what was restored of the entry stays; close frees it */
-    return gm_touch(&st->map, e, stamp, op->ttl_ms > 0);
+    return gm_touch(&st->map, e, stamp, op->ttl_ms > 0 && !st->win);
 }
 
 int rk_restore(vg_op *op, const void *p, size_t n, vg_error *err)

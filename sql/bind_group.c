@@ -76,7 +76,7 @@ bool vg_rel_updating(const vg_rel *r)
         if (r->kind == VG_REL_GROUP)
             return true;
         if (r->kind == VG_REL_RANK)
-            return r->u.rank.mode != VG_RANK_FIRST_ROW;
+            return r->u.rank.mode == VG_RANK_LAST_ROW || r->u.rank.mode == VG_RANK_TOP_N;
         if (r->kind == VG_REL_SOURCE || r->kind == VG_REL_WINDOW)
             return false;
     }

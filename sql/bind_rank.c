@@ -22,9 +22,17 @@
  * watermark passes it) and DESC the last row (updating); anything else is a
  * Top-N (AppendOnlyTopNFunction), which outputs the row number only when
  * the outer SELECT uses it. NULLs sort first ASC and last DESC (Flink's
- * NullCollation.LOW). Rank offsets (rn > M), RANK and DENSE_RANK, Top-N over
- * an updating input and over a window TVF (Flink's window Top-N) are
- * refused with the form that is supported.
+ * NullCollation.LOW). Rank offsets (rn > M), RANK and DENSE_RANK and Top-N
+ * over an updating input are refused with the form that is supported.
+ *
+ * When PARTITION BY holds window_start and window_end of a window TVF or
+ * window aggregate input, it is Flink's window Top-N or window
+ * deduplication (engine/rank_window.c): insert-only, each window's rows
+ * emitted when the watermark passes its end, planned as the VG_RANK_WINDOW_
+ * modes with time_col the event-time column it orders by when it orders by
+ * one (window_time or a bare TVF's DESCRIPTOR column), else the rows' event
+ * time, and wend the window_end column. A PARTITION BY without both stays
+ * the updating Top-N.
  */
 #include <string.h>
 #include <strings.h>
@@ -348,6 +356,52 @@ static vg_rel *where_rel(rank *r)
     return p;
 }
 
+/* The slot of window column `which` (0 window_start, 1 window_end, 2
+ * window_time, 3 a bare window TVF's DESCRIPTOR column) in r's output,
+ * through projections of plain columns, OVER and ranks; -1 when r does not
+ * carry it. */
+static int32_t window_col(const vg_rel *r, int which)
+{
+    switch (r->kind) {
+    case VG_REL_WINDOW:
+        if (which == 3)
+            return r->u.window.grouped ? -1 : r->u.window.time_col;
+        return r->u.window.grouped ? which : (int32_t)r->input->schema.ncols + which;
+    case VG_REL_OVER:
+    case VG_REL_RANK:
+        return window_col(r->input, which); /* the input row comes first */
+    case VG_REL_PROJECT:
+        return vg_bind_projected_slot(r, window_col(r->input, which));
+    default:
+        return -1;
+    }
+}
+
+static bool is_key(const rank *r, int32_t slot)
+{
+    for (uint32_t i = 0; slot >= 0 && i < r->nkeys; i++)
+        if (r->keys[i] == (uint32_t)slot)
+            return true;
+    return false;
+}
+
+/* A window rank: PARTITION BY holds window_start and window_end of in. */
+static bool is_window_rank(const rank *r)
+{
+    return is_key(r, window_col(r->in, 0)) && is_key(r, window_col(r->in, 1));
+}
+
+/* A window rank's time_col: the ORDER BY column when it is one of the
+ * window's time attributes (window_time, the DESCRIPTOR column), else the
+ * DESCRIPTOR column of a bare TVF, else window_time. */
+static int32_t window_time_col(const rank *r)
+{
+    int32_t wt = window_col(r->in, 2), desc = window_col(r->in, 3);
+    if (r->order[0] == (uint32_t)wt || (desc >= 0 && r->order[0] == (uint32_t)desc))
+        return (int32_t)r->order[0];
+    return desc >= 0 ? desc : wt;
+}
+
 /* The RANK relation over base: in's columns [, rn]. */
 static vg_rel *rank_rel(rank *r, vg_rel *base)
 {
@@ -373,6 +427,16 @@ static vg_rel *rank_rel(rank *r, vg_rel *base)
     k->u.rank.limit = r->limit;
     k->u.rank.with_rn = r->with_rn;
     k->u.rank.time_col = t;
+    k->u.rank.wend = -1;
+    if (is_window_rank(r)) {
+        t = k->u.rank.time_col = window_time_col(r);
+        dedup = r->limit == 1 && !r->with_rn && r->norder == 1 && t >= 0 &&
+                r->order[0] == (uint32_t)t;
+        k->u.rank.mode = !dedup     ? VG_RANK_WINDOW_TOP_N
+                         : r->desc[0] ? VG_RANK_WINDOW_LAST_ROW
+                                      : VG_RANK_WINDOW_FIRST_ROW;
+        k->u.rank.wend = window_col(r->in, 1);
+    }
     return k;
 }
 
@@ -478,7 +542,7 @@ static vg_rel *select_rel(rank *r, vg_rel *ranked)
     return p;
 }
 
-/* Refuse what Top-N cannot rank: an updating table, a window TVF. */
+/* Refuse what Top-N cannot rank: an updating table. */
 static int check_input(rank *r)
 {
     vg_span sp = r->sq->u.select.from->span;
@@ -486,9 +550,6 @@ static int check_input(rank *r)
         return FAIL(r->c, VG_ERR_SEMANTIC, sp,
                     "ROW_NUMBER() cannot rank an updating table (a GROUP BY, DISTINCT or Top-N "
                     "result): deduplication and Top-N need an append-only input");
-    if (r->in->kind == VG_REL_WINDOW)
-        return FAIL(r->c, VG_ERR_SEMANTIC, sp,
-                    "ROW_NUMBER() over a window TVF (Flink's window Top-N) is not supported yet");
     return 0;
 }
 

@@ -97,6 +97,7 @@ struct vg_rel {
             int64_t limit;       /* N of rn <= N */
             bool with_rn;        /* the row number is output column input.ncols */
             int32_t time_col;    /* the input's event-time column, or -1 */
+            int32_t wend;        /* the WINDOW_ modes: window_end's slot in the input, or -1 */
         } rank;
         struct {
             const vg_plan_model *model; /* the CREATE MODEL */

@@ -245,6 +245,9 @@ int vg_bind_window_check(bind_ctx *c, const vg_ast *q, const vg_rel *in);
  * a window TVF's window_time, passed through unchanged by projections and
  * OVER. What OVER windows are ordered by. */
 int32_t vg_bind_window_time_col(const vg_rel *r);
+/* The output slot of projection `project` that is a plain copy of its
+ * input's slot `slot`, or -1 (none, or slot -1). */
+int32_t vg_bind_projected_slot(const vg_rel *project, int32_t slot);
 
 /* An interval argument e of window function fn (what: its role, for
  * errors: "size"): a constant, non-NULL INTERVAL under 2^52 ms in absolute

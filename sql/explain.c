@@ -320,9 +320,15 @@ static void describe_group(ex *x, const vg_plan_node *n, describe *d)
     d->parts[d->n++] = take(x);
 }
 
-/* [partition by k]  order by c [DESC], ...  keep first row | keep last row | top N[, row number] */
+/* [partition by k]  order by c [DESC], ...  keep first row | keep last row | top N[, row number];
+ * a window rank (engine/rank_window.c) says "window keep first row", "window top N" ... */
 static void describe_rank(ex *x, const vg_plan_node *n, describe *d)
 {
+    static const char *const kept[] = {[VG_RANK_FIRST_ROW] = "keep first row",
+                                       [VG_RANK_LAST_ROW] = "keep last row",
+                                       [VG_RANK_WINDOW_FIRST_ROW] = "window keep first row",
+                                       [VG_RANK_WINDOW_LAST_ROW] = "window keep last row"};
+    vg_rank_mode mode = n->u.rank.mode;
     if (n->u.rank.nkeys) {
         put(x, "partition by ");
         put_cols(x, n, n->u.rank.keys, n->u.rank.nkeys, NULL);
@@ -331,13 +337,11 @@ static void describe_rank(ex *x, const vg_plan_node *n, describe *d)
     put(x, "order by ");
     put_cols(x, n, n->u.rank.order, n->u.rank.norder, n->u.rank.desc);
     d->parts[d->n++] = take(x);
-    if (n->u.rank.mode == VG_RANK_FIRST_ROW)
-        put(x, "keep first row");
-    else if (n->u.rank.mode == VG_RANK_LAST_ROW)
-        put(x, "keep last row");
+    if (mode == VG_RANK_TOP_N || mode == VG_RANK_WINDOW_TOP_N)
+        x->rc |= vg_buf_printf(&x->buf, "%stop %lld%s", mode == VG_RANK_TOP_N ? "" : "window ",
+                               (long long)n->u.rank.limit, n->u.rank.with_rn ? ", row number" : "");
     else
-        x->rc |= vg_buf_printf(&x->buf, "top %lld%s", (long long)n->u.rank.limit,
-                               n->u.rank.with_rn ? ", row number" : "");
+        put(x, kept[mode]);
     d->parts[d->n++] = take(x);
 }
 

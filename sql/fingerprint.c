@@ -240,7 +240,10 @@ static void id_rank(idb *x, const vg_plan_node *n)
 {
     static const char *const modes[] = {[VG_RANK_FIRST_ROW] = "first-row",
                                         [VG_RANK_LAST_ROW] = "last-row",
-                                        [VG_RANK_TOP_N] = "top-n"};
+                                        [VG_RANK_TOP_N] = "top-n",
+                                        [VG_RANK_WINDOW_TOP_N] = "window-top-n",
+                                        [VG_RANK_WINDOW_FIRST_ROW] = "window-first-row",
+                                        [VG_RANK_WINDOW_LAST_ROW] = "window-last-row"};
     putf(x, " %s ", modes[n->u.rank.mode]);
     put_slots(x, "keys", n->u.rank.keys, n->u.rank.nkeys);
     put(x, " order(");

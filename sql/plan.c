@@ -101,6 +101,7 @@ static vg_plan_node *plan_keyed(plan_owner *o, const vg_rel *r, vg_plan_node *in
     p->u.rank.limit = r->u.rank.limit;
     p->u.rank.with_rn = r->u.rank.with_rn;
     p->u.rank.time_col = r->u.rank.time_col;
+    p->u.rank.wend = r->u.rank.wend;
     return p;
 }
 

@@ -116,6 +116,13 @@ typedef enum vg_rank_mode {
     VG_RANK_LAST_ROW,  /* ORDER BY the event-time column DESC, rn = 1, rn not selected: the
                           row of greatest event time, replaced on arrival (updating) */
     VG_RANK_TOP_N,     /* anything else: the first `limit` rows in ORDER BY order (updating) */
+    /* Flink's window Top-N and window deduplication: PARTITION BY holds window_start
+     * and window_end of a window TVF or window aggregate input; each window's rows
+     * come out when the watermark passes its end (insert-only; engine/rank_window.c) */
+    VG_RANK_WINDOW_TOP_N,     /* each window's first `limit` rows, equal rows in arrival order */
+    VG_RANK_WINDOW_FIRST_ROW, /* rn = 1 by the event-time column ASC, rn not selected: the
+                                 first row (equal times: the earlier) */
+    VG_RANK_WINDOW_LAST_ROW,  /* the same DESC: the last row (equal times: the later) */
 } vg_rank_mode;
 
 typedef enum vg_frame_kind {
@@ -304,6 +311,7 @@ struct vg_plan_node {
                                     input.ncols (BIGINT) */
             int32_t time_col;    /* the input's event-time column, or -1 (TOP_N
                                     without one: TTL by the watermark) */
+            int32_t wend;        /* the WINDOW_ modes: the input's window_end slot; else -1 */
         } rank;
         struct {
             const vg_plan_model *model; /* the model scored */
