@@ -57,6 +57,14 @@ static const char *const window_cols[3] = {"window_start", "window_end", "window
 
 /* ---- the time attribute ---- */
 
+int32_t vg_bind_projected_slot(const vg_rel *project, int32_t slot)
+{
+    for (uint32_t i = 0; slot >= 0 && i < project->schema.ncols; i++)
+        if (vg_expr_column_slot(project->u.project.exprs[i]) == slot)
+            return (int32_t)i;
+    return -1;
+}
+
 int32_t vg_bind_window_time_col(const vg_rel *r)
 {
     switch (r->kind) {
@@ -68,13 +76,8 @@ int32_t vg_bind_window_time_col(const vg_rel *r)
         return vg_bind_window_time_col(r->input); /* the input's columns stay in place */
     case VG_REL_MATCH:
         return r->u.match.time_col; /* ALL ROWS' ORDER BY column, or MATCH_ROWTIME() */
-    case VG_REL_PROJECT: {
-        int32_t t = vg_bind_window_time_col(r->input);
-        for (uint32_t i = 0; t >= 0 && i < r->schema.ncols; i++)
-            if (vg_expr_column_slot(r->u.project.exprs[i]) == t)
-                return (int32_t)i;
-        return -1;
-    }
+    case VG_REL_PROJECT:
+        return vg_bind_projected_slot(r, vg_bind_window_time_col(r->input));
     default:
         return -1;
     }
