@@ -33,33 +33,15 @@
 #include "engine/run.h"
 #include "engine/store.h"
 #include "tests/unit/check.h"
-#include "tests/unit/topic_text.h"
+#include "tests/unit/run_test.h"
 #include "tests/unit/faultvfs.inc"
 
-static char dir[64];
 static vg_kafka_broker *broker;
 static const char *boot;
 static char *reference; /* the fault-free run's output, as out_text gives it */
 static int64_t now_ms = 1700000000000;
 
 static int64_t fixed_clock(void *arg) { return *(const int64_t *)arg; }
-
-static size_t mem_total(void)
-{
-    size_t n = 0;
-    for (int t = 0; t < VG_MEM_NTAGS; t++)
-        n += vg_mem_in_use((vg_mem_tag)t);
-    return n;
-}
-
-static const char *path_in(const char *sub, const char *name)
-{
-    static char buf[8][256];
-    static int k;
-    char *p = buf[k++ % 8];
-    snprintf(p, 256, "%s/%s/%s", dir, sub, name);
-    return p;
-}
 
 /* Run SQL on a store file directly: the first column of the first row. */
 static const char *raw_sql(const char *path, const char *sql)
@@ -79,19 +61,6 @@ static const char *raw_sql(const char *path, const char *sql)
     }
     sqlite3_close(db);
     return out;
-}
-
-/* A whole file (malloc'd), "" when missing. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *s = calloc(1, 1 << 20);
-    if (f) {
-        size_t n = fread(s, 1, (1 << 20) - 1, f);
-        s[n] = 0;
-        fclose(f);
-    }
-    return s;
 }
 
 /* ---- the crash hook ---- */

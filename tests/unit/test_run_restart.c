@@ -12,12 +12,9 @@
  * restart leaks. The same through a real process
  * and kill -9 is tests/fault/run-crash.sh's (scenario txn-fatal).
  */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "engine/alloc.h"
@@ -27,11 +24,10 @@
 #include "engine/pipeline.h"
 #include "engine/run.h"
 #include "tests/unit/check.h"
-#include "tests/unit/topic_text.h"
+#include "tests/unit/run_test.h"
 
 #define NEV 240 /* events, over two partitions */
 
-static char dir[64];
 static vg_kafka_broker *broker;
 static const char *boot;
 static char *reference; /* the fault-free run's output (out_text) */
@@ -41,23 +37,6 @@ static const char pipeline_sql[] =
     "  WATERMARK FOR ts AS ts - INTERVAL '2' SECOND);\n"
     "INSERT INTO rows_out SELECT id, k, x FROM s;\n"
     "INSERT INTO totals SELECT k, COUNT(*) AS n, SUM(x) AS t FROM s GROUP BY k;\n";
-
-static size_t mem_total(void)
-{
-    size_t n = 0;
-    for (int t = 0; t < VG_MEM_NTAGS; t++)
-        n += vg_mem_in_use((vg_mem_tag)t);
-    return n;
-}
-
-static const char *path_in(const char *name, const char *file)
-{
-    static char buf[4][256];
-    static int k;
-    char *p = buf[k++ % 4];
-    snprintf(p, 256, "%s/%s/%s", dir, name, file);
-    return p;
-}
 
 /* Run one fault-control command; its answer ("ok", or the error). */
 static const char *control(const char *line)
@@ -126,24 +105,31 @@ typedef struct run_log {
     char *text; /* (malloc'd) */
 } run_log;
 
-/* A whole file (malloc'd), "" when missing. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *s = calloc(1, 1 << 16);
-    if (f) {
-        size_t n = fread(s, 1, (1 << 16) - 1, f);
-        s[n] = 0;
-        fclose(f);
-    }
-    return s;
-}
-
 /* Run pipeline `name` to the end of its input with max_restarts; its log
  * lines in *log (free log->text), written as they come to NAME/run.log.
  * stop_fd: opts.stop_fd (-1: none). */
-static int run_stoppable(const char *name, uint32_t max_restarts, int stop_fd, vg_run_metrics *m,
-                         run_log *log, vg_error *err)
+/* The run's log stream: lines go to a file; when stop_fd >= 0, the line
+ * that announces a restart also writes the stop byte, so the stop is there
+ * before the run starts its wait (no watcher, no polling). */
+typedef struct log_sink {
+    FILE *file;  /* where the lines go */
+    int stop_fd; /* the write end of the run's stop descriptor, or -1 */
+    bool sent;   /* the stop byte was written */
+} log_sink;
+
+static ssize_t log_write(void *cookie, const char *buf, size_t n)
+{
+    log_sink *s = cookie;
+    static const char restart[] = "vigil: restarting from checkpoint ";
+    if (s->stop_fd >= 0 && !s->sent && memmem(buf, n, restart, sizeof restart - 1))
+        s->sent = write(s->stop_fd, "x", 1) == 1;
+    return (ssize_t)fwrite(buf, 1, n, s->file);
+}
+
+/* Run `name` with stop descriptor stop_fd (-1: none); with sink->stop_fd
+ * set, stopped as soon as it announces a restart. */
+static int run_stoppable(const char *name, uint32_t max_restarts, int stop_fd, log_sink *sink,
+                         vg_run_metrics *m, run_log *log, vg_error *err)
 {
     vg_error_clear(err);
     vg_config *cfg = NULL;
@@ -154,9 +140,11 @@ static int run_stoppable(const char *name, uint32_t max_restarts, int stop_fd, v
         memset(m, 0, sizeof *m);
         return -1;
     }
-    FILE *f = fopen(path_in(name, "run.log"), "w");
+    sink->file = fopen(path_in(name, "run.log"), "w");
+    FILE *f = sink->file ? fopencookie(sink, "w", (cookie_io_functions_t){.write = log_write})
+                         : NULL;
     if (f)
-        setvbuf(f, NULL, _IONBF, 0);
+        setvbuf(f, NULL, _IOLBF, 0); /* a whole line per write */
     vg_run_opts o = {.stop_fd = stop_fd,
                      .exit_at_end = true,
                      .batch_size = 20,
@@ -168,6 +156,8 @@ static int run_stoppable(const char *name, uint32_t max_restarts, int stop_fd, v
     int rc = vg_run(vg_pipeline_plan(p), cfg, &o, m, err);
     if (f)
         fclose(f);
+    if (sink->file)
+        fclose(sink->file);
     log->text = slurp(path_in(name, "run.log"));
     vg_config_free(cfg);
     vg_pipeline_free(p);
@@ -177,7 +167,8 @@ static int run_stoppable(const char *name, uint32_t max_restarts, int stop_fd, v
 static int run_pipeline(const char *name, uint32_t max_restarts, vg_run_metrics *m, run_log *log,
                         vg_error *err)
 {
-    return run_stoppable(name, max_restarts, -1, m, log, err);
+    log_sink sink = {.stop_fd = -1};
+    return run_stoppable(name, max_restarts, -1, &sink, m, log, err);
 }
 
 /* How many lines of log start with prefix. */
@@ -391,29 +382,6 @@ static void test_no_store_not_restarted(void)
     free(log.text);
 }
 
-/* A stop that comes once a run has announced its restart. */
-typedef struct stopper {
-    char log[256];    /* the run's log file (written line by line) */
-    int fd;           /* the write end of the run's stop descriptor */
-    atomic_bool sent; /* the stop was sent */
-    atomic_bool done; /* the run is over: stop watching */
-} stopper;
-
-/* Read the log file (1 ms polls, at most a minute) until a restart is
- * announced, then stop the run. */
-static void *stop_on_restart(void *arg)
-{
-    stopper *s = arg;
-    for (int i = 0; i < 60000 && !s->sent && !s->done; i++) {
-        char *text = slurp(s->log);
-        if (strstr(text, "vigil: restarting from checkpoint "))
-            s->sent = write(s->fd, "x", 1) == 1;
-        free(text);
-        nanosleep(&(struct timespec){0, 1000000}, NULL); /* a polling interval */
-    }
-    return NULL;
-}
-
 static void test_stop_while_waiting(void)
 {
     write_pipeline("stopwait", true);
@@ -423,16 +391,9 @@ static void test_stop_while_waiting(void)
     vg_run_metrics m;
     vg_error err;
     run_log log = {0};
-    stopper s = {.fd = fds[1]};
-    snprintf(s.log, sizeof s.log, "%s", path_in("stopwait", "run.log"));
-    pthread_t t;
-    int rc = -2;
-    if (pthread_create(&t, NULL, stop_on_restart, &s) == 0) {
-        rc = run_stoppable("stopwait", 5, fds[0], &m, &log, &err);
-        s.done = true;
-        pthread_join(t, NULL);
-    }
-    CHECK(s.sent);
+    log_sink sink = {.stop_fd = fds[1]};
+    int rc = run_stoppable("stopwait", 5, fds[0], &sink, &m, &log, &err);
+    CHECK(sink.sent);
     CHECK_INT(rc, -1);
     CHECK_STR(err.msg, "sinks of pipeline 'stopwait': cannot commit a transaction: Failed to end "
                        "transaction: Broker: Producer attempted a transactional operation in an "

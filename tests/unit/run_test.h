@@ -1,19 +1,59 @@
 /*
- * topic_text.h — what a Kafka topic holds, as text the tests compare.
+ * run_test.h — what the run tests (test_run_ckpt.c, test_run_restart.c)
+ * share: their scratch folder and its files, the memory in use, and what a
+ * Kafka topic holds, as text they compare.
  *
- * The run tests (test_run_ckpt.c, test_run_restart.c) check exactly-once
- * output by reading each sink topic back from its beginning and comparing
- * the text with a fault-free run's. The read-back is the sinks' own
- * (vg_kafka_sink_read_back), so it sees vigil-seq headers too.
+ * They check exactly-once output by reading each sink topic back from its
+ * beginning and comparing the text with a fault-free run's. The read-back
+ * is the sinks' own (vg_kafka_sink_read_back), so it sees vigil-seq headers
+ * too.
  */
-#ifndef VG_TOPIC_TEXT_H
-#define VG_TOPIC_TEXT_H
+#ifndef VG_RUN_TEST_H
+#define VG_RUN_TEST_H
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine/alloc.h"
 #include "engine/buf.h"
 #include "engine/error.h"
 #include "engine/kafka.h"
 
 #define TOPIC_TEXT_MAX_PARTS 8
+
+static char dir[64]; /* the test's scratch folder (its main makes it) */
+
+/* Bytes allocated through vg_malloc, over every tag. */
+static size_t mem_total(void)
+{
+    size_t n = 0;
+    for (int t = 0; t < VG_MEM_NTAGS; t++)
+        n += vg_mem_in_use((vg_mem_tag)t);
+    return n;
+}
+
+/* dir/sub/name, in one of 8 static buffers (used in turn). */
+static const char *path_in(const char *sub, const char *name)
+{
+    static char buf[8][256];
+    static int k;
+    char *p = buf[k++ % 8];
+    snprintf(p, 256, "%s/%s/%s", dir, sub, name);
+    return p;
+}
+
+/* A whole file of at most 1 MiB (malloc'd), "" when missing. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *s = calloc(1, 1 << 20);
+    if (f) {
+        size_t n = fread(s, 1, (1 << 20) - 1, f);
+        s[n] = 0;
+        fclose(f);
+    }
+    return s;
+}
 
 /* One message read back: a "partition seq value" line in its partition's
  * buffer (arg: one per partition; partitions come interleaved). */
