@@ -23,7 +23,9 @@
  * pipeline pauses for that: at most opts.pause_ms (default 100 ms) before it
  * stops taking new requests, each query limited to its own time limit
  * (default 100 ms). A request that waits longer than opts.wait_ms for a
- * batch boundary gets 503.
+ * batch boundary gets 503. The answer to a request the runner served
+ * says where its time went: "Server-Timing: wait;dur=0.012, run;dur=0.054"
+ * (ms: queued to taken by the runner, and the runner's time on it).
  *
  * Security: the server binds 127.0.0.1 unless told otherwise; a bearer
  * token (admin.token, --admin-token) is checked on every request when set,
@@ -169,11 +171,20 @@ typedef struct vg_admin_response {
     const char *allow;        /* 405: the methods allowed; else NULL */
     bool authenticate;        /* 401: send WWW-Authenticate: Bearer */
     vg_buf body;              /* owned; vg_admin_response_free */
+    /* A request the runner served from the queue (a route that reads the engine, on a
+       server): ns from queued to taken by the runner, and from taken to answered (the
+       runner's time on it, which the pipeline paid). The server sends them as
+       "Server-Timing: wait;dur=MS, run;dur=MS". -1: not served by the runner from the
+       queue: answered by the HTTP thread alone (GET /health, refusals), answered 503
+       while queued, or without a server (vg_admin_new: the caller is the runner,
+       nothing was queued, and it can time its own call) */
+    int64_t wait_ns, run_ns;
 } vg_admin_response;
 
 /* Answer rq into rs (initialised here). On a server, the HTTP threads call
- * it and wait for the runner where needed; without one, the caller is the
- * runner and everything is answered at once. Never fails: out of memory
+ * it and wait for the runner where needed (then rs->wait_ns and run_ns say
+ * how long); without one, the caller is the runner and everything is
+ * answered at once (wait_ns and run_ns -1). Never fails: out of memory
  * is a 500 with an empty body. */
 void vg_admin_handle(vg_admin *a, const vg_admin_request *rq, vg_admin_response *rs);
 void vg_admin_response_free(vg_admin_response *rs);

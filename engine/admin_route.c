@@ -182,15 +182,16 @@ int64_t admin_now_ns(void)
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-/* VIGIL_ADMIN_TRACE: where a request served by the runner spent its time. */
+/* VIGIL_ADMIN_TRACE: where a request served by the runner spent its time
+ * (its response's wait_ns and run_ns, and the HTTP thread's wake-up). */
 static void trace(const vg_admin *a, const admin_job *job)
 {
     char line[300];
     int64_t now = admin_now_ns();
     int n = snprintf(line, sizeof line, "%s %s wait_us=%.1f run_us=%.1f wake_us=%.1f\n",
-                     job->rq->method, job->rq->path, (job->taken_ns - job->queued_ns) / 1e3,
-                     (job->answered_ns - job->taken_ns) / 1e3, (now - job->answered_ns) / 1e3);
-    if (job->taken_ns && write(a->trace_fd, line, (size_t)n) < 0) {
+                     job->rq->method, job->rq->path, job->rs->wait_ns / 1e3,
+                     job->rs->run_ns / 1e3, (now - job->answered_ns) / 1e3);
+    if (write(a->trace_fd, line, (size_t)n) < 0) {
         /* a trace is best effort */
     }
 }
@@ -254,6 +255,10 @@ static void on_runner(vg_admin *a, const admin_route *route, const vg_admin_requ
         admin_error(rs, 503, msg);
         return;
     }
+    if (!job.taken_ns) /* answered 503 in the queue: the runner stopped */
+        return;
+    rs->wait_ns = job.taken_ns - job.queued_ns;
+    rs->run_ns = job.answered_ns - job.taken_ns;
     if (a->trace_fd >= 0)
         trace(a, &job);
 }
@@ -417,6 +422,7 @@ void admin_response_init(vg_admin_response *rs)
     memset(rs, 0, sizeof *rs);
     vg_buf_init(&rs->body, VG_MEM_IO);
     rs->content_type = "application/json";
+    rs->wait_ns = rs->run_ns = -1; /* until the runner serves it from the queue */
 }
 
 /* A request the runner answers: what the route prepares on this thread

@@ -8,9 +8,11 @@
 # slow query killed, unknown path, wrong method); queries with parameters
 # (bound exactly, wrong ones refused) and the statement cache across a
 # reload that changes a table; the examples of docs/operations.md (vigil
-# query, and POST /query bodies) run against their own held replay; and
-# the replay finishes its output when signalled. Waits are on the ready
-# file and on answers, each with a deadline.
+# query, and POST /query bodies) run against their own held replay; the
+# Server-Timing header (wait and run, in ms) on answers the runner served,
+# none on GET /health or a refusal; and the replay finishes its output when
+# signalled. Waits are on the ready file and on answers, each with a
+# deadline.
 # Last line: N passed, N failed.
 set -u
 BUILD=${BUILD:-build}
@@ -222,6 +224,31 @@ n = [l for l in b.splitlines() if l.startswith("vigil_admin_queries_total ")]
 same("queries counted", n, ["vigil_admin_queries_total 11"])
 n = [l for l in b.splitlines() if l.startswith("vigil_admin_query_errors_total ")]
 same("query errors counted", n, ["vigil_admin_query_errors_total 5"])
+
+# ---- Server-Timing: the runner's wait and run, on what the runner served ----
+TIMING = re.compile(r"^wait;dur=([0-9]+\.[0-9]{3}), run;dur=([0-9]+\.[0-9]{3})$")
+
+
+def timing(method, path, body=None, host=None):
+    """(status, the Server-Timing header or None, the round trip in ms)."""
+    t0 = time.time()
+    s, h, _ = request(url, method, path, body, host=host)
+    took = (time.time() - t0) * 1000
+    return s, {k.lower(): v for k, v in h.items()}.get("server-timing"), took
+
+
+s, t, took = timing("POST", "/query", sql)
+m = TIMING.match(t or "")
+check("query Server-Timing", s == 200 and m is not None, f"{s} {t!r}")
+check("query Server-Timing within the round trip",
+      m is not None and float(m.group(1)) + float(m.group(2)) <= took, f"{t!r} {took:.3f} ms")
+s, t, _ = timing("POST", "/query", "SELECT nope")
+check("query error Server-Timing", s == 400 and TIMING.match(t or "") is not None, f"{s} {t!r}")
+s, t, _ = timing("GET", "/plan?format=text")
+check("plan Server-Timing", s == 200 and TIMING.match(t or "") is not None, f"{s} {t!r}")
+same("health: no Server-Timing", timing("GET", "/health")[:2], (200, None))
+same("refused: no Server-Timing", timing("POST", "/query", sql, host="evil.example:80")[:2],
+     (421, None))
 
 # ---- parameters, and the statement cache across a reload ----
 JSON = {"Content-Type": "application/json"}

@@ -34,7 +34,12 @@
  * the state). The CPU per event is what the queries cost the pipeline
  * whatever its neighbours do with the machine's cores; the throughput
  * also moves with them, which is why the phases are short, many and
- * alternate, and each pair is compared with itself.
+ * alternate, and each pair is compared with itself. Third, from inside:
+ * every answer the runner served carries "Server-Timing: wait;dur=MS,
+ * run;dur=MS" (engine/admin.h), run being the runner's own time on the
+ * request; the runner runs flat out, so a phase's sum of run over its wall
+ * time is the share of the phase the pipeline lost to answering the
+ * queries (the direct loss), which the neighbours do not move.
  * A query is timed to its answer's last byte from when it was sent, or,
  * when the previous answer came after it was due, from when it was due (so
  * that one slow answer also counts against the queries it delays); its
@@ -45,10 +50,14 @@
  * queries'.
  *
  * Prints "name value" lines on stdout (scripts/bench_live reads them):
- * per phase its events/s and runner CPU ns per event; the best events/s
+ * per phase its events/s, runner CPU ns per event and the runner's share
+ * answering queries (-1 without queries); the best events/s
  * without and with queries and their loss; the median and quartiles over
  * the pairs of the throughput loss and of the runner's extra CPU per
- * event (in %), and the median CPU per event each way; per form the
+ * event (in %), and the median CPU per event each way; the median,
+ * quartiles and maximum over the phases with queries of the runner's
+ * share answering them (runner_query_share_*_percent), and the p50 and p99
+ * of the queries' run and wait (runner_query_run_p50_us ...); per form the
  * queries' p50, p99, p99.9 and max in microseconds, and the baseline's
  * p50, p99 and max; how many answers failed or were wrong. Exit 0, 1 on a
  * failure (the message on stderr), 2 when the pipeline ended before the
@@ -118,6 +127,8 @@ typedef struct conn {
     int fd;         /* -1: not connected */
     char *body;     /* the last answer's body, NUL-terminated (owned) */
     size_t cap;     /* bytes of body */
+    int64_t wait_ns, run_ns; /* the last answer's Server-Timing (queued to taken by the
+                                runner, the runner's time on it), ns; -1: it had none */
 } conn;
 
 static int conn_open(conn *c)
@@ -165,8 +176,19 @@ static int send_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-/* Read the answer: its status, and its body into c->body. -1 on a broken
- * connection or an answer without Content-Length. */
+/* The durations of "Server-Timing: wait;dur=0.012, run;dur=0.054" (ms) in
+ * the headers hdr..end, into c->wait_ns and run_ns (-1 when absent). */
+static void read_timing(conn *c, const char *hdr, const char *end)
+{
+    c->wait_ns = c->run_ns = -1;
+    const char *t = strcasestr(hdr, "\r\nServer-Timing:");
+    double wait_ms, run_ms;
+    if (t && t < end && sscanf(t + 16, " wait;dur=%lf, run;dur=%lf", &wait_ms, &run_ms) == 2)
+        c->wait_ns = (int64_t)(wait_ms * 1e6 + 0.5), c->run_ns = (int64_t)(run_ms * 1e6 + 0.5);
+}
+
+/* Read the answer: its status, its Server-Timing into c, and its body into
+ * c->body. -1 on a broken connection or an answer without Content-Length. */
 static int read_answer(conn *c, int *status)
 {
     static char hdr[16384];
@@ -187,6 +209,7 @@ static int read_answer(conn *c, int *status)
     char *len = strcasestr(hdr, "\r\nContent-Length:");
     if (sscanf(hdr, "HTTP/1.%*d %d", status) != 1 || !len || len > end)
         return -1;
+    read_timing(c, hdr, end);
     size_t want = strtoull(len + 17, NULL, 10), have = n - (size_t)(end + 4 - hdr);
     if (want + 1 > c->cap) {
         char *grown = realloc(c->body, want + 1);
@@ -338,6 +361,11 @@ typedef struct bench {
     size_t nhlat;       /* how many */
     uint64_t wrong;     /* answers that were not the right row */
     uint64_t failed;    /* answers other than 200 */
+    int64_t *run;       /* each query's Server-Timing run: the runner's time on it, ns */
+    int64_t *wait;      /* and its wait: queued to taken by the runner, ns */
+    size_t ntimed;      /* how many (answers that carried Server-Timing) */
+    uint64_t untimed;   /* answers without Server-Timing */
+    int64_t phase_run;  /* the sum of run over the current phase's queries, ns */
 } bench;
 
 /* One query for a random key, due at `due`, sent now: its latency into
@@ -361,6 +389,13 @@ static int one_query(bench *b, int64_t due, int64_t prev_end)
     int64_t took = now_ns() - from;
     if (status < 0)
         return -1;
+    if (b->q.run_ns < 0) {
+        b->untimed++;
+    } else {
+        b->phase_run += b->q.run_ns;
+        if (b->ntimed < MAX_QUERIES)
+            b->run[b->ntimed] = b->q.run_ns, b->wait[b->ntimed++] = b->q.wait_ns;
+    }
     if (status != 200) {
         if (b->failed++ < 3)
             fprintf(stderr, "bench_live: %s: %d %s", sql, status, b->q.body);
@@ -404,12 +439,15 @@ static int64_t runner_cpu_ns(const bench *b)
 typedef struct phase_result {
     double events_per_s; /* the engine's throughput */
     double cpu_ns;       /* the runner thread's CPU time per event, ns (-1: unknown) */
+    double query_share;  /* the runner's time answering the phase's queries (the sum of their
+                            Server-Timing run), % of the phase's wall time; -1: no queries */
 } phase_result;
 
 /* One phase; events_per_s -1 when the engine went away. */
 static phase_result phase(bench *b, bool queries)
 {
-    phase_result res = {-1, -1};
+    phase_result res = {-1, -1, -1};
+    b->phase_run = 0;
     int64_t e0 = events_read(&b->pr), c0 = runner_cpu_ns(b), t0 = now_ns();
     int64_t end = t0 + (int64_t)(b->phase_s * 1e9), gap = (int64_t)(1e9 / b->rate);
     if (e0 < 0)
@@ -432,6 +470,7 @@ static phase_result phase(bench *b, bool queries)
         return res;
     res.events_per_s = (double)(e1 - e0) / ((double)(t1 - t0) / 1e9);
     res.cpu_ns = c0 >= 0 && c1 >= 0 && e1 > e0 ? (double)(c1 - c0) / (double)(e1 - e0) : -1;
+    res.query_share = queries ? 100.0 * (double)b->phase_run / (double)(t1 - t0) : -1;
     return res;
 }
 
@@ -496,14 +535,17 @@ static void print_spread(const char *name, double *v, int n)
 }
 
 /* The pairs (a phase without queries, then one with) summed up: the best
- * throughput each way and its loss; per pair the throughput loss and the
- * runner's extra CPU per event, their median and quartiles. */
+ * throughput each way and its loss; per pair the throughput loss, the
+ * runner's extra CPU per event, and the share of the phase with queries
+ * the runner spent answering them: their median and quartiles (and the
+ * share's maximum). */
 static void print_pairs(const phase_result *ph, int pairs)
 {
-    double loss[64], cost[64], none_cpu[64], with_cpu[64], best[2] = {0, 0};
+    double loss[64], cost[64], none_cpu[64], with_cpu[64], share[64], best[2] = {0, 0};
     int ncpu = 0;
     for (int i = 0; i < pairs; i++) {
         const phase_result *a = &ph[2 * i], *q = &ph[2 * i + 1];
+        share[i] = q->query_share;
         loss[i] = a->events_per_s > 0 ? 100.0 * (1 - q->events_per_s / a->events_per_s) : 0;
         best[0] = a->events_per_s > best[0] ? a->events_per_s : best[0];
         best[1] = q->events_per_s > best[1] ? q->events_per_s : best[1];
@@ -516,11 +558,27 @@ static void print_pairs(const phase_result *ph, int pairs)
     printf("events_per_s_with %.0f\n", best[1]);
     printf("loss_percent %.2f\n", best[0] > 0 ? 100.0 * (best[0] - best[1]) / best[0] : 0.0);
     print_spread("pair_loss", loss, pairs);
+    print_spread("runner_query_share", share, pairs);
+    printf("runner_query_share_max_percent %.2f\n", share[pairs - 1]);
     if (ncpu) {
         printf("cpu_ns_per_event_without %.1f\n", median(none_cpu, ncpu));
         printf("cpu_ns_per_event_with %.1f\n", median(with_cpu, ncpu));
         print_spread("cpu_cost", cost, ncpu);
     }
+}
+
+/* The runner's side of the queries, from their Server-Timing: how many
+ * answers carried it, and the p50 and p99 of run and of wait. */
+static void print_timing(bench *b)
+{
+    printf("runner_query_timed %zu\n", b->ntimed);
+    printf("runner_query_untimed %llu\n", (unsigned long long)b->untimed);
+    qsort(b->run, b->ntimed, sizeof *b->run, cmp_i64);
+    qsort(b->wait, b->ntimed, sizeof *b->wait, cmp_i64);
+    printf("runner_query_run_p50_us %.1f\n", quantile(b->run, b->ntimed, 0.50));
+    printf("runner_query_run_p99_us %.1f\n", quantile(b->run, b->ntimed, 0.99));
+    printf("runner_query_wait_p50_us %.1f\n", quantile(b->wait, b->ntimed, 0.50));
+    printf("runner_query_wait_p99_us %.1f\n", quantile(b->wait, b->ntimed, 0.99));
 }
 
 static int measure(bench *b)
@@ -536,8 +594,8 @@ static int measure(bench *b)
                             "short for the measurement\n", p + 1);
             return 2;
         }
-        printf("phase %d %s %.0f %.2f\n", p + 1, q ? "queries" : "none", ph[p].events_per_s,
-               ph[p].cpu_ns);
+        printf("phase %d %s %.0f %.2f %.3f\n", p + 1, q ? "queries" : "none", ph[p].events_per_s,
+               ph[p].cpu_ns, ph[p].query_share);
     }
     print_pairs(ph, b->pairs);
     size_t all = 0;
@@ -548,6 +606,7 @@ static int measure(bench *b)
     printf("answers_wrong %llu\n", (unsigned long long)b->wrong);
     for (int f = 0; f < NFORMS; f++)
         print_latencies(form_names[f], b->lat[f], b->nlat[f]);
+    print_timing(b);
     qsort(b->hlat, b->nhlat, sizeof *b->hlat, cmp_i64);
     printf("health_p50_us %.1f\n", quantile(b->hlat, b->nhlat, 0.50));
     printf("health_p99_us %.1f\n", quantile(b->hlat, b->nhlat, 0.99));
@@ -613,7 +672,9 @@ static int run(int argc, char **argv)
     b.lat[LITERAL] = calloc(MAX_QUERIES, sizeof(int64_t));
     b.lat[PARAM] = calloc(MAX_QUERIES, sizeof(int64_t));
     b.hlat = calloc(MAX_QUERIES, sizeof *b.hlat);
-    if (!b.lat[LITERAL] || !b.lat[PARAM] || !b.hlat)
+    b.run = calloc(MAX_QUERIES, sizeof *b.run);
+    b.wait = calloc(MAX_QUERIES, sizeof *b.wait);
+    if (!b.lat[LITERAL] || !b.lat[PARAM] || !b.hlat || !b.run || !b.wait)
         return 1;
     int rc = measure(&b);
     conn_close(&b.q);
@@ -621,6 +682,8 @@ static int run(int argc, char **argv)
     free(b.lat[LITERAL]);
     free(b.lat[PARAM]);
     free(b.hlat);
+    free(b.run);
+    free(b.wait);
     return rc;
 }
 

@@ -11,11 +11,13 @@
  * loopback), and the real server: a `vigil query` client on another
  * thread, answered by the runner's thread between batches, a request that
  * times out waiting for a batch boundary, and one refused when the runner
- * stops.
+ * stops; the runner's wait and run times (Server-Timing) set on what it
+ * served from the queue, and only there.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/admin.h"
@@ -147,6 +149,32 @@ static const char *get(vg_admin *a, const char *url)
 static const char *post(vg_admin *a, const char *url, const char *body)
 {
     return ask(a, (req){.method = "POST", .url = url, .body = body});
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* The response to method path (POST: the body SELECT 1) with Host host: "STATUS WAIT RUN", the
+ * runner's times as "-1" when not set, "t" when set (>= 0, their sum within
+ * the call's own time). */
+static const char *timed(vg_admin *a, const char *method, const char *path, const char *host)
+{
+    vg_admin_request r = {.method = method, .path = path, .host = host,
+                          .body = "SELECT 1", .body_len = strcmp(method, "POST") ? 0 : 8};
+    vg_admin_response rs;
+    int64_t t0 = now_ns();
+    vg_admin_handle(a, &r, &rs);
+    int64_t took = now_ns() - t0;
+    bool set = rs.wait_ns >= 0 && rs.run_ns >= 0 && rs.wait_ns + rs.run_ns <= took;
+    const char *s = rs.wait_ns == -1 && rs.run_ns == -1
+                        ? vg_arena_printf(arena, "%d -1 -1", rs.status)
+                        : vg_arena_printf(arena, "%d %s", rs.status, set ? "t t" : "bad");
+    vg_admin_response_free(&rs);
+    return s;
 }
 
 /* ---- checks ---- */
@@ -298,6 +326,9 @@ static void test_query(void)
     CHECK_STR(post(a, "/query", ""), "400 {\"error\":\"empty query\"}\n");
     CHECK_INT(e.m.queries, 10);
     CHECK_INT(e.m.query_errors, 8);
+    /* without a server the caller is the runner: nothing was queued, nothing is timed */
+    CHECK_STR(timed(a, "POST", "/query", "127.0.0.1:8470"), "200 -1 -1");
+    CHECK_STR(timed(a, "GET", "/health", "127.0.0.1:8470"), "200 -1 -1");
     vg_admin_attach(a, NULL, NULL, NULL);
     CHECK_STR(post(a, "/query", "SELECT 1"), "503 {\"error\":\"the pipeline is not running\"}\n");
     CHECK(starts(get(a, "/health"), "200 {\"status\":\"ok\",\"state\":\"stopped\""));
@@ -703,6 +734,22 @@ static void *client_main(void *arg)
     return NULL;
 }
 
+/* A request handed to the server's queue from another thread, as an HTTP
+ * thread does: timed() of it, the runner signalled when it is done. */
+typedef struct handler {
+    vg_admin *a;
+    const char *method, *path, *host;
+    const char *out; /* timed()'s answer */
+} handler;
+
+static void *handler_main(void *arg)
+{
+    handler *h = arg;
+    h->out = timed(h->a, h->method, h->path, h->host);
+    pthread_kill(runner, SIGUSR1);
+    return NULL;
+}
+
 /* sql through the real server and client, the runner holding until the
  * client is done. */
 static client served(vg_admin *a, const char *sql, vg_admin_format fmt)
@@ -747,6 +794,22 @@ static void test_server(void)
     CHECK_STR(c.err.source_line, "FROM counts WHERE nope");
     CHECK_STR(c.err.file, "<query>");
     free(c.out);
+    /* the runner's times, on what it served from the queue only */
+    const char *host = vg_admin_url(a) + strlen("http://");
+    for (int i = 0; i < 2; i++) {
+        stop = 0;
+        runner = pthread_self();
+        handler h = {.a = a, .method = i ? "GET" : "POST", .path = i ? "/metrics" : "/query",
+                     .host = host};
+        pthread_t t;
+        pthread_create(&t, NULL, handler_main, &h);
+        CHECK_INT(vg_admin_hold(a, &stop, &err), 0);
+        pthread_join(t, NULL);
+        CHECK_STR(h.out, "200 t t");
+    }
+    CHECK_STR(timed(a, "GET", "/health", host), "200 -1 -1");
+    CHECK_STR(timed(a, "GET", "/nope", host), "404 -1 -1");
+    CHECK_STR(timed(a, "POST", "/query", "evil.example:80"), "421 -1 -1");
     /* a request that no batch boundary serves gives up */
     vg_admin_stop(a);
     a = vg_admin_start(e.r.plan, &(vg_admin_opts){.listen = "127.0.0.1:0", .wait_ms = 50}, &err);
@@ -756,7 +819,9 @@ static void test_server(void)
     CHECK_INT(c.rc, 1);
     CHECK_STR(c.err.msg, "the pipeline did not reach a batch boundary within 50 ms");
     free(c.out);
+    CHECK_STR(timed(a, "POST", "/query", vg_admin_url(a) + strlen("http://")), "503 -1 -1");
     vg_admin_attach(a, NULL, NULL, NULL);
+    CHECK_STR(timed(a, "POST", "/query", vg_admin_url(a) + strlen("http://")), "503 -1 -1");
     c = (client){.url = vg_admin_url(a), .sql = "SELECT 1"};
     client_main(&c);
     CHECK_STR(c.err.msg, "the pipeline is not running");
