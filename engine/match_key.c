@@ -456,6 +456,17 @@ static int64_t cset_index(const vg_mr_nav *n, const char *vars, uint32_t cnt, bo
     return at >= 0 && at < (int64_t)cnt ? at : -1;
 }
 
+/* The list of variables a CLASSIFIER key holds at c (none when c is NULL):
+ * its length, *vars pointing at its bytes; c moves past it. */
+static uint32_t get_cvars(kcur *c, const char **vars)
+{
+    uint32_t had = c ? get32(c) : 0;
+    *vars = c ? c->p : NULL;
+    if (c)
+        c->p += had;
+    return had;
+}
+
 /* CLASSIFIER(v): the variables of the path's rows, newest first. FIRST keeps
  * them all; LAST those back to the row it chose and |PREV| rows more (older
  * ones can never be designated again: a later row of v is newer), or all
@@ -464,10 +475,8 @@ static int next_cset(mr_state *st, const mr_kcomp *k, kcur *c, uint32_t var, vg_
                      bool row)
 {
     const vg_mr_nav *n = &st->m->navs[k->nav];
-    uint32_t had = c ? get32(c) : 0;
-    const char *old = c ? c->p : NULL;
-    if (c)
-        c->p += had;
+    const char *old;
+    uint32_t had = get_cvars(c, &old);
     size_t at = out->len;
     uint8_t v = (uint8_t)var;
     int rc = put32(out, had + row) | (row ? vg_buf_append(out, &v, 1) : 0) |
@@ -491,10 +500,8 @@ static int next_cvar(mr_state *st, const mr_kcomp *k, kcur *c, uint32_t var, vg_
                      bool row)
 {
     const vg_mr_nav *n = &st->m->navs[k->nav];
-    uint32_t had = c ? get32(c) : 0;
-    const char *old = c ? c->p : NULL;
-    if (c)
-        c->p += had;
+    const char *old;
+    uint32_t had = get_cvars(c, &old);
     uint8_t v = (uint8_t)var;
     bool add = row && in_set(n, var) && (!n->first || had < k->cap);
     uint32_t now = add && had < k->cap ? had + 1 : had;
