@@ -125,12 +125,17 @@ int mr_keys_open(mr_state *st)
     if (!kind || !st->kcomp || !st->koff || !st->define_row)
         return vg_free(kind), -1;
     memset(kind, -1, nnavs + 1);
-    /* a DEFINE reading CLASSIFIER() inside an argument (LAST(CLASSIFIER() || x))
-     * is evaluated on the path: no keys (polynomial time is not promised) */
+    /* a DEFINE reading CLASSIFIER() or MATCH_NUMBER() inside an argument
+     * (LAST(CLASSIFIER() || x), MAX(x + MATCH_NUMBER())) is evaluated on the
+     * path: no keys (polynomial time is not promised); MATCH_NUMBER() makes
+     * the attempts serial, as it does at the top of a condition */
     bool unkeyed = false;
     for (uint32_t v = 0; v < m->nvars; v++)
-        for (uint32_t i = 0; i < st->define_uses[v].n; i++)
-            unkeyed |= (st->xarg[st->define_uses[v].navs[i]] & MR_XARG_CLASSIFIER) != 0;
+        for (uint32_t i = 0; i < st->define_uses[v].n; i++) {
+            uint8_t x = st->xarg[st->define_uses[v].navs[i]];
+            unkeyed |= x != 0;
+            st->opts.serial |= (x & MR_XARG_NUMBER) != 0;
+        }
     for (uint32_t v = 0; v < m->nvars; v++) {
         const mr_uses *u = &st->define_uses[v];
         for (uint32_t i = 0; i < u->n; i++) {

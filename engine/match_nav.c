@@ -163,13 +163,25 @@ static int target_pos(mr_state *st, const mr_part *p, const vg_mr_nav *nav,
     return mr_row_at(p, *pos) != NULL;
 }
 
+/* The list LAST or FIRST counts in. LAST counts back from the current row
+ * (RUNNING) or the last (FINAL); FIRST counts on from the match's first row,
+ * and in MEASURES, where the match is complete, may reach rows after the
+ * current one whatever the semantics (Trino's TestRowPatternMatching states
+ * RUNNING FIRST(value, 2) at the match's first row as its third row's value).
+ * In DEFINE no row after the current one is mapped yet. */
+static const vg_nfa_step *logical_list(const vg_mr_nav *nav, const mr_at *at)
+{
+    bool first = nav->kind == VG_MR_NAV_FIRST || (nav->kind == VG_MR_NAV_CLASSIFIER && nav->first);
+    return first && at->whole ? at->whole : at->head;
+}
+
 /* CLASSIFIER(): the variable the match maps the designated row to. In
  * MEASURES a row after the current one (NEXT) is read from the whole match:
  * RUNNING semantics choose the row, the match is complete. */
 static int classifier(mr_state *st, const mr_part *p, const vg_mr_nav *nav, const mr_at *at,
                       vg_value *out)
 {
-    const vg_nfa_step *head = at->head;
+    const vg_nfa_step *head = logical_list(nav, at);
     uint64_t pos;
     int rc = target_pos(st, p, nav, head, &pos);
     *out = vg_null();
@@ -272,7 +284,7 @@ static int nav_eval(mr_state *st, const mr_part *p, const vg_mr_nav *nav, const 
     case VG_MR_NAV_LAST:
     case VG_MR_NAV_FIRST:
         *out = vg_null();
-        rc = target_pos(st, p, nav, at->head, &pos);
+        rc = target_pos(st, p, nav, logical_list(nav, at), &pos);
         if (rc > 0)
             vg_expr_eval(nav->arg,
                          arg_row(st, p, nav, pos,

@@ -640,7 +640,8 @@ static void finish_all(mr_state *st)
     }
     collect_arg a = {st->due};
     vg_keymap_each(&st->map.keys, collect_part, &a);
-    qsort(st->due, n, sizeof *st->due, by_id);
+    if (n) /* no partition (no input): st->due may be NULL, which qsort may not take */
+        qsort(st->due, n, sizeof *st->due, by_id);
     for (uint32_t i = 0; i < n; i++) {
         vg_keymap_entry *e = st->due[i];
         mr_part *p = mr_part_of(e);

@@ -11,7 +11,7 @@
  * allows it: PREV or NEXT directly around FIRST or LAST (or CLASSIFIER()),
  * no navigation or aggregate inside an aggregate's arguments, and every
  * column (and CLASSIFIER(v)) of an argument qualified by the same variable
- * (or none: every row). CLASSIFIER() and MATCH_NUMBER() (MEASURES only) may
+ * (or none: every row). CLASSIFIER() and MATCH_NUMBER() may
  * appear inside an argument: they read two hidden slots past the input's
  * columns, which the operator fills at each row (bind_match_int.h, in_x). Each
  * value becomes an entry of vg_plan_match.navs whose argument is bound over
@@ -167,13 +167,8 @@ static int special_in_arg(argwalk *w, const vg_ast *e, fkind k)
 {
     bind_mr *r = w->r;
     uint32_t ncols = r->in->ncols;
-    if (k == F_MATCH_NUMBER) {
-        if (r->define)
-            return FAIL(r->c, VG_ERR_SEMANTIC, e->span,
-                        "MATCH_NUMBER() inside a navigation or aggregate function is only "
-                        "allowed in MEASURES");
+    if (k == F_MATCH_NUMBER)
         return arity(r, e, 0, 0) < 0 ? -1 : map_add(r, &w->s->strip, e, ncols + 1);
-    }
     navspec tmp;
     memset(&tmp, 0, sizeof tmp);
     if (e->u.call.args.n && classifier_arg(r, e, &tmp) < 0)

@@ -65,6 +65,15 @@ static vg_op *match_op(run *r) { return op_of(r, VG_PLAN_MATCH); }
        "  PATTERN (A+ B)\n"                                                                        \
        "  DEFINE A AS x < 3, B AS x = 3 AND MATCH_NUMBER() <= 3\n")
 
+/* MATCH_NUMBER() inside an aggregate argument of a DEFINE (serial, read from
+ * the path), FIRST with an offset reading the complete match on every row. */
+#define Q_SERIAL_ARG                                                                               \
+    MR("  MEASURES MATCH_NUMBER() AS mn, FIRST(x, 1) AS x1, CLASSIFIER() AS cls\n"                \
+       "  ALL ROWS PER MATCH\n"                                                                   \
+       "  AFTER MATCH SKIP TO NEXT ROW\n"                                                         \
+       "  PATTERN (A+ B)\n"                                                                       \
+       "  DEFINE A AS x < 3, B AS MAX(x + MATCH_NUMBER()) <= 4\n")
+
 /* ---- rows and the watermark ---- */
 
 #define Q_AB                                                                                       \
@@ -303,6 +312,25 @@ static void test_ttl(void)
     run_close(&r);
 }
 
+/* x = 1, 2, 3: the attempt at row 1 (number 1) matches, MAX(x + 1) = 4; the
+ * one at row 2 (number 2) does not, MAX(x + 2) = 5; row 3 is no A. FIRST(x, 1)
+ * is row 2's x on every row of the match, row 1 included (Trino's rows). */
+static void test_serial_argument(void)
+{
+    run r;
+    CHECK(opened(&r, Q_SERIAL_ARG));
+    push(&r, "a", 1, 10);
+    push(&r, "a", 2, 20);
+    push(&r, "a", 3, 30);
+    vg_dag_watermark(r.dag, VG_WM_MAX);
+    const char *row = "{\"k\":\"a\",\"ts\":\"1970-01-01T00:00:00.0%dZ\",\"mn\":1,\"x1\":2,"
+                      "\"cls\":\"%s\",\"x\":%d}\n";
+    CHECK_STR(out(&r), cat(vg_arena_printf(arena, row, 10, "A", 1),
+                           cat(vg_arena_printf(arena, row, 20, "A", 2),
+                               vg_arena_printf(arena, row, 30, "B", 3))));
+    run_close(&r);
+}
+
 /* ---- state ---- */
 
 static const ev events[] = {
@@ -325,7 +353,8 @@ static const char *feed(run *r, size_t from, size_t to)
     return out(r);
 }
 
-static const char *const state_sqls[] = {Q_ONE, Q_ALL, Q_PATH, Q_NEXT, Q_RT, Q_SHARE, Q_SERIAL};
+static const char *const state_sqls[] = {Q_ONE,   Q_ALL,    Q_PATH,  Q_NEXT,
+                                         Q_RT,    Q_SHARE,  Q_SERIAL, Q_SERIAL_ARG};
 #define NSQLS (sizeof state_sqls / sizeof state_sqls[0])
 
 /* The uninterrupted run of Q_ONE: matches, timeouts, late rows. */
@@ -601,6 +630,7 @@ int main(void)
     RUN(test_memory_bounded);
     RUN(test_iterate);
     RUN(test_ttl);
+    RUN(test_serial_argument);
     RUN(test_feed);
     RUN(test_snapshot_restore);
     RUN(test_restore_refuses);
