@@ -14,6 +14,11 @@
  * Bare (no GROUP BY): each row is emitted at once, once per window it falls
  * in (in Flink's order, win_first), with window_start, window_end and
  * window_time = window_end - 1 appended. Nothing waits, nothing is late.
+ * A bare SESSION cannot know its window on arrival: its sessions are kept
+ * as a grouped SESSION's are (per PARTITION BY key, merging), holding their
+ * rows instead of aggregates (window_rows.c), and when a session fires its
+ * rows come out in arrival order with the session's bounds; a row is late
+ * as for an aggregated SESSION.
  *
  * Grouped: each row is added to the group of (window, key) of every window
  * it falls in. A window fires when the watermark reaches window_end - 1
@@ -144,6 +149,7 @@ static int window_open(vg_op *op, vg_error *err)
     st->in = &n->inputs[0]->schema;
     st->env = op->env;
     st->naggs = n->u.window.grouped ? n->u.window.naggs : 0;
+    st->rows = !n->u.window.grouped && n->u.window.spec.kind == VG_WINDOW_SESSION;
     vg_buf_init(&st->key, VG_MEM_STATE);
     win_state_init(st);
     uint32_t na = st->naggs ? st->naggs : 1;
@@ -159,6 +165,8 @@ static int window_open(vg_op *op, vg_error *err)
         st->offs[a] = st->states_size;
         st->states_size += n->u.window.aggs[a].call.state_size;
     }
+    if (st->rows)
+        st->states_size = sizeof(win_rows);
     return 0;
 }
 
@@ -234,6 +242,8 @@ static void push_aligned(vg_op *op, win_state *st, vg_keymap_entry *k, const vg_
  * it, and widen `into` to cover it. */
 static void merge_session(vg_op *op, win_state *st, win_group *into, win_group *from)
 {
+    if (st->rows && win_rows_merge(into, from) < 0)
+        nomem(op->env->eval.err); /* from's rows go with it */
     for (uint32_t a = 0; a < st->naggs; a++) {
         const vg_agg_call *c = &op->node->u.window.aggs[a].call;
         if (vg_agg_merge(c, win_group_states(into) + st->offs[a],
@@ -283,6 +293,8 @@ static void push_session(vg_op *op, win_state *st, vg_keymap_entry *k, const vg_
         nomem(op->env->eval.err);
         return;
     }
+    if (st->rows && win_rows_add(st, into, row, st->seq) < 0)
+        nomem(op->env->eval.err);
     add_row(op, st, into);
 }
 
@@ -312,7 +324,7 @@ static void window_push(vg_op *op, uint32_t port, const vg_value *row, vg_row_ki
         vg_op_late(op, row, t->null ? VG_WM_MIN : t->u.i);
         return;
     }
-    if (op->node->u.window.grouped)
+    if (op->node->u.window.grouped || st->rows)
         push_grouped(op, st, row, t->u.i);
     else
         push_bare(op, st, row, t->u.i);
@@ -326,8 +338,12 @@ static void window_watermark(vg_op *op, int64_t wm)
     if (wm <= op->wm)
         return;
     for (win_group *g; (g = win_heap_top(st)) && win_fired(g->end, wm);) {
-        win_group_row(st, g);
-        vg_op_emit(op, st->out, VG_ROW_INSERT);
+        if (st->rows) {
+            win_rows_emit(op, st, g);
+        } else {
+            win_group_row(st, g);
+            vg_op_emit(op, st->out, VG_ROW_INSERT);
+        }
         win_group_free(st, g);
     }
     vg_op_emit_watermark(op, wm);

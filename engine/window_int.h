@@ -1,7 +1,8 @@
 /*
  * window_int.h — what the window operator's files share: op_window.c (the
  * operator: which windows a row falls in, adding rows, firing, bare TVFs),
- * window_state.c (groups and the firing heap) and window_snap.c
+ * window_state.c (groups and the firing heap), window_rows.c (the rows a
+ * bare SESSION holds until its session closes) and window_snap.c
  * (snapshot, restore, iterate).
  *
  * The state of a grouped window node is a keymap.h table from GROUP BY key
@@ -98,6 +99,8 @@ typedef struct win_state {
     const vg_plan_node *node; /* read-only plan node */
     const vg_schema *in;      /* the input's columns */
     const vg_op_env *env;     /* the DAG's: the source partition of the row pushed */
+    bool rows;                /* a bare SESSION: groups hold their rows (win_rows), no
+                                 aggregates */
     uint32_t naggs;           /* aggregates per group */
     size_t *offs;             /* naggs offsets of the aggregate states in a group */
     size_t states_size;       /* bytes of all aggregate states of a group */
@@ -146,6 +149,42 @@ void win_state_clear(win_state *st);
  * the key columns, the aggregates' current values (strings point into g's
  * key and states). */
 void win_group_row(win_state *st, const win_group *g);
+
+/* ---- a bare SESSION's rows (window_rows.c) ---- */
+
+/* One row a bare SESSION holds: its arrival number and a gm_row_copy block. */
+typedef struct win_row {
+    uint64_t seq;   /* arrival number: rows come out in arrival order */
+    vg_value *row;  /* the input row, owned */
+} win_row;
+
+/* The state of a bare SESSION's group (at win_group_states): its rows in
+ * arrival order. All zero is an empty session. */
+typedef struct win_rows {
+    win_row *v;   /* n rows, room for cap */
+    uint32_t n, cap;
+} win_rows;
+
+static inline win_rows *win_rows_of(const win_group *g) { return (win_rows *)win_group_states(g); }
+
+/* Keep a copy of row (number seq) in g. 0 or -1 (out of memory, g unchanged). */
+int win_rows_add(win_state *st, win_group *g, const vg_value *row, uint64_t seq);
+/* Move from's rows into into's, in arrival order. 0 or -1 (out of memory:
+ * both unchanged). */
+int win_rows_merge(win_group *into, win_group *from);
+/* Free g's rows (g's win_rows is all zero after). */
+void win_rows_free(win_group *g);
+/* Emit g's rows (vg_op_emit, insert), each followed by g's window_start,
+ * window_end and window_time; st->out is the scratch row. */
+void win_rows_emit(vg_op *op, win_state *st, const win_group *g);
+/* Visit g's rows as win_rows_emit outputs them; fn's first non-zero. */
+int win_rows_visit(win_state *st, const win_group *g, vg_op_visit_fn fn, void *arg);
+/* Append g's rows to b (count, then arrival number and values of each).
+ * 0 or -1 (out of memory). */
+int win_rows_put(const win_state *st, const win_group *g, vg_buf *b);
+/* Read rows written by win_rows_put into g (empty). 0, or -1 (bad bytes or
+ * out of memory; g keeps what was read, valid). */
+int win_rows_get(win_state *st, win_group *g, vg_keymap_reader *r);
 
 /* ---- snapshot, restore, iterate (window_snap.c) ---- */
 

@@ -6,8 +6,9 @@
  * that restore refuses the bytes of another window), the row counter, and
  * every key: its encoded bytes and its live groups, each with its window,
  * the number of its first row, and each aggregate's state (udf/agg.h's own
- * bytes). The firing heap is rebuilt from the groups. A bare node has no
- * state and writes nothing. Numbers are in host byte order: snapshots move
+ * bytes), or for a bare SESSION its rows (window_rows.c). The firing heap
+ * is rebuilt from the groups. Another bare node has no state and writes
+ * nothing. Numbers are in host byte order: snapshots move
  * between runs of one build, not between machines.
  */
 #include <string.h>
@@ -23,6 +24,8 @@ static int put_u32(vg_buf *b, uint32_t v) { return put(b, &v, 4); }
 static int put_group(const win_state *st, const win_group *g, vg_buf *b)
 {
     int rc = put(b, &g->start, 8) | put(b, &g->end, 8) | put(b, &g->seq, 8);
+    if (st->rows && !rc)
+        rc |= win_rows_put(st, g, b);
     for (uint32_t a = 0; a < st->naggs && !rc; a++)
         rc |=
             vg_agg_snapshot(&st->node->u.window.aggs[a].call, win_group_states(g) + st->offs[a], b);
@@ -57,7 +60,7 @@ static int put_key(void *arg, vg_keymap_entry *e)
 int win_snapshot(vg_op *op, vg_buf *out, vg_error *err)
 {
     const win_state *st = op->state;
-    if (!op->node->u.window.grouped)
+    if (!op->node->u.window.grouped && !st->rows)
         return 0;
     size_t mark = out->len;
     snap_arg a = {st, out};
@@ -80,8 +83,8 @@ static int restore_group(win_state *st, vg_keymap_entry *k, vg_keymap_reader *r)
     if (r->bad || start >= end)
         return -1;
     win_group *g = win_group_new(st, k, start, end, seq);
-    if (!g)
-        return -1;
+    if (!g || (st->rows && win_rows_get(st, g, r) < 0))
+        return -1; /* g stays, valid: close frees it */
     for (uint32_t a = 0; a < st->naggs; a++)
         if (vg_agg_restore(&st->node->u.window.aggs[a].call, win_group_states(g) + st->offs[a],
                            &r->p, r->end) < 0)
@@ -117,7 +120,7 @@ int win_restore(vg_op *op, const void *p, size_t n, vg_error *err)
     win_state *st = op->state;
     vg_keymap_reader r = {p, (const char *)p + n, false};
     const vg_plan_node *node = op->node;
-    if (!node->u.window.grouped || vg_keymap_read_u32(&r) != SNAP_MAGIC ||
+    if ((!node->u.window.grouped && !st->rows) || vg_keymap_read_u32(&r) != SNAP_MAGIC ||
         vg_keymap_read_u32(&r) != (uint32_t)node->u.window.spec.kind ||
         vg_keymap_read_u32(&r) != node->u.window.nkeys || vg_keymap_read_u32(&r) != st->naggs)
         return vg_error_set(err, VG_ERR_RUNTIME, "the window state is of another window");
@@ -137,6 +140,12 @@ int win_iterate(vg_op *op, vg_op_visit_fn fn, void *arg)
 {
     win_state *st = op->state;
     for (uint32_t i = 0; i < st->heap.n; i++) {
+        if (st->rows) {
+            int rc = win_rows_visit(st, st->heap.items[i], fn, arg);
+            if (rc)
+                return rc;
+            continue;
+        }
         win_group_row(st, st->heap.items[i]);
         int rc = fn(arg, st->out);
         if (rc)

@@ -149,6 +149,8 @@ win_group *win_group_new(win_state *st, vg_keymap_entry *k, int64_t start, int64
     }
     for (uint32_t a = 0; a < st->naggs; a++)
         vg_agg_init(&st->node->u.window.aggs[a].call, win_group_states(g) + st->offs[a]);
+    if (st->rows)
+        *win_rows_of(g) = (win_rows){0};
     uint32_t i = insert_at(st, wk, start);
     memmove(&wk->groups[i + 1], &wk->groups[i], (wk->ngroups - i) * sizeof *wk->groups);
     wk->groups[i] = g;
@@ -167,6 +169,8 @@ void win_group_free(win_state *st, win_group *g)
     vg_keymap_heap_remove(&st->heap, g);
     for (uint32_t a = 0; a < st->naggs; a++)
         vg_agg_destroy(&st->node->u.window.aggs[a].call, win_group_states(g) + st->offs[a]);
+    if (st->rows)
+        win_rows_free(g);
     vg_keymap_entry *k = g->key;
     group_release(st, g);
     win_key_release(st, k);

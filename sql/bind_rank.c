@@ -22,8 +22,11 @@
  * watermark passes it) and DESC the last row (updating); anything else is a
  * Top-N (AppendOnlyTopNFunction), which outputs the row number only when
  * the outer SELECT uses it. NULLs sort first ASC and last DESC (Flink's
- * NullCollation.LOW). Rank offsets (rn > M), RANK and DENSE_RANK and Top-N
- * over an updating input are refused with the form that is supported.
+ * NullCollation.LOW). A rank offset (rn > M, rn >= M, rn = M > 1: Flink's
+ * rank range) stays in the outer WHERE as a filter on rn after ranking,
+ * which is what Flink emits (AbstractTopNFunction.isInRankRange); outside a
+ * window Top-N it needs rn selected. RANK and DENSE_RANK and Top-N over an
+ * updating input are refused with the form that is supported.
  *
  * When PARTITION BY holds window_start and window_end of a window TVF or
  * window aggregate input, it is Flink's window Top-N or window
@@ -108,6 +111,7 @@ typedef struct rank {
     bool *desc;
     int64_t limit;      /* from the outer WHERE; 0 until found */
     const vg_ast *rest; /* the outer WHERE without the bound, or NULL */
+    const vg_ast *lower; /* its rank offsets (rn > M, rn >= M, rn = M > 1), or NULL */
     bool with_rn;       /* the outer SELECT uses rn */
 } rank;
 
@@ -242,8 +246,11 @@ static const vg_ast_op mirrored[] = {[VG_OP_EQ] = VG_OP_EQ,
                                      [VG_OP_GT] = VG_OP_LT,
                                      [VG_OP_GE] = VG_OP_LE};
 
-/* A conjunct of the outer WHERE that uses rn: rn = 1, rn <= N or rn < N
- * (either way round). The upper bound goes into r->limit. */
+static const vg_ast *and_of(rank *r, const vg_ast *rest, const vg_ast *e);
+
+/* A conjunct of the outer WHERE that uses rn: rn = 1, rn <= N or rn < N, or
+ * a rank offset rn > M, rn >= M, rn = M (either way round). The upper bound
+ * goes into r->limit, an offset into r->lower. */
 static int bound(rank *r, const vg_ast *e)
 {
     bind_ctx *c = r->c;
@@ -261,9 +268,18 @@ static int bound(rank *r, const vg_ast *e)
     if (!names_rn(r, col) || lit->kind != VG_AST_LITERAL || lit->u.lit.kind != VG_LIT_INTEGER)
         return FAIL(c, VG_ERR_SEMANTIC, e->span, "%s", msg);
     int64_t n = lit->u.lit.ival;
-    if (op == VG_OP_GT || op == VG_OP_GE || (op == VG_OP_EQ && n != 1))
-        return FAIL(c, VG_ERR_SEMANTIC, e->span,
-                    "%s; rank offsets (rn > M, rn = M with M > 1) are not supported", msg);
+    if ((op == VG_OP_GT && n < 1) || (op == VG_OP_GE && n <= 1))
+        return 0; /* rn > 0, rn >= 1: every rank */
+    if (op == VG_OP_GT || op == VG_OP_GE || (op == VG_OP_EQ && n != 1)) {
+        /* A rank offset (Flink's rank range [M, N]) filters the ranks after
+         * ranking: Flink emits only the messages of ranks in the range
+         * (AbstractTopNFunction.isInRankRange), a window Top-N each window's
+         * final ranks in it. */
+        if (!(r->lower = and_of(r, r->lower, e)))
+            return -1;
+        if (op != VG_OP_EQ)
+            return 0;
+    }
     int64_t limit = op == VG_OP_LT ? n - 1 : n;
     if (limit < 1)
         return FAIL(c, VG_ERR_SEMANTIC, lit->span,
@@ -569,6 +585,13 @@ vg_rel *vg_bind_rank_from(bind_ctx *c, const vg_ast *q, const char **alias, cons
     if (bind_window(&r) < 0 || bind_bound(&r) < 0)
         return NULL;
     r.with_rn = outer_uses_rn(&r);
+    if (r.lower && !r.with_rn && !is_window_rank(&r))
+        return vg_bind_fail(&inner, VG_ERR_SEMANTIC, r.lower->span,
+                            "a rank offset (rn > M, rn = M with M > 1) needs the row number "
+                            "selected, except in a window Top-N");
+    if (r.lower && !(r.rest = and_of(&r, r.rest, r.lower)))
+        return NULL;
+    r.with_rn |= r.lower != NULL;
     vg_rel *base = where_rel(&r);
     vg_rel *ranked = base ? rank_rel(&r, base) : NULL;
     vg_rel *sel = ranked ? select_rel(&r, ranked) : NULL;

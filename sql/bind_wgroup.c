@@ -29,7 +29,8 @@
  * them Flink runs an updating GROUP BY, which vigil does not support
  * yet); window_time may be grouped too, and must be to be selected; any
  * other column the select list or HAVING uses outside an aggregate must be
- * grouped. A HOP's size must be a multiple of its slide. Where Flink's
+ * grouped. A HOP TVF's size must be a multiple of its slide (Flink's slicing
+ * window aggregate needs it; its group window HOP does not). Where Flink's
  * meaning is unclear vigil refuses: a SESSION aggregate groups by exactly
  * its PARTITION BY columns, WHERE and aggregate arguments cannot use the
  * window columns, and GROUP BY takes columns, not expressions.
@@ -152,6 +153,8 @@ static int bind_group_by(wgroup *g)
             g->by_start = g->by_end = g->by_time = true;
             continue;
         }
+        if (item->kind == VG_AST_LITERAL)
+            continue; /* a constant splits no group: Flink drops it (FLINK-17553) */
         if (item->kind != VG_AST_COLUMN)
             return FAIL(g->base.c, VG_ERR_SEMANTIC, item->span,
                         "GROUP BY expects a column (grouping by an expression is not supported "
@@ -177,7 +180,7 @@ static int bind_group_by(wgroup *g)
                     "TUMBLE with GROUP BY needs abs(offset) < size, got size %lld ms and offset "
                     "%lld ms",
                     (long long)s->size, (long long)s->offset);
-    if (s->kind == VG_WINDOW_HOP && s->size % s->step != 0)
+    if (s->kind == VG_WINDOW_HOP && s->size % s->step != 0 && !g->w->gwindow)
         return FAIL(g->base.c, VG_ERR_SEMANTIC, g->w->size_span,
                     "HOP with GROUP BY needs a size that is an integral multiple of its slide, "
                     "got size %lld ms and slide %lld ms",
@@ -350,11 +353,6 @@ int vg_bind_window_check(bind_ctx *c, const vg_ast *q, const vg_rel *in)
         return -1;
     if (in->kind != VG_REL_WINDOW)
         return 0; /* OVER over what a window TVF made orders by its window_time */
-    const vg_ast *f = q->u.select.from;
-    if (in->u.window.spec.kind == VG_WINDOW_SESSION)
-        return FAIL(c, VG_ERR_SEMANTIC, f->u.tablefn.fn.span,
-                    "SESSION windows need GROUP BY window_start, window_end (a SESSION without "
-                    "aggregation is not supported)");
     if (q->u.select.nwindows)
         return FAIL(c, VG_ERR_SEMANTIC, q->u.select.window_span,
                     "OVER windows over a window TVF are not supported yet");

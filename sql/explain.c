@@ -258,13 +258,15 @@ static const char *window_spec(ex *x, const vg_plan_node *n)
 /* Grouped: "group by window_start, window_end, KEYS"; bare: "per row". */
 static const char *window_grouping(ex *x, const vg_plan_node *n)
 {
-    if (!n->u.window.grouped) {
+    bool session = n->u.window.spec.kind == VG_WINDOW_SESSION;
+    if (!n->u.window.grouped && !session) {
         put(x, "per row");
         return take(x);
     }
-    put(x, "group by window_start, window_end");
+    /* a bare SESSION holds each session's rows until it closes */
+    put(x, n->u.window.grouped ? "group by window_start, window_end" : "rows per session");
     for (uint32_t i = 0; i < n->u.window.nkeys; i++) {
-        put(x, ", ");
+        put(x, i || n->u.window.grouped ? ", " : " partition by ");
         put_name(x, n->inputs[0]->schema.cols[n->u.window.keys[i]].name);
     }
     return take(x);

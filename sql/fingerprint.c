@@ -220,6 +220,8 @@ static void id_window(idb *x, const vg_plan_node *n)
     put(x, " ");
     if (!n->u.window.grouped) {
         put(x, "bare");
+        if (s->kind == VG_WINDOW_SESSION) /* holds its rows per key until a session closes */
+            put_slots(x, " session keys", n->u.window.keys, n->u.window.nkeys);
         return;
     }
     put_slots(x, "grouped keys", n->u.window.keys, n->u.window.nkeys);

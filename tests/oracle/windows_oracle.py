@@ -4,7 +4,8 @@ computation in Python.
 Seeded random event logs (thousands of events, several keys and a NULL key,
 bounded disorder, a watermark delay smaller than the disorder so that some
 rows are late) go through `vigil replay --batch-size B` for TUMBLE, HOP,
-CUMULATE (with and without offsets) and SESSION windows; each result must
+CUMULATE (with and without offsets) and SESSION windows (and bare SESSIONs,
+whose rows come out when their session fires); each result must
 equal, row for row and in order, what this file computes, and the late rows
 in the dead-letter output must be exactly the ones it predicts.
 
@@ -197,6 +198,25 @@ def sql(tvf, delay):
             "FROM TABLE(%s)\nGROUP BY window_start, window_end, k;\n" % (interval(delay), tvf))
 
 
+def bare_session_sql(gap, delay):
+    return ("CREATE STREAM e (id BIGINT, k STRING, x BIGINT, ts TIMESTAMP(3),\n"
+            "  WATERMARK FOR ts AS ts - %s);\n"
+            "SELECT id, k, window_start AS ws, window_end AS we\n"
+            "FROM TABLE(SESSION(TABLE e PARTITION BY k, DESCRIPTOR(ts), %s));\n"
+            % (interval(delay), interval(gap)))
+
+
+def bare_session_text(events, sessions):
+    """A bare SESSION's rows: each session's rows, in arrival order, when it fires."""
+    index = {e["id"]: i for i, e in enumerate(events)}
+    out = []
+    for w, k, rows in sessions:
+        for e in sorted(rows, key=lambda e: index[e["id"]]):
+            out.append(json.dumps({"id": e["id"], "k": k, "ws": iso(w[0]), "we": iso(w[1])},
+                                  separators=(",", ":")) + "\n")
+    return "".join(out)
+
+
 def run_vigil(vigil, text, events, batch):
     with tempfile.TemporaryDirectory() as d:
         open(os.path.join(d, "q.sql"), "w").write(text)
@@ -268,6 +288,23 @@ def main():
                         if a != b:
                             print("  first difference:\n  got  %s\n  want %s" % (a, b))
                             break
+    # bare SESSION: the same sessions, their rows emitted when they fire
+    for name, events in logs:
+        for gap in (1500, 4000):
+            for batch, delay in ((1, 1000), (13, 500), (len(events), 1000)):
+                label = "%s log, bare SESSION gap %d ms, batch %d, delay %d ms" % (
+                    name, gap, batch, delay)
+                want, want_late = oracle_session(events, gap, batch, delay)
+                text = bare_session_text(events, want)
+                rc, got, got_late, err = run_vigil(vigil, bare_session_sql(gap, delay), events,
+                                                   batch)
+                if rc == 0 and got == text and got_late == want_late:
+                    passed += 1
+                    print("ok %s: %d rows, %d late" % (label, text.count("\n"), len(want_late)))
+                else:
+                    failed += 1
+                    print("FAIL %s: exit %d, %d rows (want %d)\n%s" %
+                          (label, rc, got.count("\n"), text.count("\n"), err[-500:]))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

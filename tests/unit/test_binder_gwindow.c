@@ -363,10 +363,6 @@ static const err_case err_cases[] = {
      "GROUP BY expects a column (grouping by an expression is not supported yet)"},
     {"SELECT card, COUNT(*) AS n, card AS n FROM p GROUP BY TUMBLE(ts, INTERVAL '1' MINUTE), card",
      VG_ERR_NAME, 3, 37, "duplicate output column 'n'"},
-    {"SELECT COUNT(*) FROM p GROUP BY HOP(ts, INTERVAL '3' MINUTE, INTERVAL '4' MINUTE)",
-     VG_ERR_SEMANTIC, 3, 62,
-     "HOP with GROUP BY needs a size that is an integral multiple of its slide, got size 240000 "
-     "ms and slide 180000 ms"},
     {"SELECT COUNT(*) FROM TABLE(SESSION(TABLE p PARTITION BY card, DESCRIPTOR(ts), "
      "INTERVAL '1' MINUTE)) GROUP BY SESSION(ts, INTERVAL '1' MINUTE)",
      VG_ERR_SEMANTIC, 3, 110,

@@ -351,6 +351,13 @@ static void test_changes_propagate(void)
               "rank project sink:d");
     CHECK_STR(changed(features_sql, edit(features_sql, "COUNT(DISTINCT", "COUNT(")),
               "window project sink:mins");
+    /* a bare SESSION holds rows per key: its PARTITION BY is its identity */
+    static const char session_sql[] =
+        "INSERT INTO s SELECT * FROM TABLE(SESSION(TABLE payments PARTITION BY card_id,\n"
+        "  DESCRIPTOR(ts), INTERVAL '1' MINUTE));\n";
+    CHECK_STR(changed(session_sql, edit(session_sql, "BY card_id", "BY merchant_id")),
+              "window sink:s");
+    CHECK_STR(changed(session_sql, edit(session_sql, "'1' MINUTE", "'2' MINUTE")), "window sink:s");
     /* the stream, which every node reads: everything */
     static const char all[] = "source:payments project:big over project:f sink:stdout window "
                               "project sink:mins group sink:g rank project sink:d";

@@ -3,7 +3,8 @@
  * exact boundaries, negative times, offsets), when a window fires (the
  * watermark at end - 1, not end - 2), late rows versus rows merely behind
  * the watermark, session merging with out-of-order rows, emission order,
- * many keys, snapshot and restore in the middle of a stream, iterate, and
+ * many keys, bare TVFs (a bare SESSION holds its rows until its session
+ * closes), snapshot and restore in the middle of a stream, iterate, and
  * allocation failures. Operators run in a real DAG planned from SQL.
  */
 #include "engine/window_int.h"
@@ -306,6 +307,53 @@ static void test_bare(void)
     run_close(&r);
 }
 
+/* A bare SESSION: rows wait for their session to close, then come out in
+ * arrival order with its bounds (Flink's session window TVF). */
+#define BARE_SESSION_SQL(GAP)                                                                      \
+    "SELECT window_start AS ws, window_end AS we, k, x FROM TABLE(SESSION(TABLE s\n"               \
+    "  PARTITION BY k, DESCRIPTOR(ts), INTERVAL '" GAP "' SECOND));\n"
+
+static void test_bare_session(void)
+{
+    run r;
+    CHECK(opened(&r, BARE_SESSION_SQL("0.005")));
+    push(&r, "a", 1, 1);  /* [1,6) */
+    push(&r, "a", 2, 10); /* [10,15) */
+    push(&r, "b", 3, 2);  /* b: [2,7) */
+    push(&r, "a", 4, 5);  /* bridges a's two: [1,15) */
+    CHECK_STR(out(&r), ""); /* nothing before a session closes */
+    vg_dag_watermark(r.dag, 6);
+    CHECK_STR(out(&r), R(2, 7, "\"k\":\"b\",\"x\":3"));
+    push(&r, "b", 5, 1); /* [1,6) has ended and touches no open session: late */
+    CHECK_STR(r.late, "1");
+    vg_dag_watermark(r.dag, 14);
+    const char *want = cat(R(1, 15, "\"k\":\"a\",\"x\":1"), R(1, 15, "\"k\":\"a\",\"x\":2"));
+    CHECK_STR(out(&r), cat(want, R(1, 15, "\"k\":\"a\",\"x\":4")));
+    run_close(&r);
+}
+
+static int count_bare(void *arg, const vg_value *row)
+{
+    int64_t *sum = arg;
+    *sum += row[1].u.i * 1000 + row[4].u.i; /* the node's row: k, x, ts, ws, we, wt */
+    return 0;
+}
+
+/* Iterate visits the rows a bare SESSION holds, with their session's bounds. */
+static void test_bare_session_iterate(void)
+{
+    run r;
+    CHECK(opened(&r, BARE_SESSION_SQL("0.005")));
+    push(&r, "a", 1, 1);
+    push(&r, "a", 2, 3);
+    push(&r, "b", 4, 20);
+    vg_op *op = op_of(&r, VG_PLAN_WINDOW);
+    int64_t sum = 0;
+    CHECK(op && op->kind->iterate(op, count_bare, &sum) == 0);
+    CHECK_INT(sum, 1000 + 8 + 2000 + 8 + 4000 + 25);
+    run_close(&r);
+}
+
 /* ---- state ---- */
 
 /* Every kind of window, over a stream with disorder and late rows. */
@@ -317,6 +365,7 @@ static const char *const state_sqls[] = {
     "SELECT k, window_start AS ws, FIRST_VALUE(k) AS f, COUNT(DISTINCT x) AS d, MAX(k) AS m\n"
     "FROM TABLE(SESSION(TABLE s PARTITION BY k, DESCRIPTOR(ts), INTERVAL '0.003' SECOND))\n"
     "GROUP BY window_start, window_end, k;\n",
+    BARE_SESSION_SQL("0.004"),
 };
 
 static const ev events[] = {
@@ -361,6 +410,14 @@ static void test_restore_damaged(void)
     run_close(&r);
     check_truncations(SESSION_SQL("0.004"), VG_PLAN_WINDOW, &snap);
     vg_buf_free(&snap);
+    CHECK(opened(&r, BARE_SESSION_SQL("0.004")));
+    push(&r, "a", 1, 1);
+    push(&r, "a", 2, 2);
+    push(&r, "b", 3, 2);
+    snap = op_snapshot(&r, VG_PLAN_WINDOW);
+    run_close(&r);
+    check_truncations(BARE_SESSION_SQL("0.004"), VG_PLAN_WINDOW, &snap);
+    vg_buf_free(&snap);
 }
 
 static int count_row(void *arg, const vg_value *row)
@@ -386,7 +443,11 @@ static void test_iterate(void)
 
 /* Every allocation of planning, opening, rows, snapshot and restore made
  * to fail in turn: a clean error, no leak. */
-static void test_alloc_failures(void) { check_alloc_failures(SESSION_SQL("0.004"), feed, NEVENTS); }
+static void test_alloc_failures(void)
+{
+    check_alloc_failures(SESSION_SQL("0.004"), feed, NEVENTS);
+    check_alloc_failures(BARE_SESSION_SQL("0.004"), feed, NEVENTS);
+}
 
 /* ---- EXPLAIN ---- */
 
@@ -414,6 +475,14 @@ static void test_explain(void)
                   "  window  cumulate(ts, step INTERVAL '1' HOUR, size INTERVAL '1' DAY)  per row  "
                   "[+ window_start, window_end, window_time]\n    ",
                   src));
+    /* a bare SESSION holds each session's rows, per PARTITION BY key */
+    CHECK_STR(explain_of("SELECT * FROM TABLE(SESSION(TABLE s PARTITION BY k, DESCRIPTOR(ts),\n"
+                         "  INTERVAL '1' DAY));\n"),
+              cat("sink stdout  [k STRING, x BIGINT, ts TIMESTAMP(3), window_start TIMESTAMP(3), "
+                  "window_end TIMESTAMP(3), window_time TIMESTAMP(3)]\n"
+                  "  window  session(ts, gap INTERVAL '1' DAY)  rows per session partition by k  "
+                  "[+ window_start, window_end, window_time]\n    ",
+                  src));
 }
 
 int main(void)
@@ -432,6 +501,8 @@ int main(void)
     RUN(test_session_first_last);
     RUN(test_many_keys);
     RUN(test_bare);
+    RUN(test_bare_session);
+    RUN(test_bare_session_iterate);
     RUN(test_snapshot_restore);
     RUN(test_restore_damaged);
     RUN(test_iterate);
