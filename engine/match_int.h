@@ -3,8 +3,9 @@
  * op_match.c (open, rows and watermarks, the matcher's hooks, output rows),
  * match_nav.c (navigation values over a match: PREV/NEXT, FIRST/LAST,
  * aggregates, CLASSIFIER, MATCH_NUMBER, TIMED_OUT), match_key.c (the keys
- * of paths, from which DEFINE conditions that read the path are evaluated)
- * and match_snap.c (snapshot, restore, iterate).
+ * of paths, from which DEFINE conditions that read the path are evaluated),
+ * match_order.c (further ORDER BY keys: rows of one event time sorted) and
+ * match_snap.c (snapshot, restore, iterate).
  *
  * The state is a map (group_int.h) from source partition and PARTITION BY
  * key to an mr_part: the partition's matcher run (engine/nfa.h), its rows
@@ -13,7 +14,11 @@
  * ONE ROW PER MATCH keeps only the columns the expressions read; blocks
  * are recycled through a small pool) and waits until the watermark passes
  * it, in (event time, arrival) order for the whole operator: rows that
- * come in order queue up, the others go to a heap. It is then released to
+ * come in order queue up, the others go to a heap (with further ORDER BY
+ * keys, the rows of one event time, which the watermark releases together,
+ * are sorted by those keys then arrival as they are released: the order is
+ * decided at release only, so what a snapshot holds does not change with
+ * the keys). It is then released to
  * its partition, taking the next position there, and pushed into the
  * matcher as soon as max_next later rows of the partition are released (a
  * DEFINE or measure that reads NEXT must find them), or at the end of
@@ -172,6 +177,16 @@ typedef struct mr_state {
     mr_copy copy_all;         /* every column (rows read back from a snapshot) */
     uint32_t *rest;           /* ALL ROWS: the input columns after the measures */
     uint32_t nrest;
+    uint32_t *shown;          /* ALL ROWS: the ORDER BY columns after the PARTITION BY ones:
+                                 the event-time column, then each further key's with `out` */
+    uint32_t nshown;          /* ... their number, where the measures start after the keys */
+
+    /* further ORDER BY keys (m->norder > 0): the rows of one event time, all due
+       at once, are sorted by them as they are released (op_match.c) */
+    mr_row **tie;             /* the rows of one event time, in arrival order */
+    vg_value *tie_keys;       /* their keys: norder values per row, in the order of tie */
+    uint32_t *tie_ix;         /* the sort: indexes into tie */
+    uint32_t tie_cap;         /* rows each of the three has room for */
 
     /* scratch for evaluation */
     vg_value *row;            /* ncols + nnavs: a DEFINE or measure row */
@@ -281,6 +296,18 @@ int mr_path_key(void *arg, const vg_nfa_step *path, vg_buf *out);
  * set). */
 int mr_define_keyed(mr_state *st, uint32_t var, uint64_t pos, const vg_nfa_step *path,
                     const void *key, uint32_t key_len, vg_buf *next);
+
+/* ---- match_order.c ---- */
+
+/* Room for n rows in st->tie, tie_keys and tie_ix. 0 or -1 (out of memory:
+ * what they held is kept). */
+int mr_order_reserve(mr_state *st, uint32_t n);
+/* The order in which the n rows of st->tie (of one event time, in arrival
+ * order) are released, into st->tie_ix[0..n): by the further ORDER BY
+ * keys, ties in arrival order. Never fails (keys evaluate as expressions
+ * do, strings in the evaluation's scratch arena). */
+void mr_order_sort(mr_state *st, uint32_t n);
+void mr_order_close(mr_state *st);
 
 /* ---- match_snap.c ---- */
 

@@ -435,8 +435,9 @@ static void all_rows_out(mr_state *st, const vg_value *r)
     vg_value *out = st->out;
     for (uint32_t k = 0; k < m->nkeys; k++)
         out[k] = r[m->keys[k]];
-    out[m->nkeys] = r[m->order_col];
-    vg_value *rest = out + m->nkeys + 1 + m->nmeasures;
+    for (uint32_t j = 0; j < st->nshown; j++)
+        out[m->nkeys + j] = r[st->shown[j]];
+    vg_value *rest = out + m->nkeys + st->nshown + m->nmeasures;
     for (uint32_t j = 0; j < st->nrest; j++)
         rest[j] = r[st->rest[j]];
     vg_op_emit(st->op, out, VG_ROW_INSERT);
@@ -475,7 +476,7 @@ int mr_steps_reserve(mr_state *st, uint32_t n)
 static int all_rows(mr_state *st, const mr_part *p, uint64_t start, const mr_at *at)
 {
     const vg_plan_match *m = st->m;
-    vg_value *meas = st->out + m->nkeys + 1;
+    vg_value *meas = st->out + m->nkeys + st->nshown;
     if (!at->head) {
         const mr_row *r = mr_row_at(p, start);
         if (m->rows == VG_MR_ALL_ROWS_OMIT_EMPTY || !r)
@@ -523,7 +524,7 @@ static int on_unmatched(void *arg, uint64_t pos)
         return vg_error_set(st->op->env->eval.err, VG_ERR_RUNTIME,
                             "the matcher reported a row no longer held");
     for (uint32_t k = 0; k < st->m->nmeasures; k++)
-        st->out[st->m->nkeys + 1 + k] = vg_null();
+        st->out[st->m->nkeys + st->nshown + k] = vg_null();
     all_rows_out(st, mr_values(r));
     return 0;
 }

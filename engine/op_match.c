@@ -5,8 +5,9 @@
  * A row arrives; one whose event time is at or behind the watermark (or
  * NULL) is late: it goes to the dead-letter output (vg_op_late), as Flink's
  * CEP operator drops it. The others wait until the watermark passes them,
- * then are released, over all partitions in (event time, arrival) order,
- * to their partition, whose matcher (engine/nfa.h) takes them one by one.
+ * then are released, over all partitions in (event time, arrival) order
+ * (with further ORDER BY keys, rows of one time sorted by them first,
+ * match_order.c), to their partition, whose matcher (engine/nfa.h) takes them one by one.
  * The matcher asks this operator whether a row satisfies a DEFINE (the
  * define hook, match_nav.c) and hands it each match once no row still to
  * come can change it; the operator writes the match's rows as the rows-
@@ -325,6 +326,8 @@ static void match_close(vg_op *op)
     vg_free(st->copy_all.str);
     vg_free(st->copy_all.drop);
     vg_free(st->rest);
+    vg_free(st->shown);
+    mr_order_close(st);
     vg_free(st->row);
     vg_free(st->out);
     vg_free(st->agg);
@@ -340,16 +343,28 @@ static void match_close(vg_op *op)
     op->state = NULL;
 }
 
-/* The input columns ALL ROWS PER MATCH writes after the measures: all but
- * the PARTITION BY and ORDER BY columns. Checks the node's width. */
+/* The columns ALL ROWS PER MATCH writes: after the PARTITION BY columns,
+ * the ORDER BY ones laid out (st->shown), then after the measures all the
+ * others. Checks the node's width. */
 static int layout(mr_state *st, const vg_plan_node *n, vg_error *err)
 {
     const vg_plan_match *m = st->m;
-    st->rest = vg_malloc(VG_MEM_STATE, (st->in->ncols + 1) * sizeof *st->rest);
-    if (!st->rest)
+    uint32_t ncols = st->in->ncols;
+    st->rest = vg_malloc(VG_MEM_STATE, (ncols + 1) * sizeof *st->rest);
+    st->shown = vg_malloc(VG_MEM_STATE, (m->norder + 1) * sizeof *st->shown);
+    if (!st->rest || !st->shown)
         return nomem(err);
-    for (uint32_t c = 0; c < st->in->ncols; c++) {
-        bool key = (int32_t)c == m->order_col;
+    bool bad = m->order_col < 0 || (uint32_t)m->order_col >= ncols;
+    st->shown[st->nshown++] = (uint32_t)m->order_col;
+    for (uint32_t i = 0; i < m->norder; i++)
+        if (m->order[i].out) {
+            bad |= m->order[i].slot < 0 || (uint32_t)m->order[i].slot >= ncols;
+            st->shown[st->nshown++] = (uint32_t)m->order[i].slot;
+        }
+    for (uint32_t c = 0; c < ncols; c++) {
+        bool key = false;
+        for (uint32_t j = 0; j < st->nshown && !key; j++)
+            key = st->shown[j] == c;
         for (uint32_t k = 0; k < m->nkeys && !key; k++)
             key = m->keys[k] == c;
         if (!key)
@@ -357,8 +372,8 @@ static int layout(mr_state *st, const vg_plan_node *n, vg_error *err)
     }
     uint32_t want = m->nkeys + m->nmeasures;
     if (m->rows != VG_MR_ONE_ROW)
-        want += 1 + st->nrest;
-    if (n->schema.ncols != want || m->order_col < 0 || (uint32_t)m->order_col >= st->in->ncols)
+        want += st->nshown + st->nrest;
+    if (n->schema.ncols != want || bad)
         return vg_error_set(err, VG_ERR_RUNTIME, "the MATCH_RECOGNIZE node's columns do not fit "
                                                  "its input");
     return 0;
@@ -398,7 +413,7 @@ static int find_uses(mr_state *st)
 }
 
 /* ONE ROW PER MATCH outputs no input column as it is: rows held keep only
- * the columns the keys, the ORDER BY, the conditions and the measures read
+ * the columns the keys, the ORDER BY keys, the conditions and the measures read
  * (navigation arguments, aggregate arguments and filters included). */
 static int kept_columns(mr_state *st, bool *keep)
 {
@@ -412,6 +427,8 @@ static int kept_columns(mr_state *st, bool *keep)
         rc |= mr_slots_of(m->defines[v], ncols, keep);
     for (uint32_t k = 0; k < m->nmeasures; k++)
         rc |= mr_slots_of(m->measures[k], ncols, keep);
+    for (uint32_t k = 0; k < m->norder; k++)
+        rc |= mr_slots_of(m->order[k].expr, ncols, keep);
     for (uint32_t j = 0; j < m->nnavs; j++) {
         const vg_mr_nav *nav = &m->navs[j];
         rc |= mr_slots_of(nav->arg, ncols, keep) | mr_slots_of(nav->agg.filter, ncols, keep);
@@ -551,19 +568,50 @@ static int feed(mr_state *st, vg_keymap_entry *e, bool all)
     return rc;
 }
 
+/* Hand row r, due, to its partition. */
+static void deliver(mr_state *st, mr_row *r)
+{
+    mr_part *p = mr_part_of(r->part);
+    p->npending--;
+    if (mr_ring_push(&p->rows, r) < 0) {
+        mr_row_free(st, r);
+        nomem(st->op->env->eval.err);
+        return;
+    }
+    feed(st, r->part, false);
+}
+
+/* With further ORDER BY keys: the rows of each event time the watermark
+ * passed (all due together), sorted by the keys (match_order.c). Out of
+ * memory, the rows left are released in arrival order. */
+static void release_sorted(mr_state *st, int64_t wm)
+{
+    for (mr_row *r; (r = next_due(st, wm));) {
+        int64_t ts = r->ts;
+        uint32_t n = 0;
+        for (mr_row *t = r; t; t = next_due(st, ts)) {
+            if (mr_order_reserve(st, n + 1) < 0) {
+                nomem(st->op->env->eval.err);
+                deliver(st, t);
+                continue;
+            }
+            st->tie[n++] = t;
+        }
+        mr_order_sort(st, n);
+        for (uint32_t i = 0; i < n; i++)
+            deliver(st, st->tie[st->tie_ix[i]]);
+    }
+}
+
 /* Release the rows the watermark passed, in (event time, arrival) order. */
 static void release(mr_state *st, int64_t wm)
 {
-    for (mr_row *r; (r = next_due(st, wm));) {
-        mr_part *p = mr_part_of(r->part);
-        p->npending--;
-        if (mr_ring_push(&p->rows, r) < 0) {
-            mr_row_free(st, r);
-            nomem(st->op->env->eval.err);
-            continue;
-        }
-        feed(st, r->part, false);
+    if (st->m->norder) {
+        release_sorted(st, wm);
+        return;
     }
+    for (mr_row *r; (r = next_due(st, wm));)
+        deliver(st, r);
 }
 
 /* Room for n entries in st->due. 0 or -1. */

@@ -10,11 +10,13 @@
  * input.ncols + its index and, in DEFINE, each plain or self-qualified
  * column reads the current row's column; then the rewritten expression is
  * bound over that layout (the input's columns, then one hidden column per
- * navigation value). PARTITION BY and ORDER BY name input columns; ORDER BY
- * must be the input's event-time column, ascending, as in Flink.
+ * navigation value). PARTITION BY names input columns; ORDER BY must start
+ * with the input's event-time column, ascending, as in Flink; further ORDER
+ * BY keys (any expression of the input row) order rows of equal time.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sql/bind_match_int.h"
 
@@ -273,7 +275,85 @@ static int order_error(bind_mr *r, int32_t time, vg_span sp)
                 r->in->cols[time].name);
 }
 
-/* PARTITION BY and ORDER BY: columns of the input, which in_alias may qualify. */
+/* The span of the first ORDER BY item with its DESC, from ORDER on (for one
+ * item, the whole clause), which the error on a DESC first key underlines. */
+static vg_span first_key_span(const bind_mr *r)
+{
+    const vg_ast *f = r->f;
+    vg_span sp = f->u.match.order_span;
+    if (f->u.match.order_by.n < 2)
+        return sp;
+    const char *text = r->c->src->text;
+    vg_span it = f->u.match.order_by.items[0]->span;
+    uint32_t end = it.off + it.len, at = end;
+    while (at < r->c->src->len &&
+           (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r'))
+        at++;
+    if (at + 4 <= r->c->src->len && strncasecmp(text + at, "DESC", 4) == 0)
+        end = at + 4;
+    sp.len = end - sp.off;
+    return sp;
+}
+
+/* Whether a further ORDER BY key that reads column slot (-1: an
+ * expression) names a column that no PARTITION BY item, nor the event time,
+ * nor an earlier key names: ALL ROWS PER MATCH lays it out. */
+static bool key_column_new(const vg_plan_match *m, int32_t slot)
+{
+    if (slot < 0 || slot == m->order_col)
+        return false;
+    for (uint32_t k = 0; k < m->nkeys; k++)
+        if ((int32_t)m->keys[k] == slot)
+            return false;
+    for (uint32_t i = 0; i < m->norder; i++)
+        if (m->order[i].out && m->order[i].slot == slot)
+            return false;
+    return true;
+}
+
+/* The ORDER BY items after the event-time column: any expression of the
+ * input row (no aggregate, no pattern function) of a type with an order.
+ * vigil has no NULLS FIRST / LAST: NULLs come first ASC, last DESC. */
+static int bind_order_keys(bind_mr *r, bind_ctx *k)
+{
+    const vg_ast *f = r->f;
+    vg_plan_match *m = r->m;
+    const vg_ast_list *order = &f->u.match.order_by;
+    if (order->n < 2)
+        return 0;
+    if (!(m->order = vg_arena_calloc(r->c->b->arena, (order->n - 1) * sizeof *m->order)))
+        return vg_bind_nomem(r->c);
+    for (uint32_t i = 1; i < order->n; i++) {
+        const vg_ast *e = order->items[i];
+        if (vg_bind_no_aggregates(k, e, "MATCH_RECOGNIZE ORDER BY") < 0)
+            return -1;
+        const vg_ast *pf = vg_bind_find(e, vg_bind_mr_is_pattern_fn);
+        if (pf)
+            return FAIL(
+                r->c, VG_ERR_SEMANTIC, pf->span,
+                "%s() cannot be used in MATCH_RECOGNIZE ORDER BY: it reads the rows of a match",
+                pf->u.call.name.name);
+        vg_expr *x = vg_bind_expr(k, e);
+        if (!x)
+            return -1;
+        if (vg_expr_type(x) == VG_T_ARRAY)
+            return FAIL(r->c, VG_ERR_TYPE, e->span, "cannot order by a value of type %s",
+                        vg_type_name(VG_T_ARRAY));
+        vg_mr_order *o = &m->order[m->norder];
+        o->expr = x;
+        o->slot = vg_expr_column_slot(x);
+        o->desc = f->u.match.order_desc && f->u.match.order_desc[i];
+        o->nulls_first = !o->desc;
+        o->out = key_column_new(m, o->slot);
+        o->span = e->span;
+        m->norder++;
+    }
+    return 0;
+}
+
+/* PARTITION BY and ORDER BY: columns of the input, which in_alias may
+ * qualify; ORDER BY first the event-time column, ascending, then any
+ * further keys. */
 static int bind_keys(bind_mr *r, const vg_rel *in, const char *in_alias)
 {
     const vg_ast *f = r->f;
@@ -296,9 +376,6 @@ static int bind_keys(bind_mr *r, const vg_rel *in, const char *in_alias)
     int32_t time = vg_bind_window_time_col(in);
     if (order->n == 0)
         return order_error(r, time, f->u.match.keyword_span);
-    if (order->n > 1)
-        return FAIL(r->c, VG_ERR_SEMANTIC, order->items[1]->span,
-                    "MATCH_RECOGNIZE must be ordered by one column only");
     const vg_ast *o = order->items[0];
     if (o->kind != VG_AST_COLUMN)
         return order_error(r, time, o->span);
@@ -308,10 +385,10 @@ static int bind_keys(bind_mr *r, const vg_rel *in, const char *in_alias)
     if (slot != time)
         return order_error(r, time, o->span);
     if (f->u.match.order_desc && f->u.match.order_desc[0])
-        return FAIL(r->c, VG_ERR_SEMANTIC, f->u.match.order_span,
+        return FAIL(r->c, VG_ERR_SEMANTIC, first_key_span(r),
                     "MATCH_RECOGNIZE must be ordered ascending by event time");
     m->order_col = time;
-    return 0;
+    return bind_order_keys(r, &k);
 }
 
 /* Output columns being laid out. */
@@ -327,11 +404,15 @@ static void out_add(outcols *o, const vg_column *col, vg_span sp)
     o->spans[o->n++] = sp;
 }
 
-/* Whether input column i is a PARTITION BY column or the ORDER BY column. */
+/* Whether input column i is a PARTITION BY or ORDER BY column laid out
+ * before the measures. */
 static bool laid_out(const vg_plan_match *m, uint32_t i)
 {
     for (uint32_t k = 0; k < m->nkeys; k++)
         if (m->keys[k] == i)
+            return true;
+    for (uint32_t k = 0; k < m->norder; k++)
+        if (m->order[k].out && m->order[k].slot == (int32_t)i)
             return true;
     return (int32_t)i == m->order_col;
 }
@@ -354,6 +435,9 @@ static vg_rel *bind_output(bind_mr *r, vg_rel *in)
         out_add(&o, &r->in->cols[m->keys[i]], f->u.match.partition_by.items[i]->span);
     if (all)
         out_add(&o, &r->in->cols[m->order_col], f->u.match.order_by.items[0]->span);
+    for (uint32_t i = 0; all && i < m->norder; i++)
+        if (m->order[i].out)
+            out_add(&o, &r->in->cols[m->order[i].slot], m->order[i].span);
     for (uint32_t i = 0; i < m->nmeasures; i++) {
         vg_column col = {f->u.match.measures[i].alias.name, vg_expr_type(m->measures[i])};
         out_add(&o, &col, f->u.match.measures[i].alias.span);

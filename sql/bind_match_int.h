@@ -43,6 +43,11 @@ typedef struct bind_mr {
  * into *out; "unknown pattern variable" otherwise. 0 or -1 (bind_match.c). */
 int vg_bind_mr_vars(bind_mr *r, const vg_ident *q, vg_mr_vars *out);
 
+/* Whether e is a call of a row pattern function (PREV, NEXT, FIRST, LAST,
+ * RUNNING, FINAL, CLASSIFIER, MATCH_NUMBER, TIMED_OUT, MATCH_ROWTIME) or of
+ * an aggregate, which only DEFINE and MEASURES can hold (bind_match_nav.c). */
+bool vg_bind_mr_is_pattern_fn(const vg_ast *e);
+
 /* e (a DEFINE condition when r->define, else a measure) with each of its
  * navigation values, and in DEFINE each current-row column, replaced by a
  * reference to its column of r->layout; the navigation values are added to

@@ -103,6 +103,8 @@ static fkind fkind_of(const vg_ast *e)
     return vg_agg_lookup(e->u.call.name.name) ? F_AGGREGATE : F_NONE;
 }
 
+bool vg_bind_mr_is_pattern_fn(const vg_ast *e) { return fkind_of(e) != F_NONE; }
+
 static bool is_named(const vg_ast *e, const char *upper)
 {
     return strcasecmp(e->u.call.name.name, upper) == 0;

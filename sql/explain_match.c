@@ -332,7 +332,12 @@ static void match_exprs(ex *x, const vg_plan_node *n, describe *d)
         vg_explain_put(x, "]");
         d->parts[d->n++] = vg_explain_take(x);
     }
-    uint32_t col = m->nkeys + (m->rows != VG_MR_ONE_ROW);
+    uint32_t col = m->nkeys;
+    if (m->rows != VG_MR_ONE_ROW) {
+        col++;
+        for (uint32_t i = 0; i < m->norder; i++)
+            col += m->order[i].out;
+    }
     for (uint32_t i = 0; cols && i < m->nmeasures; i++) {
         const char *t = (int32_t)i == m->rowtime ? "MATCH_ROWTIME()"
                                                  : expr_with(x, m->measures[i], ncols, cols);
@@ -347,20 +352,43 @@ static void match_exprs(ex *x, const vg_plan_node *n, describe *d)
     }
 }
 
-/* [partition by k]  order by ts  pattern (...)  [within ...]  rows  skip  [subset ...]
+/* order by ts[, key [DESC], ...]: the event-time column, then the further
+ * keys over the input's columns. */
+static void match_order(ex *x, const vg_plan_node *n, describe *d)
+{
+    const vg_plan_match *m = n->u.match;
+    const vg_schema *in = &n->inputs[0]->schema;
+    const char **cols = m->norder ? vg_arena_alloc(x->a, in->ncols * sizeof *cols) : NULL;
+    for (uint32_t i = 0; cols && i < in->ncols; i++) {
+        vg_buf saved;
+        sub_begin(x, &saved);
+        vg_explain_put_name(x, in->cols[i].name);
+        cols[i] = sub_end(x, &saved);
+    }
+    if (m->norder && !cols)
+        x->rc = -1;
+    vg_explain_put(x, "order by ");
+    vg_explain_put_name(x, in->cols[m->order_col].name);
+    for (uint32_t i = 0; cols && i < m->norder; i++) {
+        const char *t = expr_with(x, m->order[i].expr, in->ncols, cols);
+        vg_explain_put(x, ", ");
+        vg_explain_put(x, t);
+        vg_explain_put(x, m->order[i].desc ? " DESC" : "");
+    }
+    d->parts[d->n++] = vg_explain_take(x);
+}
+
+/* [partition by k]  order by ts[, ...]  pattern (...)  [within ...]  rows  skip  [subset ...]
  * [define [...]]  [measures [...]] */
 void vg_explain_match(ex *x, const vg_plan_node *n, describe *d)
 {
     const vg_plan_match *m = n->u.match;
-    const vg_schema *in = &n->inputs[0]->schema;
     if (m->nkeys) {
         vg_explain_put(x, "partition by ");
         vg_explain_put_cols(x, n, m->keys, m->nkeys, NULL);
         d->parts[d->n++] = vg_explain_take(x);
     }
-    vg_explain_put(x, "order by ");
-    vg_explain_put_name(x, in->cols[m->order_col].name);
-    d->parts[d->n++] = vg_explain_take(x);
+    match_order(x, n, d);
     bool empty = m->pattern->kind == VG_PAT_EMPTY;
     vg_explain_put(x, empty ? "pattern " : "pattern (");
     put_pattern(x, m, m->pattern, -1);

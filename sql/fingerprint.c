@@ -356,12 +356,27 @@ static void put_match_layout(idb *x, const vg_plan_match *m)
     putf(x, " within %lld%s", (long long)m->within, m->emit_timeouts ? " emit-timeouts" : "");
 }
 
+/* The further ORDER BY keys (nothing when there are none, so that the
+ * fingerprint of a MATCH_RECOGNIZE ordered by time alone stays as it was). */
+static void put_match_order(idb *x, const vg_plan_match *m)
+{
+    for (uint32_t i = 0; i < m->norder; i++) {
+        const vg_mr_order *o = &m->order[i];
+        put(x, i ? ", " : " then(");
+        put_expr(x, o->expr);
+        putf(x, " %s nulls-%s%s", o->desc ? "desc" : "asc", o->nulls_first ? "first" : "last",
+             o->out ? " out" : "");
+    }
+    put(x, m->norder ? ")" : "");
+}
+
 static void id_match(idb *x, const vg_plan_node *n)
 {
     const vg_plan_match *m = n->u.match;
     put(x, " ");
     put_slots(x, "keys", m->keys, m->nkeys);
     put_col(x, " order", m->order_col);
+    put_match_order(x, m);
     put(x, " vars(");
     for (uint32_t i = 0; i < m->nvars; i++) {
         put(x, i ? "," : "");

@@ -193,14 +193,34 @@ typedef struct vg_mr_nav {
     vg_span span;           /* the call or column in the SQL */
 } vg_mr_nav;
 
+/* A further MATCH_RECOGNIZE ORDER BY key, after the event-time column: rows
+ * of equal event time reach the matcher in the order of these keys, ties
+ * in arrival order (Flink's secondary sort). */
+typedef struct vg_mr_order {
+    vg_expr *expr;          /* the key, over the input row */
+    int32_t slot;           /* the input column the key is, read without evaluating expr;
+                               -1: the key is another expression */
+    bool desc;              /* DESC: greater values first */
+    bool nulls_first;       /* NULL keys before every value, else after (vigil has no NULLS
+                               FIRST/LAST clause: ASC puts them first, DESC last, as
+                               Flink's default null order) */
+    bool out;               /* ALL ROWS PER MATCH outputs column `slot` after the event-time
+                               column: a column key that no earlier PARTITION BY or ORDER BY
+                               item names */
+    vg_span span;           /* the key in the SQL */
+} vg_mr_order;
+
 /* A MATCH_RECOGNIZE node. Output columns, ONE ROW PER MATCH: the PARTITION BY
  * columns, then the measures. ALL ROWS PER MATCH: the PARTITION BY columns,
- * the ORDER BY column, the measures, then the input's other columns in order
- * (as the SQL standard and Trino lay them out). */
+ * the ORDER BY column, the further ORDER BY columns whose `out` is set, the
+ * measures, then the input's other columns in order (as the SQL standard and
+ * Trino lay them out). */
 typedef struct vg_plan_match {
     uint32_t nkeys;         /* PARTITION BY columns (0: one partition) */
     uint32_t *keys;         /* their slots in the input row */
     int32_t order_col;      /* ORDER BY: the input's event-time column */
+    uint32_t norder;        /* further ORDER BY keys after order_col (0: none) */
+    vg_mr_order *order;     /* those keys, in ORDER BY order */
     uint32_t nvars;         /* primary variables, in order of first appearance in PATTERN */
     const char **vars;      /* their names */
     uint32_t nsubsets;      /* SUBSET names */

@@ -459,6 +459,49 @@ static void test_modes(void)
     CHECK_STR(errbuf, "3:89 unknown table alias 't'");
 }
 
+/* ORDER BY ts, then further keys: each a column (read by slot) or an
+ * expression, DESC and the null order it implies, which ALL ROWS lays out. */
+static void test_order_keys(void)
+{
+    const vg_plan_node *n = plan("PARTITION BY k ORDER BY ts, price DESC, k, LOWER(country), id, "
+                                 "t.price ASC MEASURES A.id AS a ALL ROWS PER MATCH PATTERN (A)");
+    CHECK_STR(errbuf, "");
+    if (!n)
+        return;
+    const vg_plan_match *m = n->u.match;
+    CHECK_INT(m->order_col, 4);
+    CHECK_INT(m->norder, 5);
+    static const int32_t slots[] = {2, 1, -1, 0, 2};
+    static const bool desc[] = {true, false, false, false, false};
+    static const bool out[] = {true, false, false, true, false};
+    for (uint32_t i = 0; i < 5 && m->norder == 5; i++) {
+        CHECK_INT(m->order[i].slot, slots[i]);
+        CHECK_INT(m->order[i].desc, desc[i]);
+        CHECK_INT(m->order[i].nulls_first, !desc[i]);
+        CHECK_INT(m->order[i].out, out[i]);
+    }
+    CHECK_STR(sql_of(m->order[2].expr), "LOWER(country)");
+    CHECK_STR(schema(n), "k STRING, ts TIMESTAMP(3), price DOUBLE, id BIGINT, a BIGINT, "
+                         "country STRING");
+    CHECK(strstr(explain(), "order by ts, price DESC, k, LOWER(country), id, price  pattern (A)") !=
+          NULL);
+    n = plan("ORDER BY ts MEASURES A.id AS a PATTERN (A)");
+    CHECK(n && n->u.match->norder == 0 && n->u.match->order == NULL);
+    /* the first key: the event-time column, ascending; the others of the input row */
+    CHECK(plan("ORDER BY id, ts PATTERN (A)") == NULL);
+    CHECK_STR(errbuf, "3:43 MATCH_RECOGNIZE must be ordered by the event-time column 'ts'");
+    CHECK(plan("ORDER BY ts DESC, id PATTERN (A)") == NULL);
+    CHECK_STR(errbuf, "3:34 MATCH_RECOGNIZE must be ordered ascending by event time");
+    CHECK_INT(E.mark_len, 16);
+    CHECK(plan("ORDER BY ts, SUM(id) PATTERN (A)") == NULL);
+    CHECK_STR(errbuf, "3:47 aggregate functions are not allowed in MATCH_RECOGNIZE ORDER BY");
+    CHECK(plan("ORDER BY ts, id + NEXT(id) PATTERN (A)") == NULL);
+    CHECK_STR(errbuf, "3:52 NEXT() cannot be used in MATCH_RECOGNIZE ORDER BY: it reads the rows "
+                      "of a match");
+    CHECK(plan("ORDER BY ts, nope PATTERN (A)") == NULL);
+    CHECK_STR(errbuf, "3:47 unknown column 'nope'");
+}
+
 /* A MATCH_RECOGNIZE in a view, over a subquery, read by another query. */
 static void test_composition(void)
 {
@@ -499,7 +542,8 @@ static void test_alloc_failures(void)
 {
     static char sql[2048];
     snprintf(sql, sizeof sql,
-             "%sSELECT * FROM t MATCH_RECOGNIZE (PARTITION BY k ORDER BY ts MEASURES FINAL "
+             "%sSELECT * FROM t MATCH_RECOGNIZE (PARTITION BY k ORDER BY ts, id DESC, "
+             "LOWER(country) MEASURES FINAL "
              "LAST(A.price) AS a, COUNT(B.*) AS b, ARRAY_AGG(U.country) FILTER (WHERE U.id > 1) "
              "AS c, PREV(CLASSIFIER()) AS d, SUM(DISTINCT A.price) AS e, A.price + 1 AS f ALL "
              "ROWS PER MATCH AFTER MATCH SKIP TO LAST U PATTERN (^ A+ (B | C)*? PERMUTE(D, E) $) "
@@ -575,6 +619,7 @@ int main(void)
     RUN(test_aggregates);
     RUN(test_pattern);
     RUN(test_modes);
+    RUN(test_order_keys);
     RUN(test_composition);
     RUN(test_alloc_failures);
     vg_plan_free(P);
