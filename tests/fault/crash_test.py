@@ -44,7 +44,7 @@ among 900,000 values, so the more producers one broker has served, the likelier)
 a run goes on instead of stopping before its crash point. Every such restart
 line is counted and listed at the end; the exactly-once checks are the same.
 The scenarios that count restarts or change the broker run on a fresh broker
-(same input), after the crash points' hundreds of producers.
+(same input), after the crash points' 80-odd runs and their producers.
 Last line: N passed, N failed.
 """
 import json

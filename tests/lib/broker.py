@@ -56,17 +56,13 @@ class Broker:
         self.buf = b""
         self.rest = ""
         self.lock = threading.Lock()
-        self.boot = wait_for("the ready file", self._ready, 10).strip()
-        self.first_line = self.line(5)  # "dev-broker: listening on ..."
-
-    def _ready(self):
-        if self.p.poll() is not None:
-            raise RuntimeError(f"dev-broker exited with {self.p.returncode}")
-        try:
-            with open(self.ready) as f:
-                return f.read()
-        except FileNotFoundError:
-            return None
+        # "dev-broker: listening on ...", once its listeners are bound; it reads
+        # commands only after writing the ready file, so the first answer orders
+        # the file's read (no poll)
+        self.first_line = self.line(10)
+        self.must("bootstrap")
+        with open(self.ready) as f:
+            self.boot = f.read().strip()
 
     def line(self, timeout=10):
         end = time.monotonic() + timeout
